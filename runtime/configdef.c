@@ -1,0 +1,1 @@
+/* configdef: to be written */

@@ -1,0 +1,57 @@
+/*
+ * Logging: one line per event on stderr (stdout belongs to the file sink's
+ * default output), Kafka Connect's log4j layout:
+ *   [2026-11-21 20:01:02,123] INFO [conn|task-0] message (subsystem)
+ * Levels are per logger (a subsystem such as "herder", or a plugin class
+ * name) and can change while the worker runs (REST /admin/loggers).
+ * Thread-safe: any thread may log; one write(2) per line.
+ */
+#ifndef RDC_LOG_H
+#define RDC_LOG_H
+
+#include <stdarg.h>
+
+typedef enum rdc_log_level {
+        RDC_LOG_OFF = 0,
+        RDC_LOG_ERROR = 1,
+        RDC_LOG_WARN = 2,
+        RDC_LOG_INFO = 3,
+        RDC_LOG_DEBUG = 4,
+        RDC_LOG_TRACE = 5
+} rdc_log_level_t;
+
+/**
+ * @brief Logs one line if logger's effective level allows it.
+ * @param logger subsystem or plugin class name ("herder", "loader", ...).
+ * @param scope "connector|task-N" style context, or NULL.
+ */
+void rdc_log(rdc_log_level_t level, const char *logger, const char *scope,
+             const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void rdc_logv(rdc_log_level_t level, const char *logger, const char *scope,
+              const char *fmt, va_list ap);
+
+/** @returns 1 if a line of this level would be written. Cheap. */
+int rdc_log_enabled(rdc_log_level_t level, const char *logger);
+
+/** Sets the level of one logger ("root" sets the default). @returns 0. */
+int rdc_log_set_level(const char *logger, rdc_log_level_t level);
+/** @returns the effective level of logger (its own, else root's). */
+rdc_log_level_t rdc_log_get_level(const char *logger);
+/** Calls cb for every logger with an explicit level (root first). */
+void rdc_log_foreach(void (*cb)(void *opaque, const char *logger,
+                                rdc_log_level_t level),
+                     void *opaque);
+
+/** "ERROR", "WARN", ... */
+const char *rdc_log_level_name(rdc_log_level_t level);
+/** Parses a level name (case-insensitive, also "WARNING", "FATAL" = ERROR).
+ *  @returns the level or -1. */
+int rdc_log_level_parse(const char *name);
+
+/* Shorthands. */
+#define rdc_log_error(logger, ...) rdc_log(RDC_LOG_ERROR, logger, NULL, __VA_ARGS__)
+#define rdc_log_warn(logger, ...) rdc_log(RDC_LOG_WARN, logger, NULL, __VA_ARGS__)
+#define rdc_log_info(logger, ...) rdc_log(RDC_LOG_INFO, logger, NULL, __VA_ARGS__)
+#define rdc_log_debug(logger, ...) rdc_log(RDC_LOG_DEBUG, logger, NULL, __VA_ARGS__)
+
+#endif

@@ -1,0 +1,74 @@
+/*
+ * Plugin registry: finds, loads, checks and indexes plugins.
+ *
+ * Directories searched: the runtime's own plugin directory (the shipped
+ * connectors and converters, like Kafka's own classpath), then every
+ * directory of plugin.path, each with one level of subdirectories. Every
+ * regular file ending in ".so" is a candidate, loaded with
+ * dlopen(RTLD_NOW | RTLD_LOCAL); its RDCP_ENTRY_SYMBOL is called and the
+ * descriptor checked before any other plugin code runs. A rejected file is
+ * logged once (file and reason) and dlclose()d; the worker carries on.
+ * The same file (by realpath) is never loaded twice. Accepted plugins stay
+ * loaded until the registry is destroyed (tasks may be running their code).
+ *
+ * Thread-safe: an internal mutex guards the index; descriptors handed out
+ * stay valid until rdc_registry_destroy().
+ */
+#ifndef RDC_REGISTRY_H
+#define RDC_REGISTRY_H
+
+#include <stddef.h>
+#include <rdconnect/plugin.h>
+
+typedef struct rdc_registry rdc_registry_t;
+
+/** One accepted plugin. */
+typedef struct rdc_plugin {
+        const rdcp_descriptor_t *desc;
+        const char *path; /**< realpath of the .so */
+} rdc_plugin_t;
+
+/**
+ * @param builtin_dir the runtime's own plugin directory, or NULL.
+ * @param plugin_path comma-separated directories (plugin.path), or NULL.
+ * Does not scan yet.
+ */
+rdc_registry_t *rdc_registry_new(const char *builtin_dir,
+                                 const char *plugin_path);
+void rdc_registry_destroy(rdc_registry_t *reg);
+
+/** Scans every directory for .so files not seen before.
+ *  @returns the number of plugins newly accepted. */
+size_t rdc_registry_scan(rdc_registry_t *reg);
+
+/**
+ * @brief Resolves a class name: full name, alias, or the full name's last
+ *        dot-separated component (e.g. "FileStreamSourceConnector").
+ *        On a miss the directories are rescanned once (a .so dropped in
+ *        while running is found). A name containing '/' or ".." is refused.
+ * @param type required plugin type, or 0 for any.
+ * @returns the plugin, or NULL with a message in errstr naming the class
+ *          and listing the known classes of that type.
+ */
+const rdc_plugin_t *rdc_registry_find(rdc_registry_t *reg,
+                                      const char *class_name, uint32_t type,
+                                      char *errstr, size_t errstr_size);
+
+/** Snapshot for listing (REST /connector-plugins): copies up to max
+ *  plugin pointers into out. @returns the total count. */
+size_t rdc_registry_list(rdc_registry_t *reg, const rdc_plugin_t **out,
+                         size_t max);
+
+/**
+ * @brief Checks a descriptor against the host ABI (exposed for tests).
+ * @returns 0 or -1 with the reason in errstr, naming the field and both
+ *          values, e.g. "abi_major is 2, host supports 1".
+ */
+int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc,
+                                  char *errstr, size_t errstr_size);
+
+/** The runtime's own plugin directory: <exe dir>/../plugins if it exists,
+ *  else the install location. @returns a static string. */
+const char *rdc_registry_default_dir(void);
+
+#endif
