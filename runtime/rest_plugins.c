@@ -1,0 +1,1 @@
+/* rest_plugins: being written */
