@@ -20,7 +20,7 @@ def test_commands(mock_cluster_factory):
     assert cluster.command("rtt 0 2 10") == "OK"
     assert cluster.command("rtt 0 2 0") == "OK"
     assert cluster.command("set-leader 0 t 0 3") == "OK"
-    assert cluster.command(f"bootstrap 0") == f"OK {cluster.bootstrap}"
+    assert cluster.command("bootstrap 0") == f"OK {cluster.bootstrap}"
     cluster.create_topic("fresh", 4)
     assert len(watermarks(cluster.bootstrap, "fresh")) == 4
     assert cluster.command("create-topic 0 fresh 4").startswith("ERR ")

@@ -1,0 +1,127 @@
+"""Stop a worker mid-stream (SIGTERM or kill -9), restart, lose nothing."""
+
+import threading
+import time
+
+from harness import (consume_all, file_sink, file_source, numbered_lines,
+                     read_lines, topic_record_count, wait_until, write_lines)
+
+TOPIC = "resume"
+TOTAL = 3000
+FIRST_RUN_WRITES = 2000  # lines 0..1999 are written while run 1 goes on
+
+
+class Appender(threading.Thread):
+    """Appends lines to a file in small chunks, like a growing log."""
+
+    def __init__(self, path, lines, chunk=25, pause=0.02):
+        super().__init__(daemon=True)
+        self.path, self.lines = path, lines
+        self.chunk, self.pause = chunk, pause
+
+    def run(self):
+        for i in range(0, len(self.lines), self.chunk):
+            write_lines(self.path, self.lines[i:i + self.chunk], mode="a")
+            time.sleep(self.pause)
+
+    def finish(self):
+        self.join(timeout=60)
+        assert not self.is_alive(), "appender did not finish"
+
+
+def settled_lines(path, quiet=3.0, timeout=30):
+    """The lines of path once it has not changed for `quiet` seconds."""
+    deadline = time.monotonic() + timeout
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        lines = read_lines(path)
+        if lines != last:
+            last, since = lines, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return lines
+        time.sleep(0.2)
+    raise AssertionError(f"{path} still changing after {timeout}s")
+
+
+def count_replays(seen, expected, max_foreign=0):
+    """Checks seen is expected, in order, with only re-sent suffixes.
+
+    seen must walk expected from its first line to its last, one line at a
+    time; the only other move allowed is a jump back (a replay of lines
+    already sent). A forward jump is a lost line. Lines not in expected
+    (a line torn by kill -9) are skipped, at most max_foreign of them.
+    Returns the number of replays.
+    """
+    index = {line: i for i, line in enumerate(expected)}
+    foreign = [line for line in seen if line not in index]
+    assert len(foreign) <= max_foreign, f"unexpected lines: {foreign[:5]}"
+    prev, replays = -1, 0
+    for pos, i in enumerate(index[line] for line in seen if line in index):
+        if i <= prev:
+            replays += 1
+        else:
+            assert i == prev + 1, \
+                f"lines {prev + 1}..{i - 1} missing before output #{pos}"
+        prev = i
+    assert prev == len(expected) - 1, \
+        f"output ends at line {prev}, expected {len(expected) - 1}"
+    return replays
+
+
+def run_interrupted(tmp_path, mock_cluster, worker, interrupt, props=None):
+    """Runs source+sink, interrupts mid-stream, appends, restarts.
+
+    Returns (worker, expected lines, sink file) once the sink file holds
+    every line.
+    """
+    mock_cluster.create_topic(TOPIC, 1)
+    lines = numbered_lines(0, TOTAL)
+    source_file = tmp_path / "in.txt"
+    sink_file = tmp_path / "out.txt"
+    write_lines(source_file, lines[:200])
+    w = worker([file_source("resume-source", source_file, TOPIC,
+                            {"batch.size": "100"}),
+                file_sink("resume-sink", sink_file, TOPIC)], props)
+
+    appender = Appender(source_file, lines[200:FIRST_RUN_WRITES])
+    appender.start()
+    try:
+        assert wait_until(lambda: len(read_lines(sink_file)) >= 300,
+                          timeout=60), "no data reached the sink file"
+        interrupt(w)
+    finally:
+        appender.finish()
+    write_lines(source_file, lines[FIRST_RUN_WRITES:], mode="a")
+    w.restart()
+    assert wait_until(lambda: set(lines) <= set(read_lines(sink_file)),
+                      timeout=150), \
+        f"sink file has {len(set(read_lines(sink_file)))} of {TOTAL} lines"
+    return w, lines, sink_file
+
+
+def test_graceful_stop_is_exactly_once(tmp_path, mock_cluster, worker):
+    def graceful(w):
+        assert w.stop() == 0
+
+    w, lines, sink_file = run_interrupted(tmp_path, mock_cluster, worker,
+                                          graceful)
+    assert settled_lines(sink_file) == lines
+    assert topic_record_count(mock_cluster.bootstrap, TOPIC) == TOTAL
+    assert w.stop() == 0
+
+
+def test_kill9_is_at_least_once(tmp_path, mock_cluster, worker):
+    props = {"offset.flush.interval.ms": "500",
+             # So that the restarted sink need not wait 45 s for the
+             # killed consumer's session to expire.
+             "consumer.session.timeout.ms": "6000",
+             "consumer.heartbeat.interval.ms": "1000"}
+    w, lines, sink_file = run_interrupted(tmp_path, mock_cluster, worker,
+                                          lambda w: w.kill9(), props)
+    out = settled_lines(sink_file)
+    # Source offsets replay once at most; the sink may replay once more.
+    assert count_replays(out, lines, max_foreign=1) <= 2
+    topic = [value.decode("utf-8")
+             for _, value, _ in consume_all(mock_cluster.bootstrap, TOPIC)]
+    assert count_replays(topic, lines) <= 1
+    assert w.stop() == 0
