@@ -18,7 +18,8 @@ import uuid
 from collections import namedtuple
 from pathlib import Path
 
-from confluent_kafka import OFFSET_BEGINNING, Consumer, Producer, TopicPartition
+from confluent_kafka import (OFFSET_BEGINNING, Consumer, Producer,
+                            TopicPartition)
 
 SOURCE_DIR = Path(os.environ.get("RDC_SOURCE_DIR",
                                  Path(__file__).resolve().parents[2]))
