@@ -42,11 +42,21 @@ void rdc_registry_destroy(rdc_registry_t *reg);
 size_t rdc_registry_scan(rdc_registry_t *reg);
 
 /**
+ * rdc_registry_find() type meaning "a source or a sink connector".
+ * The other type values select exactly one type: RDCP_PLUGIN_SOURCE finds
+ * sources only, RDCP_PLUGIN_SINK sinks only, RDCP_PLUGIN_CONVERTER
+ * converters only; 0 finds any type. Plugin types are not bit flags, so
+ * they cannot be OR-ed together.
+ */
+#define RDC_PLUGIN_ANY_CONNECTOR 100
+
+/**
  * @brief Resolves a class name: full name, alias, or the full name's last
  *        dot-separated component (e.g. "FileStreamSourceConnector").
  *        On a miss the directories are rescanned once (a .so dropped in
  *        while running is found). A name containing '/' or ".." is refused.
- * @param type required plugin type, or 0 for any.
+ * @param type required plugin type, RDC_PLUGIN_ANY_CONNECTOR, or 0 for
+ *        any (see RDC_PLUGIN_ANY_CONNECTOR).
  * @returns the plugin, or NULL with a message in errstr naming the class
  *          and listing the known classes of that type.
  */
@@ -58,6 +68,21 @@ const rdc_plugin_t *rdc_registry_find(rdc_registry_t *reg,
  *  plugin pointers into out. @returns the total count. */
 size_t rdc_registry_list(rdc_registry_t *reg, const rdc_plugin_t **out,
                          size_t max);
+
+/**
+ * @brief Lists the files currently rejected (tests, diagnostics): calls cb
+ *        with each file's realpath and the rejection reason, both borrowed
+ *        for the call, in the order they were rejected. A rejected file is
+ *        retried only when its size or mtime changes.
+ * @param cb may be NULL to only count.
+ * @returns the number of rejected files.
+ * @locks the registry mutex is held while cb runs: cb must not call back
+ *        into the registry.
+ */
+size_t rdc_registry_rejections(rdc_registry_t *reg,
+                               void (*cb)(void *opaque, const char *path,
+                                          const char *reason),
+                               void *opaque);
 
 /**
  * @brief Checks a descriptor against the host ABI (exposed for tests).

@@ -1,0 +1,269 @@
+/*
+ * Shared parts of the test-only plugins in tests/plugins (never installed).
+ *
+ * Two kinds of plugins live there:
+ *  - broken ones, whose code must never run: the loader has to reject them
+ *    from their descriptor alone. RDCT_INERT_SOURCE_PLUGIN() builds one
+ *    with the single field under test set wrong.
+ *  - working ones (TestSource, TestSink) that black-box tests use to make
+ *    tasks fail on purpose: the failure injection ("test.fail.on",
+ *    "test.fail.after") and the connector half are shared here.
+ *
+ * Everything is static inline so that each plugin compiles its own copy
+ * and an unused helper costs no warning.
+ */
+#ifndef RDCT_TEST_PLUGIN_H
+#define RDCT_TEST_PLUGIN_H
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <rdconnect/plugin.h>
+
+/* ------------------------------------------------------ inert plugins */
+
+/* The functions of an inert plugin: they only report that they ran. */
+static inline rdcp_err_t rdct_inert_create(const rdcp_ctx_t *ctx,
+                                           const rdcp_host_t *host,
+                                           const rdcp_config_t *cfg,
+                                           void **statep, char *errstr,
+                                           size_t errstr_size) {
+        (void)ctx;
+        (void)host;
+        (void)cfg;
+        *statep = NULL;
+        snprintf(errstr, errstr_size, "an inert test plugin was run");
+        return RDCP_ERR_FATAL;
+}
+
+static inline rdcp_err_t rdct_inert_task_configs(void *conn, uint32_t max_tasks,
+                                                 rdcp_config_t *const *cfgs,
+                                                 uint32_t *task_cnt,
+                                                 char *errstr,
+                                                 size_t errstr_size) {
+        (void)conn;
+        (void)max_tasks;
+        (void)cfgs;
+        *task_cnt = 0;
+        snprintf(errstr, errstr_size, "an inert test plugin was run");
+        return RDCP_ERR_FATAL;
+}
+
+static inline rdcp_err_t rdct_inert_poll(void *task,
+                                         const rdcp_source_record_t **records,
+                                         size_t *cnt, char *errstr,
+                                         size_t errstr_size) {
+        (void)task;
+        *records = NULL;
+        *cnt = 0;
+        snprintf(errstr, errstr_size, "an inert test plugin was run");
+        return RDCP_ERR_FATAL;
+}
+
+static inline void rdct_inert_destroy(void *state) {
+        (void)state;
+}
+
+/**
+ * Defines the descriptor and entry of a source plugin whose header fields
+ * are given explicitly, so that each broken plugin states the one field
+ * it gets wrong (designated-initializer overrides would trip
+ * -Woverride-init).
+ */
+#define RDCT_INERT_SOURCE_PLUGIN(magic_, abi_major_, abi_minor_, size_,        \
+                                 class_name_, task_vtable_size_)               \
+        static const rdcp_connector_vtable_t rdct_inert_connector = {          \
+                .struct_size = sizeof(rdcp_connector_vtable_t),                \
+                .create = rdct_inert_create,                                   \
+                .task_configs = rdct_inert_task_configs,                       \
+                .destroy = rdct_inert_destroy};                                \
+        static const rdcp_source_task_vtable_t rdct_inert_source_task = {      \
+                .struct_size = (task_vtable_size_),                            \
+                .create = rdct_inert_create,                                   \
+                .poll = rdct_inert_poll,                                       \
+                .destroy = rdct_inert_destroy};                                \
+        static const rdcp_descriptor_t rdct_inert_descriptor = {               \
+                .magic = (magic_),                                             \
+                .abi_major = (abi_major_),                                     \
+                .abi_minor = (abi_minor_),                                     \
+                .struct_size = (size_),                                        \
+                .type = RDCP_PLUGIN_SOURCE,                                    \
+                .class_name = (class_name_),                                   \
+                .version = "0.0.0-test",                                       \
+                .description = "Broken test plugin: must be rejected",         \
+                .config_def_size = sizeof(rdcp_config_def_t),                  \
+                .connector = &rdct_inert_connector,                            \
+                .source_task = &rdct_inert_source_task};                       \
+        RDCP_PLUGIN_ENTRY(rdct_inert_descriptor)
+
+/* ------------------------------------------------- failure injection */
+
+/** Where a working test plugin fails on purpose (config test.fail.on). */
+typedef enum rdct_fail_point {
+        RDCT_FAIL_NEVER = 0,
+        RDCT_FAIL_CONNECTOR, /**< connector create */
+        RDCT_FAIL_CREATE,    /**< task create */
+        RDCT_FAIL_POLL,      /**< source task poll */
+        RDCT_FAIL_PUT,       /**< sink task put */
+        RDCT_FAIL_FLUSH      /**< sink task flush */
+} rdct_fail_point_t;
+
+/** @returns the config value naming point, or NULL past the last one. */
+static inline const char *rdct_fail_point_name(int point) {
+        static const char *const names[] = {"never", "connector", "create",
+                                            "poll",  "put",       "flush"};
+
+        if (point < 0 || (size_t)point >= sizeof(names) / sizeof(names[0]))
+                return NULL;
+        return names[point];
+}
+
+/** Counts the calls of the failing function. */
+typedef struct rdct_failer {
+        rdct_fail_point_t point;
+        int64_t after; /**< calls that succeed before the failing one */
+        int64_t calls;
+} rdct_failer_t;
+
+/** A LONG config value, def when unset (the host normally applies the
+ *  defaults; this keeps the plugin usable if it did not). */
+static inline rdcp_err_t rdct_config_int64(const rdcp_host_t *host,
+                                           const rdcp_config_t *cfg,
+                                           const char *key, int64_t def,
+                                           int64_t *out, char *errstr,
+                                           size_t errstr_size) {
+        if (!host->config_get(cfg, key)) {
+                *out = def;
+                return RDCP_OK;
+        }
+        if (host->config_get_int64(cfg, key, out) == RDCP_OK)
+                return RDCP_OK;
+        snprintf(errstr, errstr_size, "%s must be an integer, got \"%s\"", key,
+                 host->config_get(cfg, key));
+        return RDCP_ERR_CONFIG;
+}
+
+static inline rdcp_err_t rdct_failer_init(rdct_failer_t *failer,
+                                          const rdcp_host_t *host,
+                                          const rdcp_config_t *cfg,
+                                          char *errstr, size_t errstr_size) {
+        const char *point = host->config_get(cfg, "test.fail.on");
+        const char *name;
+        int i;
+
+        failer->point = RDCT_FAIL_NEVER;
+        failer->calls = 0;
+        if (point) {
+                for (i = 0; (name = rdct_fail_point_name(i)); i++)
+                        if (!strcmp(point, name))
+                                break;
+                if (!name) {
+                        snprintf(errstr, errstr_size,
+                                 "test.fail.on: unknown value \"%s\"", point);
+                        return RDCP_ERR_CONFIG;
+                }
+                failer->point = (rdct_fail_point_t)i;
+        }
+        return rdct_config_int64(host, cfg, "test.fail.after", 0,
+                                 &failer->after, errstr, errstr_size);
+}
+
+/**
+ * Called on entry of every function that can fail on purpose.
+ * create and connector fail on their first call (one per instance);
+ * poll, put and flush after test.fail.after successful calls.
+ * @returns RDCP_ERR_FATAL with errstr set when this call is the one.
+ */
+static inline rdcp_err_t rdct_failer_check(rdct_failer_t *failer,
+                                           rdct_fail_point_t at, char *errstr,
+                                           size_t errstr_size) {
+        int once = at == RDCT_FAIL_CONNECTOR || at == RDCT_FAIL_CREATE;
+
+        if (failer->point != at)
+                return RDCP_OK;
+        if (!once && failer->calls++ < failer->after)
+                return RDCP_OK;
+        snprintf(errstr, errstr_size,
+                 "injected failure in %s after %" PRId64
+                 " successful calls (test.fail.on=%s)",
+                 rdct_fail_point_name(at), once ? 0 : failer->after,
+                 rdct_fail_point_name(at));
+        return RDCP_ERR_FATAL;
+}
+
+/** Config definitions every working test plugin has. */
+#define RDCT_CONFIG_FAIL_ON(valid_values_)                                     \
+        {                                                                      \
+                .name = "test.fail.on", .type = RDCP_CFG_STRING,               \
+                .importance = RDCP_IMPORTANCE_LOW, .default_value = "never",   \
+                .documentation = "Where to fail on purpose.",                  \
+                .valid_values = (valid_values_)                                \
+        }
+#define RDCT_CONFIG_FAIL_AFTER                                                 \
+        {                                                                      \
+                .name = "test.fail.after", .type = RDCP_CFG_LONG,              \
+                .importance = RDCP_IMPORTANCE_LOW, .flags = RDCP_CFGF_HAS_MIN, \
+                .default_value = "0",                                          \
+                .documentation =                                               \
+                        "Calls of the failing function (poll, put or "         \
+                        "flush) that succeed before it fails.",                \
+                .min = 0                                                       \
+        }
+
+/* ------------------------------------------------ the connector half */
+
+/* TestSource and TestSink connectors only check for the injected failure
+ * and hand every task a copy of their own config. */
+static inline rdcp_err_t rdct_connector_create(const rdcp_ctx_t *ctx,
+                                               const rdcp_host_t *host,
+                                               const rdcp_config_t *cfg,
+                                               void **connp, char *errstr,
+                                               size_t errstr_size) {
+        rdct_failer_t failer;
+        rdcp_err_t err;
+
+        (void)ctx;
+        *connp = NULL;
+        err = rdct_failer_init(&failer, host, cfg, errstr, errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_failer_check(&failer, RDCT_FAIL_CONNECTOR, errstr,
+                                        errstr_size);
+        if (err != RDCP_OK)
+                return err;
+        /* No per-connector state, but a NULL instance would read as
+         * "not created" to a careful host. */
+        *connp = malloc(1);
+        if (!*connp) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDCP_ERR_NOMEM;
+        }
+        return RDCP_OK;
+}
+
+static inline rdcp_err_t
+rdct_connector_task_configs(void *conn, uint32_t max_tasks,
+                            rdcp_config_t *const *task_cfgs, uint32_t *task_cnt,
+                            char *errstr, size_t errstr_size) {
+        (void)conn;
+        (void)task_cfgs;
+        (void)errstr;
+        (void)errstr_size;
+        *task_cnt = max_tasks;
+        return RDCP_OK;
+}
+
+static inline void rdct_connector_destroy(void *conn) {
+        free(conn);
+}
+
+#define RDCT_CONNECTOR_VTABLE                                                  \
+        {                                                                      \
+                .struct_size = sizeof(rdcp_connector_vtable_t),                \
+                .create = rdct_connector_create,                               \
+                .task_configs = rdct_connector_task_configs,                   \
+                .destroy = rdct_connector_destroy                              \
+        }
+
+#endif /* RDCT_TEST_PLUGIN_H */

@@ -1,0 +1,122 @@
+/*
+ * TestSink (com.example.test.TestSink, alias TestDiscardSink): a sink
+ * connector for tests, never installed. It counts and discards what it is
+ * given.
+ *
+ * Failure injection: test.fail.on = connector (connector create), create
+ * (task create), put, flush, or never (default); with put or flush, the
+ * first `test.fail.after` calls of that function succeed and the next one
+ * fails the task with RDCP_ERR_FATAL.
+ */
+#include "test_plugin.h"
+
+typedef struct test_sink_task {
+        const rdcp_ctx_t *ctx;
+        const rdcp_host_t *host;
+        rdct_failer_t failer;
+        uint64_t records_put;
+        uint64_t records_flushed;
+} test_sink_task_t;
+
+static void test_sink_task_destroy(void *task_ptr) {
+        test_sink_task_t *task = task_ptr;
+
+        if (!task)
+                return;
+        task->host->log(task->ctx, RDCP_LOG_INFO,
+                        "TestSink task: %" PRIu64 " records put, %" PRIu64
+                        " flushed",
+                        task->records_put, task->records_flushed);
+        free(task);
+}
+
+static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
+                                        const rdcp_host_t *host,
+                                        const rdcp_config_t *cfg, void **taskp,
+                                        char *errstr, size_t errstr_size) {
+        test_sink_task_t *task;
+        rdcp_err_t err;
+
+        *taskp = NULL;
+        task = calloc(1, sizeof(*task));
+        if (!task) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDCP_ERR_NOMEM;
+        }
+        task->ctx = ctx;
+        task->host = host;
+        err = rdct_failer_init(&task->failer, host, cfg, errstr, errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
+                                        errstr_size);
+        if (err != RDCP_OK) {
+                free(task);
+                return err;
+        }
+        *taskp = task;
+        return RDCP_OK;
+}
+
+static rdcp_err_t test_sink_task_put(void *task_ptr,
+                                     const rdcp_sink_record_t *records,
+                                     size_t cnt, char *errstr,
+                                     size_t errstr_size) {
+        test_sink_task_t *task = task_ptr;
+        rdcp_err_t err;
+
+        (void)records;
+        err = rdct_failer_check(&task->failer, RDCT_FAIL_PUT, errstr,
+                                errstr_size);
+        if (err != RDCP_OK)
+                return err;
+        task->records_put += cnt;
+        return RDCP_OK;
+}
+
+static rdcp_err_t test_sink_task_flush(void *task_ptr, char *errstr,
+                                       size_t errstr_size) {
+        test_sink_task_t *task = task_ptr;
+        rdcp_err_t err;
+
+        err = rdct_failer_check(&task->failer, RDCT_FAIL_FLUSH, errstr,
+                                errstr_size);
+        if (err != RDCP_OK)
+                return err;
+        task->records_flushed = task->records_put;
+        return RDCP_OK;
+}
+
+static const char *const test_sink_fail_points[] = {
+        "never", "connector", "create", "put", "flush", NULL};
+
+static const rdcp_config_def_t test_sink_config[] = {
+        RDCT_CONFIG_FAIL_ON(test_sink_fail_points),
+        RDCT_CONFIG_FAIL_AFTER,
+};
+
+static const char *const test_sink_aliases[] = {"TestDiscardSink", NULL};
+
+static const rdcp_connector_vtable_t test_sink_connector =
+        RDCT_CONNECTOR_VTABLE;
+
+static const rdcp_sink_task_vtable_t test_sink_task = {
+        .struct_size = sizeof(rdcp_sink_task_vtable_t),
+        .create = test_sink_task_create,
+        .put = test_sink_task_put,
+        .flush = test_sink_task_flush,
+        .destroy = test_sink_task_destroy};
+
+static const rdcp_descriptor_t test_sink_descriptor = {
+        RDCP_DESCRIPTOR_HEADER,
+        .type = RDCP_PLUGIN_SINK,
+        .class_name = "com.example.test.TestSink",
+        .aliases = test_sink_aliases,
+        .version = "1.0.0-test",
+        .description = "Test sink: discards records, can fail on purpose",
+        .config_defs = test_sink_config,
+        .config_def_cnt =
+                sizeof(test_sink_config) / sizeof(test_sink_config[0]),
+        .connector = &test_sink_connector,
+        .sink_task = &test_sink_task};
+
+RDCP_PLUGIN_ENTRY(test_sink_descriptor)

@@ -1,0 +1,248 @@
+/*
+ * TestSource (com.example.test.TestSource, alias TestSource): a source
+ * connector for tests, never installed.
+ *
+ * Each task writes `test.records` records (default 10) to `topic`, at most
+ * `test.batch.size` per poll(), then idles. Record seq (0-based) of task T
+ * has key "T-seq" and value "record-T-seq", both schemaless strings, no
+ * partition (the producer picks), source partition {"task":T} and source
+ * offset {"position":seq+1}. A restarted task resumes after the last
+ * committed offset, so a graceful restart produces no duplicates.
+ *
+ * Failure injection: test.fail.on = connector (connector create), create
+ * (task create), poll, or never (default); with poll, the first
+ * `test.fail.after` poll() calls succeed (idle ones included) and the next
+ * one fails the task with RDCP_ERR_FATAL.
+ */
+#define _POSIX_C_SOURCE 200809L /* strdup */
+#include "test_plugin.h"
+
+#define TEST_SOURCE_MAX_BATCH 10000
+
+/* One record of the current batch and the text it points to. */
+typedef struct test_source_slot {
+        char key[48];
+        char value[64];
+        char offset[48];
+} test_source_slot_t;
+
+typedef struct test_source_task {
+        const rdcp_ctx_t *ctx;
+        const rdcp_host_t *host;
+        char *topic;
+        char partition[48]; /* {"task":T} */
+        int32_t task_id;
+        int64_t next;  /* seq of the next record */
+        int64_t total; /* test.records */
+        int64_t batch_size;
+        rdct_failer_t failer;
+        rdcp_source_record_t *records; /* batch_size of them */
+        test_source_slot_t *slots;     /* backing text of records */
+} test_source_task_t;
+
+static void test_source_task_destroy(void *task_ptr) {
+        test_source_task_t *task = task_ptr;
+
+        if (!task)
+                return;
+        free(task->topic);
+        free(task->records);
+        free(task->slots);
+        free(task);
+}
+
+/* Continues after the committed offset of this task's partition. */
+static rdcp_err_t test_source_resume(test_source_task_t *task, char *errstr,
+                                     size_t errstr_size) {
+        const char *position;
+        char *offset = NULL;
+        rdcp_err_t err;
+
+        err = task->host->offset_read(task->ctx, task->partition, &offset);
+        if (err != RDCP_OK) {
+                snprintf(errstr, errstr_size, "cannot read the offset of %s",
+                         task->partition);
+                return err;
+        }
+        if (!offset)
+                return RDCP_OK;
+        position = strstr(offset, "\"position\":");
+        if (position)
+                task->next =
+                        strtoll(position + strlen("\"position\":"), NULL, 10);
+        task->host->free(offset);
+        return RDCP_OK;
+}
+
+static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
+                                          const rdcp_host_t *host,
+                                          const rdcp_config_t *cfg,
+                                          void **taskp, char *errstr,
+                                          size_t errstr_size) {
+        test_source_task_t *task;
+        const char *topic = host->config_get(cfg, "topic");
+        rdcp_err_t err;
+
+        *taskp = NULL;
+        task = calloc(1, sizeof(*task));
+        if (!task) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDCP_ERR_NOMEM;
+        }
+        task->ctx = ctx;
+        task->host = host;
+        task->task_id = host->ctx_task_id(ctx);
+        snprintf(task->partition, sizeof(task->partition), "{\"task\":%d}",
+                 (int)task->task_id);
+
+        err = rdct_failer_init(&task->failer, host, cfg, errstr, errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
+                                        errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_config_int64(host, cfg, "test.records", 10,
+                                        &task->total, errstr, errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_config_int64(host, cfg, "test.batch.size", 10,
+                                        &task->batch_size, errstr, errstr_size);
+        if (err != RDCP_OK)
+                goto fail;
+        if (!topic || !*topic) {
+                snprintf(errstr, errstr_size, "topic is required");
+                err = RDCP_ERR_CONFIG;
+                goto fail;
+        }
+        if (task->batch_size < 1 || task->batch_size > TEST_SOURCE_MAX_BATCH) {
+                snprintf(errstr, errstr_size,
+                         "test.batch.size must be 1..%d, got %" PRId64,
+                         TEST_SOURCE_MAX_BATCH, task->batch_size);
+                err = RDCP_ERR_CONFIG;
+                goto fail;
+        }
+        task->topic = strdup(topic);
+        task->records =
+                calloc((size_t)task->batch_size, sizeof(*task->records));
+        task->slots = calloc((size_t)task->batch_size, sizeof(*task->slots));
+        if (!task->topic || !task->records || !task->slots) {
+                snprintf(errstr, errstr_size, "out of memory");
+                err = RDCP_ERR_NOMEM;
+                goto fail;
+        }
+        err = test_source_resume(task, errstr, errstr_size);
+        if (err != RDCP_OK)
+                goto fail;
+        host->log(ctx, RDCP_LOG_INFO,
+                  "TestSource task %d: records %" PRId64 "..%" PRId64
+                  " to topic %s",
+                  (int)task->task_id, task->next, task->total, task->topic);
+        *taskp = task;
+        return RDCP_OK;
+fail:
+        test_source_task_destroy(task);
+        return err;
+}
+
+static void test_source_string(rdcp_data_t *data, const char *text) {
+        memset(data, 0, sizeof(*data));
+        data->kind = RDCP_DATA_STRING;
+        data->u.bytes.ptr = text;
+        data->u.bytes.len = strlen(text);
+}
+
+static rdcp_err_t test_source_task_poll(void *task_ptr,
+                                        const rdcp_source_record_t **records,
+                                        size_t *cnt, char *errstr,
+                                        size_t errstr_size) {
+        test_source_task_t *task = task_ptr;
+        rdcp_err_t err;
+        size_t i;
+
+        *records = task->records;
+        *cnt = 0;
+        err = rdct_failer_check(&task->failer, RDCT_FAIL_POLL, errstr,
+                                errstr_size);
+        if (err != RDCP_OK)
+                return err;
+        if (task->next >= task->total) {
+                /* Done: idle without spinning, as the ABI asks. */
+                task->host->wait(task->ctx, -1, 0, 100);
+                return RDCP_OK;
+        }
+        for (i = 0; i < (size_t)task->batch_size && task->next < task->total;
+             i++, task->next++) {
+                rdcp_source_record_t *record = &task->records[i];
+                test_source_slot_t *slot = &task->slots[i];
+
+                snprintf(slot->key, sizeof(slot->key), "%d-%" PRId64,
+                         (int)task->task_id, task->next);
+                snprintf(slot->value, sizeof(slot->value), "record-%d-%" PRId64,
+                         (int)task->task_id, task->next);
+                snprintf(slot->offset, sizeof(slot->offset),
+                         "{\"position\":%" PRId64 "}", task->next + 1);
+                memset(record, 0, sizeof(*record));
+                record->topic = task->topic;
+                record->partition = -1;
+                record->timestamp = -1;
+                test_source_string(&record->key, slot->key);
+                test_source_string(&record->value, slot->value);
+                record->source_partition = task->partition;
+                record->source_offset = slot->offset;
+        }
+        *cnt = i;
+        return RDCP_OK;
+}
+
+static const char *const test_source_fail_points[] = {"never", "connector",
+                                                      "create", "poll", NULL};
+
+static const rdcp_config_def_t test_source_config[] = {
+        {.name = "topic",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,
+         .documentation = "Topic the records are written to."},
+        {.name = "test.records",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .flags = RDCP_CFGF_HAS_MIN,
+         .default_value = "10",
+         .documentation = "Records each task produces.",
+         .min = 0},
+        {.name = "test.batch.size",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
+         .default_value = "10",
+         .documentation = "Most records returned by one poll().",
+         .min = 1,
+         .max = TEST_SOURCE_MAX_BATCH},
+        RDCT_CONFIG_FAIL_ON(test_source_fail_points),
+        RDCT_CONFIG_FAIL_AFTER,
+};
+
+static const char *const test_source_aliases[] = {"TestSource", NULL};
+
+static const rdcp_connector_vtable_t test_source_connector =
+        RDCT_CONNECTOR_VTABLE;
+
+static const rdcp_source_task_vtable_t test_source_task = {
+        .struct_size = sizeof(rdcp_source_task_vtable_t),
+        .create = test_source_task_create,
+        .poll = test_source_task_poll,
+        .destroy = test_source_task_destroy};
+
+static const rdcp_descriptor_t test_source_descriptor = {
+        RDCP_DESCRIPTOR_HEADER,
+        .type = RDCP_PLUGIN_SOURCE,
+        .class_name = "com.example.test.TestSource",
+        .aliases = test_source_aliases,
+        .version = "1.0.0-test",
+        .description = "Test source: produces test.records records, can "
+                       "fail on purpose",
+        .config_defs = test_source_config,
+        .config_def_cnt =
+                sizeof(test_source_config) / sizeof(test_source_config[0]),
+        .connector = &test_source_connector,
+        .source_task = &test_source_task};
+
+RDCP_PLUGIN_ENTRY(test_source_descriptor)
