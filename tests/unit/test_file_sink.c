@@ -1,0 +1,371 @@
+/*
+ * Unit tests of the file-sink plugin: loads the built .so and drives its
+ * vtables with the runtime's real host table, writing into a temporary
+ * directory.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "host.h"
+#include "map.h"
+
+typedef struct fixture {
+        void *dl;
+        const rdcp_descriptor_t *desc;
+        rdcp_ctx_t ctx;
+        char dir[64];
+        char path[128];
+        void *task;
+} fixture_t;
+
+static int setup(void **state) {
+        fixture_t *fx = calloc(1, sizeof(*fx));
+        assert_non_null(fx);
+        fx->dl = dlopen(RDC_TEST_PLUGIN_DIR "/file-sink.so",
+                        RTLD_NOW | RTLD_LOCAL);
+        assert_non_null(fx->dl);
+        rdcp_entry_fn_t entry =
+                (rdcp_entry_fn_t)dlsym(fx->dl, RDCP_ENTRY_SYMBOL);
+        assert_non_null(entry);
+        fx->desc = entry();
+        assert_int_equal(rdc_ctx_init(&fx->ctx, "fsink-test", 0, NULL, NULL),
+                         0);
+        strcpy(fx->dir, "/tmp/rdc-fsink-XXXXXX");
+        assert_non_null(mkdtemp(fx->dir));
+        snprintf(fx->path, sizeof(fx->path), "%s/out.txt", fx->dir);
+        *state = fx;
+        return 0;
+}
+
+static int teardown(void **state) {
+        fixture_t *fx = *state;
+        char rotated[160];
+        if (fx->task)
+                fx->desc->sink_task->destroy(fx->task);
+        snprintf(rotated, sizeof(rotated), "%s.1", fx->path);
+        unlink(fx->path);
+        unlink(rotated);
+        rmdir(fx->dir);
+        rdc_ctx_destroy(&fx->ctx);
+        dlclose(fx->dl);
+        free(fx);
+        return 0;
+}
+
+/* @returns the task's create status; path NULL: no "file" key. */
+static rdcp_err_t start_task(fixture_t *fx, const char *path, char *errstr,
+                             size_t errstr_size) {
+        rdc_map_t *cfg = rdc_map_new();
+        assert_non_null(cfg);
+        if (path)
+                assert_int_equal(rdc_map_set(cfg, "file", path), 0);
+        rdcp_err_t err = fx->desc->sink_task->create(
+                &fx->ctx, &rdc_host, rdc_map_as_cconfig(cfg), &fx->task, errstr,
+                errstr_size);
+        rdc_map_destroy(cfg);
+        return err;
+}
+
+static void put_values(fixture_t *fx, const rdcp_data_t *values, size_t cnt) {
+        rdcp_sink_record_t *recs = calloc(cnt, sizeof(*recs));
+        char errstr[256] = "";
+        for (size_t i = 0; i < cnt; i++) {
+                recs[i].topic = "t";
+                recs[i].offset = (int64_t)i;
+                recs[i].timestamp = -1;
+                recs[i].value = values[i];
+        }
+        assert_int_equal(fx->desc->sink_task->put(fx->task, recs, cnt, errstr,
+                                                  sizeof(errstr)),
+                         RDCP_OK);
+        free(recs);
+}
+
+static void flush(fixture_t *fx) {
+        char errstr[256] = "";
+        assert_int_equal(
+                fx->desc->sink_task->flush(fx->task, errstr, sizeof(errstr)),
+                RDCP_OK);
+}
+
+/* @returns the file's content (malloc'd) and its length in *len. */
+static char *read_file(const char *path, size_t *len) {
+        struct stat st;
+        int fd = open(path, O_RDONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(fstat(fd, &st), 0);
+        char *data = malloc((size_t)st.st_size + 1);
+        assert_int_equal(read(fd, data, (size_t)st.st_size), st.st_size);
+        data[st.st_size] = '\0';
+        close(fd);
+        *len = (size_t)st.st_size;
+        return data;
+}
+
+static off_t file_size(const char *path) {
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+static rdcp_data_t string_value(const char *str) {
+        rdcp_data_t value = {.kind = RDCP_DATA_STRING};
+        value.u.bytes.ptr = str;
+        value.u.bytes.len = strlen(str);
+        return value;
+}
+
+static rdcp_data_t int_value(int64_t i) {
+        rdcp_data_t value = {.kind = RDCP_DATA_INT};
+        value.u.i = i;
+        return value;
+}
+
+static rdcp_data_t float_value(double f, const rdcp_schema_t *schema) {
+        rdcp_data_t value = {.kind = RDCP_DATA_FLOAT, .schema = schema};
+        value.u.f = f;
+        return value;
+}
+
+static rdcp_data_t list_value(uint32_t kind, const rdcp_data_t *elems,
+                              size_t cnt, const rdcp_schema_t *schema) {
+        rdcp_data_t value = {.kind = kind, .schema = schema};
+        value.u.list.elems = elems;
+        value.u.list.cnt = cnt;
+        return value;
+}
+
+/* ------------------------------------------------------------- tests */
+
+static void test_descriptor(void **state) {
+        fixture_t *fx = *state;
+        const rdcp_descriptor_t *desc = fx->desc;
+        char errstr[256];
+        void *conn = NULL;
+        uint32_t task_cnt = 0;
+        rdc_map_t *task_cfgs[3];
+
+        assert_int_equal(desc->type, RDCP_PLUGIN_SINK);
+        assert_string_equal(
+                desc->class_name,
+                "org.apache.kafka.connect.file.FileStreamSinkConnector");
+        assert_string_equal(desc->aliases[0], "FileStreamSink");
+        assert_string_equal(desc->aliases[1], "FileStreamSinkConnector");
+        assert_null(desc->aliases[2]);
+        assert_int_equal(desc->config_def_cnt, 1);
+        assert_string_equal(desc->config_defs[0].name, "file");
+
+        rdc_map_t *cfg = rdc_map_new();
+        for (int i = 0; i < 3; i++)
+                task_cfgs[i] = rdc_map_new();
+        assert_int_equal(desc->connector->create(&fx->ctx, &rdc_host,
+                                                 rdc_map_as_cconfig(cfg), &conn,
+                                                 errstr, sizeof(errstr)),
+                         RDCP_OK);
+        /* One task even when more are allowed: one writer per file. */
+        assert_int_equal(desc->connector->task_configs(
+                                 conn, 3, (rdcp_config_t *const *)task_cfgs,
+                                 &task_cnt, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(task_cnt, 1);
+        desc->connector->destroy(conn);
+        for (int i = 0; i < 3; i++)
+                rdc_map_destroy(task_cfgs[i]);
+        rdc_map_destroy(cfg);
+}
+
+static void test_exact_bytes_after_flush(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        size_t len;
+        rdcp_data_t values[3] = {string_value("hello"), string_value(""),
+                                 string_value("tab\there \"quoted\"")};
+        rdcp_data_t raw = {.kind = RDCP_DATA_BYTES};
+        raw.u.bytes.ptr = "\x00\x01\xff";
+        raw.u.bytes.len = 3;
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        put_values(fx, values, 3);
+        put_values(fx, &raw, 1);
+        /* Buffered until flush. */
+        assert_int_equal(file_size(fx->path), 0);
+        flush(fx);
+        char *data = read_file(fx->path, &len);
+        static const char want[] =
+                "hello\n\ntab\there \"quoted\"\n\x00\x01\xff\n";
+        assert_int_equal(len, sizeof(want) - 1);
+        assert_memory_equal(data, want, len);
+        free(data);
+        /* Appends to what is there. */
+        put_values(fx, values, 1);
+        flush(fx);
+        assert_int_equal(file_size(fx->path), (off_t)(sizeof(want) - 1 + 6));
+}
+
+static void test_rendering(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        size_t len;
+        static const rdcp_schema_t f32 = {.type = RDCP_SCHEMA_FLOAT32};
+        static const rdcp_schema_t str = {.type = RDCP_SCHEMA_STRING};
+        static const rdcp_schema_t i32 = {.type = RDCP_SCHEMA_INT32};
+        static const rdcp_field_t fields[] = {{"name", &str}, {"n", &i32}};
+        static const rdcp_schema_t person = {
+                .type = RDCP_SCHEMA_STRUCT, .field_cnt = 2, .fields = fields};
+        rdcp_data_t null_value = {.kind = RDCP_DATA_NULL};
+        rdcp_data_t yes = {.kind = RDCP_DATA_BOOL, .u.b = 1};
+        rdcp_data_t bytes = {.kind = RDCP_DATA_BYTES};
+        bytes.u.bytes.ptr = "hi!?";
+        bytes.u.bytes.len = 4;
+        rdcp_data_t array_elems[] = {int_value(1), string_value("a\"b\n"),
+                                     null_value, bytes};
+        rdcp_data_t map_elems[] = {string_value("k"), int_value(1),
+                                   int_value(2), yes};
+        rdcp_data_t struct_elems[] = {string_value("x"), int_value(3)};
+        rdcp_data_t values[] = {
+                null_value,
+                yes,
+                int_value(-42),
+                float_value(1.5, NULL),
+                float_value(1.0, NULL),
+                float_value(0.1, NULL),
+                float_value((float)0.1, &f32),
+                float_value(NAN, NULL),
+                float_value(-INFINITY, NULL),
+                list_value(RDCP_DATA_ARRAY, array_elems, 4, NULL),
+                list_value(RDCP_DATA_MAP, map_elems, 4, NULL),
+                list_value(RDCP_DATA_STRUCT, struct_elems, 2, &person),
+                list_value(RDCP_DATA_STRUCT, struct_elems, 2, NULL),
+        };
+        static const char want[] = "null\n"
+                                   "true\n"
+                                   "-42\n"
+                                   "1.5\n"
+                                   "1.0\n"
+                                   "0.1\n"
+                                   "0.1\n"
+                                   "NaN\n"
+                                   "-Infinity\n"
+                                   "[1,\"a\\\"b\\n\",null,\"aGkhPw==\"]\n"
+                                   "{\"k\":1,\"2\":true}\n"
+                                   "{\"name\":\"x\",\"n\":3}\n"
+                                   "[\"x\",3]\n";
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        put_values(fx, values, sizeof(values) / sizeof(values[0]));
+        flush(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, want);
+        free(data);
+}
+
+static void test_bad_map_rejected(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        rdcp_data_t odd[] = {string_value("k")};
+        rdcp_sink_record_t recs[2] = {
+                {.value = string_value("kept")},
+                {.value = list_value(RDCP_DATA_MAP, odd, 1, NULL)}};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(fx->desc->sink_task->put(fx->task, recs, 2, errstr,
+                                                  sizeof(errstr)),
+                         RDCP_ERR_DATA);
+        assert_non_null(strstr(errstr, "MAP"));
+        /* A refused batch leaves nothing behind. */
+        flush(fx);
+        assert_int_equal(file_size(fx->path), 0);
+}
+
+static void test_large_batch_written_before_flush(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        size_t line_len = 1023, cnt = 512;
+        char *line = malloc(line_len + 1);
+        rdcp_data_t *values = calloc(cnt, sizeof(*values));
+
+        memset(line, 'L', line_len);
+        line[line_len] = '\0';
+        for (size_t i = 0; i < cnt; i++)
+                values[i] = string_value(line);
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        put_values(fx, values, cnt);
+        /* Bounded buffering: 512 KiB of lines do not wait for flush. */
+        assert_int_equal(file_size(fx->path), (off_t)(cnt * (line_len + 1)));
+        flush(fx);
+        free(values);
+        free(line);
+}
+
+static void test_reopen_after_rotation(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        char rotated[160];
+        size_t len;
+        rdcp_data_t first = string_value("first");
+        rdcp_data_t second = string_value("second");
+
+        snprintf(rotated, sizeof(rotated), "%s.1", fx->path);
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        put_values(fx, &first, 1);
+        flush(fx);
+        assert_int_equal(rename(fx->path, rotated), 0);
+        put_values(fx, &second, 1);
+        flush(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, "second\n");
+        free(data);
+        data = read_file(rotated, &len);
+        assert_string_equal(data, "first\n");
+        free(data);
+}
+
+static void test_open_failure(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        char path[192];
+
+        snprintf(path, sizeof(path), "%s/no/such/dir/out.txt", fx->dir);
+        assert_int_not_equal(start_task(fx, path, errstr, sizeof(errstr)),
+                             RDCP_OK);
+        assert_null(fx->task);
+        assert_non_null(strstr(errstr, path));
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test_setup_teardown(test_descriptor, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_exact_bytes_after_flush,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_rendering, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_bad_map_rejected, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_large_batch_written_before_flush, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_reopen_after_rotation,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_open_failure, setup,
+                                                teardown),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
