@@ -1,0 +1,796 @@
+/*
+ * Unit tests of the plugin registry (runtime/registry.c): descriptor
+ * checks and their messages, rejection of every broken test plugin
+ * (tests/plugins), class name resolution, and discovery of a plugin
+ * dropped into plugin.path while running.
+ *
+ * The good test plugins are built into RDC_TEST_BROKEN_PLUGIN_DIR with
+ * "-good" appended (see tests/plugins/CMakeLists.txt).
+ */
+#define _XOPEN_SOURCE 700
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "registry.h"
+
+#define BROKEN_DIR  RDC_TEST_BROKEN_PLUGIN_DIR
+#define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
+#define TEST_SOURCE "com.example.test.TestSource"
+#define TEST_SINK   "com.example.test.TestSink"
+
+/* ------------------------------------------------------------ helpers */
+
+static int remove_entry(const char *path, const struct stat *st, int flag,
+                        struct FTW *ftw) {
+        (void)st;
+        (void)flag;
+        (void)ftw;
+        return remove(path);
+}
+
+static void remove_tree(const char *dir) {
+        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static void make_temp_dir(char *dir, size_t size) {
+        snprintf(dir, size, "/tmp/rdc-test-registry-XXXXXX");
+        assert_non_null(mkdtemp(dir));
+}
+
+/* Copies src to dst through a temporary name, so dst appears at once
+ * (as with `mv` into plugin.path) and always as a new inode. */
+static void copy_file(const char *src, const char *dst, size_t pad_to) {
+        char tmp[PATH_MAX], buf[8192];
+        ssize_t n;
+        size_t written = 0;
+        int in, out;
+
+        snprintf(tmp, sizeof(tmp), "%s.part", dst);
+        in = open(src, O_RDONLY);
+        assert_true(in >= 0);
+        out = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_true(out >= 0);
+        while ((n = read(in, buf, sizeof(buf))) > 0) {
+                assert_int_equal(write(out, buf, (size_t)n), n);
+                written += (size_t)n;
+        }
+        /* Trailing bytes do not change how an ELF file loads. */
+        memset(buf, 0, sizeof(buf));
+        for (; written < pad_to; written++)
+                assert_int_equal(write(out, buf, 1), 1);
+        close(in);
+        close(out);
+        assert_int_equal(rename(tmp, dst), 0);
+}
+
+static off_t file_size(const char *path) {
+        struct stat st;
+
+        assert_int_equal(stat(path, &st), 0);
+        return st.st_size;
+}
+
+static const char *base_name(const char *path) {
+        const char *slash = strrchr(path, '/');
+
+        return slash ? slash + 1 : path;
+}
+
+/* ------------------------------------------------- descriptor checks */
+
+static rdcp_err_t fake_create(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
+                              const rdcp_config_t *cfg, void **statep,
+                              char *errstr, size_t errstr_size) {
+        (void)ctx;
+        (void)host;
+        (void)cfg;
+        (void)statep;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_FATAL;
+}
+
+static rdcp_err_t fake_task_configs(void *conn, uint32_t max_tasks,
+                                    rdcp_config_t *const *cfgs,
+                                    uint32_t *task_cnt, char *errstr,
+                                    size_t errstr_size) {
+        (void)conn;
+        (void)max_tasks;
+        (void)cfgs;
+        (void)task_cnt;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_FATAL;
+}
+
+static rdcp_err_t fake_poll(void *task, const rdcp_source_record_t **records,
+                            size_t *cnt, char *errstr, size_t errstr_size) {
+        (void)task;
+        (void)records;
+        (void)cnt;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_FATAL;
+}
+
+static rdcp_err_t fake_put(void *task, const rdcp_sink_record_t *records,
+                           size_t cnt, char *errstr, size_t errstr_size) {
+        (void)task;
+        (void)records;
+        (void)cnt;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_FATAL;
+}
+
+static rdcp_err_t fake_flush(void *task, char *errstr, size_t errstr_size) {
+        (void)task;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_FATAL;
+}
+
+static rdcp_err_t fake_from_data(void *conv, const char *topic,
+                                 const rdcp_data_t *data, rdcp_buf_t *scratch,
+                                 rdcp_bytes_t *out, char *errstr,
+                                 size_t errstr_size) {
+        (void)conv;
+        (void)topic;
+        (void)data;
+        (void)scratch;
+        (void)out;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_DATA;
+}
+
+static rdcp_err_t fake_to_data(void *conv, const char *topic, const void *ptr,
+                               size_t len, rdcp_arena_t *arena,
+                               rdcp_data_t *out, char *errstr,
+                               size_t errstr_size) {
+        (void)conv;
+        (void)topic;
+        (void)ptr;
+        (void)len;
+        (void)arena;
+        (void)out;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_DATA;
+}
+
+static void fake_destroy(void *state) {
+        (void)state;
+}
+
+/* A valid descriptor of each type, with writable vtables to break. */
+typedef struct fake_plugin {
+        rdcp_descriptor_t desc;
+        rdcp_connector_vtable_t connector;
+        rdcp_source_task_vtable_t source_task;
+        rdcp_sink_task_vtable_t sink_task;
+        rdcp_converter_vtable_t converter;
+        rdcp_config_def_t config_def;
+} fake_plugin_t;
+
+static void fake_plugin_init(fake_plugin_t *fake, uint32_t type) {
+        static const char *const aliases[] = {"Fake", NULL};
+
+        memset(fake, 0, sizeof(*fake));
+        fake->desc = (rdcp_descriptor_t){RDCP_DESCRIPTOR_HEADER, .type = type,
+                                         .class_name = "com.example.Fake",
+                                         .aliases = aliases, .version = "1.0"};
+        fake->connector = (rdcp_connector_vtable_t){
+                .struct_size = sizeof(fake->connector),
+                .create = fake_create,
+                .task_configs = fake_task_configs,
+                .destroy = fake_destroy};
+        fake->source_task = (rdcp_source_task_vtable_t){
+                .struct_size = sizeof(fake->source_task),
+                .create = fake_create,
+                .poll = fake_poll,
+                .destroy = fake_destroy};
+        fake->sink_task = (rdcp_sink_task_vtable_t){
+                .struct_size = sizeof(fake->sink_task),
+                .create = fake_create,
+                .put = fake_put,
+                .flush = fake_flush,
+                .destroy = fake_destroy};
+        fake->converter = (rdcp_converter_vtable_t){
+                .struct_size = sizeof(fake->converter),
+                .create = fake_create,
+                .from_data = fake_from_data,
+                .to_data = fake_to_data,
+                .destroy = fake_destroy};
+        fake->config_def = (rdcp_config_def_t){.name = "fake.key",
+                                               .type = RDCP_CFG_STRING};
+        if (type == RDCP_PLUGIN_CONVERTER) {
+                fake->desc.converter = &fake->converter;
+        } else {
+                fake->desc.connector = &fake->connector;
+                if (type == RDCP_PLUGIN_SOURCE)
+                        fake->desc.source_task = &fake->source_task;
+                else
+                        fake->desc.sink_task = &fake->sink_task;
+        }
+        fake->desc.config_defs = &fake->config_def;
+        fake->desc.config_def_cnt = 1;
+}
+
+static void test_check_descriptor_accepts_valid(void **state) {
+        static const uint32_t types[] = {RDCP_PLUGIN_SOURCE, RDCP_PLUGIN_SINK,
+                                         RDCP_PLUGIN_CONVERTER};
+        fake_plugin_t fake;
+        char errstr[256] = "";
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+                fake_plugin_init(&fake, types[i]);
+                assert_int_equal(rdc_registry_check_descriptor(
+                                         &fake.desc, errstr, sizeof(errstr)),
+                                 0);
+        }
+        /* An older minor of the same major would be fine too: only the
+         * minor-0 sizes are required, optional functions may be NULL. */
+        fake_plugin_init(&fake, RDCP_PLUGIN_SOURCE);
+        fake.connector.validate = NULL;
+        fake.source_task.commit = NULL;
+        fake.desc.aliases = NULL;
+        fake.desc.config_def_cnt = 0;
+        fake.desc.config_defs = NULL;
+        fake.desc.config_def_size = 0;
+        assert_int_equal(rdc_registry_check_descriptor(&fake.desc, errstr,
+                                                       sizeof(errstr)),
+                         0);
+}
+
+/* One way to break a descriptor and what the message must say. */
+typedef struct breakage {
+        uint32_t type;
+        void (*apply)(fake_plugin_t *fake);
+        const char *expected; /* printf format of the exact message */
+        size_t expected_arg;  /* a size the message names, if any */
+} breakage_t;
+
+static void break_magic(fake_plugin_t *fake) {
+        fake->desc.magic = 0xdeadbeef;
+}
+/* Everything is wrong, but only the first header field may be read. */
+static void break_everything(fake_plugin_t *fake) {
+        fake->desc.magic = 0x12345678;
+        fake->desc.abi_major = 7;
+        fake->desc.struct_size = 0;
+        fake->desc.class_name = NULL;
+}
+static void break_major(fake_plugin_t *fake) {
+        fake->desc.abi_major = RDCP_ABI_MAJOR + 1;
+}
+static void break_minor(fake_plugin_t *fake) {
+        fake->desc.abi_minor = RDCP_ABI_MINOR + 5;
+}
+static void break_struct_size(fake_plugin_t *fake) {
+        fake->desc.struct_size = 8;
+}
+static void break_type(fake_plugin_t *fake) {
+        fake->desc.type = 99;
+}
+static void break_type_reserved(fake_plugin_t *fake) {
+        fake->desc.type = RDCP_PLUGIN_TRANSFORM;
+}
+static void break_class_name(fake_plugin_t *fake) {
+        fake->desc.class_name = NULL;
+}
+static void break_class_name_path(fake_plugin_t *fake) {
+        fake->desc.class_name = "../evil";
+}
+static void break_version(fake_plugin_t *fake) {
+        fake->desc.version = NULL;
+}
+static void break_config_def_size(fake_plugin_t *fake) {
+        fake->desc.config_def_size = 16;
+}
+static void break_config_defs(fake_plugin_t *fake) {
+        fake->desc.config_defs = NULL;
+}
+static void break_config_def_name(fake_plugin_t *fake) {
+        fake->config_def.name = NULL;
+}
+static void break_connector(fake_plugin_t *fake) {
+        fake->desc.connector = NULL;
+}
+static void break_source_task_size(fake_plugin_t *fake) {
+        fake->source_task.struct_size = 8;
+}
+static void break_source_task_poll(fake_plugin_t *fake) {
+        fake->source_task.poll = NULL;
+}
+static void break_connector_task_configs(fake_plugin_t *fake) {
+        fake->connector.task_configs = NULL;
+}
+static void break_sink_task(fake_plugin_t *fake) {
+        fake->desc.sink_task = NULL;
+}
+static void break_sink_task_flush(fake_plugin_t *fake) {
+        fake->sink_task.flush = NULL;
+}
+static void break_converter(fake_plugin_t *fake) {
+        fake->desc.converter = NULL;
+}
+static void break_converter_to_data(fake_plugin_t *fake) {
+        fake->converter.to_data = NULL;
+}
+
+#define SIZE_THROUGH(type, member)                                             \
+        (offsetof(type, member) + sizeof(((type *)0)->member))
+
+static void test_check_descriptor_messages(void **state) {
+        const breakage_t breakages[] = {
+                {RDCP_PLUGIN_SOURCE, break_magic,
+                 "magic is 0xdeadbeef, expected 0x52444350", 0},
+                {RDCP_PLUGIN_SOURCE, break_everything,
+                 "magic is 0x12345678, expected 0x52444350", 0},
+                {RDCP_PLUGIN_SOURCE, break_major,
+                 "abi_major is 2, host supports 1", 0},
+                {RDCP_PLUGIN_SOURCE, break_minor,
+                 "abi_minor is 5, host supports up to 0", 0},
+                {RDCP_PLUGIN_SOURCE, break_struct_size,
+                 "struct_size is 8, at least %zu required",
+                 sizeof(rdcp_descriptor_t)},
+                {RDCP_PLUGIN_SOURCE, break_type,
+                 "type is 99, host supports 1 (source), 2 (sink) and 3 "
+                 "(converter)",
+                 0},
+                {RDCP_PLUGIN_SOURCE, break_type_reserved,
+                 "type is 5, host supports 1 (source), 2 (sink) and 3 "
+                 "(converter)",
+                 0},
+                {RDCP_PLUGIN_SOURCE, break_class_name, "class_name is missing",
+                 0},
+                {RDCP_PLUGIN_SOURCE, break_class_name_path,
+                 "class_name \"../evil\" contains '/' or \"..\"", 0},
+                {RDCP_PLUGIN_SOURCE, break_version,
+                 "version of com.example.Fake is missing", 0},
+                {RDCP_PLUGIN_SOURCE, break_config_def_size,
+                 "config_def_size is 16, at least %zu required",
+                 sizeof(rdcp_config_def_t)},
+                {RDCP_PLUGIN_SOURCE, break_config_defs,
+                 "config_defs is NULL, config_def_cnt is 1", 0},
+                {RDCP_PLUGIN_SOURCE, break_config_def_name,
+                 "config_defs[0].name is missing", 0},
+                {RDCP_PLUGIN_SOURCE, break_connector,
+                 "connector vtable is missing", 0},
+                {RDCP_PLUGIN_SOURCE, break_source_task_size,
+                 "source_task.struct_size is 8, at least %zu required",
+                 SIZE_THROUGH(rdcp_source_task_vtable_t, destroy)},
+                {RDCP_PLUGIN_SOURCE, break_source_task_poll,
+                 "source_task.poll is NULL but required", 0},
+                {RDCP_PLUGIN_SINK, break_connector_task_configs,
+                 "connector.task_configs is NULL but required", 0},
+                {RDCP_PLUGIN_SINK, break_sink_task,
+                 "sink_task vtable is missing", 0},
+                {RDCP_PLUGIN_SINK, break_sink_task_flush,
+                 "sink_task.flush is NULL but required", 0},
+                {RDCP_PLUGIN_CONVERTER, break_converter,
+                 "converter vtable is missing", 0},
+                {RDCP_PLUGIN_CONVERTER, break_converter_to_data,
+                 "converter.to_data is NULL but required", 0},
+        };
+        fake_plugin_t fake;
+        char errstr[256], expected[256];
+        size_t i;
+
+        (void)state;
+        /* The literal numbers above assume ABI 1.0. */
+        assert_int_equal(RDCP_ABI_MAJOR, 1);
+        assert_int_equal(RDCP_ABI_MINOR, 0);
+        for (i = 0; i < sizeof(breakages) / sizeof(breakages[0]); i++) {
+                fake_plugin_init(&fake, breakages[i].type);
+                breakages[i].apply(&fake);
+                snprintf(expected, sizeof(expected), breakages[i].expected,
+                         breakages[i].expected_arg);
+                errstr[0] = '\0';
+                assert_int_equal(rdc_registry_check_descriptor(
+                                         &fake.desc, errstr, sizeof(errstr)),
+                                 -1);
+                assert_string_equal(errstr, expected);
+        }
+        assert_int_equal(
+                rdc_registry_check_descriptor(NULL, errstr, sizeof(errstr)),
+                -1);
+        /* A tiny errstr is truncated, never overrun. */
+        fake_plugin_init(&fake, RDCP_PLUGIN_SOURCE);
+        break_magic(&fake);
+        assert_int_equal(rdc_registry_check_descriptor(&fake.desc, errstr, 6),
+                         -1);
+        assert_string_equal(errstr, "magic");
+}
+
+/* --------------------------------------------------- broken plugins */
+
+typedef struct rejection_list {
+        size_t cnt;
+        char files[32][64];
+        char reasons[32][512];
+} rejection_list_t;
+
+static void collect_rejection(void *opaque, const char *path,
+                              const char *reason) {
+        rejection_list_t *list = opaque;
+
+        assert_true(list->cnt < 32);
+        snprintf(list->files[list->cnt], sizeof(list->files[0]), "%s",
+                 base_name(path));
+        snprintf(list->reasons[list->cnt], sizeof(list->reasons[0]), "%s",
+                 reason);
+        list->cnt++;
+}
+
+static const char *rejection_reason(const rejection_list_t *list,
+                                    const char *file) {
+        size_t i;
+
+        for (i = 0; i < list->cnt; i++)
+                if (!strcmp(list->files[i], file))
+                        return list->reasons[i];
+        return NULL;
+}
+
+static void test_broken_plugins_rejected(void **state) {
+        static const struct {
+                const char *file;
+                const char *reason; /* substring */
+        } expected[] = {
+                {"bad_magic.so", "magic is 0xdeadbeef, expected 0x52444350"},
+                {"newer_minor.so", "abi_minor is 5, host supports up to 0"},
+                {"other_major.so", "abi_major is 2, host supports 1"},
+                {"small_struct.so", "struct_size is 8, at least "},
+                {"short_vtable.so", "source_task.struct_size is 8, at least "},
+                {"no_entry.so", "no entry symbol rdconnect_plugin_entry"},
+                {"notaplugin.so", "not a loadable shared object: "},
+                {"null_entry.so",
+                 "entry function rdconnect_plugin_entry returned NULL"},
+                {"dup_source.so", "class " TEST_SOURCE " is already provided "
+                                  "by "},
+        };
+        static const char *const broken_classes[] = {
+                "com.example.broken.BadMagic",
+                "com.example.broken.NewerMinor",
+                "com.example.broken.OtherMajor",
+                "com.example.broken.SmallStruct",
+                "com.example.broken.ShortVtable",
+                "ShortVtable"};
+        rejection_list_t rejections = {0};
+        const rdc_plugin_t *plugin;
+        char errstr[1024], good_source[PATH_MAX];
+        rdc_registry_t *reg;
+        const char *reason;
+        size_t i;
+
+        (void)state;
+        assert_non_null(realpath(GOOD_DIR "/test_source.so", good_source));
+        /* Good plugins first: they win over the duplicate. */
+        reg = rdc_registry_new(NULL, GOOD_DIR "," BROKEN_DIR);
+        assert_non_null(reg);
+        assert_int_equal(rdc_registry_scan(reg), 2);
+        assert_int_equal(
+                rdc_registry_rejections(reg, collect_rejection, &rejections),
+                sizeof(expected) / sizeof(expected[0]));
+        for (i = 0; i < sizeof(expected) / sizeof(expected[0]); i++) {
+                reason = rejection_reason(&rejections, expected[i].file);
+                if (!reason || !strstr(reason, expected[i].reason))
+                        fail_msg("%s: expected \"%s\", got \"%s\"",
+                                 expected[i].file, expected[i].reason,
+                                 reason ? reason : "(not rejected)");
+        }
+        /* The duplicate message names the file that won. */
+        reason = rejection_reason(&rejections, "dup_source.so");
+        assert_non_null(strstr(reason, good_source));
+
+        for (i = 0; i < sizeof(broken_classes) / sizeof(broken_classes[0]); i++)
+                assert_null(rdc_registry_find(reg, broken_classes[i], 0, errstr,
+                                              sizeof(errstr)));
+        plugin = rdc_registry_find(reg, TEST_SOURCE, RDCP_PLUGIN_SOURCE, errstr,
+                                   sizeof(errstr));
+        assert_non_null(plugin);
+        assert_string_equal(plugin->path, good_source);
+
+        /* Rescans (explicit, and the ones find() misses triggered) added
+         * nothing and kept each rejection once. */
+        assert_int_equal(rdc_registry_scan(reg), 0);
+        assert_int_equal(rdc_registry_rejections(reg, NULL, NULL),
+                         sizeof(expected) / sizeof(expected[0]));
+        rdc_registry_destroy(reg);
+}
+
+/* A rejected file is not loaded again until its size or mtime changes. */
+static void test_rejected_file_retried_only_when_changed(void **state) {
+        char dir[64], plugin_path[PATH_MAX], errstr[512];
+        struct timespec times[2];
+        rdc_registry_t *reg;
+        struct stat st;
+        off_t size;
+
+        (void)state;
+        make_temp_dir(dir, sizeof(dir));
+        snprintf(plugin_path, sizeof(plugin_path), "%s/plugin.so", dir);
+        /* Both versions get the same size, so only mtime tells them apart. */
+        size = file_size(BROKEN_DIR "/bad_magic.so");
+        if (file_size(GOOD_DIR "/test_source.so") > size)
+                size = file_size(GOOD_DIR "/test_source.so");
+        copy_file(BROKEN_DIR "/bad_magic.so", plugin_path, (size_t)size);
+        assert_int_equal(stat(plugin_path, &st), 0);
+
+        reg = rdc_registry_new(NULL, dir);
+        assert_non_null(reg);
+        assert_int_equal(rdc_registry_scan(reg), 0);
+        assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 1);
+
+        /* Swap in a good plugin but keep size and mtime: still the same
+         * rejected file as far as the registry can tell. */
+        copy_file(GOOD_DIR "/test_source.so", plugin_path, (size_t)size);
+        times[0] = st.st_atim;
+        times[1] = st.st_mtim;
+        assert_int_equal(utimensat(AT_FDCWD, plugin_path, times, 0), 0);
+        assert_null(rdc_registry_find(reg, "TestSource", 0, errstr,
+                                      sizeof(errstr)));
+        assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 1);
+
+        /* A new mtime: retried, accepted, and no longer listed rejected. */
+        times[1].tv_sec -= 10;
+        assert_int_equal(utimensat(AT_FDCWD, plugin_path, times, 0), 0);
+        assert_non_null(rdc_registry_find(reg, "TestSource", 0, errstr,
+                                          sizeof(errstr)));
+        assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 0);
+
+        rdc_registry_destroy(reg);
+        remove_tree(dir);
+}
+
+/* ------------------------------------------------------- resolution */
+
+static void test_find_resolves_names(void **state) {
+        const rdc_plugin_t *source, *sink;
+        char errstr[1024];
+        rdc_registry_t *reg;
+
+        (void)state;
+        reg = rdc_registry_new(NULL, GOOD_DIR);
+        assert_non_null(reg);
+
+        /* No explicit scan: find() scans on a miss. */
+        source = rdc_registry_find(reg, TEST_SOURCE, RDCP_PLUGIN_SOURCE, errstr,
+                                   sizeof(errstr));
+        assert_non_null(source);
+        assert_string_equal(source->desc->class_name, TEST_SOURCE);
+        assert_ptr_equal(
+                rdc_registry_find(reg, "TestSource", 0, errstr, sizeof(errstr)),
+                source);
+        assert_ptr_equal(rdc_registry_find(reg, "TestSource",
+                                           RDC_PLUGIN_ANY_CONNECTOR, errstr,
+                                           sizeof(errstr)),
+                         source);
+
+        /* TestSink: short name and alias are different names. */
+        sink = rdc_registry_find(reg, "TestSink", RDCP_PLUGIN_SINK, errstr,
+                                 sizeof(errstr));
+        assert_non_null(sink);
+        assert_string_equal(sink->desc->class_name, TEST_SINK);
+        assert_ptr_equal(rdc_registry_find(reg, "TestDiscardSink",
+                                           RDCP_PLUGIN_SINK, errstr,
+                                           sizeof(errstr)),
+                         sink);
+        assert_ptr_equal(rdc_registry_find(reg, TEST_SINK,
+                                           RDC_PLUGIN_ANY_CONNECTOR, errstr,
+                                           sizeof(errstr)),
+                         sink);
+
+        /* Only whole names match. */
+        assert_null(rdc_registry_find(reg, "Sink", 0, errstr, sizeof(errstr)));
+        assert_null(rdc_registry_find(reg, "test.TestSink", 0, errstr,
+                                      sizeof(errstr)));
+        assert_null(
+                rdc_registry_find(reg, "testsink", 0, errstr, sizeof(errstr)));
+
+        /* The wrong type: Kafka Connect's message, listing that type. */
+        assert_null(rdc_registry_find(reg, "TestSource", RDCP_PLUGIN_SINK,
+                                      errstr, sizeof(errstr)));
+        assert_string_equal(errstr,
+                            "Failed to find any class that implements sink "
+                            "connector and which name matches TestSource, "
+                            "available sink connectors are: " TEST_SINK
+                            " (" TEST_SOURCE " is a source connector)");
+        assert_null(rdc_registry_find(reg, "Nope", RDCP_PLUGIN_CONVERTER,
+                                      errstr, sizeof(errstr)));
+        assert_string_equal(errstr, "Failed to find any class that implements "
+                                    "converter and which name matches Nope, "
+                                    "available converters are: (none)");
+        /* Listed in file name order: test_sink.so, test_source.so. */
+        assert_null(rdc_registry_find(reg, "Nope", RDC_PLUGIN_ANY_CONNECTOR,
+                                      errstr, sizeof(errstr)));
+        assert_string_equal(errstr, "Failed to find any class that implements "
+                                    "connector and which name matches Nope, "
+                                    "available connectors are: " TEST_SINK
+                                    ", " TEST_SOURCE);
+        /* A short errstr is truncated, never overrun. */
+        assert_null(rdc_registry_find(reg, "Nope", 0, errstr, 10));
+        assert_string_equal(errstr, "Failed to");
+        assert_null(rdc_registry_find(reg, "TestSource", 42, errstr,
+                                      sizeof(errstr)));
+        assert_non_null(strstr(errstr, "Unknown plugin type 42"));
+        assert_null(rdc_registry_find(reg, "", 0, errstr, sizeof(errstr)));
+        rdc_registry_destroy(reg);
+}
+
+static void test_find_refuses_paths(void **state) {
+        static const char *const names[] = {
+                "../test-plugins/bad_magic", BROKEN_DIR "/dup_source.so",
+                "com.example..TestSource", "TestSource/", ".."};
+        char errstr[512];
+        rdc_registry_t *reg;
+        size_t i;
+
+        (void)state;
+        reg = rdc_registry_new(NULL, GOOD_DIR "," BROKEN_DIR);
+        assert_non_null(reg);
+        for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+                errstr[0] = '\0';
+                assert_null(rdc_registry_find(reg, names[i], 0, errstr,
+                                              sizeof(errstr)));
+                assert_non_null(strstr(errstr, "are not allowed"));
+                assert_non_null(strstr(errstr, names[i]));
+        }
+        /* Refused before any scan: nothing was loaded or even looked at. */
+        assert_int_equal(rdc_registry_list(reg, NULL, 0), 0);
+        assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 0);
+        rdc_registry_destroy(reg);
+}
+
+/* ------------------------------------------------------- discovery */
+
+static void test_plugin_dropped_in_is_found(void **state) {
+        char dir[64], path[PATH_MAX], plugin_path[PATH_MAX + 64];
+        const rdc_plugin_t *plugin;
+        char errstr[512];
+        rdc_registry_t *reg;
+
+        (void)state;
+        make_temp_dir(dir, sizeof(dir));
+        /* Blanks trimmed, empty entries skipped, a missing directory only
+         * warned about. */
+        snprintf(plugin_path, sizeof(plugin_path),
+                 " , %s ,, /nonexistent/rdc-plugins ", dir);
+        reg = rdc_registry_new(NULL, plugin_path);
+        assert_non_null(reg);
+        assert_int_equal(rdc_registry_scan(reg), 0);
+        assert_null(rdc_registry_find(reg, "TestSource", 0, errstr,
+                                      sizeof(errstr)));
+        assert_non_null(strstr(errstr, "available plugins are: (none)"));
+
+        /* One level of subdirectories is searched, not two. */
+        snprintf(path, sizeof(path), "%s/test-source", dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/test-source/deeper", dir);
+        assert_int_equal(mkdir(path, 0755), 0);
+        snprintf(path, sizeof(path), "%s/test-source/deeper/test_sink.so", dir);
+        copy_file(GOOD_DIR "/test_sink.so", path, 0);
+        snprintf(path, sizeof(path), "%s/test-source/test_source.so", dir);
+        copy_file(GOOD_DIR "/test_source.so", path, 0);
+
+        plugin = rdc_registry_find(reg, "TestSource", RDCP_PLUGIN_SOURCE,
+                                   errstr, sizeof(errstr));
+        assert_non_null(plugin);
+        assert_string_equal(base_name(plugin->path), "test_source.so");
+        assert_non_null(strstr(plugin->path, "/test-source/"));
+        assert_null(
+                rdc_registry_find(reg, "TestSink", 0, errstr, sizeof(errstr)));
+
+        /* Files not named *.so are not candidates. */
+        snprintf(path, sizeof(path), "%s/test_sink.so.disabled", dir);
+        copy_file(GOOD_DIR "/test_sink.so", path, 0);
+        assert_int_equal(rdc_registry_scan(reg), 0);
+        rdc_registry_destroy(reg);
+        remove_tree(dir);
+}
+
+static void test_same_file_loaded_once(void **state) {
+        char dir[64], link_path[PATH_MAX], plugin_path[PATH_MAX + 64];
+        const rdc_plugin_t *plugins[4];
+        rdc_registry_t *reg;
+
+        (void)state;
+        make_temp_dir(dir, sizeof(dir));
+        snprintf(link_path, sizeof(link_path), "%s/link.so", dir);
+        assert_int_equal(symlink(GOOD_DIR "/test_source.so", link_path), 0);
+        snprintf(plugin_path, sizeof(plugin_path), "%s,%s/,%s", GOOD_DIR,
+                 GOOD_DIR, dir);
+        reg = rdc_registry_new(GOOD_DIR, plugin_path);
+        assert_non_null(reg);
+        assert_int_equal(rdc_registry_scan(reg), 2);
+        assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 0);
+
+        /* The list is a snapshot in load order (sorted file names). */
+        assert_int_equal(rdc_registry_list(reg, plugins, 1), 2);
+        assert_string_equal(plugins[0]->desc->class_name, TEST_SINK);
+        assert_int_equal(rdc_registry_list(reg, plugins, 4), 2);
+        assert_string_equal(plugins[1]->desc->class_name, TEST_SOURCE);
+        rdc_registry_destroy(reg);
+        remove_tree(dir);
+}
+
+/* ------------------------------------------------------ concurrency */
+
+static void *find_repeatedly(void *opaque) {
+        rdc_registry_t *reg = opaque;
+        const char *names[] = {"TestSource", TEST_SINK, "NotThere"};
+        char errstr[256];
+        int i;
+
+        for (i = 0; i < 150; i++) {
+                const rdc_plugin_t *plugin = rdc_registry_find(
+                        reg, names[i % 3], 0, errstr, sizeof(errstr));
+                if ((plugin == NULL) != (i % 3 == 2))
+                        return (void *)1;
+        }
+        return NULL;
+}
+
+static void test_concurrent_finds(void **state) {
+        pthread_t threads[4];
+        rdc_registry_t *reg;
+        void *failed;
+        int i;
+
+        (void)state;
+        reg = rdc_registry_new(NULL, GOOD_DIR "," BROKEN_DIR);
+        assert_non_null(reg);
+        for (i = 0; i < 4; i++)
+                assert_int_equal(
+                        pthread_create(&threads[i], NULL, find_repeatedly, reg),
+                        0);
+        for (i = 0; i < 4; i++) {
+                assert_int_equal(pthread_join(threads[i], &failed), 0);
+                assert_null(failed);
+        }
+        assert_int_equal(rdc_registry_list(reg, NULL, 0), 2);
+        rdc_registry_destroy(reg);
+}
+
+static void test_default_dir(void **state) {
+        const char *dir = rdc_registry_default_dir();
+
+        (void)state;
+        assert_non_null(dir);
+        assert_int_equal(dir[0], '/');
+        assert_ptr_equal(rdc_registry_default_dir(), dir);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_check_descriptor_accepts_valid),
+                cmocka_unit_test(test_check_descriptor_messages),
+                cmocka_unit_test(test_broken_plugins_rejected),
+                cmocka_unit_test(test_rejected_file_retried_only_when_changed),
+                cmocka_unit_test(test_find_resolves_names),
+                cmocka_unit_test(test_find_refuses_paths),
+                cmocka_unit_test(test_plugin_dropped_in_is_found),
+                cmocka_unit_test(test_same_file_loaded_once),
+                cmocka_unit_test(test_concurrent_finds),
+                cmocka_unit_test(test_default_dir),
+        };
+
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
