@@ -89,8 +89,8 @@ size_t rdc_registry_rejections(rdc_registry_t *reg,
  * @returns 0 or -1 with the reason in errstr, naming the field and both
  *          values, e.g. "abi_major is 2, host supports 1".
  */
-int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc,
-                                  char *errstr, size_t errstr_size);
+int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc, char *errstr,
+                                  size_t errstr_size);
 
 /** The runtime's own plugin directory: <exe dir>/../plugins if it exists,
  *  else the install location. @returns a static string. */

@@ -185,11 +185,16 @@ static inline rdcp_err_t rdct_failer_check(rdct_failer_t *failer,
                 return RDCP_OK;
         if (!once && failer->calls++ < failer->after)
                 return RDCP_OK;
-        snprintf(errstr, errstr_size,
-                 "injected failure in %s after %" PRId64
-                 " successful calls (test.fail.on=%s)",
-                 rdct_fail_point_name(at), once ? 0 : failer->after,
-                 rdct_fail_point_name(at));
+        if (once)
+                snprintf(errstr, errstr_size,
+                         "injected failure in %s (test.fail.on=%s)",
+                         rdct_fail_point_name(at), rdct_fail_point_name(at));
+        else
+                snprintf(errstr, errstr_size,
+                         "injected failure in %s after %" PRId64
+                         " successful calls (test.fail.on=%s)",
+                         rdct_fail_point_name(at), failer->after,
+                         rdct_fail_point_name(at));
         return RDCP_ERR_FATAL;
 }
 

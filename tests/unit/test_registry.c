@@ -2,7 +2,9 @@
  * Unit tests of the plugin registry (runtime/registry.c): descriptor
  * checks and their messages, rejection of every broken test plugin
  * (tests/plugins), class name resolution, and discovery of a plugin
- * dropped into plugin.path while running.
+ * dropped into plugin.path while running. The working test plugins
+ * (TestSource, TestSink) are driven through the real host table here,
+ * since black-box tests rely on their records and injected failures.
  *
  * The good test plugins are built into RDC_TEST_BROKEN_PLUGIN_DIR with
  * "-good" appended (see tests/plugins/CMakeLists.txt).
@@ -24,6 +26,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "host.h"
+#include "map.h"
+#include "offsets.h"
 #include "registry.h"
 
 #define BROKEN_DIR  RDC_TEST_BROKEN_PLUGIN_DIR
@@ -769,6 +774,227 @@ static void test_concurrent_finds(void **state) {
         rdc_registry_destroy(reg);
 }
 
+/* ------------------------------------------- the working test plugins */
+
+/* A task config plus the instance context a task runs with. */
+typedef struct plugin_run {
+        rdc_registry_t *reg;
+        const rdcp_descriptor_t *desc;
+        rdc_map_t *cfg;
+        rdcp_ctx_t ctx;
+        rdc_offset_store_t *offsets;
+        char errstr[512];
+} plugin_run_t;
+
+/* key=value pairs, NULL-terminated. */
+static void plugin_run_init(plugin_run_t *run, const char *class_name,
+                            const char *const *settings) {
+        const rdc_plugin_t *plugin;
+        size_t i;
+
+        memset(run, 0, sizeof(*run));
+        run->reg = rdc_registry_new(NULL, GOOD_DIR);
+        assert_non_null(run->reg);
+        plugin = rdc_registry_find(run->reg, class_name, 0, run->errstr,
+                                   sizeof(run->errstr));
+        assert_non_null(plugin);
+        run->desc = plugin->desc;
+        run->cfg = rdc_map_new();
+        assert_non_null(run->cfg);
+        for (i = 0; settings[i]; i += 2)
+                assert_int_equal(
+                        rdc_map_set(run->cfg, settings[i], settings[i + 1]), 0);
+        run->offsets = rdc_offset_store_memory_new();
+        assert_non_null(run->offsets);
+        assert_int_equal(rdc_ctx_init(&run->ctx, "test-conn", 0, class_name,
+                                      run->offsets),
+                         0);
+}
+
+static void plugin_run_destroy(plugin_run_t *run) {
+        rdc_ctx_destroy(&run->ctx);
+        rdc_offset_store_destroy(run->offsets);
+        rdc_map_destroy(run->cfg);
+        rdc_registry_destroy(run->reg);
+}
+
+static rdcp_err_t plugin_run_create_task(plugin_run_t *run, void **taskp) {
+        const rdcp_config_t *cfg = rdc_map_as_cconfig(run->cfg);
+
+        run->errstr[0] = '\0';
+        if (run->desc->type == RDCP_PLUGIN_SOURCE)
+                return run->desc->source_task->create(&run->ctx, &rdc_host, cfg,
+                                                      taskp, run->errstr,
+                                                      sizeof(run->errstr));
+        return run->desc->sink_task->create(&run->ctx, &rdc_host, cfg, taskp,
+                                            run->errstr, sizeof(run->errstr));
+}
+
+static size_t source_poll(plugin_run_t *run, void *task,
+                          const rdcp_source_record_t **records) {
+        size_t cnt = 99;
+
+        assert_int_equal(run->desc->source_task->poll(task, records, &cnt,
+                                                      run->errstr,
+                                                      sizeof(run->errstr)),
+                         RDCP_OK);
+        return cnt;
+}
+
+static void assert_data_string(const rdcp_data_t *data, const char *text) {
+        assert_int_equal(data->kind, RDCP_DATA_STRING);
+        assert_null(data->schema);
+        assert_int_equal(data->u.bytes.len, strlen(text));
+        assert_memory_equal(data->u.bytes.ptr, text, strlen(text));
+}
+
+static void test_test_source_records(void **state) {
+        static const char *const settings[] = {
+                "topic", "t1", "test.records", "25", "test.batch.size",
+                "10",    NULL};
+        const rdcp_source_record_t *records;
+        plugin_run_t run;
+        void *task = NULL;
+
+        (void)state;
+        plugin_run_init(&run, "TestSource", settings);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_OK);
+        assert_int_equal(source_poll(&run, task, &records), 10);
+        assert_string_equal(records[0].topic, "t1");
+        assert_int_equal(records[0].partition, -1);
+        assert_data_string(&records[0].key, "0-0");
+        assert_data_string(&records[0].value, "record-0-0");
+        assert_string_equal(records[0].source_partition, "{\"task\":0}");
+        assert_string_equal(records[9].source_offset, "{\"position\":10}");
+        assert_int_equal(source_poll(&run, task, &records), 10);
+        assert_int_equal(source_poll(&run, task, &records), 5);
+        assert_data_string(&records[4].value, "record-0-24");
+        /* Done: idle polls (stopped, so the idle wait returns at once). */
+        rdc_ctx_stop(&run.ctx);
+        assert_int_equal(source_poll(&run, task, &records), 0);
+        run.desc->source_task->destroy(task);
+
+        /* A new task resumes after the committed offset. */
+        assert_int_equal(rdc_offset_store_put(run.offsets, "test-conn",
+                                              "{\"task\":0}",
+                                              "{\"position\":20}"),
+                         0);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_OK);
+        assert_int_equal(source_poll(&run, task, &records), 5);
+        assert_data_string(&records[0].key, "0-20");
+        run.desc->source_task->destroy(task);
+        plugin_run_destroy(&run);
+}
+
+static void test_test_source_failures(void **state) {
+        static const char *const fail_poll[] = {"topic",
+                                                "t1",
+                                                "test.batch.size",
+                                                "1",
+                                                "test.fail.on",
+                                                "poll",
+                                                "test.fail.after",
+                                                "2",
+                                                NULL};
+        static const char *const fail_create[] = {"topic", "t1", "test.fail.on",
+                                                  "create", NULL};
+        static const char *const fail_connector[] = {
+                "topic", "t1", "test.fail.on", "connector", NULL};
+        static const char *const no_topic[] = {NULL};
+        const rdcp_source_record_t *records;
+        rdcp_config_t *task_cfgs[3] = {NULL};
+        uint32_t task_cnt = 0;
+        plugin_run_t run;
+        void *task = NULL, *conn = NULL;
+        size_t cnt;
+
+        (void)state;
+        plugin_run_init(&run, "TestSource", fail_poll);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_OK);
+        assert_int_equal(source_poll(&run, task, &records), 1);
+        assert_int_equal(source_poll(&run, task, &records), 1);
+        assert_int_equal(run.desc->source_task->poll(task, &records, &cnt,
+                                                     run.errstr,
+                                                     sizeof(run.errstr)),
+                         RDCP_ERR_FATAL);
+        assert_non_null(strstr(run.errstr, "injected failure in poll"));
+        run.desc->source_task->destroy(task);
+        /* The connector itself is fine and splits into max_tasks. */
+        assert_int_equal(
+                run.desc->connector->create(&run.ctx, &rdc_host,
+                                            rdc_map_as_cconfig(run.cfg), &conn,
+                                            run.errstr, sizeof(run.errstr)),
+                RDCP_OK);
+        assert_int_equal(run.desc->connector->task_configs(
+                                 conn, 3, task_cfgs, &task_cnt, run.errstr,
+                                 sizeof(run.errstr)),
+                         RDCP_OK);
+        assert_int_equal(task_cnt, 3);
+        run.desc->connector->destroy(conn);
+        plugin_run_destroy(&run);
+
+        plugin_run_init(&run, "TestSource", fail_create);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_ERR_FATAL);
+        assert_non_null(strstr(run.errstr, "injected failure in create"));
+        plugin_run_destroy(&run);
+
+        plugin_run_init(&run, "TestSource", fail_connector);
+        assert_int_equal(
+                run.desc->connector->create(&run.ctx, &rdc_host,
+                                            rdc_map_as_cconfig(run.cfg), &conn,
+                                            run.errstr, sizeof(run.errstr)),
+                RDCP_ERR_FATAL);
+        assert_non_null(strstr(run.errstr, "injected failure in connector"));
+        plugin_run_destroy(&run);
+
+        plugin_run_init(&run, "TestSource", no_topic);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_ERR_CONFIG);
+        assert_string_equal(run.errstr, "topic is required");
+        plugin_run_destroy(&run);
+}
+
+static void test_test_sink_failures(void **state) {
+        static const char *const fail_flush[] = {"test.fail.on", "flush",
+                                                 "test.fail.after", "1", NULL};
+        static const char *const fail_put[] = {"test.fail.on", "put", NULL};
+        static const char *const bad_point[] = {"test.fail.on", "later", NULL};
+        rdcp_sink_record_t records[2];
+        plugin_run_t run;
+        void *task = NULL;
+
+        (void)state;
+        memset(records, 0, sizeof(records));
+        records[0].topic = records[1].topic = "t1";
+        plugin_run_init(&run, "TestDiscardSink", fail_flush);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_OK);
+        assert_int_equal(run.desc->sink_task->put(task, records, 2, run.errstr,
+                                                  sizeof(run.errstr)),
+                         RDCP_OK);
+        assert_int_equal(run.desc->sink_task->flush(task, run.errstr,
+                                                    sizeof(run.errstr)),
+                         RDCP_OK);
+        assert_int_equal(run.desc->sink_task->flush(task, run.errstr,
+                                                    sizeof(run.errstr)),
+                         RDCP_ERR_FATAL);
+        assert_non_null(strstr(run.errstr, "injected failure in flush"));
+        run.desc->sink_task->destroy(task);
+        plugin_run_destroy(&run);
+
+        plugin_run_init(&run, "TestSink", fail_put);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_OK);
+        assert_int_equal(run.desc->sink_task->put(task, records, 2, run.errstr,
+                                                  sizeof(run.errstr)),
+                         RDCP_ERR_FATAL);
+        run.desc->sink_task->destroy(task);
+        plugin_run_destroy(&run);
+
+        plugin_run_init(&run, "TestSink", bad_point);
+        assert_int_equal(plugin_run_create_task(&run, &task), RDCP_ERR_CONFIG);
+        assert_string_equal(run.errstr,
+                            "test.fail.on: unknown value \"later\"");
+        plugin_run_destroy(&run);
+}
+
 static void test_default_dir(void **state) {
         const char *dir = rdc_registry_default_dir();
 
@@ -789,6 +1015,9 @@ int main(void) {
                 cmocka_unit_test(test_plugin_dropped_in_is_found),
                 cmocka_unit_test(test_same_file_loaded_once),
                 cmocka_unit_test(test_concurrent_finds),
+                cmocka_unit_test(test_test_source_records),
+                cmocka_unit_test(test_test_source_failures),
+                cmocka_unit_test(test_test_sink_failures),
                 cmocka_unit_test(test_default_dir),
         };
 
