@@ -1,0 +1,71 @@
+/*
+ * Helpers shared by the converter plugins (String, ByteArray, Json and the
+ * number converters): error text, names of kinds and schema types as Kafka
+ * prints them, typed config reads with defaults, and the "converter.type"
+ * definition every Kafka converter carries (ConverterConfig).
+ *
+ * Linked statically into each converter .so; nothing here is exported.
+ */
+#ifndef RDC_CONV_COMMON_H
+#define RDC_CONV_COMMON_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <rdconnect/plugin.h>
+
+#ifndef RDC_CONV_VERSION
+#define RDC_CONV_VERSION "0.0.0"
+#endif
+
+/** Values accepted by "converter.type" (Kafka's ConverterType). */
+extern const char *const conv_type_values[];
+
+/** The ConverterConfig definition of "converter.type". The host sets it;
+ *  it has no default, as in Kafka. */
+#define CONV_TYPE_CONFIG_DEF                                                   \
+        {                                                                      \
+                .name = "converter.type", .type = RDCP_CFG_STRING,             \
+                .importance = RDCP_IMPORTANCE_LOW,                             \
+                .documentation = "How this converter will be used.",           \
+                .valid_values = conv_type_values,                              \
+        }
+
+/** Writes one line of error text into errstr (NULL or size 0: ignored). */
+void conv_err(char *errstr, size_t errstr_size, const char *fmt, ...)
+        RDCP_PRINTF(3, 4);
+
+/** conv_err() with a va_list. */
+void conv_verr(char *errstr, size_t errstr_size, const char *fmt, va_list ap);
+
+/** "null", "boolean", "integer", ... for an rdcp_data_kind_t. */
+const char *conv_kind_name(uint32_t kind);
+/** Kafka's Schema.Type name: "INT32", "STRING", ... */
+const char *conv_schema_type_name(uint32_t type);
+
+/**
+ * @brief Reads a BOOLEAN config key; an absent key yields dflt (the host
+ *        applies defaults, but a converter must not depend on it).
+ * @returns RDCP_OK or RDCP_ERR_CONFIG with the reason in errstr.
+ */
+rdcp_err_t conv_cfg_bool(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                         const char *key, int dflt, int *out, char *errstr,
+                         size_t errstr_size);
+
+/** Same for INT keys, with an inclusive range. */
+rdcp_err_t conv_cfg_int(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                        const char *key, int64_t dflt, int64_t min, int64_t max,
+                        int64_t *out, char *errstr, size_t errstr_size);
+
+/** create() of converters without configuration or state: *convp gets
+ *  a pointer to host (the only thing they need). */
+rdcp_err_t conv_stateless_create(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
+                                 const rdcp_config_t *cfg, void **convp,
+                                 char *errstr, size_t errstr_size);
+/** destroy() matching conv_stateless_create(). */
+void conv_stateless_destroy(void *conv);
+
+/** Allocates a zeroed instance of size bytes with host->malloc. */
+void *conv_state_new(const rdcp_host_t *host, size_t size);
+
+#endif
