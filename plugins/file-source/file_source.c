@@ -238,7 +238,7 @@ static void fsrc_note_problem(fsrc_task_t *t, int err, const char *what) {
                 return;
         t->problem = err;
         t->host->log(t->ctx, RDCP_LOG_WARN, "%s '%s': %s; retrying", what,
-                     t->path, strerror(err));
+                     t->path ? t->path : "standard input", strerror(err));
 }
 
 static void fsrc_watch_dir(fsrc_task_t *t) {
@@ -335,8 +335,8 @@ static int fsrc_open(fsrc_task_t *t) {
         t->ino = st.st_ino;
         t->opened = 1;
         if (t->problem)
-                t->host->log(t->ctx, RDCP_LOG_INFO,
-                             "file '%s' is available again", t->path);
+                t->host->log(t->ctx, RDCP_LOG_INFO, "file '%s' is now readable",
+                             t->path);
         t->problem = 0;
         fsrc_restart_at(t, position);
         fsrc_watch_file(t);
@@ -527,10 +527,12 @@ static rdcp_err_t fsrc_fill(fsrc_task_t *t, int *got_data, char *errstr,
                 *got_data = 1;
                 return RDCP_OK;
         }
-        if (n < 0 && errno != EAGAIN)
-                fsrc_note_problem(t, errno, "cannot read file");
-        /* A file at its end may still grow; stdin at its end is done. */
-        if (attempted && n == 0 && !t->path) {
+        int err = n < 0 ? errno : 0;
+        if (err && err != EAGAIN)
+                fsrc_note_problem(t, err, "cannot read file");
+        /* A file at its end may still grow; stdin at its end (or closed)
+         * is done. */
+        if (attempted && !t->path && err != EAGAIN) {
                 t->input_eof = 1;
                 t->host->log(t->ctx, RDCP_LOG_INFO, "end of standard input");
         }
