@@ -412,8 +412,8 @@ static int registry_check_duplicate(const rdc_registry_t *reg,
                                 if (!strcmp(name, other_name))
                                         return rdc_fail(
                                                 errstr, errstr_size,
-                                                "%s %s is already provided "
-                                                "by %s",
+                                                "duplicate: %s %s is already "
+                                                "provided by %s",
                                                 i == 0 ? "class" : "alias",
                                                 name, other->path);
                 }

@@ -1,7 +1,9 @@
 /*
  * Broken test plugin: a valid plugin that declares the class of the good
- * TestSource (com.example.test.TestSource). When both are on plugin.path,
- * the one found first wins and this one is rejected as a duplicate.
+ * TestSource (com.example.test.TestSource). Whichever file declaring a
+ * class is found first wins; every later one is rejected as a duplicate.
+ * Built twice (dup_source.so, dup_source_twin.so) so that the broken
+ * plugins directory holds a duplicate pair on its own.
  */
 #include "test_plugin.h"
 

@@ -468,8 +468,10 @@ static void test_broken_plugins_rejected(void **state) {
                 {"notaplugin.so", "not a loadable shared object: "},
                 {"null_entry.so",
                  "entry function rdconnect_plugin_entry returned NULL"},
-                {"dup_source.so", "class " TEST_SOURCE " is already provided "
-                                  "by "},
+                {"dup_source.so",
+                 "duplicate: class " TEST_SOURCE " is already provided by "},
+                {"dup_source_twin.so",
+                 "duplicate: class " TEST_SOURCE " is already provided by "},
         };
         static const char *const broken_classes[] = {
                 "com.example.broken.BadMagic",
@@ -518,6 +520,19 @@ static void test_broken_plugins_rejected(void **state) {
         assert_int_equal(rdc_registry_scan(reg), 0);
         assert_int_equal(rdc_registry_rejections(reg, NULL, NULL),
                          sizeof(expected) / sizeof(expected[0]));
+        rdc_registry_destroy(reg);
+
+        /* On its own the broken directory holds a duplicate pair: the
+         * first file wins, the twin is rejected naming it. */
+        memset(&rejections, 0, sizeof(rejections));
+        reg = rdc_registry_new(NULL, BROKEN_DIR);
+        assert_non_null(reg);
+        assert_int_equal(rdc_registry_scan(reg), 1);
+        rdc_registry_rejections(reg, collect_rejection, &rejections);
+        assert_null(rejection_reason(&rejections, "dup_source.so"));
+        reason = rejection_reason(&rejections, "dup_source_twin.so");
+        assert_non_null(reason);
+        assert_non_null(strstr(reason, "/dup_source.so"));
         rdc_registry_destroy(reg);
 }
 
