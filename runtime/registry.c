@@ -395,28 +395,42 @@ int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc, char *errstr,
 
 /* --------------------------------------------------------- the index */
 
+/* @returns the plugin of a wanted type whose class name or alias is name,
+ * or NULL. Names are unique across types (see registry_check_duplicate). */
+static const rdc_plugin_t *registry_find_name(const rdc_registry_t *reg,
+                                              const char *name, uint32_t type) {
+        const char *plugin_name;
+        size_t i, j;
+
+        for (i = 0; i < reg->loaded_cnt; i++) {
+                const rdc_plugin_t *plugin = &reg->loaded[i]->pub;
+
+                if (!rdc_type_matches(type, plugin->desc->type))
+                        continue;
+                for (j = 0; (plugin_name = rdc_desc_name_at(plugin->desc, j));
+                     j++)
+                        if (!strcmp(plugin_name, name))
+                                return plugin;
+        }
+        return NULL;
+}
+
 /* @returns -1 with the reason when a name of desc is already taken. */
 static int registry_check_duplicate(const rdc_registry_t *reg,
                                     const rdcp_descriptor_t *desc, char *errstr,
                                     size_t errstr_size) {
-        const char *name, *other_name;
-        size_t i, j, k;
+        const rdc_plugin_t *owner;
+        const char *name;
+        size_t i;
 
         for (i = 0; (name = rdc_desc_name_at(desc, i)); i++) {
-                for (j = 0; j < reg->loaded_cnt; j++) {
-                        const rdc_plugin_t *other = &reg->loaded[j]->pub;
-
-                        for (k = 0;
-                             (other_name = rdc_desc_name_at(other->desc, k));
-                             k++)
-                                if (!strcmp(name, other_name))
-                                        return rdc_fail(
-                                                errstr, errstr_size,
-                                                "duplicate: %s %s is already "
-                                                "provided by %s",
-                                                i == 0 ? "class" : "alias",
-                                                name, other->path);
-                }
+                owner = registry_find_name(reg, name, 0);
+                if (owner)
+                        return rdc_fail(errstr, errstr_size,
+                                        "duplicate: %s %s is already "
+                                        "provided by %s",
+                                        i == 0 ? "class" : "alias", name,
+                                        owner->path);
         }
         return 0;
 }
@@ -737,31 +751,28 @@ size_t rdc_registry_scan(rdc_registry_t *reg) {
         return accepted;
 }
 
+static int rdc_short_name_matches(const rdcp_descriptor_t *desc, uint32_t type,
+                                  const char *name) {
+        return rdc_type_matches(type, desc->type) &&
+               !strcmp(rdc_class_short_name(desc->class_name), name);
+}
+
 /* Looks class_name up among the plugins of a wanted type: full names and
  * aliases first, then short names, which must be unambiguous.
  * @returns the plugin, or NULL (errstr set only when ambiguous). */
 static const rdc_plugin_t *registry_match(const rdc_registry_t *reg,
                                           const char *class_name, uint32_t type,
                                           char *errstr, size_t errstr_size) {
-        const rdc_plugin_t *found = NULL;
-        const char *name;
-        size_t i, j, len, short_cnt = 0;
+        const rdc_plugin_t *found;
+        size_t i, len, short_cnt = 0;
 
+        found = registry_find_name(reg, class_name, type);
+        if (found)
+                return found;
         for (i = 0; i < reg->loaded_cnt; i++) {
                 const rdc_plugin_t *plugin = &reg->loaded[i]->pub;
 
-                if (!rdc_type_matches(type, plugin->desc->type))
-                        continue;
-                for (j = 0; (name = rdc_desc_name_at(plugin->desc, j)); j++)
-                        if (!strcmp(name, class_name))
-                                return plugin;
-        }
-        for (i = 0; i < reg->loaded_cnt; i++) {
-                const rdc_plugin_t *plugin = &reg->loaded[i]->pub;
-
-                if (rdc_type_matches(type, plugin->desc->type) &&
-                    !strcmp(rdc_class_short_name(plugin->desc->class_name),
-                            class_name)) {
+                if (rdc_short_name_matches(plugin->desc, type, class_name)) {
                         found = plugin;
                         short_cnt++;
                 }
@@ -775,8 +786,7 @@ static const rdc_plugin_t *registry_match(const rdc_registry_t *reg,
         for (i = 0; i < reg->loaded_cnt; i++) {
                 const rdcp_descriptor_t *desc = reg->loaded[i]->pub.desc;
 
-                if (rdc_type_matches(type, desc->type) &&
-                    !strcmp(rdc_class_short_name(desc->class_name), class_name))
+                if (rdc_short_name_matches(desc, type, class_name))
                         rdc_append(errstr, errstr_size, &len, " %s",
                                    desc->class_name);
         }
