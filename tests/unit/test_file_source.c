@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -251,16 +252,24 @@ static void test_validate(void **state) {
                                                        rdc_map_as_cconfig(cfg),
                                                        count_report, &reports),
                          1);
-        /* Permissions do not stop root: check them only as a user. */
-        if (geteuid() != 0) {
-                write_file(fx->path, "x\n", 0);
-                chmod(fx->path, 0);
-                rdc_map_set(cfg, "file", fx->path);
-                assert_int_equal(fx->desc->connector->validate(
-                                         &rdc_host, rdc_map_as_cconfig(cfg),
-                                         count_report, &reports),
-                                 1);
+        /* Unreadable: checked in a child without root's privileges. */
+        write_file(fx->path, "x\n", 0);
+        assert_int_equal(chmod(fx->path, 0), 0);
+        rdc_map_set(cfg, "file", fx->path);
+        pid_t child = fork();
+        assert_true(child >= 0);
+        if (child == 0) {
+                reports = 0;
+                if (geteuid() == 0 && (setgid(65534) || setuid(65534)))
+                        _exit(99);
+                _exit((int)fx->desc->connector->validate(
+                        &rdc_host, rdc_map_as_cconfig(cfg), count_report,
+                        &reports));
         }
+        int status = 0;
+        assert_int_equal(waitpid(child, &status, 0), child);
+        assert_true(WIFEXITED(status));
+        assert_int_equal(WEXITSTATUS(status), 1);
         rdc_map_destroy(cfg);
 }
 
