@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include <dlfcn.h>
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -338,6 +339,37 @@ static void test_reopen_after_rotation(void **state) {
         free(data);
 }
 
+/* /dev/full fails every write with ENOSPC. */
+static void test_write_failure_is_retriable(void **state) {
+        fixture_t *fx = *state;
+        char errstr[256] = "";
+        size_t big_len = 300 * 1024;
+        char *big = malloc(big_len + 1);
+        rdcp_data_t small = string_value("small");
+        rdcp_sink_record_t rec = {.value = small};
+
+        assert_int_equal(start_task(fx, "/dev/full", errstr, sizeof(errstr)),
+                         RDCP_OK);
+        put_values(fx, &small, 1);
+        assert_int_equal(
+                fx->desc->sink_task->flush(fx->task, errstr, sizeof(errstr)),
+                RDCP_ERR_RETRIABLE);
+        assert_non_null(strstr(errstr, strerror(ENOSPC)));
+
+        /* Once more than the write threshold is pending and cannot be
+         * written, put() refuses new batches instead of growing. */
+        memset(big, 'B', big_len);
+        big[big_len] = '\0';
+        rdcp_data_t big_value = string_value(big);
+        put_values(fx, &big_value, 1);
+        errstr[0] = '\0';
+        assert_int_equal(fx->desc->sink_task->put(fx->task, &rec, 1, errstr,
+                                                  sizeof(errstr)),
+                         RDCP_ERR_RETRIABLE);
+        assert_non_null(strstr(errstr, "/dev/full"));
+        free(big);
+}
+
 static void test_open_failure(void **state) {
         fixture_t *fx = *state;
         char errstr[256] = "";
@@ -363,6 +395,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(
                         test_large_batch_written_before_flush, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reopen_after_rotation,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_write_failure_is_retriable,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_failure, setup,
                                                 teardown),
