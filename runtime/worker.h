@@ -74,6 +74,7 @@ void rdc_worker_destroy(rdc_worker_t *worker);
 rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker,
                                         const char *role,
                                         const rdc_map_t *connector_cfg,
+                                        const char *const *defaults,
                                         char *errstr, size_t errstr_size);
 
 /**

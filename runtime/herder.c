@@ -1,0 +1,1074 @@
+/*
+ * The herder: one thread that owns every connector and task of the worker
+ * (see herder.h). Everything reaches it through its queue: requests (from
+ * REST and the command line, waited on) and events (from task threads and
+ * connectors, fire and forget).
+ */
+#define _GNU_SOURCE
+#include "herder.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "host.h"
+#include "log.h"
+#include "task.h"
+#include "worker.h"
+
+typedef enum rdc_target {
+        RDC_TARGET_STARTED = 0,
+        RDC_TARGET_PAUSED,
+        RDC_TARGET_STOPPED
+} rdc_target_t;
+
+typedef struct rdc_slot {
+        rdc_task_t *task; /* NULL when not running */
+        rdc_state_t state;
+        char *trace;
+} rdc_slot_t;
+
+typedef struct rdc_conn {
+        struct rdc_conn *next;
+        char *name;
+        rdc_map_t *config;   /* as submitted */
+        rdc_map_t *resolved; /* defaults applied */
+        const rdc_plugin_t *plugin;
+        rdc_target_t target;
+        rdc_state_t state;
+        char *trace;
+        rdcp_ctx_t ctx;
+        int ctx_live;
+        void *instance;
+        rdc_map_t **task_cfgs;
+        uint32_t task_cnt;
+        rdc_slot_t *slots;
+        char **topics;
+        size_t topic_cnt;
+        int reconfigure; /* a task reconfiguration was requested */
+} rdc_conn_t;
+
+typedef enum rdc_cmd_kind {
+        RDC_CMD_REQUEST = 1,
+        RDC_CMD_TASK_EVENT,
+        RDC_CMD_RECONFIGURE
+} rdc_cmd_kind_t;
+
+/* A queued command. Requests are deep copies so that a poster that timed
+ * out may leave: the last of poster and herder to let go frees it. */
+typedef struct rdc_cmd {
+        struct rdc_cmd *next;
+        rdc_cmd_kind_t kind;
+        int refs;
+        int done;
+        rdc_request_t req;
+        char *connector;
+        char *initial_state;
+        rdc_map_t *config;
+        rdc_reply_t reply;
+        /* task events */
+        rdc_task_t *task;
+        int32_t task_id;
+        rdc_task_event_t event;
+        rdc_state_t state;
+        char *text;
+} rdc_cmd_t;
+
+struct rdc_herder {
+        rdc_worker_t *worker;
+        pthread_t thread;
+        pthread_mutex_t lock; /* guards queue, stopping, cmd refs/done */
+        pthread_cond_t cond;  /* queue not empty / a request is done */
+        rdc_cmd_t *head, *tail;
+        int stopping;
+        rdc_conn_t *conns; /* herder thread only */
+};
+
+static void cmd_unref(rdc_herder_t *h, rdc_cmd_t *cmd);
+
+/* ============================================================ queue */
+
+static void enqueue(rdc_herder_t *h, rdc_cmd_t *cmd) {
+        pthread_mutex_lock(&h->lock);
+        if (h->tail)
+                h->tail->next = cmd;
+        else
+                h->head = cmd;
+        h->tail = cmd;
+        pthread_cond_broadcast(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+}
+
+static void cmd_free(rdc_cmd_t *cmd) {
+        free(cmd->connector);
+        free(cmd->initial_state);
+        rdc_map_destroy(cmd->config);
+        if (cmd->req.json)
+                json_object_put(cmd->req.json);
+        rdc_reply_clear(&cmd->reply);
+        free(cmd->text);
+        free(cmd);
+}
+
+static void cmd_unref(rdc_herder_t *h, rdc_cmd_t *cmd) {
+        pthread_mutex_lock(&h->lock);
+        int last = --cmd->refs == 0;
+        pthread_mutex_unlock(&h->lock);
+        if (last)
+                cmd_free(cmd);
+}
+
+/* Task threads call this; it only enqueues. */
+static void on_task_event(void *opaque, rdc_task_t *task,
+                          rdc_task_event_t event, rdc_state_t state,
+                          const char *text) {
+        rdc_herder_t *h = opaque;
+        rdc_cmd_t *cmd = calloc(1, sizeof(*cmd));
+        if (!cmd)
+                return;
+        cmd->kind = RDC_CMD_TASK_EVENT;
+        cmd->refs = 1;
+        cmd->task = task;
+        cmd->task_id = rdc_task_id(task);
+        cmd->event = event;
+        cmd->state = state;
+        cmd->text = text ? strdup(text) : NULL;
+        enqueue(h, cmd);
+}
+
+/* Connectors call this (any thread) through host->request_reconfiguration.
+ */
+static void on_reconfigure(void *opaque, const char *connector) {
+        rdc_herder_t *h = opaque;
+        rdc_cmd_t *cmd = calloc(1, sizeof(*cmd));
+        if (!cmd)
+                return;
+        cmd->kind = RDC_CMD_RECONFIGURE;
+        cmd->refs = 1;
+        cmd->connector = strdup(connector);
+        enqueue(h, cmd);
+}
+
+/* ========================================================== replies */
+
+void rdc_reply_clear(rdc_reply_t *reply) {
+        if (reply->body)
+                json_object_put(reply->body);
+        reply->body = NULL;
+}
+
+static void reply_set(rdc_reply_t *reply, int status, json_object *body) {
+        reply->status = status;
+        reply->body = body;
+        reply->message[0] = '\0';
+}
+
+static void reply_error(rdc_reply_t *reply, int status, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void reply_error(rdc_reply_t *reply, int status, const char *fmt,
+                        ...) {
+        va_list ap;
+        rdc_reply_clear(reply);
+        reply->status = status;
+        va_start(ap, fmt);
+        vsnprintf(reply->message, sizeof(reply->message), fmt, ap);
+        va_end(ap);
+}
+
+static void reply_not_found(rdc_reply_t *reply, const char *name) {
+        reply_error(reply, 404, "Connector %s not found", name);
+}
+
+static json_object *map_json(const rdc_map_t *map) {
+        json_object *obj = json_object_new_object();
+        for (size_t i = 0; i < rdc_map_count(map); i++)
+                json_object_object_add(
+                        obj, rdc_map_key_at(map, i),
+                        json_object_new_string(rdc_map_value_at(map, i)));
+        return obj;
+}
+
+static const char *conn_type(const rdc_conn_t *c) {
+        if (!c->plugin)
+                return "unknown";
+        return c->plugin->desc->type == RDCP_PLUGIN_SOURCE ? "source"
+                                                           : "sink";
+}
+
+static json_object *task_id_json(const rdc_conn_t *c, uint32_t i) {
+        json_object *id = json_object_new_object();
+        json_object_object_add(id, "connector",
+                               json_object_new_string(c->name));
+        json_object_object_add(id, "task", json_object_new_int((int)i));
+        return id;
+}
+
+static json_object *conn_info_json(const rdc_conn_t *c) {
+        json_object *info = json_object_new_object();
+        json_object *tasks = json_object_new_array();
+        json_object_object_add(info, "name", json_object_new_string(c->name));
+        json_object_object_add(info, "config", map_json(c->config));
+        for (uint32_t i = 0; i < c->task_cnt; i++)
+                json_object_array_add(tasks, task_id_json(c, i));
+        json_object_object_add(info, "tasks", tasks);
+        json_object_object_add(info, "type",
+                               json_object_new_string(conn_type(c)));
+        return info;
+}
+
+static json_object *state_json(rdc_herder_t *h, rdc_state_t state,
+                               const char *trace) {
+        json_object *obj = json_object_new_object();
+        json_object_object_add(obj, "state",
+                               json_object_new_string(rdc_state_name(state)));
+        json_object_object_add(obj, "worker_id",
+                               json_object_new_string(h->worker->worker_id));
+        if (trace)
+                json_object_object_add(obj, "trace",
+                                       json_object_new_string(trace));
+        return obj;
+}
+
+static json_object *task_status_json(rdc_herder_t *h, const rdc_conn_t *c,
+                                     uint32_t i) {
+        const rdc_slot_t *s = &c->slots[i];
+        json_object *obj = json_object_new_object();
+        json_object_object_add(obj, "id", json_object_new_int((int)i));
+        json_object *st = state_json(h, s->state, s->trace);
+        json_object_object_foreach(st, key, val) {
+                json_object_object_add(obj, key, json_object_get(val));
+        }
+        json_object_put(st);
+        return obj;
+}
+
+static json_object *conn_status_json(rdc_herder_t *h, const rdc_conn_t *c) {
+        json_object *obj = json_object_new_object();
+        json_object *tasks = json_object_new_array();
+        json_object_object_add(obj, "name", json_object_new_string(c->name));
+        json_object_object_add(obj, "connector",
+                               state_json(h, c->state, c->trace));
+        for (uint32_t i = 0; i < c->task_cnt; i++)
+                json_object_array_add(tasks, task_status_json(h, c, i));
+        json_object_object_add(obj, "tasks", tasks);
+        json_object_object_add(obj, "type",
+                               json_object_new_string(conn_type(c)));
+        return obj;
+}
+
+/* ======================================================= connectors */
+
+static rdc_conn_t *conn_find(rdc_herder_t *h, const char *name) {
+        for (rdc_conn_t *c = h->conns; c; c = c->next)
+                if (!strcmp(c->name, name))
+                        return c;
+        return NULL;
+}
+
+static void set_text(char **dst, const char *text) {
+        free(*dst);
+        *dst = text ? strdup(text) : NULL;
+}
+
+static void conn_set_state(rdc_conn_t *c, rdc_state_t state,
+                           const char *trace) {
+        c->state = state;
+        set_text(&c->trace, trace);
+}
+
+/* Stops every task of c (signal all, then join within the graceful
+ * timeout) and forgets the task configs. */
+static void conn_stop_tasks(rdc_herder_t *h, rdc_conn_t *c) {
+        for (uint32_t i = 0; i < c->task_cnt; i++)
+                if (c->slots[i].task)
+                        rdc_task_stop(c->slots[i].task);
+        for (uint32_t i = 0; i < c->task_cnt; i++) {
+                if (c->slots[i].task)
+                        rdc_task_join(c->slots[i].task,
+                                      h->worker->graceful_timeout_ms);
+                c->slots[i].task = NULL;
+                free(c->slots[i].trace);
+                rdc_map_destroy(c->task_cfgs[i]);
+        }
+        free(c->slots);
+        free(c->task_cfgs);
+        c->slots = NULL;
+        c->task_cfgs = NULL;
+        c->task_cnt = 0;
+}
+
+static void conn_stop_instance(rdc_herder_t *h, rdc_conn_t *c) {
+        conn_stop_tasks(h, c);
+        if (c->instance)
+                c->plugin->desc->connector->destroy(c->instance);
+        c->instance = NULL;
+        if (c->ctx_live)
+                rdc_ctx_destroy(&c->ctx);
+        c->ctx_live = 0;
+}
+
+static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
+        char errstr[512];
+        rdc_task_spec_t spec = {
+                .worker = h->worker,
+                .connector = c->name,
+                .task_id = (int32_t)i,
+                .plugin = c->plugin,
+                .task_config = c->task_cfgs[i],
+                .connector_config = c->resolved,
+                .start_paused = c->target == RDC_TARGET_PAUSED,
+                .on_event = on_task_event,
+                .opaque = h,
+        };
+        c->slots[i].state = RDC_STATE_UNASSIGNED;
+        set_text(&c->slots[i].trace, NULL);
+        c->slots[i].task = rdc_task_start(&spec, errstr, sizeof(errstr));
+        if (!c->slots[i].task) {
+                c->slots[i].state = RDC_STATE_FAILED;
+                set_text(&c->slots[i].trace, errstr);
+                return -1;
+        }
+        return 0;
+}
+
+/* Asks the connector for its task configs. @returns 0 or -1 (connector
+ * FAILED). */
+static int conn_compute_tasks(rdc_conn_t *c, rdc_map_t ***cfgsp,
+                              uint32_t *cntp) {
+        char errstr[2048] = "";
+        int64_t max = 1;
+        rdc_config_parse_int64(rdc_map_get(c->resolved, "tasks.max"), &max);
+        rdc_map_t **cfgs = calloc((size_t)max, sizeof(*cfgs));
+        rdcp_config_t **views = calloc((size_t)max, sizeof(*views));
+        uint32_t cnt = (uint32_t)max;
+        int ret = -1;
+        if (!cfgs || !views)
+                goto done;
+        for (int64_t i = 0; i < max; i++) {
+                if (!(cfgs[i] = rdc_map_dup(c->resolved)))
+                        goto done;
+                views[i] = rdc_map_as_config(cfgs[i]);
+        }
+        if (c->plugin->desc->connector->task_configs(
+                    c->instance, (uint32_t)max, views, &cnt, errstr,
+                    sizeof(errstr)) ||
+            cnt > (uint32_t)max) {
+                char trace[2300];
+                snprintf(trace, sizeof(trace),
+                         "%s\n\tat stage: task_configs\n\tat connector: %s",
+                         errstr[0] ? errstr : "invalid task count", c->name);
+                conn_set_state(c, RDC_STATE_FAILED, trace);
+                goto done;
+        }
+        ret = 0;
+done:
+        for (uint32_t i = ret ? 0 : cnt; cfgs && i < (uint32_t)max; i++)
+                rdc_map_destroy(cfgs[i]);
+        free(views);
+        if (ret) {
+                free(cfgs);
+                cfgs = NULL;
+                cnt = 0;
+        }
+        *cfgsp = cfgs;
+        *cntp = cnt;
+        return ret;
+}
+
+static void conn_start_tasks(rdc_herder_t *h, rdc_conn_t *c) {
+        if (conn_compute_tasks(c, &c->task_cfgs, &c->task_cnt))
+                return;
+        c->slots = calloc(c->task_cnt ? c->task_cnt : 1, sizeof(*c->slots));
+        for (uint32_t i = 0; c->slots && i < c->task_cnt; i++)
+                task_start(h, c, i);
+}
+
+/* Starts the connector instance and, unless STOPPED, its tasks. */
+static void conn_start(rdc_herder_t *h, rdc_conn_t *c) {
+        char errstr[2048] = "";
+        conn_set_state(c, RDC_STATE_UNASSIGNED, NULL);
+        if (c->target == RDC_TARGET_STOPPED) {
+                conn_set_state(c, RDC_STATE_STOPPED, NULL);
+                return;
+        }
+        if (rdc_ctx_init(&c->ctx, c->name, -1, c->plugin->desc->class_name,
+                         h->worker->offsets)) {
+                conn_set_state(c, RDC_STATE_FAILED, "out of memory");
+                return;
+        }
+        c->ctx_live = 1;
+        c->ctx.on_reconfigure = on_reconfigure;
+        c->ctx.on_reconfigure_opaque = h;
+        if (c->plugin->desc->connector->create(
+                    &c->ctx, &rdc_host, rdc_map_as_cconfig(c->resolved),
+                    &c->instance, errstr, sizeof(errstr))) {
+                char trace[2300];
+                c->instance = NULL;
+                snprintf(trace, sizeof(trace),
+                         "%s\n\tat stage: create\n\tat connector: %s",
+                         errstr, c->name);
+                rdc_log(RDC_LOG_ERROR, "herder", c->name,
+                        "Connector failed to start: %s", errstr);
+                conn_set_state(c, RDC_STATE_FAILED, trace);
+                return;
+        }
+        conn_set_state(c, c->target == RDC_TARGET_PAUSED ? RDC_STATE_PAUSED
+                                                         : RDC_STATE_RUNNING,
+                       NULL);
+        conn_start_tasks(h, c);
+        rdc_log(RDC_LOG_INFO, "herder", c->name,
+                "Connector %s started with %u task(s)",
+                c->plugin->desc->class_name, c->task_cnt);
+}
+
+static void conn_free(rdc_conn_t *c) {
+        free(c->name);
+        rdc_map_destroy(c->config);
+        rdc_map_destroy(c->resolved);
+        free(c->trace);
+        for (size_t i = 0; i < c->topic_cnt; i++)
+                free(c->topics[i]);
+        free(c->topics);
+        free(c);
+}
+
+static void conn_remove(rdc_herder_t *h, rdc_conn_t *c) {
+        conn_stop_instance(h, c);
+        for (rdc_conn_t **pp = &h->conns; *pp; pp = &(*pp)->next) {
+                if (*pp == c) {
+                        *pp = c->next;
+                        break;
+                }
+        }
+        conn_free(c);
+}
+
+/* ========================================================= requests */
+
+/* Validates cfg for connector name. @returns 0 with *plugin and *resolved
+ * set, or -1 with a 400 reply in Kafka's wording. */
+static int validate_or_reply(rdc_herder_t *h, const char *name,
+                             const rdc_map_t *cfg,
+                             const rdc_plugin_t **plugin,
+                             rdc_map_t **resolved, rdc_reply_t *reply) {
+        rdc_config_errors_t errs = {0};
+        const char *cfg_name = rdc_map_get(cfg, "name");
+        if (cfg_name && strcmp(cfg_name, name)) {
+                reply_error(reply, 400,
+                            "Connector name configuration (%s) doesn't match "
+                            "connector name in the URL (%s)",
+                            cfg_name, name);
+                return -1;
+        }
+        rdc_map_t *named = rdc_map_dup(cfg);
+        if (!named || rdc_map_set(named, "name", name)) {
+                rdc_map_destroy(named);
+                reply_error(reply, 500, "out of memory");
+                return -1;
+        }
+        size_t cnt = rdc_connector_config_validate(h->worker, named, plugin,
+                                                   resolved, &errs);
+        rdc_map_destroy(named);
+        if (!cnt)
+                return 0;
+        size_t off = (size_t)snprintf(
+                reply->message, sizeof(reply->message),
+                "Connector configuration is invalid and contains the "
+                "following %zu error(s):",
+                errs.cnt);
+        for (size_t i = 0; i < errs.cnt && off < sizeof(reply->message); i++)
+                off += (size_t)snprintf(reply->message + off,
+                                        sizeof(reply->message) - off,
+                                        "\n%s: %s", errs.items[i].key,
+                                        errs.items[i].message);
+        if (off < sizeof(reply->message))
+                snprintf(reply->message + off, sizeof(reply->message) - off,
+                         "\nYou can also find the above list of errors at "
+                         "the endpoint `/connector-plugins/{connectorType}/"
+                         "config/validate`");
+        reply->status = 400;
+        rdc_config_errors_clear(&errs);
+        return -1;
+}
+
+static int parse_target(const char *text, rdc_target_t *target) {
+        if (!text || !strcmp(text, "RUNNING"))
+                *target = RDC_TARGET_STARTED;
+        else if (!strcmp(text, "PAUSED"))
+                *target = RDC_TARGET_PAUSED;
+        else if (!strcmp(text, "STOPPED"))
+                *target = RDC_TARGET_STOPPED;
+        else
+                return -1;
+        return 0;
+}
+
+/* Creates or replaces a connector. @returns 201 (created) or 200. */
+static void do_put(rdc_herder_t *h, const char *name, const rdc_map_t *cfg,
+                   int create_only, const char *initial_state,
+                   rdc_reply_t *reply) {
+        const rdc_plugin_t *plugin;
+        rdc_map_t *resolved;
+        rdc_target_t target;
+        rdc_conn_t *c = conn_find(h, name);
+        if (c && create_only) {
+                reply_error(reply, 409, "Connector %s already exists", name);
+                return;
+        }
+        if (parse_target(initial_state, &target)) {
+                reply_error(reply, 400,
+                            "Invalid initial state %s: must be RUNNING, "
+                            "PAUSED or STOPPED",
+                            initial_state);
+                return;
+        }
+        if (validate_or_reply(h, name, cfg, &plugin, &resolved, reply))
+                return;
+        int created = !c;
+        if (c) {
+                conn_stop_instance(h, c);
+                target = c->target;
+                rdc_map_destroy(c->config);
+                rdc_map_destroy(c->resolved);
+        } else {
+                c = calloc(1, sizeof(*c));
+                if (!c || !(c->name = strdup(name))) {
+                        free(c);
+                        rdc_map_destroy(resolved);
+                        reply_error(reply, 500, "out of memory");
+                        return;
+                }
+                c->next = h->conns;
+                h->conns = c;
+        }
+        c->config = rdc_map_dup(cfg);
+        rdc_map_set(c->config, "name", name);
+        c->resolved = resolved;
+        c->plugin = plugin;
+        c->target = target;
+        conn_start(h, c);
+        reply_set(reply, created ? 201 : 200, conn_info_json(c));
+}
+
+static rdc_map_t *patch_config(const rdc_map_t *cfg, json_object *patch,
+                               rdc_reply_t *reply) {
+        rdc_map_t *out = rdc_map_dup(cfg);
+        if (!json_object_is_type(patch, json_type_object)) {
+                rdc_map_destroy(out);
+                reply_error(reply, 400, "The patch must be a JSON object");
+                return NULL;
+        }
+        json_object_object_foreach(patch, key, val) {
+                if (!val) {
+                        rdc_map_unset(out, key);
+                        continue;
+                }
+                if (json_object_is_type(val, json_type_object) ||
+                    json_object_is_type(val, json_type_array)) {
+                        rdc_map_destroy(out);
+                        reply_error(reply, 400,
+                                    "Value of %s must be a string", key);
+                        return NULL;
+                }
+                rdc_map_set(out, key, json_object_get_string(val));
+        }
+        return out;
+}
+
+static void do_set_target(rdc_herder_t *h, rdc_conn_t *c,
+                          rdc_target_t target) {
+        rdc_target_t was = c->target;
+        c->target = target;
+        if (was == target)
+                return;
+        if (target == RDC_TARGET_STOPPED) {
+                conn_stop_instance(h, c);
+                conn_set_state(c, RDC_STATE_STOPPED, NULL);
+                return;
+        }
+        if (was == RDC_TARGET_STOPPED) {
+                conn_start(h, c);
+                return;
+        }
+        int paused = target == RDC_TARGET_PAUSED;
+        if (c->state == RDC_STATE_RUNNING || c->state == RDC_STATE_PAUSED)
+                conn_set_state(c, paused ? RDC_STATE_PAUSED
+                                         : RDC_STATE_RUNNING,
+                               NULL);
+        for (uint32_t i = 0; i < c->task_cnt; i++)
+                if (c->slots[i].task)
+                        rdc_task_set_paused(c->slots[i].task, paused);
+}
+
+static void do_restart_task(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
+        rdc_slot_t *s = &c->slots[i];
+        if (s->task) {
+                rdc_task_stop(s->task);
+                rdc_task_join(s->task, h->worker->graceful_timeout_ms);
+                s->task = NULL;
+        }
+        task_start(h, c, i);
+}
+
+static void do_restart(rdc_herder_t *h, rdc_conn_t *c,
+                       const rdc_request_t *req, rdc_reply_t *reply) {
+        int only_failed = req->only_failed;
+        if (c->target == RDC_TARGET_STOPPED) {
+                reply_error(reply, 409,
+                            "Cannot restart connector %s: it is STOPPED",
+                            c->name);
+                return;
+        }
+        if (!req->include_tasks && !only_failed) {
+                conn_stop_instance(h, c);
+                conn_start(h, c);
+                reply_set(reply, 204, NULL);
+                return;
+        }
+        int conn_failed = c->state == RDC_STATE_FAILED;
+        if (!only_failed || conn_failed) {
+                /* Restarting the connector also restarts its tasks. */
+                conn_stop_instance(h, c);
+                conn_start(h, c);
+        } else if (req->include_tasks) {
+                for (uint32_t i = 0; i < c->task_cnt; i++)
+                        if (c->slots[i].state == RDC_STATE_FAILED)
+                                do_restart_task(h, c, i);
+        }
+        reply_set(reply, 202, conn_status_json(h, c));
+}
+
+static json_object *topics_json(const rdc_conn_t *c) {
+        json_object *obj = json_object_new_object();
+        json_object *inner = json_object_new_object();
+        json_object *arr = json_object_new_array();
+        for (size_t i = 0; i < c->topic_cnt; i++)
+                json_object_array_add(arr,
+                                      json_object_new_string(c->topics[i]));
+        json_object_object_add(inner, "topics", arr);
+        json_object_object_add(obj, c->name, inner);
+        return obj;
+}
+
+static json_object *list_json(rdc_herder_t *h, const rdc_request_t *req) {
+        if (!req->expand_status && !req->expand_info) {
+                json_object *arr = json_object_new_array();
+                for (rdc_conn_t *c = h->conns; c; c = c->next)
+                        json_object_array_add(arr,
+                                              json_object_new_string(c->name));
+                return arr;
+        }
+        json_object *obj = json_object_new_object();
+        for (rdc_conn_t *c = h->conns; c; c = c->next) {
+                json_object *entry = json_object_new_object();
+                if (req->expand_status)
+                        json_object_object_add(entry, "status",
+                                               conn_status_json(h, c));
+                if (req->expand_info)
+                        json_object_object_add(entry, "info",
+                                               conn_info_json(c));
+                json_object_object_add(obj, c->name, entry);
+        }
+        return obj;
+}
+
+static json_object *tasks_json(const rdc_conn_t *c) {
+        json_object *arr = json_object_new_array();
+        for (uint32_t i = 0; i < c->task_cnt; i++) {
+                json_object *t = json_object_new_object();
+                json_object_object_add(t, "id", task_id_json(c, i));
+                json_object_object_add(t, "config", map_json(c->task_cfgs[i]));
+                json_object_array_add(arr, t);
+        }
+        return arr;
+}
+
+static void offsets_collect(void *opaque, const char *partition,
+                            const char *offset) {
+        json_object *arr = opaque;
+        json_object *entry = json_object_new_object();
+        json_object_object_add(entry, "partition",
+                               json_tokener_parse(partition));
+        json_object_object_add(entry, "offset", json_tokener_parse(offset));
+        json_object_array_add(arr, entry);
+}
+
+static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
+                       const rdc_request_t *req, rdc_reply_t *reply) {
+        if (c->plugin->desc->type != RDCP_PLUGIN_SOURCE) {
+                reply_error(reply, 501,
+                            "Offsets of sink connectors are not available "
+                            "yet in this rdconnect version");
+                return;
+        }
+        if (req->type != RDC_REQ_GET_OFFSETS &&
+            c->target != RDC_TARGET_STOPPED) {
+                reply_error(reply, 400,
+                            "Connectors must be in the STOPPED state before "
+                            "their offsets can be modified. This can be done "
+                            "for the specified connector by issuing a 'PUT' "
+                            "request to the '/connectors/%s/stop' endpoint",
+                            c->name);
+                return;
+        }
+        char errstr[512];
+        if (req->type == RDC_REQ_RESET_OFFSETS) {
+                rdc_offset_store_remove_connector(h->worker->offsets,
+                                                  c->name);
+        } else if (req->type == RDC_REQ_ALTER_OFFSETS) {
+                json_object *list = NULL;
+                if (!req->json ||
+                    !json_object_object_get_ex(req->json, "offsets", &list) ||
+                    !json_object_is_type(list, json_type_array)) {
+                        reply_error(reply, 400,
+                                    "The request body must contain an "
+                                    "'offsets' array");
+                        return;
+                }
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                        json_object *e = json_object_array_get_idx(list, i);
+                        json_object *p = NULL, *o = NULL;
+                        json_object_object_get_ex(e, "partition", &p);
+                        json_object_object_get_ex(e, "offset", &o);
+                        if (!json_object_is_type(p, json_type_object) ||
+                            rdc_offset_store_put(
+                                    h->worker->offsets, c->name,
+                                    json_object_to_json_string(p),
+                                    o ? json_object_to_json_string(o)
+                                      : NULL)) {
+                                reply_error(reply, 400,
+                                            "Invalid partition or offset at "
+                                            "index %zu",
+                                            i);
+                                return;
+                        }
+                }
+        } else {
+                json_object *body = json_object_new_object();
+                json_object *arr = json_object_new_array();
+                rdc_offset_store_foreach(h->worker->offsets, c->name,
+                                         offsets_collect, arr);
+                json_object_object_add(body, "offsets", arr);
+                reply_set(reply, 200, body);
+                return;
+        }
+        if (rdc_offset_store_flush(h->worker->offsets, errstr,
+                                   sizeof(errstr))) {
+                reply_error(reply, 500, "%s", errstr);
+                return;
+        }
+        json_object *body = json_object_new_object();
+        json_object_object_add(
+                body, "message",
+                json_object_new_string(
+                        req->type == RDC_REQ_RESET_OFFSETS
+                                ? "The offsets for this connector have been "
+                                  "reset successfully"
+                                : "The offsets for this connector have been "
+                                  "altered successfully"));
+        reply_set(reply, 200, body);
+}
+
+static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
+                           rdc_reply_t *reply) {
+        rdc_conn_t *c = NULL;
+        reply_set(reply, 200, NULL);
+        switch (req->type) {
+        case RDC_REQ_LIST:
+                reply_set(reply, 200, list_json(h, req));
+                return;
+        case RDC_REQ_HEALTH: {
+                json_object *obj = json_object_new_object();
+                json_object_object_add(obj, "status",
+                                       json_object_new_string("healthy"));
+                json_object_object_add(
+                        obj, "message",
+                        json_object_new_string("Worker has completed "
+                                               "startup and is ready to "
+                                               "handle requests."));
+                reply_set(reply, 200, obj);
+                return;
+        }
+        case RDC_REQ_CREATE:
+                do_put(h, req->connector, req->config, 1,
+                       req->initial_state, reply);
+                return;
+        case RDC_REQ_PUT_CONFIG:
+                do_put(h, req->connector, req->config, 0, NULL, reply);
+                return;
+        default:
+                break;
+        }
+        if (!req->connector || !(c = conn_find(h, req->connector))) {
+                reply_not_found(reply, req->connector ? req->connector : "");
+                return;
+        }
+        if ((req->type == RDC_REQ_GET_TASK_STATUS ||
+             req->type == RDC_REQ_RESTART_TASK) &&
+            (req->task < 0 || (uint32_t)req->task >= c->task_cnt)) {
+                reply_error(reply, 404, "Task %s-%d not found", c->name,
+                            req->task);
+                return;
+        }
+        switch (req->type) {
+        case RDC_REQ_GET_INFO:
+                reply_set(reply, 200, conn_info_json(c));
+                break;
+        case RDC_REQ_GET_CONFIG:
+                reply_set(reply, 200, map_json(c->config));
+                break;
+        case RDC_REQ_PATCH_CONFIG: {
+                rdc_map_t *patched = patch_config(c->config, req->json, reply);
+                if (!patched)
+                        break;
+                do_put(h, c->name, patched, 0, NULL, reply);
+                rdc_map_destroy(patched);
+                if (reply->status == 200 || reply->status == 201)
+                        reply->status = 200;
+                break;
+        }
+        case RDC_REQ_GET_STATUS:
+                reply_set(reply, 200, conn_status_json(h, c));
+                break;
+        case RDC_REQ_RESTART:
+                do_restart(h, c, req, reply);
+                break;
+        case RDC_REQ_PAUSE:
+        case RDC_REQ_RESUME:
+                do_set_target(h, c,
+                              req->type == RDC_REQ_PAUSE ? RDC_TARGET_PAUSED
+                                                         : RDC_TARGET_STARTED);
+                reply_set(reply, 202, NULL);
+                break;
+        case RDC_REQ_STOP:
+                do_set_target(h, c, RDC_TARGET_STOPPED);
+                reply_set(reply, 204, NULL);
+                break;
+        case RDC_REQ_GET_TASKS:
+                reply_set(reply, 200, tasks_json(c));
+                break;
+        case RDC_REQ_GET_TASK_STATUS:
+                reply_set(reply, 200,
+                          task_status_json(h, c, (uint32_t)req->task));
+                break;
+        case RDC_REQ_RESTART_TASK:
+                do_restart_task(h, c, (uint32_t)req->task);
+                reply_set(reply, 204, NULL);
+                break;
+        case RDC_REQ_DELETE:
+                conn_remove(h, c);
+                reply_set(reply, 204, NULL);
+                break;
+        case RDC_REQ_GET_TOPICS:
+                reply_set(reply, 200, topics_json(c));
+                break;
+        case RDC_REQ_RESET_TOPICS:
+                for (size_t i = 0; i < c->topic_cnt; i++)
+                        free(c->topics[i]);
+                c->topic_cnt = 0;
+                reply_set(reply, 202, NULL);
+                break;
+        case RDC_REQ_GET_OFFSETS:
+        case RDC_REQ_ALTER_OFFSETS:
+        case RDC_REQ_RESET_OFFSETS:
+                do_offsets(h, c, req, reply);
+                break;
+        default:
+                reply_error(reply, 500, "unknown request %d", (int)req->type);
+        }
+}
+
+/* =========================================================== events */
+
+static rdc_conn_t *conn_of_task(rdc_herder_t *h, const rdc_task_t *task,
+                                int32_t id) {
+        for (rdc_conn_t *c = h->conns; c; c = c->next)
+                if (id >= 0 && (uint32_t)id < c->task_cnt &&
+                    c->slots[id].task == task)
+                        return c;
+        return NULL;
+}
+
+static void conn_add_topic(rdc_conn_t *c, const char *topic) {
+        for (size_t i = 0; i < c->topic_cnt; i++)
+                if (!strcmp(c->topics[i], topic))
+                        return;
+        char **grown = realloc(c->topics,
+                               (c->topic_cnt + 1) * sizeof(*c->topics));
+        if (!grown)
+                return;
+        c->topics = grown;
+        if ((c->topics[c->topic_cnt] = strdup(topic)))
+                c->topic_cnt++;
+}
+
+static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
+        rdc_conn_t *c = conn_of_task(h, cmd->task, cmd->task_id);
+        if (!c)
+                return; /* a task that was replaced or removed */
+        if (cmd->event == RDC_TASK_EV_TOPIC) {
+                conn_add_topic(c, cmd->text);
+                return;
+        }
+        rdc_slot_t *s = &c->slots[cmd->task_id];
+        s->state = cmd->state;
+        set_text(&s->trace, cmd->text);
+}
+
+static void handle_reconfigure(rdc_herder_t *h, const char *name) {
+        rdc_conn_t *c = conn_find(h, name);
+        if (!c || !c->instance || c->target == RDC_TARGET_STOPPED)
+                return;
+        rdc_log(RDC_LOG_INFO, "herder", c->name,
+                "Reconfiguring tasks on the connector's request");
+        conn_stop_tasks(h, c);
+        conn_start_tasks(h, c);
+}
+
+/* =========================================================== thread */
+
+static void *herder_main(void *arg) {
+        rdc_herder_t *h = arg;
+        pthread_setname_np(pthread_self(), "rdc-herder");
+        for (;;) {
+                pthread_mutex_lock(&h->lock);
+                while (!h->head && !h->stopping)
+                        pthread_cond_wait(&h->cond, &h->lock);
+                rdc_cmd_t *cmd = h->head;
+                if (cmd) {
+                        h->head = cmd->next;
+                        if (!h->head)
+                                h->tail = NULL;
+                }
+                int stopping = h->stopping;
+                pthread_mutex_unlock(&h->lock);
+                if (!cmd && stopping)
+                        break;
+                switch (cmd->kind) {
+                case RDC_CMD_REQUEST:
+                        if (stopping)
+                                reply_error(&cmd->reply, 503,
+                                            "The worker is shutting down");
+                        else
+                                handle_request(h, &cmd->req, &cmd->reply);
+                        pthread_mutex_lock(&h->lock);
+                        cmd->done = 1;
+                        pthread_cond_broadcast(&h->cond);
+                        pthread_mutex_unlock(&h->lock);
+                        break;
+                case RDC_CMD_TASK_EVENT:
+                        handle_task_event(h, cmd);
+                        break;
+                case RDC_CMD_RECONFIGURE:
+                        handle_reconfigure(h, cmd->connector);
+                        break;
+                }
+                cmd_unref(h, cmd);
+        }
+        /* Shut down: signal every task first so they stop in parallel. */
+        for (rdc_conn_t *c = h->conns; c; c = c->next)
+                for (uint32_t i = 0; i < c->task_cnt; i++)
+                        if (c->slots[i].task)
+                                rdc_task_stop(c->slots[i].task);
+        while (h->conns)
+                conn_remove(h, h->conns);
+        return NULL;
+}
+
+rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
+                               size_t errstr_size) {
+        rdc_herder_t *h = calloc(1, sizeof(*h));
+        if (!h) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        h->worker = worker;
+        pthread_mutex_init(&h->lock, NULL);
+        pthread_cond_init(&h->cond, NULL);
+        int err = pthread_create(&h->thread, NULL, herder_main, h);
+        if (err) {
+                snprintf(errstr, errstr_size,
+                         "cannot start herder thread: %s", strerror(err));
+                free(h);
+                return NULL;
+        }
+        worker->herder = h;
+        return h;
+}
+
+void rdc_herder_stop(rdc_herder_t *h) {
+        if (!h)
+                return;
+        pthread_mutex_lock(&h->lock);
+        h->stopping = 1;
+        pthread_cond_broadcast(&h->cond);
+        pthread_mutex_unlock(&h->lock);
+        pthread_join(h->thread, NULL);
+        /* Events that arrived after the last loop. */
+        while (h->head) {
+                rdc_cmd_t *cmd = h->head;
+                h->head = cmd->next;
+                cmd_free(cmd);
+        }
+        h->worker->herder = NULL;
+        pthread_mutex_destroy(&h->lock);
+        pthread_cond_destroy(&h->cond);
+        free(h);
+}
+
+void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
+                        rdc_reply_t *reply, int timeout_ms) {
+        rdc_cmd_t *cmd = calloc(1, sizeof(*cmd));
+        memset(reply, 0, sizeof(*reply));
+        if (!cmd)
+                goto nomem;
+        cmd->kind = RDC_CMD_REQUEST;
+        cmd->refs = 2;
+        cmd->req = *req;
+        if (req->connector && !(cmd->connector = strdup(req->connector)))
+                goto nomem;
+        if (req->initial_state &&
+            !(cmd->initial_state = strdup(req->initial_state)))
+                goto nomem;
+        if (req->config && !(cmd->config = rdc_map_dup(req->config)))
+                goto nomem;
+        cmd->req.connector = cmd->connector;
+        cmd->req.initial_state = cmd->initial_state;
+        cmd->req.config = cmd->config;
+        cmd->req.json = req->json ? json_object_get(req->json) : NULL;
+        enqueue(h, cmd);
+
+        struct timespec deadline;
+        clock_gettime(CLOCK_REALTIME, &deadline);
+        deadline.tv_sec += timeout_ms / 1000;
+        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
+        if (deadline.tv_nsec >= 1000000000) {
+                deadline.tv_sec++;
+                deadline.tv_nsec -= 1000000000;
+        }
+        pthread_mutex_lock(&h->lock);
+        while (!cmd->done)
+                if (pthread_cond_timedwait(&h->cond, &h->lock, &deadline) ==
+                    ETIMEDOUT)
+                        break;
+        if (cmd->done) {
+                *reply = cmd->reply;
+                cmd->reply.body = NULL; /* moved to the caller */
+        } else {
+                reply->status = 500;
+                snprintf(reply->message, sizeof(reply->message),
+                         "Request timed out");
+        }
+        pthread_mutex_unlock(&h->lock);
+        cmd_unref(h, cmd);
+        return;
+nomem:
+        if (cmd)
+                cmd_free(cmd);
+        reply->status = 500;
+        snprintf(reply->message, sizeof(reply->message), "out of memory");
+}

@@ -1,0 +1,156 @@
+/*
+ * connect-standalone: one worker process, offsets in a file, connectors
+ * from the command line (and the REST API).
+ *
+ *   connect-standalone WORKER.properties [CONNECTOR.properties|.json ...]
+ *
+ * Same arguments and keys as Apache Kafka's connect-standalone.sh.
+ * A connector whose config is invalid is reported and skipped; the worker
+ * keeps running the others (Kafka's standalone worker exits instead).
+ */
+#define _GNU_SOURCE
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "herder.h"
+#include "log.h"
+#include "props.h"
+#include "rest.h"
+#include "worker.h"
+
+#define RDC_CLI_REQUEST_TIMEOUT_MS 90000
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "Usage: connect-standalone [--help] [--version] "
+                "WORKER.properties [CONNECTOR.properties|CONNECTOR.json "
+                "...]\n"
+                "\n"
+                "Runs a standalone rdconnect worker: source offsets in "
+                "offset.storage.file.filename,\n"
+                "connectors from the given files (Kafka's .properties, or "
+                "JSON as in POST /connectors)\n"
+                "and the Kafka Connect REST API on `listeners` (default "
+                "http://127.0.0.1:8083).\n"
+                "bootstrap.servers=embedded runs an in-memory Kafka inside "
+                "the worker.\n");
+}
+
+/* Creates one connector from a file through the same path as REST. */
+static void start_connector_file(rdc_herder_t *herder, const char *path) {
+        char errstr[1024];
+        rdc_map_t *cfg = rdc_map_new();
+        if (!cfg || rdc_props_load_connector_file(path, cfg, errstr,
+                                                  sizeof(errstr))) {
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL,
+                        "Skipping connector file %s: %s", path,
+                        cfg ? errstr : "out of memory");
+                rdc_map_destroy(cfg);
+                return;
+        }
+        const char *name = rdc_map_get(cfg, "name");
+        if (!name || !*name) {
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL,
+                        "Skipping connector file %s: Missing required "
+                        "configuration \"name\" which has no default value.",
+                        path);
+                rdc_map_destroy(cfg);
+                return;
+        }
+        rdc_request_t req = {.type = RDC_REQ_CREATE,
+                             .connector = name,
+                             .config = cfg};
+        rdc_reply_t reply;
+        rdc_herder_request(herder, &req, &reply, RDC_CLI_REQUEST_TIMEOUT_MS);
+        if (reply.status >= 400)
+                rdc_log(RDC_LOG_ERROR, "standalone", name,
+                        "Failed to create connector %s from %s: %s", name,
+                        path, reply.message);
+        else
+                rdc_log(RDC_LOG_INFO, "standalone", name,
+                        "Created connector %s from %s", name, path);
+        rdc_reply_clear(&reply);
+        rdc_map_destroy(cfg);
+}
+
+int main(int argc, char **argv) {
+        char errstr[2048];
+        int argi = 1;
+        for (; argi < argc && argv[argi][0] == '-'; argi++) {
+                if (!strcmp(argv[argi], "--help") ||
+                    !strcmp(argv[argi], "-h")) {
+                        usage(stdout);
+                        return 0;
+                }
+                if (!strcmp(argv[argi], "--version")) {
+                        printf("rdconnect %s\n", RDC_VERSION);
+                        return 0;
+                }
+                fprintf(stderr, "connect-standalone: unknown option %s\n",
+                        argv[argi]);
+                usage(stderr);
+                return 2;
+        }
+        if (argi >= argc) {
+                usage(stderr);
+                return 2;
+        }
+
+        /* Signals are taken synchronously by main(); every thread created
+         * from here on inherits the block. */
+        sigset_t sigs;
+        sigemptyset(&sigs);
+        sigaddset(&sigs, SIGINT);
+        sigaddset(&sigs, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+        signal(SIGPIPE, SIG_IGN);
+
+        rdc_map_t *props = rdc_map_new();
+        if (!props || rdc_props_load_file(argv[argi], props, errstr,
+                                          sizeof(errstr))) {
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL,
+                        "Cannot read worker config: %s",
+                        props ? errstr : "out of memory");
+                rdc_map_destroy(props);
+                return 1;
+        }
+        rdc_worker_t *worker = rdc_worker_new(props, 1, errstr,
+                                              sizeof(errstr));
+        rdc_map_destroy(props);
+        if (!worker) {
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
+                return 1;
+        }
+        rdc_rest_t *rest = rdc_rest_start(worker, errstr, sizeof(errstr));
+        if (!rest) {
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
+                rdc_worker_destroy(worker);
+                return 1;
+        }
+        rdc_herder_t *herder = rdc_herder_start(worker, errstr,
+                                                sizeof(errstr));
+        if (!herder) {
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
+                rdc_rest_stop(rest);
+                rdc_worker_destroy(worker);
+                return 1;
+        }
+        for (int i = argi + 1; i < argc; i++)
+                start_connector_file(herder, argv[i]);
+        rdc_log(RDC_LOG_INFO, "standalone", NULL,
+                "Worker started (id %s, REST %s)", worker->worker_id,
+                worker->rest_url);
+
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        rdc_log(RDC_LOG_INFO, "standalone", NULL,
+                "Received %s, stopping the worker", strsignal(sig));
+        rdc_rest_stop(rest);
+        rdc_herder_stop(herder);
+        rdc_worker_destroy(worker);
+        rdc_log(RDC_LOG_INFO, "standalone", NULL, "Worker stopped");
+        return 0;
+}

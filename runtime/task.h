@@ -1,0 +1,77 @@
+/*
+ * Task runtime: one thread per task running a source or sink plugin task
+ * between Kafka and the plugin, with converters on the way.
+ *
+ *  source: poll plugin -> convert -> rd_kafka_producev; delivery reports
+ *          mark poll batches done; the source offsets of the longest
+ *          prefix of done batches are committed every
+ *          offset.flush.interval.ms and at stop.
+ *  sink:   consume batch -> convert -> put; every offset.flush.interval.ms,
+ *          on partition revocation and at stop: plugin flush, then commit
+ *          the consumer offsets of what was flushed.
+ *
+ * The task thread owns everything of the task. Other threads only signal
+ * it (pause, resume, stop) and receive its events through the callback.
+ */
+#ifndef RDC_TASK_H
+#define RDC_TASK_H
+
+#include <stdint.h>
+#include "registry.h"
+#include "worker.h"
+
+typedef enum rdc_state {
+        RDC_STATE_UNASSIGNED = 0,
+        RDC_STATE_RUNNING,
+        RDC_STATE_PAUSED,
+        RDC_STATE_FAILED,
+        RDC_STATE_RESTARTING,
+        RDC_STATE_STOPPED
+} rdc_state_t;
+
+/** Kafka's name of a state: "RUNNING", ... */
+const char *rdc_state_name(rdc_state_t state);
+
+typedef enum rdc_task_event {
+        RDC_TASK_EV_STATE = 1, /**< state changed; text: trace or NULL */
+        RDC_TASK_EV_TOPIC      /**< first record to/from topic text */
+} rdc_task_event_t;
+
+typedef struct rdc_task rdc_task_t;
+
+/** Receives a task's events. Called on the task's thread: must only
+ *  enqueue (the herder's queue). text is borrowed for the call. */
+typedef void(rdc_task_event_cb_t)(void *opaque, rdc_task_t *task,
+                                  rdc_task_event_t event, rdc_state_t state,
+                                  const char *text);
+
+typedef struct rdc_task_spec {
+        rdc_worker_t *worker;
+        const char *connector;           /**< copied */
+        int32_t task_id;
+        const rdc_plugin_t *plugin;      /**< source or sink */
+        const rdc_map_t *task_config;    /**< copied */
+        const rdc_map_t *connector_config; /**< resolved; copied */
+        int start_paused;
+        rdc_task_event_cb_t *on_event;
+        void *opaque;
+} rdc_task_spec_t;
+
+/** Starts the task thread. @returns NULL with errstr on failure. */
+rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
+                           size_t errstr_size);
+/** Pause/resume: records stop flowing; the task stays alive. Any thread. */
+void rdc_task_set_paused(rdc_task_t *task, int paused);
+/** Asks the task to stop (graceful: flush and commit). Any thread. */
+void rdc_task_stop(rdc_task_t *task);
+/**
+ * @brief Waits up to timeout_ms for the thread to end and frees the task.
+ *        If it does not end in time the task is abandoned: it frees itself
+ *        when its thread ends, and its events are no longer delivered.
+ * @returns 0 if it ended in time, -1 if abandoned.
+ */
+int rdc_task_join(rdc_task_t *task, int64_t timeout_ms);
+
+int32_t rdc_task_id(const rdc_task_t *task);
+
+#endif
