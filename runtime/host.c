@@ -108,6 +108,9 @@ void rdc_arena_destroy(rdcp_arena_t *arena) {
 }
 
 void *rdc_arena_alloc(rdcp_arena_t *arena, size_t size) {
+        /* Rounding up or adding the chunk header must not wrap around. */
+        if (size > SIZE_MAX - sizeof(struct rdc_arena_chunk) - 8)
+                return NULL;
         size = (size + 7) & ~(size_t)7;
         for (struct rdc_arena_chunk *c = arena->cur; c; c = c->next) {
                 if (c->size - c->used >= size) {
@@ -156,6 +159,9 @@ void rdc_buf_destroy(rdcp_buf_t *buf) {
 
 void *rdc_buf_reserve(rdcp_buf_t *buf, size_t size) {
         if (buf->size - buf->len < size) {
+                /* Doubling must not wrap around (or loop forever at 0). */
+                if (size > SIZE_MAX / 2 - buf->len)
+                        return NULL;
                 size_t want = buf->size ? buf->size * 2 : 256;
                 while (want - buf->len < size)
                         want *= 2;
