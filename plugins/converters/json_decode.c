@@ -7,7 +7,8 @@
  * Stricter than Kafka where Kafka silently coerces: a payload must have the
  * JSON type its schema asks for (Jackson would read a string as int 0),
  * integers must fit their width, and trailing bytes after the JSON value
- * are an error (Jackson ignores them).
+ * are an error (Jackson ignores them). More lenient in one way: json-c
+ * accepts single-quoted strings even in strict mode (Jackson refuses).
  */
 #include "json_converter.h"
 

@@ -66,14 +66,14 @@ static const rdcp_schema_t numconv_schema = {
         .optional = 1,
 };
 
-/* The value's bits as the serializer sees them, or -1 if the value is not
- * one this converter takes (Kafka: ClassCastException). */
-static int numconv_bits(const rdcp_data_t *data, uint64_t *bits) {
+/* The value's bits as the serializer sees them, or NULL; otherwise what
+ * the value was, for the message (Kafka: ClassCastException). */
+static const char *numconv_bits(const rdcp_data_t *data, uint64_t *bits) {
         if (data->schema && data->schema->type != NUMCONV_SCHEMA)
-                return -1;
+                return conv_schema_type_name(data->schema->type);
 #if NUMCONV_IS_FLOAT
         if (data->kind != RDCP_DATA_FLOAT)
-                return -1;
+                return conv_kind_name(data->kind);
 #if NUMCONV_WIDTH == 4
         {
                 float value = (float)data->u.f;
@@ -85,12 +85,13 @@ static int numconv_bits(const rdcp_data_t *data, uint64_t *bits) {
         memcpy(bits, &data->u.f, sizeof(*bits));
 #endif
 #else
-        if (data->kind != RDCP_DATA_INT || data->u.i < NUMCONV_MIN ||
-            data->u.i > NUMCONV_MAX)
-                return -1;
+        if (data->kind != RDCP_DATA_INT)
+                return conv_kind_name(data->kind);
+        if (data->u.i < NUMCONV_MIN || data->u.i > NUMCONV_MAX)
+                return "an integer out of range";
         *bits = (uint64_t)data->u.i;
 #endif
-        return 0;
+        return NULL;
 }
 
 static rdcp_err_t numconv_from_data(void *conv, const char *topic,
@@ -99,7 +100,8 @@ static rdcp_err_t numconv_from_data(void *conv, const char *topic,
                                     char *errstr, size_t errstr_size) {
         const rdcp_host_t *host = conv;
         conv_out_t o;
-        uint64_t bits;
+        uint64_t bits = 0;
+        const char *was;
 
         (void)topic;
         if (!data || data->kind == RDCP_DATA_NULL) {
@@ -107,15 +109,12 @@ static rdcp_err_t numconv_from_data(void *conv, const char *topic,
                 out->len = 0;
                 return RDCP_OK;
         }
-        if (numconv_bits(data, &bits)) {
+        was = numconv_bits(data, &bits);
+        if (was) {
                 conv_err(errstr, errstr_size,
                          "Failed to serialize to " NUMCONV_TYPE_NAME
-                         " (was %s%s%s)",
-                         data->schema
-                                 ? conv_schema_type_name(data->schema->type)
-                                 : conv_kind_name(data->kind),
-                         data->kind == RDCP_DATA_INT ? " value " : "",
-                         data->kind == RDCP_DATA_INT ? "out of range" : "");
+                         " (was %s)",
+                         was);
                 return RDCP_ERR_DATA;
         }
         conv_out_begin(&o, host, scratch);
