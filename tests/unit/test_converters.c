@@ -703,7 +703,7 @@ static void test_json_decimal(void **state) {
                                               NULL};
         static const char *const numeric_off[] = {
                 "decimal.format", "numeric", "schemas.enable", "false", NULL};
-        rdcp_data_t d = d_bytes(&s_decimal2, v256, 2);
+        rdcp_data_t d = d_bytes(&s_decimal2, v256, 2), back;
         conv_t c;
         (void)state;
         conv_open(&c, "json-converter.so", NULL);
@@ -746,10 +746,23 @@ static void test_json_decimal(void **state) {
                         "\"name\":\"" DECIMAL_NAME "\",\"parameters\":"
                         "{\"scale\":\"2\"}},\"payload\":1.234}",
                         "cannot be represented with scale 2");
+        /* 1.5 at scale 2 is 150: 0x00 0x96 (0x96 alone would be < 0). */
+        assert_int_equal(
+                conv_to_text(&c,
+                             "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                             "\"" DECIMAL_NAME "\",\"parameters\":"
+                             "{\"scale\":\"2\"}},\"payload\":1.5}",
+                             &back),
+                RDCP_OK);
+        assert_int_equal(back.kind, RDCP_DATA_BYTES);
+        assert_int_equal(back.u.bytes.len, 2);
+        assert_memory_equal(back.u.bytes.ptr, "\x00\x96", 2);
         conv_close(&c);
 }
 
 static void test_json_to_data(void **state) {
+        static const char *const no_replace[] = {"replace.null.with.default",
+                                                 "false", NULL};
         conv_t c;
         rdcp_data_t d;
         const rdcp_data_t *e;
@@ -787,6 +800,24 @@ static void test_json_to_data(void **state) {
         assert_int_equal(d.u.list.elems[0].kind, RDCP_DATA_INT);
         assert_int_equal(d.u.list.elems[0].u.i, 5);
         assert_string_equal(d.schema->fields[0].schema->default_json, "5");
+        /* Envelope with null schema and null payload: null data. */
+        assert_int_equal(
+                conv_to_text(&c, "{\"schema\":null,\"payload\":null}", &d),
+                RDCP_OK);
+        assert_int_equal(d.kind, RDCP_DATA_NULL);
+        assert_null(d.schema);
+        conv_close(&c);
+
+        /* Without replacement, a null optional field with a default stays
+         * null. */
+        conv_open(&c, "json-converter.so", no_replace);
+        assert_int_equal(
+                conv_to_text(&c,
+                             "{\"schema\":{\"type\":\"int32\",\"optional\":"
+                             "true,\"default\":5},\"payload\":null}",
+                             &d),
+                RDCP_OK);
+        assert_int_equal(d.kind, RDCP_DATA_NULL);
         conv_close(&c);
 
         conv_open(&c, "json-converter.so", schemas_off);
