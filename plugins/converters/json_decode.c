@@ -783,7 +783,7 @@ rdcp_err_t json_decode(json_conv_t *conv, const void *ptr, size_t len,
                         .errstr = errstr,
                         .errstr_size = errstr_size};
         const json_schema_t *schema = NULL;
-        json_object *root = NULL, *payload = NULL;
+        json_object *root = NULL, *payload = NULL, *schema_json;
         rdcp_err_t err;
 
         memset(out, 0, sizeof(*out));
@@ -808,7 +808,8 @@ rdcp_err_t json_decode(json_conv_t *conv, const void *ptr, size_t len,
                                        "converter configuration.");
                         goto done;
                 }
-                json_object *schema_json = get_member(root, "schema");
+                /* json-c represents a JSON null as NULL. */
+                schema_json = get_member(root, "schema");
                 if (schema_json &&
                     !json_object_is_type(schema_json, json_type_null))
                         err = dec_schema(&d, schema_json, &schema, 0);
