@@ -13,7 +13,7 @@ import requests
 
 from harness import wait_until
 
-ADVERTISED_RE = r"Advertised URI: (http://\S+?)/?\s"
+LISTENING_RE = r"REST server listening on (http://\S+?)/?\s"
 TIMEOUT = 30
 
 
@@ -88,7 +88,7 @@ def rest_worker(worker, connectors=(), props=None, name="worker"):
     merged = {"listeners": "http://127.0.0.1:0"}
     merged.update(props or {})
     w = worker(connectors, merged, name=name)
-    match = w.wait_for_log(ADVERTISED_RE, timeout=TIMEOUT)
+    match = w.wait_for_log(LISTENING_RE, timeout=TIMEOUT)
     return w, Rest(match.group(1))
 
 
