@@ -142,6 +142,7 @@ static int rest_prepare_offsets(rdc_rest_call_t *call, rdc_request_t *req);
 
 static const rdc_rest_route_t rdc_rest_routes[] = {
         RDC_REST_LOCAL("GET", "/", rest_on_root),
+        /* The herder's answer, or "starting" while there is none. */
         {"GET", "/health", rest_on_health, RDC_REQ_HEALTH, NULL},
         RDC_REST_HERDER("GET", "/connectors", RDC_REQ_LIST, rest_prepare_list),
         RDC_REST_HERDER("POST", "/connectors", RDC_REQ_CREATE,

@@ -322,6 +322,32 @@ static void test_not_found_and_method(void **state) {
         http("GET", "/connectors/a%00b", NULL, &r);
         assert_error(&r, 400);
         http_reply_clear(&r);
+        /* HEAD is GET without the body. */
+        http("HEAD", "/connector-plugins", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(r.body_len, 0);
+        http_reply_clear(&r);
+}
+
+static void test_oversized_head(void **state) {
+        size_t len = 200 * 1024;
+        char *path = malloc(len + 2);
+        http_reply_t r;
+
+        (void)state;
+        assert_non_null(path);
+        path[0] = '/';
+        memset(path + 1, 'a', len);
+        path[len + 1] = '\0';
+        /* MHD refuses a request line beyond the connection memory. */
+        http("GET", path, NULL, &r);
+        assert_true(r.status == 414 || r.status == 431);
+        http_reply_clear(&r);
+        free(path);
+        /* The server still answers. */
+        http("GET", "/", NULL, &r);
+        assert_int_equal(r.status, 200);
+        http_reply_clear(&r);
 }
 
 static void test_no_herder(void **state) {
@@ -855,6 +881,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_root),
                 cmocka_unit_test(test_not_found_and_method),
+                cmocka_unit_test(test_oversized_head),
                 cmocka_unit_test(test_no_herder),
                 cmocka_unit_test(test_plugins_list),
                 cmocka_unit_test(test_plugin_config),
