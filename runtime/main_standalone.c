@@ -65,10 +65,16 @@ static void start_connector_file(rdc_herder_t *herder, const char *path) {
                              .config = cfg};
         rdc_reply_t reply;
         rdc_herder_request(herder, &req, &reply, RDC_CLI_REQUEST_TIMEOUT_MS);
-        if (reply.status >= 400)
+        if (reply.status >= 400) {
+                /* One log line per failure: the REST message lists its
+                 * errors on separate lines. */
+                for (char *p = reply.message; *p; p++)
+                        if (*p == '\n')
+                                *p = ' ';
                 rdc_log(RDC_LOG_ERROR, "standalone", name,
                         "Failed to create connector %s from %s: %s", name,
                         path, reply.message);
+        }
         else
                 rdc_log(RDC_LOG_INFO, "standalone", name,
                         "Created connector %s from %s", name, path);

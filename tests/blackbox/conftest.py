@@ -85,6 +85,13 @@ def worker(tmp_path, request, mock_cluster):
             "offset.storage.file.filename": str(tmp_path /
                                                 f"{name}.offsets"),
             "offset.flush.interval.ms": "1000",
+            # Every worker gets its own REST port: tests run in parallel.
+            "listeners": f"http://127.0.0.1:{harness.free_port()}",
+            # The mock (librdkafka 2.0.2) ignores LeaveGroup: a restarted
+            # sink waits for its old member's session to expire (45 s by
+            # default) before it gets partitions.
+            "consumer.session.timeout.ms": "6000",
+            "consumer.heartbeat.interval.ms": "1000",
         }
         merged.update(props)
         files = []
