@@ -996,7 +996,7 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
                 free(h);
                 return NULL;
         }
-        worker->herder = h;
+        __atomic_store_n(&worker->herder, h, __ATOMIC_RELEASE);
         return h;
 }
 
@@ -1014,7 +1014,7 @@ void rdc_herder_stop(rdc_herder_t *h) {
                 h->head = cmd->next;
                 cmd_free(cmd);
         }
-        h->worker->herder = NULL;
+        __atomic_store_n(&h->worker->herder, NULL, __ATOMIC_RELEASE);
         pthread_mutex_destroy(&h->lock);
         pthread_cond_destroy(&h->cond);
         free(h);

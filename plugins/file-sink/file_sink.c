@@ -18,8 +18,8 @@
  *    that are not strings become the JSON string of their rendering, and
  *    a STRUCT without a matching schema renders as an array.
  *
- * What we do better than Kafka's version: one task (see task_configs), a
- * large user-space buffer written with write(2), fsync on flush so data is
+ * What we do better than Kafka's version: one task (see task_configs), one
+ * write(2) per put() batch instead of one per record, fsync on flush so data is
  * durable before the host commits consumer offsets, and a file that was
  * deleted or renamed away is re-created at the next flush.
  */
@@ -38,7 +38,7 @@
 
 #define FSINK_CLASS "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
-/* Buffered bytes that trigger a write(2) from put(). */
+/* Pending bytes beyond which put() refuses a batch it cannot write. */
 #define FSINK_WRITE_AT (256 * 1024)
 /* A buffer grown past this by a huge batch is released once written. */
 #define FSINK_KEEP_MAX (4 * FSINK_WRITE_AT)
@@ -514,9 +514,11 @@ static rdcp_err_t fsink_task_put(void *opaque,
                         return err;
                 }
         }
-        /* The batch is taken: a write failure now is reported by the next
-         * put() or flush(), which retry it. */
-        if (t->len >= FSINK_WRITE_AT)
+        /* The batch is taken: one write(2) per batch (never per record)
+         * makes it visible to readers of the file right away; fsync waits
+         * for flush(). A write failure now is reported by the next put()
+         * or flush(), which retry it. */
+        if (!fsink_reopen_if_moved(t, ignored, sizeof(ignored)))
                 (void)fsink_write_out(t, ignored, sizeof(ignored));
         return RDCP_OK;
 }

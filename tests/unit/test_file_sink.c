@@ -202,12 +202,12 @@ static void test_exact_bytes_after_flush(void **state) {
                          RDCP_OK);
         put_values(fx, values, 3);
         put_values(fx, &raw, 1);
-        /* Buffered until flush. */
-        assert_int_equal(file_size(fx->path), 0);
-        flush(fx);
-        char *data = read_file(fx->path, &len);
         static const char want[] =
                 "hello\n\ntab\there \"quoted\"\n\x00\x01\xff\n";
+        /* Visible after put() (one write per batch), durable after flush. */
+        assert_int_equal(file_size(fx->path), (off_t)(sizeof(want) - 1));
+        flush(fx);
+        char *data = read_file(fx->path, &len);
         assert_int_equal(len, sizeof(want) - 1);
         assert_memory_equal(data, want, len);
         free(data);
