@@ -30,6 +30,9 @@ typedef struct rdc_slot {
         rdc_task_t *task; /* NULL when not running */
         rdc_state_t state;
         char *trace;
+        int attempts;              /* automatic restarts in a row */
+        int64_t restart_at_ms;     /* 0: none scheduled */
+        int64_t running_since_ms;  /* when it last reported RUNNING */
 } rdc_slot_t;
 
 typedef struct rdc_conn {
@@ -86,7 +89,30 @@ struct rdc_herder {
         rdc_cmd_t *head, *tail;
         int stopping;
         rdc_conn_t *conns; /* herder thread only */
+        /* Automatic restart of failed tasks (worker keys task.restart.*). */
+        int restart_enable;
+        int64_t restart_initial_ms;
+        int64_t restart_max_ms;
 };
+
+static int64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Deadline for pthread_cond_timedwait on the herder's (monotonic) cond. */
+static struct timespec deadline_in(int64_t ms) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        ts.tv_sec += ms / 1000;
+        ts.tv_nsec += (long)(ms % 1000) * 1000000;
+        if (ts.tv_nsec >= 1000000000) {
+                ts.tv_sec++;
+                ts.tv_nsec -= 1000000000;
+        }
+        return ts;
+}
 
 static void cmd_unref(rdc_herder_t *h, rdc_cmd_t *cmd);
 
@@ -325,6 +351,9 @@ static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                 .opaque = h,
         };
         c->slots[i].state = RDC_STATE_UNASSIGNED;
+        c->slots[i].attempts = 0;
+        c->slots[i].restart_at_ms = 0;
+        c->slots[i].running_since_ms = 0;
         set_text(&c->slots[i].trace, NULL);
         c->slots[i].task = rdc_task_start(&spec, errstr, sizeof(errstr));
         if (!c->slots[i].task) {
@@ -611,7 +640,9 @@ static void do_restart_task(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                 rdc_task_join(s->task, h->worker->graceful_timeout_ms);
                 s->task = NULL;
         }
-        task_start(h, c, i);
+        /* Shown until the new task reports RUNNING (Kafka's RESTARTING). */
+        if (!task_start(h, c, i))
+                s->state = RDC_STATE_RESTARTING;
 }
 
 static void do_restart(rdc_herder_t *h, rdc_conn_t *c,
@@ -630,16 +661,26 @@ static void do_restart(rdc_herder_t *h, rdc_conn_t *c,
                 return;
         }
         int conn_failed = c->state == RDC_STATE_FAILED;
-        if (!only_failed || conn_failed) {
+        int conn_restarted = !only_failed || conn_failed;
+        if (conn_restarted) {
                 /* Restarting the connector also restarts its tasks. */
                 conn_stop_instance(h, c);
                 conn_start(h, c);
+                for (uint32_t i = 0; i < c->task_cnt; i++)
+                        if (c->slots[i].task)
+                                c->slots[i].state = RDC_STATE_RESTARTING;
         } else if (req->include_tasks) {
                 for (uint32_t i = 0; i < c->task_cnt; i++)
-                        if (c->slots[i].state == RDC_STATE_FAILED)
+                        if (c->slots[i].state == RDC_STATE_FAILED ||
+                            c->slots[i].state == RDC_STATE_RESTARTING)
                                 do_restart_task(h, c, i);
         }
-        reply_set(reply, 202, conn_status_json(h, c));
+        json_object *status = conn_status_json(h, c);
+        if (conn_restarted && c->state != RDC_STATE_FAILED)
+                json_object_object_add(
+                        json_object_object_get(status, "connector"), "state",
+                        json_object_new_string("RESTARTING"));
+        reply_set(reply, 202, status);
 }
 
 static json_object *topics_json(const rdc_conn_t *c) {
@@ -906,6 +947,58 @@ static void conn_add_topic(rdc_conn_t *c, const char *topic) {
                 c->topic_cnt++;
 }
 
+/* Beyond Kafka: a failed task comes back by itself after an exponential
+ * backoff, so a transient outage needs no human. Its status says
+ * RESTARTING, with the attempt number and the failure in the trace. */
+static void schedule_restart(rdc_herder_t *h, rdc_conn_t *c, rdc_slot_t *s) {
+        if (!h->restart_enable || c->target == RDC_TARGET_STOPPED)
+                return;
+        int64_t now = now_ms();
+        /* A task that ran well for a full backoff period starts over. */
+        if (s->running_since_ms &&
+            now - s->running_since_ms >= h->restart_max_ms)
+                s->attempts = 0;
+        s->running_since_ms = 0;
+        s->attempts++;
+        int64_t delay = h->restart_initial_ms;
+        for (int i = 1; i < s->attempts && delay < h->restart_max_ms; i++)
+                delay *= 2;
+        if (delay > h->restart_max_ms)
+                delay = h->restart_max_ms;
+        s->restart_at_ms = now + delay;
+        char trace[4096];
+        snprintf(trace, sizeof(trace),
+                 "Restarting automatically in %" PRId64
+                 " ms (attempt %d) after failure:\n%s",
+                 delay, s->attempts, s->trace ? s->trace : "");
+        s->state = RDC_STATE_RESTARTING;
+        set_text(&s->trace, trace);
+        rdc_log(RDC_LOG_WARN, "herder", c->name,
+                "Task %ld failed; restart attempt %d in %" PRId64 " ms",
+                (long)(s - c->slots), s->attempts, delay);
+}
+
+/* Restarts the tasks whose backoff has passed. @returns the time of the
+ * next scheduled restart, or 0 if none. */
+static int64_t run_due_restarts(rdc_herder_t *h) {
+        int64_t now = now_ms(), next = 0;
+        for (rdc_conn_t *c = h->conns; c; c = c->next) {
+                for (uint32_t i = 0; i < c->task_cnt; i++) {
+                        rdc_slot_t *s = &c->slots[i];
+                        if (!s->restart_at_ms)
+                                continue;
+                        if (s->restart_at_ms <= now) {
+                                int attempts = s->attempts;
+                                do_restart_task(h, c, i);
+                                s->attempts = attempts;
+                        } else if (!next || s->restart_at_ms < next) {
+                                next = s->restart_at_ms;
+                        }
+                }
+        }
+        return next;
+}
+
 static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
         rdc_conn_t *c = conn_of_task(h, cmd->task, cmd->task_id);
         if (!c)
@@ -917,6 +1010,10 @@ static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
         rdc_slot_t *s = &c->slots[cmd->task_id];
         s->state = cmd->state;
         set_text(&s->trace, cmd->text);
+        if (cmd->state == RDC_STATE_RUNNING)
+                s->running_since_ms = now_ms();
+        else if (cmd->state == RDC_STATE_FAILED)
+                schedule_restart(h, c, s);
 }
 
 static void handle_reconfigure(rdc_herder_t *h, const char *name) {
@@ -934,10 +1031,22 @@ static void handle_reconfigure(rdc_herder_t *h, const char *name) {
 static void *herder_main(void *arg) {
         rdc_herder_t *h = arg;
         pthread_setname_np(pthread_self(), "rdc-herder");
+        int64_t next_restart = 0;
         for (;;) {
                 pthread_mutex_lock(&h->lock);
-                while (!h->head && !h->stopping)
-                        pthread_cond_wait(&h->cond, &h->lock);
+                while (!h->head && !h->stopping) {
+                        if (!next_restart) {
+                                pthread_cond_wait(&h->cond, &h->lock);
+                                continue;
+                        }
+                        int64_t wait = next_restart - now_ms();
+                        struct timespec until =
+                                deadline_in(wait > 0 ? wait : 0);
+                        if (wait <= 0 ||
+                            pthread_cond_timedwait(&h->cond, &h->lock,
+                                                   &until) == ETIMEDOUT)
+                                break;
+                }
                 rdc_cmd_t *cmd = h->head;
                 if (cmd) {
                         h->head = cmd->next;
@@ -948,6 +1057,10 @@ static void *herder_main(void *arg) {
                 pthread_mutex_unlock(&h->lock);
                 if (!cmd && stopping)
                         break;
+                if (!cmd) {
+                        next_restart = run_due_restarts(h);
+                        continue;
+                }
                 switch (cmd->kind) {
                 case RDC_CMD_REQUEST:
                         if (stopping)
@@ -968,6 +1081,7 @@ static void *herder_main(void *arg) {
                         break;
                 }
                 cmd_unref(h, cmd);
+                next_restart = run_due_restarts(h);
         }
         /* Shut down: signal every task first so they stop in parallel. */
         for (rdc_conn_t *c = h->conns; c; c = c->next)
@@ -988,7 +1102,20 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
         }
         h->worker = worker;
         pthread_mutex_init(&h->lock, NULL);
-        pthread_cond_init(&h->cond, NULL);
+        pthread_condattr_t attr;
+        pthread_condattr_init(&attr);
+        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+        pthread_cond_init(&h->cond, &attr);
+        pthread_condattr_destroy(&attr);
+        int enable = 1;
+        rdc_config_parse_bool(rdc_map_get(worker->config,
+                                          "task.restart.enable"),
+                              &enable);
+        h->restart_enable = enable;
+        h->restart_initial_ms =
+                rdc_worker_get_int(worker, "task.restart.backoff.initial.ms");
+        h->restart_max_ms =
+                rdc_worker_get_int(worker, "task.restart.backoff.max.ms");
         int err = pthread_create(&h->thread, NULL, herder_main, h);
         if (err) {
                 snprintf(errstr, errstr_size,
@@ -1042,14 +1169,7 @@ void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
         cmd->req.json = req->json ? json_object_get(req->json) : NULL;
         enqueue(h, cmd);
 
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (long)(timeout_ms % 1000) * 1000000;
-        if (deadline.tv_nsec >= 1000000000) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000;
-        }
+        struct timespec deadline = deadline_in(timeout_ms);
         pthread_mutex_lock(&h->lock);
         while (!cmd->done)
                 if (pthread_cond_timedwait(&h->cond, &h->lock, &deadline) ==

@@ -73,6 +73,21 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
         {.name = "topic.creation.enable", .type = RDCP_CFG_BOOLEAN,
          .importance = RDCP_IMPORTANCE_LOW, .default_value = "true",
          .documentation = "Create missing topics of source connectors."},
+        {.name = "task.restart.enable", .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_MEDIUM, .default_value = "true",
+         .documentation = "rdconnect: restart failed tasks automatically "
+                          "with exponential backoff."},
+        {.name = "task.restart.backoff.initial.ms", .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW, .default_value = "1000",
+         .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+         .documentation = "rdconnect: delay before the first automatic "
+                          "restart; doubles with each attempt."},
+        {.name = "task.restart.backoff.max.ms", .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW, .default_value = "60000",
+         .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+         .documentation = "rdconnect: longest delay between automatic "
+                          "restarts; a task that ran this long without "
+                          "failing starts counting again."},
         {.name = "connector.configs.file", .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "rdconnect, standalone: file that keeps "
