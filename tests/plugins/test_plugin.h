@@ -17,6 +17,7 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -125,6 +126,12 @@ typedef struct rdct_failer {
         rdct_fail_point_t point;
         int64_t after; /**< calls that succeed before the failing one */
         int64_t calls;
+        /** test.fail.while.file: poll()/put() fail while this file exists
+         *  (owned copy, NULL when unset): a failure that clears when a test
+         *  deletes the file. */
+        char *while_file;
+        /** test.fail.task: the only task id that fails (-1: every task). */
+        int64_t task;
 } rdct_failer_t;
 
 /** A LONG config value, def when unset (the host normally applies the
@@ -153,8 +160,13 @@ static inline rdcp_err_t rdct_failer_init(rdct_failer_t *failer,
         const char *name;
         int i;
 
+        const char *while_file = host->config_get(cfg, "test.fail.while.file");
+        rdcp_err_t err;
+
         failer->point = RDCT_FAIL_NEVER;
         failer->calls = 0;
+        failer->while_file = NULL;
+        failer->task = -1;
         if (point) {
                 for (i = 0; (name = rdct_fail_point_name(i)); i++)
                         if (!strcmp(point, name))
@@ -166,8 +178,54 @@ static inline rdcp_err_t rdct_failer_init(rdct_failer_t *failer,
                 }
                 failer->point = (rdct_fail_point_t)i;
         }
-        return rdct_config_int64(host, cfg, "test.fail.after", 0,
-                                 &failer->after, errstr, errstr_size);
+        err = rdct_config_int64(host, cfg, "test.fail.after", 0,
+                                &failer->after, errstr, errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_config_int64(host, cfg, "test.fail.task", -1,
+                                        &failer->task, errstr, errstr_size);
+        if (err == RDCP_OK && while_file && *while_file &&
+            !(failer->while_file = malloc(strlen(while_file) + 1))) {
+                snprintf(errstr, errstr_size, "out of memory");
+                err = RDCP_ERR_NOMEM;
+        }
+        if (failer->while_file)
+                memcpy(failer->while_file, while_file, strlen(while_file) + 1);
+        return err;
+}
+
+/** Releases what rdct_failer_init() allocated (safe to call twice). */
+static inline void rdct_failer_clear(rdct_failer_t *failer) {
+        free(failer->while_file);
+        failer->while_file = NULL;
+}
+
+/** test.fail.task: a task whose id is not the one named never fails on
+ *  purpose. Tasks call this right after rdct_failer_init(). */
+static inline void rdct_failer_for_task(rdct_failer_t *failer,
+                                        int64_t task_id) {
+        if (failer->task < 0 || failer->task == task_id)
+                return;
+        failer->point = RDCT_FAIL_NEVER;
+        rdct_failer_clear(failer);
+}
+
+/**
+ * test.fail.while.file: called on entry of poll() (sources) and put()
+ * (sinks). @returns RDCP_ERR_FATAL with errstr set while the file exists.
+ */
+static inline rdcp_err_t rdct_failer_check_file(const rdct_failer_t *failer,
+                                                const char *where,
+                                                char *errstr,
+                                                size_t errstr_size) {
+        struct stat st;
+
+        if (!failer->while_file || stat(failer->while_file, &st) != 0)
+                return RDCP_OK;
+        snprintf(errstr, errstr_size,
+                 "injected failure in %s while file %s exists "
+                 "(test.fail.while.file)",
+                 where, failer->while_file);
+        return RDCP_ERR_FATAL;
 }
 
 /**
@@ -199,6 +257,23 @@ static inline rdcp_err_t rdct_failer_check(rdct_failer_t *failer,
 }
 
 /** Config definitions every working test plugin has. */
+#define RDCT_CONFIG_FAIL_WHILE_FILE                                            \
+        {                                                                      \
+                .name = "test.fail.while.file", .type = RDCP_CFG_STRING,       \
+                .importance = RDCP_IMPORTANCE_LOW,                             \
+                .documentation =                                               \
+                        "poll() (source) or put() (sink) fails while this "    \
+                        "file exists; delete it and the failure clears."       \
+        }
+#define RDCT_CONFIG_FAIL_TASK                                                  \
+        {                                                                      \
+                .name = "test.fail.task", .type = RDCP_CFG_LONG,               \
+                .importance = RDCP_IMPORTANCE_LOW, .flags = RDCP_CFGF_HAS_MIN, \
+                .default_value = "-1", .min = -1,                              \
+                .documentation = "Only the task with this id fails on "        \
+                                 "purpose (create, poll, put, flush, "         \
+                                 "test.fail.while.file); -1: every task."     \
+        }
 #define RDCT_CONFIG_FAIL_ON(valid_values_)                                     \
         {                                                                      \
                 .name = "test.fail.on", .type = RDCP_CFG_STRING,               \
@@ -235,6 +310,7 @@ static inline rdcp_err_t rdct_connector_create(const rdcp_ctx_t *ctx,
         if (err == RDCP_OK)
                 err = rdct_failer_check(&failer, RDCT_FAIL_CONNECTOR, errstr,
                                         errstr_size);
+        rdct_failer_clear(&failer);
         if (err != RDCP_OK)
                 return err;
         /* No per-connector state, but a NULL instance would read as

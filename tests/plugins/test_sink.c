@@ -6,7 +6,9 @@
  * Failure injection: test.fail.on = connector (connector create), create
  * (task create), put, flush, or never (default); with put or flush, the
  * first `test.fail.after` calls of that function succeed and the next one
- * fails the task with RDCP_ERR_FATAL.
+ * fails the task with RDCP_ERR_FATAL. test.fail.while.file = path: every
+ * put() of records fails while that file exists. test.fail.task = id: only
+ * that task fails on purpose (default -1: every task).
  */
 #include "test_plugin.h"
 
@@ -27,6 +29,7 @@ static void test_sink_task_destroy(void *task_ptr) {
                         "TestSink task: %" PRIu64 " records put, %" PRIu64
                         " flushed",
                         task->records_put, task->records_flushed);
+        rdct_failer_clear(&task->failer);
         free(task);
 }
 
@@ -46,10 +49,12 @@ static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
         task->ctx = ctx;
         task->host = host;
         err = rdct_failer_init(&task->failer, host, cfg, errstr, errstr_size);
+        rdct_failer_for_task(&task->failer, host->ctx_task_id(ctx));
         if (err == RDCP_OK)
                 err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
                                         errstr_size);
         if (err != RDCP_OK) {
+                rdct_failer_clear(&task->failer);
                 free(task);
                 return err;
         }
@@ -67,6 +72,9 @@ static rdcp_err_t test_sink_task_put(void *task_ptr,
         (void)records;
         err = rdct_failer_check(&task->failer, RDCT_FAIL_PUT, errstr,
                                 errstr_size);
+        if (err == RDCP_OK && cnt > 0)
+                err = rdct_failer_check_file(&task->failer, "put", errstr,
+                                             errstr_size);
         if (err != RDCP_OK)
                 return err;
         task->records_put += cnt;
@@ -92,6 +100,8 @@ static const char *const test_sink_fail_points[] = {
 static const rdcp_config_def_t test_sink_config[] = {
         RDCT_CONFIG_FAIL_ON(test_sink_fail_points),
         RDCT_CONFIG_FAIL_AFTER,
+        RDCT_CONFIG_FAIL_WHILE_FILE,
+        RDCT_CONFIG_FAIL_TASK,
 };
 
 static const char *const test_sink_aliases[] = {"TestDiscardSink", NULL};

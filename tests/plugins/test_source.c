@@ -12,7 +12,10 @@
  * Failure injection: test.fail.on = connector (connector create), create
  * (task create), poll, or never (default); with poll, the first
  * `test.fail.after` poll() calls succeed (idle ones included) and the next
- * one fails the task with RDCP_ERR_FATAL.
+ * one fails the task with RDCP_ERR_FATAL. test.fail.while.file = path:
+ * every poll() fails while that file exists (delete it and the next task
+ * started runs: a transient failure). test.fail.task = id: only that task
+ * fails on purpose (default -1: every task).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup */
 #include "test_plugin.h"
@@ -45,6 +48,7 @@ static void test_source_task_destroy(void *task_ptr) {
 
         if (!task)
                 return;
+        rdct_failer_clear(&task->failer);
         free(task->topic);
         free(task->records);
         free(task->slots);
@@ -96,6 +100,7 @@ static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
                  (int)task->task_id);
 
         err = rdct_failer_init(&task->failer, host, cfg, errstr, errstr_size);
+        rdct_failer_for_task(&task->failer, task->task_id);
         if (err == RDCP_OK)
                 err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
                                         errstr_size);
@@ -161,6 +166,9 @@ static rdcp_err_t test_source_task_poll(void *task_ptr,
         *cnt = 0;
         err = rdct_failer_check(&task->failer, RDCT_FAIL_POLL, errstr,
                                 errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_failer_check_file(&task->failer, "poll", errstr,
+                                             errstr_size);
         if (err != RDCP_OK)
                 return err;
         if (task->next >= task->total) {
@@ -218,6 +226,8 @@ static const rdcp_config_def_t test_source_config[] = {
          .max = TEST_SOURCE_MAX_BATCH},
         RDCT_CONFIG_FAIL_ON(test_source_fail_points),
         RDCT_CONFIG_FAIL_AFTER,
+        RDCT_CONFIG_FAIL_WHILE_FILE,
+        RDCT_CONFIG_FAIL_TASK,
 };
 
 static const char *const test_source_aliases[] = {"TestSource", NULL};
