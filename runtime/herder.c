@@ -14,7 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "fileio.h"
 #include "host.h"
 #include "log.h"
 #include "task.h"
@@ -89,6 +91,7 @@ struct rdc_herder {
         rdc_cmd_t *head, *tail;
         int stopping;
         rdc_conn_t *conns; /* herder thread only */
+        const char *configs_path; /* connector.configs.file, or NULL */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
         int64_t restart_initial_ms;
@@ -814,6 +817,106 @@ static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
         reply_set(reply, 200, body);
 }
 
+/* ====================================================== persistence */
+
+static const char *const target_names[] = {
+        [RDC_TARGET_STARTED] = "RUNNING",
+        [RDC_TARGET_PAUSED] = "PAUSED",
+        [RDC_TARGET_STOPPED] = "STOPPED",
+};
+
+/* rdconnect extension (connector.configs.file): connectors created over
+ * REST in standalone mode survive a restart, with their target state.
+ * Kafka's standalone worker forgets them. Written after every change. */
+static void configs_save(rdc_herder_t *h) {
+        char errstr[1024];
+        if (!h->configs_path)
+                return;
+        json_object *doc = json_object_new_object();
+        for (rdc_conn_t *c = h->conns; c; c = c->next) {
+                json_object *entry = json_object_new_object();
+                json_object_object_add(entry, "config", map_json(c->config));
+                json_object_object_add(
+                        entry, "target_state",
+                        json_object_new_string(target_names[c->target]));
+                json_object_object_add(doc, c->name, entry);
+        }
+        const char *text = json_object_to_json_string_ext(
+                doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
+        if (rdc_file_write_atomic(h->configs_path, text, errstr,
+                                  sizeof(errstr)))
+                rdc_log(RDC_LOG_ERROR, "herder", NULL,
+                        "Cannot save connector configs: %s", errstr);
+        json_object_put(doc);
+}
+
+static int configs_load_entry(rdc_herder_t *h, const char *name,
+                              json_object *entry) {
+        json_object *cfg_json = NULL, *state = NULL;
+        rdc_reply_t reply = {0};
+        if (!json_object_object_get_ex(entry, "config", &cfg_json) ||
+            !json_object_is_type(cfg_json, json_type_object))
+                return -1;
+        json_object_object_get_ex(entry, "target_state", &state);
+        rdc_map_t *cfg = rdc_map_new();
+        json_object_object_foreach(cfg_json, key, val) {
+                rdc_map_set(cfg, key, json_object_get_string(val));
+        }
+        do_put(h, name, cfg, 1, state ? json_object_get_string(state) : NULL,
+               &reply);
+        rdc_map_destroy(cfg);
+        if (reply.status >= 400) {
+                for (char *p = reply.message; *p; p++)
+                        if (*p == '\n')
+                                *p = ' ';
+                rdc_log(RDC_LOG_ERROR, "herder", name,
+                        "Cannot restore connector %s from %s: %s", name,
+                        h->configs_path, reply.message);
+        }
+        rdc_reply_clear(&reply);
+        return 0;
+}
+
+static void configs_load(rdc_herder_t *h) {
+        if (!h->configs_path || access(h->configs_path, F_OK))
+                return;
+        json_object *doc = json_object_from_file(h->configs_path);
+        if (!json_object_is_type(doc, json_type_object)) {
+                rdc_log(RDC_LOG_ERROR, "herder", NULL,
+                        "Ignoring %s (connector.configs.file): not a JSON "
+                        "object: %s",
+                        h->configs_path, json_util_get_last_err());
+                json_object_put(doc);
+                return;
+        }
+        json_object_object_foreach(doc, name, entry) {
+                if (configs_load_entry(h, name, entry))
+                        rdc_log(RDC_LOG_ERROR, "herder", name,
+                                "Ignoring entry %s of %s: no \"config\" "
+                                "object",
+                                name, h->configs_path);
+        }
+        json_object_put(doc);
+        rdc_log(RDC_LOG_INFO, "herder", NULL,
+                "Restored connectors from %s", h->configs_path);
+}
+
+/* Requests after which the saved configs must be rewritten. */
+static int request_changes_configs(rdc_req_type_t type) {
+        switch (type) {
+        case RDC_REQ_CREATE:
+        case RDC_REQ_PUT_CONFIG:
+        case RDC_REQ_PATCH_CONFIG:
+        case RDC_REQ_PAUSE:
+        case RDC_REQ_RESUME:
+        case RDC_REQ_STOP:
+        case RDC_REQ_DELETE:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
 static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                            rdc_reply_t *reply) {
         rdc_conn_t *c = NULL;
@@ -1031,6 +1134,7 @@ static void handle_reconfigure(rdc_herder_t *h, const char *name) {
 static void *herder_main(void *arg) {
         rdc_herder_t *h = arg;
         pthread_setname_np(pthread_self(), "rdc-herder");
+        configs_load(h);
         int64_t next_restart = 0;
         for (;;) {
                 pthread_mutex_lock(&h->lock);
@@ -1068,6 +1172,9 @@ static void *herder_main(void *arg) {
                                             "The worker is shutting down");
                         else
                                 handle_request(h, &cmd->req, &cmd->reply);
+                        if (cmd->reply.status < 300 &&
+                            request_changes_configs(cmd->req.type))
+                                configs_save(h);
                         pthread_mutex_lock(&h->lock);
                         cmd->done = 1;
                         pthread_cond_broadcast(&h->cond);
@@ -1112,6 +1219,9 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
                                           "task.restart.enable"),
                               &enable);
         h->restart_enable = enable;
+        h->configs_path = rdc_map_get(worker->config, "connector.configs.file");
+        if (h->configs_path && !*h->configs_path)
+                h->configs_path = NULL;
         h->restart_initial_ms =
                 rdc_worker_get_int(worker, "task.restart.backoff.initial.ms");
         h->restart_max_ms =

@@ -60,7 +60,9 @@ static void start_connector_file(rdc_herder_t *herder, const char *path) {
                 rdc_map_destroy(cfg);
                 return;
         }
-        rdc_request_t req = {.type = RDC_REQ_CREATE,
+        /* Create or replace: the connector may already be back from
+         * connector.configs.file. */
+        rdc_request_t req = {.type = RDC_REQ_PUT_CONFIG,
                              .connector = name,
                              .config = cfg};
         rdc_reply_t reply;
