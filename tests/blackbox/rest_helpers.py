@@ -7,6 +7,7 @@ the "Advertised URI" line the REST server logs once it is serving.
 
 import json
 import socket
+import time
 from urllib.parse import urlsplit
 
 import requests
@@ -108,3 +109,123 @@ def assert_error(response, status, message=None):
 
 def dumps(obj):
     return json.dumps(obj).encode("utf-8")
+
+
+# ------------------------------------------------- connector lifecycle
+# Shared by test_rest_lifecycle.py, test_rest_offsets.py, test_rest_restart.py,
+# test_rest_persistence.py and test_rest_concurrency.py.
+
+STATES = {"UNASSIGNED", "RUNNING", "PAUSED", "FAILED", "RESTARTING",
+          "STOPPED"}
+
+
+def create(rest, name, config, initial_state=None):
+    """POST /connectors; fails unless 201. Returns the ConnectorInfo."""
+    body = {"name": name, "config": dict(config)}
+    if initial_state is not None:
+        body["initial_state"] = initial_state
+    r = rest.post("/connectors", json=body)
+    assert r.status_code == 201, \
+        f"creating {name}: {r.status_code} {r.text}"
+    return r.json()
+
+
+def status(rest, name):
+    """GET /connectors/{name}/status as JSON, or None if not 200."""
+    r = rest.get(f"/connectors/{name}/status")
+    return r.json() if r.status_code == 200 else None
+
+
+def states(rest, name):
+    """(connector state, [task states]) or None."""
+    body = status(rest, name)
+    if body is None:
+        return None
+    return body["connector"]["state"], [t["state"] for t in body["tasks"]]
+
+
+def wait_state(rest, name, connector, tasks=None, timeout=30):
+    """Waits until the connector's state is connector and, if tasks is
+    given, its task states are exactly tasks. Returns the status body."""
+    def reached():
+        body = status(rest, name)
+        if body is None or body["connector"]["state"] != connector:
+            return None
+        if tasks is not None and \
+                [t["state"] for t in body["tasks"]] != list(tasks):
+            return None
+        return body
+    body = wait_until(reached, timeout=timeout)
+    assert body, (f"{name} never reached {connector}/{tasks} within "
+                  f"{timeout}s; status now: {status(rest, name)}")
+    return body
+
+
+def wait_task(rest, name, task, predicate, what, timeout=30):
+    """Waits until predicate(task status JSON) is true for task id task of
+    connector name (from GET .../status). Returns that task's JSON."""
+    def reached():
+        body = status(rest, name)
+        if body is None:
+            return None
+        for t in body["tasks"]:
+            if t["id"] == task and predicate(t):
+                return t
+        return None
+    got = wait_until(reached, timeout=timeout)
+    assert got, (f"task {name}-{task} never {what} within {timeout}s; "
+                 f"status now: {status(rest, name)}")
+    return got
+
+
+def stays(predicate, seconds=3.0, interval=0.25):
+    """Checks predicate repeatedly for seconds (a bounded wait, not a timing
+    assertion): returns None if it held every time, else the first value
+    that broke it (for the assertion message) wrapped in a 1-tuple."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if not value:
+            return (value,)
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(interval)
+
+
+def worker_id_of(rest):
+    """host:port of the worker's URL (its advertised id by default)."""
+    return urlsplit(rest.url).netloc
+
+
+def assert_state_shape(obj, worker_id, task_id=None):
+    """A connector or task state object: exact keys and types."""
+    keys = {"state", "worker_id"} | ({"id"} if task_id is not None else set())
+    assert set(obj) in (keys, keys | {"trace"}), obj
+    assert isinstance(obj["state"], str) and obj["state"] in STATES, obj
+    assert isinstance(obj["worker_id"], str), obj
+    assert obj["worker_id"] == worker_id, (obj, worker_id)
+    if task_id is not None:
+        assert isinstance(obj["id"], int) and not isinstance(obj["id"], bool)
+        assert obj["id"] == task_id, obj
+    if "trace" in obj:
+        assert isinstance(obj["trace"], str) and obj["trace"], obj
+
+
+def assert_status_shape(body, name, ctype, worker_id):
+    """GET /connectors/{c}/status: exact keys and types."""
+    assert set(body) == {"name", "connector", "tasks", "type"}, body
+    assert body["name"] == name and body["type"] == ctype, body
+    assert_state_shape(body["connector"], worker_id)
+    assert isinstance(body["tasks"], list), body
+    for i, task in enumerate(body["tasks"]):
+        assert_state_shape(task, worker_id, task_id=i)
+
+
+def restart_worker(w):
+    """Restarts a stopped rest_worker() worker; returns its new Rest (the
+    port is picked anew)."""
+    w.restart()
+    match = w.wait_for_log(LISTENING_RE, timeout=TIMEOUT)
+    rest = Rest(match.group(1))
+    rest.wait_healthy()
+    return rest
