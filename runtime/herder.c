@@ -18,6 +18,7 @@
 
 #include "fileio.h"
 #include "host.h"
+#include "sink_offsets.h"
 #include "log.h"
 #include "task.h"
 #include "worker.h"
@@ -741,14 +742,88 @@ static void offsets_collect(void *opaque, const char *partition,
         json_object_array_add(arr, entry);
 }
 
-static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
-                       const rdc_request_t *req, rdc_reply_t *reply) {
-        if (c->plugin->desc->type != RDCP_PLUGIN_SOURCE) {
-                reply_error(reply, 501,
-                            "Offsets of sink connectors are not available "
-                            "yet in this rdconnect version");
+static void reply_offsets_changed(rdc_reply_t *reply, rdc_req_type_t type) {
+        json_object *body = json_object_new_object();
+        json_object_object_add(
+                body, "message",
+                json_object_new_string(
+                        type == RDC_REQ_RESET_OFFSETS
+                                ? "The offsets for this connector have been "
+                                  "reset successfully"
+                                : "The offsets for this connector have been "
+                                  "altered successfully"));
+        reply_set(reply, 200, body);
+}
+
+/* The topics a sink's offsets can be on: its `topics` list and every topic
+ * it actually consumed (which covers topics.regex). Caller frees the
+ * array and its strings. */
+static size_t sink_topics(const rdc_conn_t *c, char ***out) {
+        const char *list = rdc_map_get(c->resolved, "topics");
+        char *copy = strdup(list ? list : ""), *save = NULL;
+        size_t cnt = 0;
+        char **topics = calloc(c->topic_cnt + strlen(copy) / 2 + 2,
+                               sizeof(*topics));
+        for (char *tok = strtok_r(copy, ", \t", &save); tok && topics;
+             tok = strtok_r(NULL, ", \t", &save))
+                topics[cnt++] = strdup(tok);
+        for (size_t i = 0; topics && i < c->topic_cnt; i++) {
+                size_t j = 0;
+                while (j < cnt && strcmp(topics[j], c->topics[i]))
+                        j++;
+                if (j == cnt)
+                        topics[cnt++] = strdup(c->topics[i]);
+        }
+        free(copy);
+        *out = topics;
+        return topics ? cnt : 0;
+}
+
+/* Sink offsets are the committed offsets of group connect-<name>. */
+static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c,
+                            rdc_req_type_t type, json_object *list,
+                            rdc_reply_t *reply) {
+        char errstr[1024], group[300];
+        rd_kafka_t *rk = rdc_worker_admin(h->worker, errstr, sizeof(errstr));
+        if (!rk) {
+                reply_error(reply, 500, "%s", errstr);
                 return;
         }
+        snprintf(group, sizeof(group), "connect-%s", c->name);
+        char **topics = NULL;
+        size_t topic_cnt = sink_topics(c, &topics);
+        const char *const *names = (const char *const *)topics;
+        json_object *arr = NULL;
+        int status;
+        if (type == RDC_REQ_GET_OFFSETS)
+                status = rdc_sink_offsets_list(rk, group, names, topic_cnt,
+                                               &arr, errstr, sizeof(errstr))
+                                 ? 500
+                                 : 0;
+        else if (type == RDC_REQ_RESET_OFFSETS)
+                status = rdc_sink_offsets_reset(rk, group, names, topic_cnt,
+                                                errstr, sizeof(errstr))
+                                 ? 500
+                                 : 0;
+        else
+                status = rdc_sink_offsets_alter(rk, group, list, errstr,
+                                                sizeof(errstr));
+        for (size_t i = 0; i < topic_cnt; i++)
+                free(topics[i]);
+        free(topics);
+        if (status) {
+                reply_error(reply, status, "%s", errstr);
+        } else if (arr) {
+                json_object *body = json_object_new_object();
+                json_object_object_add(body, "offsets", arr);
+                reply_set(reply, 200, body);
+        } else {
+                reply_offsets_changed(reply, type);
+        }
+}
+
+static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
+                       const rdc_request_t *req, rdc_reply_t *reply) {
         if (req->type != RDC_REQ_GET_OFFSETS &&
             c->target != RDC_TARGET_STOPPED) {
                 reply_error(reply, 400,
@@ -760,19 +835,24 @@ static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
                 return;
         }
         char errstr[512];
+        json_object *list = NULL;
+        if (req->type == RDC_REQ_ALTER_OFFSETS &&
+            (!req->json ||
+             !json_object_object_get_ex(req->json, "offsets", &list) ||
+             !json_object_is_type(list, json_type_array))) {
+                reply_error(reply, 400,
+                            "The request body must contain an 'offsets' "
+                            "array");
+                return;
+        }
+        if (c->plugin->desc->type == RDCP_PLUGIN_SINK) {
+                do_sink_offsets(h, c, req->type, list, reply);
+                return;
+        }
         if (req->type == RDC_REQ_RESET_OFFSETS) {
                 rdc_offset_store_remove_connector(h->worker->offsets,
                                                   c->name);
         } else if (req->type == RDC_REQ_ALTER_OFFSETS) {
-                json_object *list = NULL;
-                if (!req->json ||
-                    !json_object_object_get_ex(req->json, "offsets", &list) ||
-                    !json_object_is_type(list, json_type_array)) {
-                        reply_error(reply, 400,
-                                    "The request body must contain an "
-                                    "'offsets' array");
-                        return;
-                }
                 for (size_t i = 0; i < json_object_array_length(list); i++) {
                         json_object *e = json_object_array_get_idx(list, i);
                         json_object *p = NULL, *o = NULL;
@@ -805,16 +885,7 @@ static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
                 reply_error(reply, 500, "%s", errstr);
                 return;
         }
-        json_object *body = json_object_new_object();
-        json_object_object_add(
-                body, "message",
-                json_object_new_string(
-                        req->type == RDC_REQ_RESET_OFFSETS
-                                ? "The offsets for this connector have been "
-                                  "reset successfully"
-                                : "The offsets for this connector have been "
-                                  "altered successfully"));
-        reply_set(reply, 200, body);
+        reply_offsets_changed(reply, req->type);
 }
 
 /* ====================================================== persistence */

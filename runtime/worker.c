@@ -483,8 +483,8 @@ fail:
 
 /* The admin handle is a consumer-type client: its metadata requests never
  * auto-create topics, so "missing" really means missing. */
-static rd_kafka_t *worker_admin(rdc_worker_t *worker, char *errstr,
-                                size_t errstr_size) {
+rd_kafka_t *rdc_worker_admin(rdc_worker_t *worker, char *errstr,
+                             size_t errstr_size) {
         static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
         pthread_mutex_lock(&lock);
         if (!worker->admin) {
@@ -494,9 +494,13 @@ static rd_kafka_t *worker_admin(rdc_worker_t *worker, char *errstr,
                         worker, "admin", NULL, defaults, errstr, errstr_size);
                 if (conf) {
                         char kerr[512];
-                        worker->admin = rd_kafka_new(RD_KAFKA_CONSUMER, conf,
-                                                     kerr, sizeof(kerr));
-                        if (!worker->admin) {
+                        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER,
+                                                      conf, kerr,
+                                                      sizeof(kerr));
+                        /* REST threads read it without the lock. */
+                        __atomic_store_n(&worker->admin, rk,
+                                         __ATOMIC_RELEASE);
+                        if (!rk) {
                                 rd_kafka_conf_destroy(conf);
                                 snprintf(errstr, errstr_size,
                                          "cannot create admin client: %s",
@@ -606,7 +610,7 @@ int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
                 return rdc_embedded_create_topic(worker->embedded, topic,
                                                  (int)partitions, errstr,
                                                  errstr_size);
-        rd_kafka_t *rk = worker_admin(worker, errstr, errstr_size);
+        rd_kafka_t *rk = rdc_worker_admin(worker, errstr, errstr_size);
         if (!rk)
                 return -1;
         int exists = topic_exists(rk, topic);

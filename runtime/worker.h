@@ -91,6 +91,12 @@ int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
                             const rdc_map_t *connector_cfg, char *errstr,
                             size_t errstr_size);
 
+/** The worker's admin client (a consumer-type handle: its metadata
+ *  requests never auto-create topics), created on first use.
+ *  @returns it, or NULL with errstr. @locality any thread. */
+rd_kafka_t *rdc_worker_admin(rdc_worker_t *worker, char *errstr,
+                             size_t errstr_size);
+
 /** Reads a worker key as int64 (defaults are applied at creation). */
 int64_t rdc_worker_get_int(const rdc_worker_t *worker, const char *key);
 
