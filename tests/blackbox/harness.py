@@ -236,6 +236,7 @@ class Worker:
     def __init__(self, workdir, props, connector_files, name="worker"):
         self.workdir = Path(workdir)
         self.name = name
+        self.props = dict(props)
         self.props_path = write_properties(
             self.workdir / f"{name}.properties", props)
         self.connector_files = [Path(p) for p in connector_files]
@@ -380,6 +381,20 @@ def topic_record_count(bootstrap, topic, timeout=10):
     """Records ever written to topic: the sum of the high watermarks."""
     return sum(high for _, high in watermarks(bootstrap, topic,
                                               timeout).values())
+
+
+def committed_offsets(bootstrap, group, topic, timeout=10):
+    """{partition: offset} that consumer group committed for topic
+    (partitions without a commit are left out). Does not join the group."""
+    partitions = topic_partitions(bootstrap, topic, timeout)
+    consumer = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                         "enable.auto.commit": False})
+    try:
+        tps = consumer.committed([TopicPartition(topic, p)
+                                  for p in partitions], timeout=timeout)
+        return {tp.partition: tp.offset for tp in tps if tp.offset >= 0}
+    finally:
+        consumer.close()
 
 
 def consume_records(bootstrap, topic, timeout=30):

@@ -2,9 +2,11 @@
 
 import threading
 import time
+from pathlib import Path
 
-from harness import (consume_all, file_sink, file_source, numbered_lines,
-                     read_lines, topic_record_count, wait_until, write_lines)
+from harness import (committed_offsets, consume_all, file_sink, file_source,
+                     numbered_lines, read_lines, topic_record_count,
+                     wait_until, write_lines)
 
 TOPIC = "resume"
 TOTAL = 3000
@@ -68,9 +70,22 @@ def count_replays(seen, expected, max_foreign=0):
     return replays
 
 
-def run_interrupted(tmp_path, mock_cluster, worker, interrupt, props=None):
+def offsets_saved(mock_cluster, w):
+    """Source offsets are in the offsets file and the sink's group (named
+    connect-<connector> as in Kafka Connect) has committed."""
+    offsets_file = Path(w.props["offset.storage.file.filename"])
+    source_saved = (offsets_file.exists() and
+                    "position" in offsets_file.read_text(encoding="utf-8"))
+    return source_saved and committed_offsets(
+        mock_cluster.bootstrap, "connect-resume-sink", TOPIC)
+
+
+def run_interrupted(tmp_path, mock_cluster, worker, interrupt, props=None,
+                    committed_first=False):
     """Runs source+sink, interrupts mid-stream, appends, restarts.
 
+    With committed_first, waits before the interrupt until both the source
+    offsets and the sink's consumer offsets were saved at least once.
     Returns (worker, expected lines, sink file) once the sink file holds
     every line.
     """
@@ -90,6 +105,9 @@ def run_interrupted(tmp_path, mock_cluster, worker, interrupt, props=None):
     try:
         assert wait_until(lambda: len(read_lines(sink_file)) >= 300,
                           timeout=60), "no data reached the sink file"
+        if committed_first:
+            assert wait_until(lambda: offsets_saved(mock_cluster, w),
+                              timeout=30), "offsets were never saved"
         interrupt(w)
     finally:
         appender.finish()
@@ -117,7 +135,8 @@ def test_graceful_stop_is_exactly_once(tmp_path, mock_cluster, worker):
 def test_kill9_is_at_least_once(tmp_path, mock_cluster, worker):
     props = {"offset.flush.interval.ms": "500"}
     w, lines, sink_file = run_interrupted(tmp_path, mock_cluster, worker,
-                                          lambda w: w.kill9(), props)
+                                          lambda w: w.kill9(), props,
+                                          committed_first=True)
     out = settled_lines(sink_file)
     # Source offsets replay once at most; the sink may replay once more.
     # Offsets were flushed before the kill, so no replay starts from 0.
