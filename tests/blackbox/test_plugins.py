@@ -21,7 +21,7 @@ REASONS = {
     "struct size": (r"(?i)size", ("size", "short")),
     "no entry symbol": (r"(?i)entry|symbol", ("entry", "sym")),
     "not a shared object": (r"(?i)ELF|shared object|dlopen|too short",
-                            ("garbage", "notso", "not-so", "not_so", "elf",
+                            ("notaplugin", "garbage", "notso", "elf",
                              "junk", "text")),
     "duplicate class": (r"(?i)duplicate", ("dup",)),
 }
