@@ -51,7 +51,7 @@ class Client(threading.Thread):
         """One random operation on a shared name; checks the answer."""
         name = self.rng.choice(SHARED)
         base = f"/connectors/{name}"
-        op = self.rng.randrange(8)
+        op = self.rng.randrange(9)
         cfg = config(name, tasks=1 + self.rng.randrange(2),
                      batch=1 + self.rng.randrange(100))
         if op == 0:
@@ -80,6 +80,12 @@ class Client(threading.Thread):
             if r is not None and r.status_code == 200 and \
                     r.json()["name"] != name:
                 self.problems.append(f"status of {name}: {r.text}")
+        elif op == 7:
+            # 409: a STOPPED connector cannot be restarted.
+            self.call("POST", base + self.rng.choice(
+                ["/restart", "/restart?includeTasks=true",
+                 "/restart?includeTasks=true&onlyFailed=true"]),
+                (202, 204, 404, 409))
         else:
             self.call("GET", "/connectors", (200,))
 
@@ -125,7 +131,7 @@ class Client(threading.Thread):
     def run(self):
         try:
             self.own()
-            for _ in range(3):
+            for _ in range(10):
                 self.chaos()
         except Exception:  # a bug in the test itself: report it
             self.problems.append(traceback.format_exc())
