@@ -14,7 +14,8 @@ pid=$!
 trap 'kill "$pid" 2>/dev/null || true' EXIT
 want=$(wc -l <conf/quickstart/input.txt)
 for _ in $(seq 1 300); do
-        have=$(wc -l <build/quickstart/output.txt 2>/dev/null || echo 0)
+        have=0
+        [ -f build/quickstart/output.txt ] && have=$(wc -l <build/quickstart/output.txt)
         [ "$have" -ge "$want" ] && break
         kill -0 "$pid" 2>/dev/null || break
         sleep 0.1
