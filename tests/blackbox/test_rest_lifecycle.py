@@ -162,6 +162,27 @@ def test_pause_resume_in_data_flow(tmp_path, worker, mock_cluster):
     wait_values(mock_cluster.bootstrap, topic, lines)
 
 
+def test_pause_resume_sink_in_data_flow(tmp_path, worker, mock_cluster):
+    topic = "pause-sink-in"
+    mock_cluster.create_topic(topic, 1)
+    lines = numbered_lines(0, 20)
+    produce(mock_cluster.bootstrap, topic, lines[:10])
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    out = tmp_path / "paused-sink.txt"
+    create(rest, "ps", file_sink("ps", out, topic))
+    assert wait_until(lambda: read_lines(out) == lines[:10], 60), \
+        read_lines(out)
+    assert rest.put("/connectors/ps/pause").status_code == 202
+    wait_state(rest, "ps", "PAUSED", ["PAUSED"])
+    produce(mock_cluster.bootstrap, topic, lines[10:])
+    broke = stays(lambda: read_lines(out) == lines[:10], 3)
+    assert broke is None, f"a PAUSED sink wrote: {read_lines(out)[10:]}"
+    assert rest.put("/connectors/ps/resume").status_code == 202
+    wait_state(rest, "ps", "RUNNING", ["RUNNING"])
+    assert wait_until(lambda: read_lines(out) == lines, 60), read_lines(out)
+
+
 def test_stop_then_resume(tmp_path, worker, mock_cluster):
     topic = "stop-topic"
     mock_cluster.create_topic(topic, 1)
@@ -587,3 +608,31 @@ def test_restart_failed_connector(tmp_path, worker):
     r = rest.patch("/connectors/fc/config", json={"test.fail.on": "never"})
     assert r.status_code == 200, r.text
     wait_state(rest, "fc", "RUNNING", ["RUNNING"])
+
+
+def test_update_keeps_target_state(tmp_path, worker, mock_cluster):
+    topic = "update-topic"
+    mock_cluster.create_topic(topic, 1)
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    path = tmp_path / "update.txt"
+    write_lines(path, ["x"])
+    config = file_source("up", path, topic)
+    create(rest, "up", config, initial_state="PAUSED")
+    wait_state(rest, "up", "PAUSED", ["PAUSED"])
+    r = rest.put("/connectors/up/config", json=dict(config, **{
+        "batch.size": "5"}))
+    assert r.status_code == 200, r.text
+    wait_state(rest, "up", "PAUSED", ["PAUSED"])
+    no_new_records(mock_cluster.bootstrap, topic, 0, seconds=2)
+
+    assert rest.put("/connectors/up/stop").status_code == 204
+    wait_state(rest, "up", "STOPPED", [])
+    r = rest.patch("/connectors/up/config", json={"batch.size": "6"})
+    assert r.status_code == 200, r.text
+    assert r.json()["tasks"] == [], r.json()
+    wait_state(rest, "up", "STOPPED", [])
+    assert rest.get("/connectors/up/config").json()["batch.size"] == "6"
+    assert rest.put("/connectors/up/resume").status_code == 202
+    wait_state(rest, "up", "RUNNING", ["RUNNING"])
+    wait_values(mock_cluster.bootstrap, topic, ["x"])
