@@ -214,6 +214,22 @@ def test_pause_stop_and_delete_while_restarting(tmp_path, worker,
     assert wait_until(lambda: topic_record_count(mock_cluster.bootstrap,
                                                  topic) == 5, 30)
 
+    # Paused while waiting: the restarted task comes back paused (a paused
+    # task does not poll, so it does not fail); resume brings the failure
+    # back until it clears.
+    marker.write_text("x")
+    create(rest, "tp", source("tp", "auto-target-p", marker, records=5))
+    wait_attempt(rest, "tp", 1)
+    assert rest.put("/connectors/tp/pause").status_code == 202
+    wait_state(rest, "tp", "PAUSED", ["PAUSED"])
+    assert rest.put("/connectors/tp/resume").status_code == 202
+    wait_attempt(rest, "tp", 1)
+    marker.unlink()
+    wait_state(rest, "tp", "RUNNING", ["RUNNING"])
+    assert wait_until(lambda: topic_record_count(mock_cluster.bootstrap,
+                                                 "auto-target-p") == 5, 30)
+    assert rest.delete("/connectors/tp").status_code == 204
+
     marker.write_text("x")
     create(rest, "tg2", source("tg2", topic, marker, records=5))
     wait_attempt(rest, "tg2", 1)
