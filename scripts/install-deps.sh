@@ -7,7 +7,7 @@ packages=(
   build-essential cmake pkg-config git
   librdkafka-dev libmicrohttpd-dev libjson-c-dev libinih-dev libcmocka-dev
   python3 python3-pytest python3-requests python3-confluent-kafka
-  kcat curl
+  kcat curl valgrind
 )
 
 missing=()
