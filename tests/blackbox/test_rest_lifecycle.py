@@ -433,52 +433,6 @@ def test_duplicate_unknown_and_bodies(tmp_path, worker):
     assert wait_state(rest, "dup", "RUNNING")
 
 
-# ---------------------------------------------------------------- topics
-
-
-def test_topics_tracking(tmp_path, worker, mock_cluster):
-    mock_cluster.create_topic("used-topic", 1)
-    _, rest = rest_worker(worker)
-    rest.wait_healthy()
-    path = tmp_path / "topics.txt"
-    lines = numbered_lines(0, 10)
-    config = file_source("tt", path, "used-topic")
-    create(rest, "tt", config)
-    wait_state(rest, "tt", "RUNNING", ["RUNNING"])
-    # Nothing produced yet: no topic used.
-    r = rest.get("/connectors/tt/topics")
-    assert r.status_code == 200
-    assert r.json() == {"tt": {"topics": []}}
-
-    write_lines(path, lines[:5])
-    wait_values(mock_cluster.bootstrap, "used-topic", lines[:5])
-    assert wait_until(lambda: rest.get("/connectors/tt/topics").json() ==
-                      {"tt": {"topics": ["used-topic"]}}, timeout=10), \
-        rest.get("/connectors/tt/topics").text
-
-    r = rest.put("/connectors/tt/topics/reset")
-    assert r.status_code == 202 and r.content == b"", r.text
-    assert rest.get("/connectors/tt/topics").json() == {"tt": {"topics": []}}
-
-    # Used again after the reset: recorded again.
-    write_lines(path, lines[5:], mode="a")
-    wait_values(mock_cluster.bootstrap, "used-topic", lines)
-    assert wait_until(lambda: rest.get("/connectors/tt/topics").json() ==
-                      {"tt": {"topics": ["used-topic"]}}, timeout=10), \
-        ("a topic used after /topics/reset is not recorded again: "
-         + rest.get("/connectors/tt/topics").text)
-
-    # A sink records the topics it consumed.
-    produce(mock_cluster.bootstrap, "used-topic", [b"extra"])
-    sink_path = tmp_path / "sink.txt"
-    create(rest, "ts", file_sink("ts", sink_path, "used-topic"))
-    assert wait_until(lambda: len(read_lines(sink_path)) == 11, timeout=60), \
-        read_lines(sink_path)
-    assert wait_until(lambda: rest.get("/connectors/ts/topics").json() ==
-                      {"ts": {"topics": ["used-topic"]}}, timeout=10), \
-        rest.get("/connectors/ts/topics").text
-
-
 # --------------------------------------------------------------- restarts
 
 
@@ -570,27 +524,6 @@ def test_restart_only_failed_and_include_tasks(tmp_path, worker,
     assert_error(rest.post("/connectors/rs/tasks/2/restart"), 404)
 
 
-def test_plain_restart_restarts_connector_only(tmp_path, worker,
-                                               mock_cluster):
-    """POST /connectors/{c}/restart (includeTasks=false, the default)
-    restarts the Connector instance only, as in Kafka: running tasks are
-    not restarted."""
-    mock_cluster.create_topic("rs-topic", 1)
-    w, rest = rest_worker(worker, props=NO_AUTO_RESTART)
-    rest.wait_healthy()
-    marker = tmp_path / "no-marker"
-    create(rest, "rs", restart_source(marker))
-    wait_state(rest, "rs", "RUNNING", ["RUNNING", "RUNNING"])
-    assert (task_creations(w, 0), task_creations(w, 1)) == (1, 1)
-    r = rest.post("/connectors/rs/restart")
-    assert r.status_code == 204 and r.content == b"", r.text
-    wait_state(rest, "rs", "RUNNING", ["RUNNING", "RUNNING"])
-    assert stays(lambda: (task_creations(w, 0), task_creations(w, 1)) ==
-                 (1, 1), 2) is None, \
-        ("restart without includeTasks restarted the tasks too: task "
-         f"creations {(task_creations(w, 0), task_creations(w, 1))}")
-
-
 def test_restart_failed_connector(tmp_path, worker):
     _, rest = rest_worker(worker, props=NO_AUTO_RESTART)
     rest.wait_healthy()
@@ -636,3 +569,73 @@ def test_update_keeps_target_state(tmp_path, worker, mock_cluster):
     assert rest.put("/connectors/up/resume").status_code == 202
     wait_state(rest, "up", "RUNNING", ["RUNNING"])
     wait_values(mock_cluster.bootstrap, topic, ["x"])
+
+
+# Last in the file, so that a failure here under ctest's -x does not hide
+# the results of the tests above.
+
+def test_plain_restart_restarts_connector_only(tmp_path, worker,
+                                               mock_cluster):
+    """POST /connectors/{c}/restart (includeTasks=false, the default)
+    restarts the Connector instance only, as in Kafka: running tasks are
+    not restarted."""
+    mock_cluster.create_topic("rs-topic", 1)
+    w, rest = rest_worker(worker, props=NO_AUTO_RESTART)
+    rest.wait_healthy()
+    marker = tmp_path / "no-marker"
+    create(rest, "rs", restart_source(marker))
+    wait_state(rest, "rs", "RUNNING", ["RUNNING", "RUNNING"])
+    assert (task_creations(w, 0), task_creations(w, 1)) == (1, 1)
+    r = rest.post("/connectors/rs/restart")
+    assert r.status_code == 204 and r.content == b"", r.text
+    wait_state(rest, "rs", "RUNNING", ["RUNNING", "RUNNING"])
+    assert stays(lambda: (task_creations(w, 0), task_creations(w, 1)) ==
+                 (1, 1), 2) is None, \
+        ("restart without includeTasks restarted the tasks too: task "
+         f"creations {(task_creations(w, 0), task_creations(w, 1))}")
+
+
+# ---------------------------------------------------------------- topics
+
+
+def test_topics_tracking(tmp_path, worker, mock_cluster):
+    mock_cluster.create_topic("used-topic", 1)
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    path = tmp_path / "topics.txt"
+    lines = numbered_lines(0, 10)
+    config = file_source("tt", path, "used-topic")
+    create(rest, "tt", config)
+    wait_state(rest, "tt", "RUNNING", ["RUNNING"])
+    # Nothing produced yet: no topic used.
+    r = rest.get("/connectors/tt/topics")
+    assert r.status_code == 200
+    assert r.json() == {"tt": {"topics": []}}
+
+    write_lines(path, lines[:5])
+    wait_values(mock_cluster.bootstrap, "used-topic", lines[:5])
+    assert wait_until(lambda: rest.get("/connectors/tt/topics").json() ==
+                      {"tt": {"topics": ["used-topic"]}}, timeout=10), \
+        rest.get("/connectors/tt/topics").text
+
+    r = rest.put("/connectors/tt/topics/reset")
+    assert r.status_code == 202 and r.content == b"", r.text
+    assert rest.get("/connectors/tt/topics").json() == {"tt": {"topics": []}}
+
+    # Used again after the reset: recorded again.
+    write_lines(path, lines[5:], mode="a")
+    wait_values(mock_cluster.bootstrap, "used-topic", lines)
+    assert wait_until(lambda: rest.get("/connectors/tt/topics").json() ==
+                      {"tt": {"topics": ["used-topic"]}}, timeout=10), \
+        ("a topic used after /topics/reset is not recorded again: "
+         + rest.get("/connectors/tt/topics").text)
+
+    # A sink records the topics it consumed.
+    produce(mock_cluster.bootstrap, "used-topic", [b"extra"])
+    sink_path = tmp_path / "sink.txt"
+    create(rest, "ts", file_sink("ts", sink_path, "used-topic"))
+    assert wait_until(lambda: len(read_lines(sink_path)) == 11, timeout=60), \
+        read_lines(sink_path)
+    assert wait_until(lambda: rest.get("/connectors/ts/topics").json() ==
+                      {"ts": {"topics": ["used-topic"]}}, timeout=10), \
+        rest.get("/connectors/ts/topics").text
