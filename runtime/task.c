@@ -95,6 +95,12 @@ struct rdc_task {
         rd_kafka_queue_t *queue;
         rd_kafka_topic_partition_list_t *pending; /* next offsets */
         int64_t pending_cnt; /* records put since the last commit */
+        /* Entry of pending that the last tracked message updated: a
+         * fetched batch holds long runs of one partition, and searching
+         * the list per message cost more than the rest of the sink. */
+        const rd_kafka_topic_t *track_rkt;
+        int32_t track_partition;
+        int track_idx; /* -1: none */
 };
 
 static const char *const state_names[] = {
@@ -650,6 +656,15 @@ out:
 
 /* ============================================================== sink */
 
+/* Starts a new list of offsets to commit. */
+static void sink_pending_reset(rdc_task_t *t) {
+        if (t->pending)
+                rd_kafka_topic_partition_list_destroy(t->pending);
+        t->pending = rd_kafka_topic_partition_list_new(16);
+        t->pending_cnt = 0;
+        t->track_idx = -1;
+}
+
 /* Flushes the plugin, then commits the offsets of everything it had.
  * @returns 0, or -1 if nothing could be committed. */
 static int sink_commit(rdc_task_t *t) {
@@ -677,9 +692,7 @@ static int sink_commit(rdc_task_t *t) {
                         rd_kafka_err2str(kerr));
                 return -1;
         }
-        rd_kafka_topic_partition_list_destroy(t->pending);
-        t->pending = rd_kafka_topic_partition_list_new(16);
-        t->pending_cnt = 0;
+        sink_pending_reset(t);
         return 0;
 }
 
@@ -777,7 +790,7 @@ static int sink_open(rdc_task_t *t) {
         }
         rd_kafka_poll_set_consumer(t->rk);
         t->queue = rd_kafka_queue_get_consumer(t->rk);
-        t->pending = rd_kafka_topic_partition_list_new(16);
+        sink_pending_reset(t);
         errstr[0] = '\0';
         if (t->plugin->desc->sink_task->create(
                     &t->ctx, &rdc_host, rdc_map_as_cconfig(t->task_cfg),
@@ -805,12 +818,21 @@ static void sink_apply_pause(rdc_task_t *t) {
 
 /* Remembers the next offset to commit for msg's partition. */
 static void sink_track(rdc_task_t *t, const rd_kafka_message_t *msg) {
-        const char *topic = rd_kafka_topic_name(msg->rkt);
-        rd_kafka_topic_partition_t *p = rd_kafka_topic_partition_list_find(
-                t->pending, topic, msg->partition);
-        if (!p)
-                p = rd_kafka_topic_partition_list_add(t->pending, topic,
-                                                      msg->partition);
+        rd_kafka_topic_partition_t *p;
+        if (t->track_idx >= 0 && t->track_rkt == msg->rkt &&
+            t->track_partition == msg->partition) {
+                p = &t->pending->elems[t->track_idx];
+        } else {
+                const char *topic = rd_kafka_topic_name(msg->rkt);
+                p = rd_kafka_topic_partition_list_find(t->pending, topic,
+                                                       msg->partition);
+                if (!p)
+                        p = rd_kafka_topic_partition_list_add(
+                                t->pending, topic, msg->partition);
+                t->track_rkt = msg->rkt;
+                t->track_partition = msg->partition;
+                t->track_idx = (int)(p - t->pending->elems);
+        }
         p->offset = msg->offset + 1;
 }
 
