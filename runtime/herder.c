@@ -331,14 +331,19 @@ static void conn_stop_tasks(rdc_herder_t *h, rdc_conn_t *c) {
         c->task_cnt = 0;
 }
 
-static void conn_stop_instance(rdc_herder_t *h, rdc_conn_t *c) {
-        conn_stop_tasks(h, c);
+/* Destroys the connector instance only; its tasks are not touched. */
+static void conn_destroy_instance(rdc_conn_t *c) {
         if (c->instance)
                 c->plugin->desc->connector->destroy(c->instance);
         c->instance = NULL;
         if (c->ctx_live)
                 rdc_ctx_destroy(&c->ctx);
         c->ctx_live = 0;
+}
+
+static void conn_stop_instance(rdc_herder_t *h, rdc_conn_t *c) {
+        conn_stop_tasks(h, c);
+        conn_destroy_instance(c);
 }
 
 static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
@@ -420,18 +425,13 @@ static void conn_start_tasks(rdc_herder_t *h, rdc_conn_t *c) {
                 task_start(h, c, i);
 }
 
-/* Starts the connector instance and, unless STOPPED, its tasks. */
-static void conn_start(rdc_herder_t *h, rdc_conn_t *c) {
+/* Creates the connector instance. @returns 0, or -1 (state FAILED). */
+static int conn_start_instance(rdc_herder_t *h, rdc_conn_t *c) {
         char errstr[2048] = "";
-        conn_set_state(c, RDC_STATE_UNASSIGNED, NULL);
-        if (c->target == RDC_TARGET_STOPPED) {
-                conn_set_state(c, RDC_STATE_STOPPED, NULL);
-                return;
-        }
         if (rdc_ctx_init(&c->ctx, c->name, -1, c->plugin->desc->class_name,
                          h->worker->offsets)) {
                 conn_set_state(c, RDC_STATE_FAILED, "out of memory");
-                return;
+                return -1;
         }
         c->ctx_live = 1;
         c->ctx.on_reconfigure = on_reconfigure;
@@ -447,11 +447,23 @@ static void conn_start(rdc_herder_t *h, rdc_conn_t *c) {
                 rdc_log(RDC_LOG_ERROR, "herder", c->name,
                         "Connector failed to start: %s", errstr);
                 conn_set_state(c, RDC_STATE_FAILED, trace);
-                return;
+                return -1;
         }
         conn_set_state(c, c->target == RDC_TARGET_PAUSED ? RDC_STATE_PAUSED
                                                          : RDC_STATE_RUNNING,
                        NULL);
+        return 0;
+}
+
+/* Starts the connector instance and, unless STOPPED, its tasks. */
+static void conn_start(rdc_herder_t *h, rdc_conn_t *c) {
+        conn_set_state(c, RDC_STATE_UNASSIGNED, NULL);
+        if (c->target == RDC_TARGET_STOPPED) {
+                conn_set_state(c, RDC_STATE_STOPPED, NULL);
+                return;
+        }
+        if (conn_start_instance(h, c))
+                return;
         conn_start_tasks(h, c);
         rdc_log(RDC_LOG_INFO, "herder", c->name,
                 "Connector %s started with %u task(s)",
@@ -649,38 +661,38 @@ static void do_restart_task(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                 s->state = RDC_STATE_RESTARTING;
 }
 
+/* Kafka's semantics: the connector instance restarts unless onlyFailed
+ * and it is not FAILED; with includeTasks, each task restarts unless
+ * onlyFailed and it is not FAILED. Tasks are never restarted without
+ * includeTasks. Restarted instances show RESTARTING in the 202 body. */
 static void do_restart(rdc_herder_t *h, rdc_conn_t *c,
                        const rdc_request_t *req, rdc_reply_t *reply) {
-        int only_failed = req->only_failed;
         if (c->target == RDC_TARGET_STOPPED) {
                 reply_error(reply, 409,
                             "Cannot restart connector %s: it is STOPPED",
                             c->name);
                 return;
         }
-        if (!req->include_tasks && !only_failed) {
-                conn_stop_instance(h, c);
-                conn_start(h, c);
+        int restart_conn = !req->only_failed || c->state == RDC_STATE_FAILED;
+        if (restart_conn) {
+                conn_destroy_instance(c);
+                /* A connector that never got tasks (it failed to start)
+                 * gets them now. */
+                if (!conn_start_instance(h, c) && !c->task_cnt)
+                        conn_start_tasks(h, c);
+        }
+        for (uint32_t i = 0; req->include_tasks && i < c->task_cnt; i++) {
+                rdc_state_t st = c->slots[i].state;
+                if (!req->only_failed || st == RDC_STATE_FAILED ||
+                    st == RDC_STATE_RESTARTING)
+                        do_restart_task(h, c, i);
+        }
+        if (!req->include_tasks && !req->only_failed) {
                 reply_set(reply, 204, NULL);
                 return;
         }
-        int conn_failed = c->state == RDC_STATE_FAILED;
-        int conn_restarted = !only_failed || conn_failed;
-        if (conn_restarted) {
-                /* Restarting the connector also restarts its tasks. */
-                conn_stop_instance(h, c);
-                conn_start(h, c);
-                for (uint32_t i = 0; i < c->task_cnt; i++)
-                        if (c->slots[i].task)
-                                c->slots[i].state = RDC_STATE_RESTARTING;
-        } else if (req->include_tasks) {
-                for (uint32_t i = 0; i < c->task_cnt; i++)
-                        if (c->slots[i].state == RDC_STATE_FAILED ||
-                            c->slots[i].state == RDC_STATE_RESTARTING)
-                                do_restart_task(h, c, i);
-        }
         json_object *status = conn_status_json(h, c);
-        if (conn_restarted && c->state != RDC_STATE_FAILED)
+        if (restart_conn && c->state != RDC_STATE_FAILED)
                 json_object_object_add(
                         json_object_object_get(status, "connector"), "state",
                         json_object_new_string("RESTARTING"));
