@@ -791,6 +791,22 @@ static size_t sink_topics(const rdc_conn_t *c, char ***out) {
         return topics ? cnt : 0;
 }
 
+/* Config of a consumer in the sink's group, as its tasks have it (worker
+ * consumer.* and the connector's consumer.override.* keys). */
+static rd_kafka_conf_t *sink_member_conf(rdc_herder_t *h, rdc_conn_t *c,
+                                         const char *group, char *errstr,
+                                         size_t errstr_size) {
+        char client_id[300];
+        snprintf(client_id, sizeof(client_id), "connector-offsets-%s",
+                 c->name);
+        const char *const defaults[] = {"group.id", group,
+                                        "client.id", client_id,
+                                        "enable.auto.commit", "false",
+                                        NULL};
+        return rdc_worker_client_conf(h->worker, "consumer", c->resolved,
+                                      defaults, errstr, errstr_size);
+}
+
 /* Sink offsets are the committed offsets of group connect-<name>. */
 static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c,
                             rdc_req_type_t type, json_object *list,
@@ -806,19 +822,23 @@ static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c,
         size_t topic_cnt = sink_topics(c, &topics);
         const char *const *names = (const char *const *)topics;
         json_object *arr = NULL;
+        rd_kafka_conf_t *member = NULL;
         int status;
         if (type == RDC_REQ_GET_OFFSETS)
                 status = rdc_sink_offsets_list(rk, group, names, topic_cnt,
                                                &arr, errstr, sizeof(errstr))
                                  ? 500
                                  : 0;
+        else if (!(member = sink_member_conf(h, c, group, errstr,
+                                             sizeof(errstr))))
+                status = 500;
         else if (type == RDC_REQ_RESET_OFFSETS)
-                status = rdc_sink_offsets_reset(rk, group, names, topic_cnt,
+                status = rdc_sink_offsets_reset(rk, member, names, topic_cnt,
                                                 errstr, sizeof(errstr))
                                  ? 500
                                  : 0;
         else
-                status = rdc_sink_offsets_alter(rk, group, list, errstr,
+                status = rdc_sink_offsets_alter(rk, member, list, errstr,
                                                 sizeof(errstr));
         for (size_t i = 0; i < topic_cnt; i++)
                 free(topics[i]);

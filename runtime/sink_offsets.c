@@ -8,6 +8,8 @@
 #include <string.h>
 
 #define RDC_ADMIN_TIMEOUT_MS 10000
+/* Longest wait for the group to hand our member its partitions. */
+#define RDC_MEMBER_JOIN_TIMEOUT_MS 60000
 
 /* Runs one admin request already sent to q and waits for its result.
  * @returns the event (caller destroys) or NULL with errstr. */
@@ -209,33 +211,86 @@ static int parse_entry(json_object *entry, size_t idx, const char **topic,
         return 0;
 }
 
-static int alter(rd_kafka_t *rk, const char *group,
-                 rd_kafka_topic_partition_list_t *parts, char *errstr,
-                 size_t errstr_size) {
-        int ret = -1;
-        const char *what = "Altering consumer group offsets";
-        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_AdminOptions_t *opts = admin_options(
-                rk, RD_KAFKA_ADMIN_OP_ALTERCONSUMERGROUPOFFSETS);
-        rd_kafka_AlterConsumerGroupOffsets_t *req =
-                rd_kafka_AlterConsumerGroupOffsets_new(group, parts);
-        rd_kafka_AlterConsumerGroupOffsets(rk, &req, 1, opts, q);
-        rd_kafka_event_t *ev = admin_wait(q, what, errstr, errstr_size);
-        if (ev) {
-                size_t cnt = 0;
-                const rd_kafka_group_result_t **groups =
-                        rd_kafka_AlterConsumerGroupOffsets_result_groups(
-                                rd_kafka_event_AlterConsumerGroupOffsets_result(
-                                        ev),
-                                &cnt);
-                if (cnt == 1 && !group_result_error(groups[0], what, errstr,
-                                                    errstr_size))
-                        ret = 0;
-                rd_kafka_event_destroy(ev);
+/* The member consumer got its partitions (set by the rebalance callback;
+ * everything runs on the calling thread). */
+typedef struct member_state {
+        int assigned;
+} member_state_t;
+
+static void member_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                                rd_kafka_topic_partition_list_t *parts,
+                                void *opaque) {
+        member_state_t *st = opaque;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                rd_kafka_assign(rk, parts);
+                /* Nothing is read: only the commit matters. */
+                rd_kafka_pause_partitions(rk, parts);
+                st->assigned = 1;
+        } else {
+                rd_kafka_assign(rk, NULL);
+                st->assigned = 0;
         }
-        rd_kafka_AlterConsumerGroupOffsets_destroy(req);
-        rd_kafka_AdminOptions_destroy(opts);
-        rd_kafka_queue_destroy(q);
+}
+
+/* Joins the (stopped) connector's group with a short-lived consumer made
+ * from conf (taken), and commits parts as a member. An admin commit
+ * (AlterConsumerGroupOffsets) is refused while a dead worker's member is
+ * still registered (UNKNOWN_MEMBER_ID until its session expires); joining
+ * waits that out through the ordinary rebalance. */
+static int commit_as_member(rd_kafka_conf_t *conf,
+                            rd_kafka_topic_partition_list_t *parts,
+                            char *errstr, size_t errstr_size) {
+        char kerr[512];
+        member_state_t st = {0};
+        int ret = -1;
+        rd_kafka_conf_set_rebalance_cb(conf, member_rebalance_cb);
+        rd_kafka_conf_set_opaque(conf, &st);
+        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr,
+                                      sizeof(kerr));
+        if (!rk) {
+                rd_kafka_conf_destroy(conf);
+                snprintf(errstr, errstr_size,
+                         "Cannot create a consumer to commit offsets: %s",
+                         kerr);
+                return -1;
+        }
+        rd_kafka_poll_set_consumer(rk);
+        rd_kafka_topic_partition_list_t *topics =
+                rd_kafka_topic_partition_list_new(parts->cnt);
+        for (int i = 0; i < parts->cnt; i++)
+                if (!rd_kafka_topic_partition_list_find(
+                            topics, parts->elems[i].topic,
+                            RD_KAFKA_PARTITION_UA))
+                        rd_kafka_topic_partition_list_add(
+                                topics, parts->elems[i].topic,
+                                RD_KAFKA_PARTITION_UA);
+        rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        for (int waited = 0; !err && !st.assigned &&
+                             waited < RDC_MEMBER_JOIN_TIMEOUT_MS;
+             waited += 100) {
+                rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
+                if (m)
+                        rd_kafka_message_destroy(m);
+        }
+        if (err)
+                snprintf(errstr, errstr_size,
+                         "Cannot join the connector's group: %s",
+                         rd_kafka_err2str(err));
+        else if (!st.assigned)
+                snprintf(errstr, errstr_size,
+                         "The connector's consumer group did not assign "
+                         "partitions within %d ms; is another consumer "
+                         "still in it?",
+                         RDC_MEMBER_JOIN_TIMEOUT_MS);
+        else if ((err = rd_kafka_commit(rk, parts, 0)))
+                snprintf(errstr, errstr_size,
+                         "Committing consumer group offsets: %s",
+                         rd_kafka_err2str(err));
+        else
+                ret = 0;
+        rd_kafka_consumer_close(rk);
+        rd_kafka_destroy(rk);
         return ret;
 }
 
@@ -261,7 +316,7 @@ static int rewind_to_start(rd_kafka_t *rk,
         return 0;
 }
 
-int rdc_sink_offsets_alter(rd_kafka_t *rk, const char *group,
+int rdc_sink_offsets_alter(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
                            json_object *offsets, char *errstr,
                            size_t errstr_size) {
         rd_kafka_topic_partition_list_t *set =
@@ -293,27 +348,35 @@ int rdc_sink_offsets_alter(rd_kafka_t *rk, const char *group,
                 rd_kafka_topic_partition_list_add(set, remove->elems[i].topic,
                                                   remove->elems[i].partition)
                         ->offset = remove->elems[i].offset;
-        if (set->cnt && alter(rk, group, set, errstr, errstr_size))
-                goto done;
-        ret = 0;
+        ret = set->cnt ? (commit_as_member(member_conf, set, errstr,
+                                           errstr_size)
+                                  ? 500
+                                  : 0)
+                       : 0;
+        member_conf = NULL; /* taken */
 done:
+        if (member_conf)
+                rd_kafka_conf_destroy(member_conf);
         rd_kafka_topic_partition_list_destroy(set);
         rd_kafka_topic_partition_list_destroy(remove);
         return ret;
 }
 
-int rdc_sink_offsets_reset(rd_kafka_t *rk, const char *group,
+int rdc_sink_offsets_reset(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
                            const char *const *topics, size_t topic_cnt,
                            char *errstr, size_t errstr_size) {
         rd_kafka_topic_partition_list_t *parts =
                 topic_partitions(rk, topics, topic_cnt, errstr, errstr_size);
-        if (!parts)
-                return -1;
-        int ret = parts->cnt &&
-                  (rewind_to_start(rk, parts, errstr, errstr_size) ||
-                   alter(rk, group, parts, errstr, errstr_size))
-                          ? -1
-                          : 0;
-        rd_kafka_topic_partition_list_destroy(parts);
+        int ret = -1;
+        if (parts && !rewind_to_start(rk, parts, errstr, errstr_size)) {
+                ret = parts->cnt ? commit_as_member(member_conf, parts,
+                                                    errstr, errstr_size)
+                                 : 0;
+                member_conf = NULL; /* taken, or unused */
+        }
+        if (member_conf)
+                rd_kafka_conf_destroy(member_conf);
+        if (parts)
+                rd_kafka_topic_partition_list_destroy(parts);
         return ret;
 }
