@@ -50,6 +50,7 @@ typedef struct rdc_src_batch {
 typedef struct rdc_topic_ref {
         char *name;
         rd_kafka_topic_t *rkt; /* source only */
+        int reported;          /* told the herder since the last reset */
 } rdc_topic_ref_t;
 
 struct rdc_task {
@@ -67,6 +68,7 @@ struct rdc_task {
 
         /* Signalled by other threads. */
         atomic_int want_paused;
+        atomic_int topics_reset; /* /topics/reset: report topics again */
         pthread_mutex_t lock; /* guards exited, abandoned */
         pthread_cond_t cond;
         int exited;
@@ -259,17 +261,35 @@ static int conversion_error(rdc_task_t *t, const char *stage,
 
 /* ----------------------------------------------------------- topics */
 
+/* Tells the herder about a topic in use, once per topic after each
+ * /topics/reset (Kafka records a topic again when it is used again). */
+static ssize_t topic_use(rdc_task_t *t, size_t i) {
+        t->last_topic = i;
+        if (!t->topics[i].reported) {
+                t->topics[i].reported = 1;
+                task_emit(t, RDC_TASK_EV_TOPIC, RDC_STATE_RUNNING,
+                          t->topics[i].name);
+        }
+        return (ssize_t)i;
+}
+
+/* Called once per batch: a pending reset makes every topic unreported. */
+static void topics_check_reset(rdc_task_t *t) {
+        if (!atomic_exchange(&t->topics_reset, 0))
+                return;
+        for (size_t i = 0; i < t->topic_cnt; i++)
+                t->topics[i].reported = 0;
+        t->track_idx = -1; /* sinks: next message takes the slow path */
+}
+
 /* @returns the index of topic in the task's topic list, adding it (and
- * telling the herder, and for sources creating it) on first sight. */
+ * for sources creating it) on first sight; reported as in topic_use(). */
 static ssize_t topic_ref(rdc_task_t *t, const char *topic, int is_source) {
         if (t->topic_cnt && !strcmp(t->topics[t->last_topic].name, topic))
-                return (ssize_t)t->last_topic;
-        for (size_t i = 0; i < t->topic_cnt; i++) {
-                if (!strcmp(t->topics[i].name, topic)) {
-                        t->last_topic = i;
-                        return (ssize_t)i;
-                }
-        }
+                return topic_use(t, t->last_topic);
+        for (size_t i = 0; i < t->topic_cnt; i++)
+                if (!strcmp(t->topics[i].name, topic))
+                        return topic_use(t, i);
         rdc_topic_ref_t *grown = realloc(
                 t->topics, (t->topic_cnt + 1) * sizeof(*t->topics));
         if (!grown)
@@ -278,6 +298,7 @@ static ssize_t topic_ref(rdc_task_t *t, const char *topic, int is_source) {
         rdc_topic_ref_t *ref = &t->topics[t->topic_cnt];
         ref->name = strdup(topic);
         ref->rkt = NULL;
+        ref->reported = 0;
         if (!ref->name)
                 return -1;
         if (is_source) {
@@ -292,9 +313,7 @@ static ssize_t topic_ref(rdc_task_t *t, const char *topic, int is_source) {
                         return -1;
                 }
         }
-        task_emit(t, RDC_TASK_EV_TOPIC, RDC_STATE_RUNNING, topic);
-        t->last_topic = t->topic_cnt++;
-        return (ssize_t)t->last_topic;
+        return topic_use(t, t->topic_cnt++);
 }
 
 static void topics_free(rdc_task_t *t) {
@@ -485,7 +504,8 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
 /* Converts one record. @returns 0 ok, 1 skip (tolerated), -1 failed. */
 static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
                           rdcp_bytes_t *key, rdcp_bytes_t *value) {
-        char errstr[1024] = "";
+        char errstr[1024];
+        errstr[0] = '\0'; /* not = "": that clears 1 KiB per record */
         rdc_buf_reset(&t->key_buf);
         rdc_buf_reset(&t->value_buf);
         if (t->key_conv.vt->from_data(t->key_conv.state, r->topic, &r->key,
@@ -508,6 +528,7 @@ static int source_send_batch(rdc_task_t *t,
                 task_fail(t, "poll", "out of memory");
                 return -1;
         }
+        topics_check_reset(t);
         if (t->batch_tail)
                 t->batch_tail->next = b;
         else
@@ -824,6 +845,8 @@ static void sink_track(rdc_task_t *t, const rd_kafka_message_t *msg) {
                 p = &t->pending->elems[t->track_idx];
         } else {
                 const char *topic = rd_kafka_topic_name(msg->rkt);
+                /* A new partition run: also where sinks record topics. */
+                topic_ref(t, topic, 0);
                 p = rd_kafka_topic_partition_list_find(t->pending, topic,
                                                        msg->partition);
                 if (!p)
@@ -937,6 +960,7 @@ static void sink_run(rdc_task_t *t) {
                 /* Block for the first message only, then take what is
                  * already fetched: low latency when idle, full batches
                  * under load. */
+                topics_check_reset(t);
                 rd_kafka_message_t *first =
                         rd_kafka_consumer_poll(t->rk, RDC_IDLE_WAIT_MS);
                 if (!first)
@@ -1071,6 +1095,10 @@ nomem:
 void rdc_task_set_paused(rdc_task_t *task, int paused) {
         atomic_store(&task->want_paused, paused ? 1 : 0);
         rdc_ctx_wake(&task->ctx);
+}
+
+void rdc_task_reset_topics(rdc_task_t *task) {
+        atomic_store(&task->topics_reset, 1);
 }
 
 void rdc_task_stop(rdc_task_t *task) {

@@ -42,6 +42,33 @@ static const char json_escapes[256] = {
         [0x1e] = 'u', [0x1f] = 'u', ['"'] = '"',  ['\\'] = '\\',
 };
 
+/* Bytes of a word that are < 0x20 (control), '"' or '\\': non-zero if any.
+ * Exact as a yes/no answer, which is all the caller needs. */
+static uint64_t word_needs_escape(uint64_t w) {
+        const uint64_t ones = 0x0101010101010101u;
+        const uint64_t highs = 0x8080808080808080u;
+        uint64_t quote = w ^ (ones * '"');
+        uint64_t backslash = w ^ (ones * '\\');
+        return (((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+                ((backslash - ones) & ~backslash)) &
+               highs;
+}
+
+/* End of the run of bytes from i on that are copied unescaped: eight at a
+ * time while no byte of the word needs an escape, then byte by byte. */
+static size_t plain_run_end(const char *str, size_t i, size_t len) {
+        while (len - i >= 8) {
+                uint64_t w;
+                memcpy(&w, str + i, sizeof(w));
+                if (word_needs_escape(w))
+                        break;
+                i += 8;
+        }
+        while (i < len && !json_escapes[(unsigned char)str[i]])
+                i++;
+        return i;
+}
+
 static void enc_string(json_enc_t *e, const char *str, size_t len) {
         static const char hex[] = "0123456789ABCDEF";
         conv_out_t *o = &e->out;
@@ -52,8 +79,7 @@ static void enc_string(json_enc_t *e, const char *str, size_t len) {
                 size_t run = i;
                 char esc;
                 /* Copy the longest run that needs no escape in one go. */
-                while (run < len && !json_escapes[(unsigned char)str[run]])
-                        run++;
+                run = plain_run_end(str, run, len);
                 conv_out_write(o, str + i, run - i);
                 if (run == len)
                         break;

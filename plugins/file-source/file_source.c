@@ -381,26 +381,36 @@ static int fsrc_check_path(fsrc_task_t *t) {
 static int fsrc_next_line(fsrc_task_t *t, int cr_final, size_t *line_len,
                           size_t *term_len) {
         const char *data = t->buf;
-        for (size_t i = t->scanned; i < t->len; i++) {
-                if (data[i] != '\n' && data[i] != '\r')
-                        continue;
-                *line_len = i - t->start;
-                if (data[i] == '\n') {
-                        *term_len = 1;
-                } else if (i + 1 < t->len) {
-                        *term_len = data[i + 1] == '\n' ? 2 : 1;
-                } else if (cr_final) {
-                        *term_len = 1;
-                        t->skip_lf = 1;
-                } else {
-                        t->scanned = i;
-                        t->cr_held = 1;
-                        return 0;
-                }
-                return 1;
+        size_t from = t->scanned;
+        if (from >= t->len) {
+                t->scanned = t->len;
+                return 0;
         }
-        t->scanned = t->len;
-        return 0;
+        /* Two vectorized memchr() passes instead of a byte loop: the
+         * loop was a fifth of the task thread. \r is only looked for
+         * before the next \n. */
+        const char *lf = memchr(data + from, '\n', t->len - from);
+        size_t lf_at = lf ? (size_t)(lf - data) : t->len;
+        const char *cr = memchr(data + from, '\r', lf_at - from);
+        if (!cr && !lf) {
+                t->scanned = t->len;
+                return 0;
+        }
+        size_t i = cr ? (size_t)(cr - data) : lf_at;
+        *line_len = i - t->start;
+        if (data[i] == '\n') {
+                *term_len = 1;
+        } else if (i + 1 < t->len) {
+                *term_len = data[i + 1] == '\n' ? 2 : 1;
+        } else if (cr_final) {
+                *term_len = 1;
+                t->skip_lf = 1;
+        } else {
+                t->scanned = i;
+                t->cr_held = 1;
+                return 0;
+        }
+        return 1;
 }
 
 static rdcp_err_t fsrc_grow_records(fsrc_task_t *t, char *errstr,

@@ -496,6 +496,58 @@ static void test_json_escaping(void **state) {
         assert_json_round_trip(&d);
 }
 
+/* Jackson's escape of one byte, the reference for the test below. */
+static size_t jackson_escape(unsigned char c, char *out) {
+        static const char hex[] = "0123456789ABCDEF";
+        const char *two = c == '"'    ? "\\\""
+                          : c == '\\' ? "\\\\"
+                          : c == '\b'  ? "\\b"
+                          : c == '\f'  ? "\\f"
+                          : c == '\n'  ? "\\n"
+                          : c == '\r'  ? "\\r"
+                          : c == '\t'  ? "\\t"
+                                       : NULL;
+        if (two) {
+                memcpy(out, two, 2);
+                return 2;
+        }
+        if (c < 0x20) {
+                memcpy(out, "\\u00", 4);
+                out[4] = hex[c >> 4];
+                out[5] = hex[c & 0xf];
+                return 6;
+        }
+        out[0] = (char)c;
+        return 1;
+}
+
+/* Every byte value at every position of a word-sized window: the encoder
+ * skips plain text eight bytes at a time and must not miss one. */
+static void test_json_escaping_every_byte(void **state) {
+        enum { LEN = 19 };
+        char text[LEN], expected[LEN * 6 + 3];
+        conv_t c;
+        (void)state;
+        conv_open(&c, "json-converter.so", schemas_off);
+        for (int byte = 0; byte < 256; byte++) {
+                for (size_t at = 0; at < LEN; at++) {
+                        size_t n = 0;
+                        memset(text, 'a' + (int)(at % 26), LEN);
+                        text[at] = (char)byte;
+                        expected[n++] = '"';
+                        for (size_t i = 0; i < LEN; i++)
+                                n += jackson_escape((unsigned char)text[i],
+                                                    expected + n);
+                        expected[n++] = '"';
+                        expected[n] = '\0';
+                        rdcp_data_t d = d_bytes_kind(
+                                &s_string, RDCP_DATA_STRING, text, LEN);
+                        assert_from(&c, &d, expected);
+                }
+        }
+        conv_close(&c);
+}
+
 /* Strings longer than the writer's chunk, with escapes spread over it. */
 static void test_json_long_string(void **state) {
         enum { LEN = 10000 };
@@ -1153,6 +1205,7 @@ int main(void) {
                 cmocka_unit_test(test_json_primitives),
                 cmocka_unit_test(test_json_floats),
                 cmocka_unit_test(test_json_escaping),
+                cmocka_unit_test(test_json_escaping_every_byte),
                 cmocka_unit_test(test_json_long_string),
                 cmocka_unit_test(test_json_nulls),
                 cmocka_unit_test(test_json_nested),
