@@ -1117,6 +1117,9 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                 for (size_t i = 0; i < c->topic_cnt; i++)
                         free(c->topics[i]);
                 c->topic_cnt = 0;
+                for (uint32_t i = 0; i < c->task_cnt; i++)
+                        if (c->slots[i].task)
+                                rdc_task_reset_topics(c->slots[i].task);
                 reply_set(reply, 202, NULL);
                 break;
         case RDC_REQ_GET_OFFSETS:

@@ -25,6 +25,7 @@
 #define RDC_SINK_BATCH 1024     /* records per consume/put */
 #define RDC_IDLE_WAIT_MS 100    /* paused or retrying: wake-up period */
 #define RDC_RETRY_MAX_MS 10000  /* ceiling of retriable-error backoff */
+#define RDC_PRODUCE_RUN 1024    /* records per rd_kafka_produce_batch() */
 
 typedef struct rdc_conv {
         const rdcp_converter_vtable_t *vt;
@@ -46,6 +47,20 @@ typedef struct rdc_src_batch {
         size_t part_cnt;
         rdc_src_part_t parts[];
 } rdc_src_batch_t;
+
+/* A converter's output while a run of records waits to be produced: its
+ * own pointer, or an offset into the scratch buffer it was written to
+ * (which may move as the run grows). */
+typedef struct rdc_out_ref {
+        const void *ptr;
+        size_t len;
+        size_t off; /* SIZE_MAX: ptr holds the bytes */
+} rdc_out_ref_t;
+
+typedef struct rdc_run_entry {
+        rdc_out_ref_t key, value;
+        int32_t partition;
+} rdc_run_entry_t;
 
 typedef struct rdc_topic_ref {
         char *name;
@@ -92,6 +107,16 @@ struct rdc_task {
         /* Source. */
         rdc_src_batch_t *batch_head, *batch_tail;
         char delivery_error[512];
+        /* Records converted but not yet produced: one topic, no headers,
+         * no timestamp of their own (see source_flush_run). */
+        rdc_run_entry_t *run;
+        rd_kafka_message_t *run_msgs;
+        size_t run_cnt;
+        size_t run_topic;
+        /* The producer queue, mirrored so that a batch never meets
+         * QUEUE_FULL halfway (which could reorder records). */
+        int64_t queue_max_msgs, queue_max_bytes;
+        int64_t queued_msgs, queued_bytes;
 
         /* Sink. */
         rd_kafka_queue_t *queue;
@@ -363,6 +388,8 @@ static void source_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
         (void)rk;
         if (b)
                 b->outstanding--;
+        t->queued_msgs--;
+        t->queued_bytes -= (int64_t)(msg->len + msg->key_len);
         if (msg->err && !t->delivery_error[0])
                 snprintf(t->delivery_error, sizeof(t->delivery_error),
                          "Delivery to topic %s partition %d failed: %s",
@@ -484,6 +511,8 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                         RD_KAFKA_V_END);
                 if (!err) {
                         b->outstanding++;
+                        t->queued_msgs++;
+                        t->queued_bytes += (int64_t)(value->len + key->len);
                         return 0;
                 }
                 if (hdrs)
@@ -506,8 +535,11 @@ static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
                           rdcp_bytes_t *key, rdcp_bytes_t *value) {
         char errstr[1024];
         errstr[0] = '\0'; /* not = "": that clears 1 KiB per record */
-        rdc_buf_reset(&t->key_buf);
-        rdc_buf_reset(&t->value_buf);
+        if (!t->run_cnt) {
+                /* Nothing waiting to be produced points into them. */
+                rdc_buf_reset(&t->key_buf);
+                rdc_buf_reset(&t->value_buf);
+        }
         if (t->key_conv.vt->from_data(t->key_conv.state, r->topic, &r->key,
                                       &t->key_buf, key, errstr,
                                       sizeof(errstr)) ||
@@ -516,6 +548,104 @@ static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
                                         errstr, sizeof(errstr)))
                 return conversion_error(t, "convert", r->topic, errstr) ? 1
                                                                         : -1;
+        return 0;
+}
+
+static rdc_out_ref_t out_ref(const rdcp_buf_t *scratch, size_t before,
+                             const rdcp_bytes_t *out) {
+        rdc_out_ref_t ref = {out->ptr, out->len, SIZE_MAX};
+        uintptr_t p = (uintptr_t)out->ptr, base = (uintptr_t)scratch->data;
+        if (out->ptr && scratch->data && p >= base + before &&
+            p <= base + scratch->len)
+                ref.off = (size_t)(p - base);
+        return ref;
+}
+
+static void *out_ptr(const rdcp_buf_t *scratch, const rdc_out_ref_t *ref) {
+        return (void *)(ref->off == SIZE_MAX ? (const char *)ref->ptr
+                                             : scratch->data + ref->off);
+}
+
+/* How many of msgs fit in the producer queue now (at least one when the
+ * queue is empty, so that librdkafka itself judges an oversized one). */
+static size_t source_room(const rdc_task_t *t, const rd_kafka_message_t *msgs,
+                          size_t cnt) {
+        int64_t bytes = t->queued_bytes;
+        size_t n = 0;
+        while (n < cnt && t->queued_msgs + (int64_t)n < t->queue_max_msgs) {
+                bytes += (int64_t)(msgs[n].len + msgs[n].key_len);
+                if (bytes > t->queue_max_bytes && (t->queued_msgs || n))
+                        break;
+                n++;
+        }
+        return n;
+}
+
+/* Produces the pending run with rd_kafka_produce_batch(): one clock read
+ * and one topic lock per run instead of per record (producev() was most
+ * of the task thread). Waits for room in the queue first, so that either
+ * the whole slice is enqueued or an error fails the task.
+ * @returns 0, or -1 if the task failed or is stopping. */
+static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
+        rd_kafka_message_t *msgs = t->run_msgs;
+        size_t cnt = t->run_cnt, done = 0;
+        for (size_t i = 0; i < cnt; i++) {
+                const rdc_run_entry_t *e = &t->run[i];
+                memset(&msgs[i], 0, sizeof(msgs[i]));
+                msgs[i].partition = e->partition;
+                msgs[i].payload = out_ptr(&t->value_buf, &e->value);
+                msgs[i].len = e->value.len;
+                msgs[i].key = out_ptr(&t->key_buf, &e->key);
+                msgs[i].key_len = e->key.len;
+                msgs[i]._private = b;
+        }
+        while (done < cnt) {
+                size_t n = source_room(t, msgs + done, cnt - done);
+                int good = n ? rd_kafka_produce_batch(
+                                       t->topics[t->run_topic].rkt,
+                                       RD_KAFKA_PARTITION_UA,
+                                       RD_KAFKA_MSG_F_COPY |
+                                               RD_KAFKA_MSG_F_PARTITION,
+                                       msgs + done, (int)n)
+                             : 0;
+                size_t first_err = n;
+                for (size_t i = done; i < done + n; i++) {
+                        if (msgs[i].err) {
+                                if (first_err == n)
+                                        first_err = i - done;
+                                continue;
+                        }
+                        b->outstanding++;
+                        t->queued_msgs++;
+                        t->queued_bytes +=
+                                (int64_t)(msgs[i].len + msgs[i].key_len);
+                }
+                if ((size_t)good == n) {
+                        done += n;
+                        if (n)
+                                continue;
+                } else if (msgs[done + first_err].err ==
+                                   RD_KAFKA_RESP_ERR__QUEUE_FULL &&
+                           (size_t)good == first_err && t->queued_msgs) {
+                        /* The queue was fuller than mirrored (another
+                         * limit); everything after the first refusal was
+                         * refused too, so order holds: retry from it. */
+                        done += first_err;
+                } else {
+                        task_fail(t, "produce",
+                                  "Failed to send record to topic %s: %s",
+                                  t->topics[t->run_topic].name,
+                                  rd_kafka_err2str(
+                                          msgs[done + first_err].err));
+                        return -1;
+                }
+                /* Backpressure: serve delivery reports until there is
+                 * room again. */
+                rd_kafka_poll(t->rk, 50);
+                if (stop_requested(t))
+                        return -1;
+        }
+        t->run_cnt = 0;
         return 0;
 }
 
@@ -547,14 +677,41 @@ static int source_send_batch(rdc_task_t *t,
                                   r->topic);
                         return -1;
                 }
+                /* Headers and own timestamps need producev(). */
+                int batchable = r->header_cnt <= 0 && r->timestamp <= 0;
+                if (t->run_cnt &&
+                    (!batchable || (size_t)ti != t->run_topic ||
+                     t->run_cnt == RDC_PRODUCE_RUN) &&
+                    source_flush_run(t, b))
+                        return -1;
+                size_t key_mark = t->key_buf.len;
+                size_t value_mark = t->value_buf.len;
                 int c = source_convert(t, r, &key, &value);
                 if (c < 0)
                         return -1;
                 if (c > 0)
                         continue;
+                if (batchable) {
+                        rdc_run_entry_t *e = &t->run[t->run_cnt++];
+                        e->key = out_ref(&t->key_buf, t->run_cnt > 1
+                                                              ? key_mark
+                                                              : 0,
+                                         &key);
+                        e->value = out_ref(&t->value_buf, t->run_cnt > 1
+                                                                  ? value_mark
+                                                                  : 0,
+                                           &value);
+                        e->partition = r->partition >= 0
+                                               ? r->partition
+                                               : RD_KAFKA_PARTITION_UA;
+                        t->run_topic = (size_t)ti;
+                        continue;
+                }
                 if (source_produce(t, t->topics[ti].rkt, r, &key, &value, b))
                         return -1;
         }
+        if (t->run_cnt && source_flush_run(t, b))
+                return -1;
         b->complete = 1;
         return 0;
 }
@@ -957,10 +1114,10 @@ static void sink_run(rdc_task_t *t) {
                         t->next_commit_ms =
                                 now_ms() + t->worker->offset_flush_interval_ms;
                 }
+                topics_check_reset(t);
                 /* Block for the first message only, then take what is
                  * already fetched: low latency when idle, full batches
                  * under load. */
-                topics_check_reset(t);
                 rd_kafka_message_t *first =
                         rd_kafka_consumer_poll(t->rk, RDC_IDLE_WAIT_MS);
                 if (!first)

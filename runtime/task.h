@@ -62,6 +62,9 @@ rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
                            size_t errstr_size);
 /** Pause/resume: records stop flowing; the task stays alive. Any thread. */
 void rdc_task_set_paused(rdc_task_t *task, int paused);
+/** After /topics/reset: the task reports each topic again on its next
+ *  use. Any thread. */
+void rdc_task_reset_topics(rdc_task_t *task);
 /** Asks the task to stop (graceful: flush and commit). Any thread. */
 void rdc_task_stop(rdc_task_t *task);
 /**
