@@ -530,16 +530,12 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
         return -1;
 }
 
-/* Converts one record. @returns 0 ok, 1 skip (tolerated), -1 failed. */
+/* Converts one record, appending to the scratch buffers.
+ * @returns 0 ok, 1 skip (tolerated), -1 failed. */
 static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
                           rdcp_bytes_t *key, rdcp_bytes_t *value) {
         char errstr[1024];
         errstr[0] = '\0'; /* not = "": that clears 1 KiB per record */
-        if (!t->run_cnt) {
-                /* Nothing waiting to be produced points into them. */
-                rdc_buf_reset(&t->key_buf);
-                rdc_buf_reset(&t->value_buf);
-        }
         if (t->key_conv.vt->from_data(t->key_conv.state, r->topic, &r->key,
                                       &t->key_buf, key, errstr,
                                       sizeof(errstr)) ||
@@ -632,6 +628,7 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
                          * refused too, so order holds: retry from it. */
                         done += first_err;
                 } else {
+                        t->run_cnt = 0;
                         task_fail(t, "produce",
                                   "Failed to send record to topic %s: %s",
                                   t->topics[t->run_topic].name,
@@ -642,8 +639,10 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
                 /* Backpressure: serve delivery reports until there is
                  * room again. */
                 rd_kafka_poll(t->rk, 50);
-                if (stop_requested(t))
+                if (stop_requested(t)) {
+                        t->run_cnt = 0;
                         return -1;
+                }
         }
         t->run_cnt = 0;
         return 0;
@@ -684,6 +683,11 @@ static int source_send_batch(rdc_task_t *t,
                      t->run_cnt == RDC_PRODUCE_RUN) &&
                     source_flush_run(t, b))
                         return -1;
+                if (!t->run_cnt) {
+                        /* Nothing waiting to be produced points here. */
+                        rdc_buf_reset(&t->key_buf);
+                        rdc_buf_reset(&t->value_buf);
+                }
                 size_t key_mark = t->key_buf.len;
                 size_t value_mark = t->value_buf.len;
                 int c = source_convert(t, r, &key, &value);
@@ -693,14 +697,8 @@ static int source_send_batch(rdc_task_t *t,
                         continue;
                 if (batchable) {
                         rdc_run_entry_t *e = &t->run[t->run_cnt++];
-                        e->key = out_ref(&t->key_buf, t->run_cnt > 1
-                                                              ? key_mark
-                                                              : 0,
-                                         &key);
-                        e->value = out_ref(&t->value_buf, t->run_cnt > 1
-                                                                  ? value_mark
-                                                                  : 0,
-                                           &value);
+                        e->key = out_ref(&t->key_buf, key_mark, &key);
+                        e->value = out_ref(&t->value_buf, value_mark, &value);
                         e->partition = r->partition >= 0
                                                ? r->partition
                                                : RD_KAFKA_PARTITION_UA;
@@ -743,14 +741,29 @@ static void source_drain(rdc_task_t *t) {
         t->batch_tail = NULL;
 }
 
+/* A positive integer property of conf (librdkafka fills in defaults), or
+ * INT64_MAX / 1024 if it cannot be read: then librdkafka alone judges. */
+static int64_t conf_get_int64(const rd_kafka_conf_t *conf, const char *name) {
+        char value[32];
+        size_t size = sizeof(value);
+        long long parsed = 0;
+        if (rd_kafka_conf_get(conf, name, value, &size) == RD_KAFKA_CONF_OK)
+                parsed = strtoll(value, NULL, 10);
+        return parsed > 0 ? parsed : INT64_MAX / 1024;
+}
+
 static int source_open(rdc_task_t *t) {
         char errstr[1024], kerr[512], client_id[300];
         snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d",
                  t->connector, (int)t->id);
         /* Kafka Connect's producer guarantees (no loss, per-partition
-         * order), expressed the librdkafka way. */
+         * order), expressed the librdkafka way. The queue cap bounds
+         * memory: librdkafka's 100000 messages held 16 MB of JSON records
+         * (peak RSS 49 MB) where 8 MB kept the same throughput at 34 MB
+         * (bench/). */
         const char *const defaults[] = {"acks", "all",
                                         "enable.idempotence", "true",
+                                        "queue.buffering.max.kbytes", "8192",
                                         "client.id", client_id,
                                         NULL};
         rd_kafka_conf_t *conf = rdc_worker_client_conf(
@@ -762,6 +775,17 @@ static int source_open(rdc_task_t *t) {
         }
         rd_kafka_conf_set_dr_msg_cb(conf, source_dr_cb);
         rd_kafka_conf_set_opaque(conf, t);
+        t->queue_max_msgs = conf_get_int64(conf,
+                                           "queue.buffering.max.messages");
+        t->queue_max_bytes =
+                conf_get_int64(conf, "queue.buffering.max.kbytes") * 1024;
+        t->run = calloc(RDC_PRODUCE_RUN, sizeof(*t->run));
+        t->run_msgs = calloc(RDC_PRODUCE_RUN, sizeof(*t->run_msgs));
+        if (!t->run || !t->run_msgs) {
+                rd_kafka_conf_destroy(conf);
+                task_fail(t, "producer", "out of memory");
+                return -1;
+        }
         t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
         if (!t->rk) {
                 rd_kafka_conf_destroy(conf);
@@ -830,6 +854,10 @@ out:
         if (t->rk)
                 rd_kafka_destroy(t->rk);
         t->rk = NULL;
+        free(t->run);
+        free(t->run_msgs);
+        t->run = NULL;
+        t->run_msgs = NULL;
 }
 
 /* ============================================================== sink */
