@@ -175,6 +175,7 @@ class Bench:
             1, -(-self.n * per_record // PARTITION_BUDGET))
         self.seq = 0
         self.results = {}
+        self.load_before = os.getloadavg()
 
     def name(self, what):
         self.seq += 1
@@ -537,35 +538,46 @@ def machine():
 
 
 ROWS = [
+    # label, result key, peer key, phase ("all": whole run; "data": first
+    # line written -> last line written, i.e. without the group join)
     ("file→Kafka: rdconnect FileStreamSource + StringConverter",
-     "source_string", "kcat_p"),
+     "source_string", "kcat_p", "all"),
     ("file→Kafka: rdconnect FileStreamSource + JsonConverter (schemas)",
-     "source_json", "kcat_p"),
-    ("file→Kafka: `kcat -P -l` (acks=all, idempotence)", "kcat_p", None),
+     "source_json", "kcat_p", "all"),
+    ("file→Kafka: `kcat -P -l` (acks=all, idempotence)", "kcat_p", None,
+     "all"),
     ("file→Kafka: `kcat -P -l` (librdkafka defaults, no idempotence)",
-     "kcat_p_default", None),
-    ("Kafka→file: rdconnect FileStreamSink + StringConverter", "sink",
-     "kcat_c"),
-    ("Kafka→file: `kcat -C -e`", "kcat_c", None),
-    ("Kafka→file: `kcat -G` (consumer group, as a sink must)", "kcat_g",
-     None),
+     "kcat_p_default", None, "all"),
+    ("Kafka→file: rdconnect FileStreamSink + StringConverter, whole run",
+     "sink", "kcat_c", "all"),
+    ("Kafka→file: `kcat -C -e`, whole run", "kcat_c", None, "all"),
+    ("Kafka→file: `kcat -G` (consumer group, as a sink must), whole run",
+     "kcat_g", None, "all"),
+    ("Kafka→file: rdconnect FileStreamSink, data phase", "sink", "kcat_c",
+     "data"),
+    ("Kafka→file: `kcat -C -e`, data phase", "kcat_c", None, "data"),
 ]
+
+
+def run_time(r, phase):
+    return r["wall"] - r["first"] if phase == "data" else r["wall"]
 
 
 def table_rows(res, n, mb):
     rows = []
-    for label, key, peer in ROWS:
+    for label, key, peer, phase in ROWS:
         if key not in res:
             continue
-        med = {k: statistics.median(r[k] for r in res[key])
-               for k in ("wall", "cpu", "rss_kib")}
-        row = {"label": label, "wall_s": med["wall"],
-               "rec_s": n / med["wall"], "mb_s": mb / med["wall"],
-               "cpu_s": med["cpu"], "rss_mib": med["rss_kib"] / 1024}
+        wall = statistics.median(run_time(r, phase) for r in res[key])
+        cpu, rss = (statistics.median(r[k] for r in res[key])
+                    for k in ("cpu", "rss_kib"))
+        row = {"label": label, "wall_s": wall, "rec_s": n / wall,
+               "mb_s": mb / wall, "cpu_s": cpu, "rss_mib": rss / 1024,
+               "phase": phase}
         if peer in res:
             row["thr_ratio"] = statistics.median(
-                r["wall"] for r in res[peer]) / med["wall"]
-            row["rss_ratio"] = med["rss_kib"] / statistics.median(
+                run_time(r, phase) for r in res[peer]) / wall
+            row["rss_ratio"] = rss / statistics.median(
                 r["rss_kib"] for r in res[peer])
         rows.append(row)
     return rows
@@ -576,20 +588,24 @@ def report(bench, elapsed):
     rows = table_rows(res, n, mb)
     m = machine()
     command = " ".join(["/usr/bin/python3", "bench/bench.py", *sys.argv[1:]])
+    load = " / ".join(f"{x:.2f}" for x in bench.load_before)
     out = [f"{n:,} lines of {bench.line_bytes} bytes ({mb:.0f} MB), "
            f"{bench.partitions} partitions per topic, one mock broker; "
-           f"medians of {bench.args.runs} alternating runs.", ""]
+           f"medians of {bench.args.runs} alternating runs. Load average "
+           f"before the run: {load}.", ""]
     if rows:
         out += ["| pipeline | wall s | records/s | MB/s | CPU s | "
                 "peak RSS MiB | throughput ÷ kcat | peak RSS ÷ kcat |",
                 "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        whole = r["phase"] == "all"  # CPU and RSS are whole-run figures
         thr = f"{r['thr_ratio']:.2f}×" if "thr_ratio" in r else ""
-        rss = f"{r['rss_ratio']:.2f}×" if "rss_ratio" in r else ""
+        rss = f"{r['rss_ratio']:.2f}×" if "rss_ratio" in r and whole else ""
+        cpu = f"{r['cpu_s']:.2f}" if whole else ""
+        mib = f"{r['rss_mib']:.1f}" if whole else ""
         out.append(f"| {r['label']} | {r['wall_s']:.2f} | "
-                   f"{r['rec_s']:,.0f} | {r['mb_s']:.1f} | "
-                   f"{r['cpu_s']:.2f} | {r['rss_mib']:.1f} | {thr} | "
-                   f"{rss} |")
+                   f"{r['rec_s']:,.0f} | {r['mb_s']:.1f} | {cpu} | {mib} | "
+                   f"{thr} | {rss} |")
     out.append("")
     if "latency" in res:
         lat = res["latency"]
