@@ -642,7 +642,7 @@ def main():
     p.add_argument("--lines", type=int, default=1_000_000)
     p.add_argument("--line-bytes", type=int, default=100,
                    help="bytes per line, newline excluded (>= 20)")
-    p.add_argument("--runs", type=int, default=3,
+    p.add_argument("--runs", type=int, default=5,
                    help="alternating runs per pairing")
     p.add_argument("--partitions", type=int, default=0,
                    help="partitions per topic (default: enough that the "
