@@ -760,9 +760,13 @@ static int source_open(rdc_task_t *t) {
          * order), expressed the librdkafka way. The queue caps bound
          * memory: librdkafka's 100000 messages held 16 MB of JSON records
          * (peak RSS 49 MB); 8 MB and 50000 messages keep the throughput
-         * of bench/ at 28-34 MB (25000 messages cost throughput). */
+         * of bench/ at 28-34 MB (25000 messages cost throughput).
+         * murmur2 is the Java producer's partitioner: a keyed record lands
+         * in the same partition as from Kafka Connect (librdkafka's own
+         * default hashes with CRC32). */
         const char *const defaults[] = {"acks", "all",
                                         "enable.idempotence", "true",
+                                        "partitioner", "murmur2_random",
                                         "queue.buffering.max.kbytes", "8192",
                                         "queue.buffering.max.messages",
                                         "50000",
