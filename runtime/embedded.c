@@ -57,15 +57,13 @@ rdc_embedded_t *rdc_embedded_start(int brokers, char *errstr,
         if (!emb->owner) {
                 rd_kafka_conf_destroy(conf);
                 snprintf(errstr, errstr_size,
-                         "embedded Kafka: cannot create host handle: %s",
-                         kerr);
+                         "embedded Kafka: cannot create host handle: %s", kerr);
                 goto fail;
         }
         emb->cluster = rd_kafka_mock_cluster_new(emb->owner, brokers);
         if (!emb->cluster) {
                 snprintf(errstr, errstr_size,
-                         "embedded Kafka: cannot start %d broker(s)",
-                         brokers);
+                         "embedded Kafka: cannot start %d broker(s)", brokers);
                 goto fail;
         }
         emb->bootstraps =

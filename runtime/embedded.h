@@ -24,8 +24,7 @@ const char *rdc_embedded_bootstraps(const rdc_embedded_t *emb);
 /** Creates a topic (the mock has no CreateTopics); an existing topic is
  *  not an error. @returns 0 or -1 with errstr. */
 int rdc_embedded_create_topic(rdc_embedded_t *emb, const char *topic,
-                              int partitions, char *errstr,
-                              size_t errstr_size);
+                              int partitions, char *errstr, size_t errstr_size);
 void rdc_embedded_destroy(rdc_embedded_t *emb);
 
 #endif

@@ -66,7 +66,7 @@ int rdc_file_write_atomic(const char *path, const char *text, char *errstr,
         goto done;
 fail:
         snprintf(errstr, errstr_size, "%s: %s: %s", path, what,
-                      strerror(errno));
+                 strerror(errno));
 done:
         if (fd >= 0)
                 close(fd);

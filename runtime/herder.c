@@ -33,9 +33,9 @@ typedef struct rdc_slot {
         rdc_task_t *task; /* NULL when not running */
         rdc_state_t state;
         char *trace;
-        int attempts;              /* automatic restarts in a row */
-        int64_t restart_at_ms;     /* 0: none scheduled */
-        int64_t running_since_ms;  /* when it last reported RUNNING */
+        int attempts;             /* automatic restarts in a row */
+        int64_t restart_at_ms;    /* 0: none scheduled */
+        int64_t running_since_ms; /* when it last reported RUNNING */
 } rdc_slot_t;
 
 typedef struct rdc_conn {
@@ -91,7 +91,7 @@ struct rdc_herder {
         pthread_cond_t cond;  /* queue not empty / a request is done */
         rdc_cmd_t *head, *tail;
         int stopping;
-        rdc_conn_t *conns; /* herder thread only */
+        rdc_conn_t *conns;        /* herder thread only */
         const char *configs_path; /* connector.configs.file, or NULL */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
@@ -199,8 +199,7 @@ static void reply_set(rdc_reply_t *reply, int status, json_object *body) {
 
 static void reply_error(rdc_reply_t *reply, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-static void reply_error(rdc_reply_t *reply, int status, const char *fmt,
-                        ...) {
+static void reply_error(rdc_reply_t *reply, int status, const char *fmt, ...) {
         va_list ap;
         rdc_reply_clear(reply);
         reply->status = status;
@@ -225,8 +224,7 @@ static json_object *map_json(const rdc_map_t *map) {
 static const char *conn_type(const rdc_conn_t *c) {
         if (!c->plugin)
                 return "unknown";
-        return c->plugin->desc->type == RDCP_PLUGIN_SOURCE ? "source"
-                                                           : "sink";
+        return c->plugin->desc->type == RDCP_PLUGIN_SOURCE ? "source" : "sink";
 }
 
 static json_object *task_id_json(const rdc_conn_t *c, uint32_t i) {
@@ -391,9 +389,9 @@ static int conn_compute_tasks(rdc_conn_t *c, rdc_map_t ***cfgsp,
                         goto done;
                 views[i] = rdc_map_as_config(cfgs[i]);
         }
-        if (c->plugin->desc->connector->task_configs(
-                    c->instance, (uint32_t)max, views, &cnt, errstr,
-                    sizeof(errstr)) ||
+        if (c->plugin->desc->connector->task_configs(c->instance, (uint32_t)max,
+                                                     views, &cnt, errstr,
+                                                     sizeof(errstr)) ||
             cnt > (uint32_t)max) {
                 char trace[2300];
                 snprintf(trace, sizeof(trace),
@@ -442,15 +440,16 @@ static int conn_start_instance(rdc_herder_t *h, rdc_conn_t *c) {
                 char trace[2300];
                 c->instance = NULL;
                 snprintf(trace, sizeof(trace),
-                         "%s\n\tat stage: create\n\tat connector: %s",
-                         errstr, c->name);
+                         "%s\n\tat stage: create\n\tat connector: %s", errstr,
+                         c->name);
                 rdc_log(RDC_LOG_ERROR, "herder", c->name,
                         "Connector failed to start: %s", errstr);
                 conn_set_state(c, RDC_STATE_FAILED, trace);
                 return -1;
         }
-        conn_set_state(c, c->target == RDC_TARGET_PAUSED ? RDC_STATE_PAUSED
-                                                         : RDC_STATE_RUNNING,
+        conn_set_state(c,
+                       c->target == RDC_TARGET_PAUSED ? RDC_STATE_PAUSED
+                                                      : RDC_STATE_RUNNING,
                        NULL);
         return 0;
 }
@@ -497,8 +496,7 @@ static void conn_remove(rdc_herder_t *h, rdc_conn_t *c) {
 /* Validates cfg for connector name. @returns 0 with *plugin and *resolved
  * set, or -1 with a 400 reply in Kafka's wording. */
 static int validate_or_reply(rdc_herder_t *h, const char *name,
-                             const rdc_map_t *cfg,
-                             const rdc_plugin_t **plugin,
+                             const rdc_map_t *cfg, const rdc_plugin_t **plugin,
                              rdc_map_t **resolved, rdc_reply_t *reply) {
         rdc_config_errors_t errs = {0};
         const char *cfg_name = rdc_map_get(cfg, "name");
@@ -526,10 +524,9 @@ static int validate_or_reply(rdc_herder_t *h, const char *name,
                 "following %zu error(s):",
                 errs.cnt);
         for (size_t i = 0; i < errs.cnt && off < sizeof(reply->message); i++)
-                off += (size_t)snprintf(reply->message + off,
-                                        sizeof(reply->message) - off,
-                                        "\n%s: %s", errs.items[i].key,
-                                        errs.items[i].message);
+                off += (size_t)snprintf(
+                        reply->message + off, sizeof(reply->message) - off,
+                        "\n%s: %s", errs.items[i].key, errs.items[i].message);
         if (off < sizeof(reply->message))
                 snprintf(reply->message + off, sizeof(reply->message) - off,
                          "\nYou can also find the above list of errors at "
@@ -615,8 +612,8 @@ static rdc_map_t *patch_config(const rdc_map_t *cfg, json_object *patch,
                 if (json_object_is_type(val, json_type_object) ||
                     json_object_is_type(val, json_type_array)) {
                         rdc_map_destroy(out);
-                        reply_error(reply, 400,
-                                    "Value of %s must be a string", key);
+                        reply_error(reply, 400, "Value of %s must be a string",
+                                    key);
                         return NULL;
                 }
                 rdc_map_set(out, key, json_object_get_string(val));
@@ -624,8 +621,7 @@ static rdc_map_t *patch_config(const rdc_map_t *cfg, json_object *patch,
         return out;
 }
 
-static void do_set_target(rdc_herder_t *h, rdc_conn_t *c,
-                          rdc_target_t target) {
+static void do_set_target(rdc_herder_t *h, rdc_conn_t *c, rdc_target_t target) {
         rdc_target_t was = c->target;
         c->target = target;
         if (was == target)
@@ -641,8 +637,7 @@ static void do_set_target(rdc_herder_t *h, rdc_conn_t *c,
         }
         int paused = target == RDC_TARGET_PAUSED;
         if (c->state == RDC_STATE_RUNNING || c->state == RDC_STATE_PAUSED)
-                conn_set_state(c, paused ? RDC_STATE_PAUSED
-                                         : RDC_STATE_RUNNING,
+                conn_set_state(c, paused ? RDC_STATE_PAUSED : RDC_STATE_RUNNING,
                                NULL);
         for (uint32_t i = 0; i < c->task_cnt; i++)
                 if (c->slots[i].task)
@@ -665,8 +660,8 @@ static void do_restart_task(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
  * and it is not FAILED; with includeTasks, each task restarts unless
  * onlyFailed and it is not FAILED. Tasks are never restarted without
  * includeTasks. Restarted instances show RESTARTING in the 202 body. */
-static void do_restart(rdc_herder_t *h, rdc_conn_t *c,
-                       const rdc_request_t *req, rdc_reply_t *reply) {
+static void do_restart(rdc_herder_t *h, rdc_conn_t *c, const rdc_request_t *req,
+                       rdc_reply_t *reply) {
         if (c->target == RDC_TARGET_STOPPED) {
                 reply_error(reply, 409,
                             "Cannot restart connector %s: it is STOPPED",
@@ -774,8 +769,8 @@ static size_t sink_topics(const rdc_conn_t *c, char ***out) {
         const char *list = rdc_map_get(c->resolved, "topics");
         char *copy = strdup(list ? list : ""), *save = NULL;
         size_t cnt = 0;
-        char **topics = calloc(c->topic_cnt + strlen(copy) / 2 + 2,
-                               sizeof(*topics));
+        char **topics =
+                calloc(c->topic_cnt + strlen(copy) / 2 + 2, sizeof(*topics));
         for (char *tok = strtok_r(copy, ", \t", &save); tok && topics;
              tok = strtok_r(NULL, ", \t", &save))
                 topics[cnt++] = strdup(tok);
@@ -797,20 +792,17 @@ static rd_kafka_conf_t *sink_member_conf(rdc_herder_t *h, rdc_conn_t *c,
                                          const char *group, char *errstr,
                                          size_t errstr_size) {
         char client_id[300];
-        snprintf(client_id, sizeof(client_id), "connector-offsets-%s",
-                 c->name);
-        const char *const defaults[] = {"group.id", group,
-                                        "client.id", client_id,
-                                        "enable.auto.commit", "false",
-                                        NULL};
+        snprintf(client_id, sizeof(client_id), "connector-offsets-%s", c->name);
+        const char *const defaults[] = {
+                "group.id",           group,   "client.id", client_id,
+                "enable.auto.commit", "false", NULL};
         return rdc_worker_client_conf(h->worker, "consumer", c->resolved,
                                       defaults, errstr, errstr_size);
 }
 
 /* Sink offsets are the committed offsets of group connect-<name>. */
-static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c,
-                            rdc_req_type_t type, json_object *list,
-                            rdc_reply_t *reply) {
+static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_req_type_t type,
+                            json_object *list, rdc_reply_t *reply) {
         char errstr[1024], group[300];
         rd_kafka_t *rk = rdc_worker_admin(h->worker, errstr, sizeof(errstr));
         if (!rk) {
@@ -854,8 +846,8 @@ static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c,
         }
 }
 
-static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
-                       const rdc_request_t *req, rdc_reply_t *reply) {
+static void do_offsets(rdc_herder_t *h, rdc_conn_t *c, const rdc_request_t *req,
+                       rdc_reply_t *reply) {
         if (req->type != RDC_REQ_GET_OFFSETS &&
             c->target != RDC_TARGET_STOPPED) {
                 reply_error(reply, 400,
@@ -882,8 +874,7 @@ static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
                 return;
         }
         if (req->type == RDC_REQ_RESET_OFFSETS) {
-                rdc_offset_store_remove_connector(h->worker->offsets,
-                                                  c->name);
+                rdc_offset_store_remove_connector(h->worker->offsets, c->name);
         } else if (req->type == RDC_REQ_ALTER_OFFSETS) {
                 for (size_t i = 0; i < json_object_array_length(list); i++) {
                         json_object *e = json_object_array_get_idx(list, i);
@@ -894,8 +885,7 @@ static void do_offsets(rdc_herder_t *h, rdc_conn_t *c,
                             rdc_offset_store_put(
                                     h->worker->offsets, c->name,
                                     json_object_to_json_string(p),
-                                    o ? json_object_to_json_string(o)
-                                      : NULL)) {
+                                    o ? json_object_to_json_string(o) : NULL)) {
                                 reply_error(reply, 400,
                                             "Invalid partition or offset at "
                                             "index %zu",
@@ -1000,8 +990,8 @@ static void configs_load(rdc_herder_t *h) {
                                 name, h->configs_path);
         }
         json_object_put(doc);
-        rdc_log(RDC_LOG_INFO, "herder", NULL,
-                "Restored connectors from %s", h->configs_path);
+        rdc_log(RDC_LOG_INFO, "herder", NULL, "Restored connectors from %s",
+                h->configs_path);
 }
 
 /* Requests after which the saved configs must be rewritten. */
@@ -1041,8 +1031,8 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                 return;
         }
         case RDC_REQ_CREATE:
-                do_put(h, req->connector, req->config, 1,
-                       req->initial_state, reply);
+                do_put(h, req->connector, req->config, 1, req->initial_state,
+                       reply);
                 return;
         case RDC_REQ_PUT_CONFIG:
                 do_put(h, req->connector, req->config, 0, NULL, reply);
@@ -1147,8 +1137,8 @@ static void conn_add_topic(rdc_conn_t *c, const char *topic) {
         for (size_t i = 0; i < c->topic_cnt; i++)
                 if (!strcmp(c->topics[i], topic))
                         return;
-        char **grown = realloc(c->topics,
-                               (c->topic_cnt + 1) * sizeof(*c->topics));
+        char **grown =
+                realloc(c->topics, (c->topic_cnt + 1) * sizeof(*c->topics));
         if (!grown)
                 return;
         c->topics = grown;
@@ -1321,9 +1311,8 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
         pthread_cond_init(&h->cond, &attr);
         pthread_condattr_destroy(&attr);
         int enable = 1;
-        rdc_config_parse_bool(rdc_map_get(worker->config,
-                                          "task.restart.enable"),
-                              &enable);
+        rdc_config_parse_bool(
+                rdc_map_get(worker->config, "task.restart.enable"), &enable);
         h->restart_enable = enable;
         h->configs_path = rdc_map_get(worker->config, "connector.configs.file");
         if (h->configs_path && !*h->configs_path)
@@ -1334,8 +1323,8 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
                 rdc_worker_get_int(worker, "task.restart.backoff.max.ms");
         int err = pthread_create(&h->thread, NULL, herder_main, h);
         if (err) {
-                snprintf(errstr, errstr_size,
-                         "cannot start herder thread: %s", strerror(err));
+                snprintf(errstr, errstr_size, "cannot start herder thread: %s",
+                         strerror(err));
                 free(h);
                 return NULL;
         }

@@ -31,8 +31,7 @@ int rdc_ctx_init(rdcp_ctx_t *ctx, const char *connector, int32_t task_id,
                 snprintf(ctx->scope, sizeof(ctx->scope), "%s|task-%d",
                          ctx->connector, (int)task_id);
         else
-                snprintf(ctx->scope, sizeof(ctx->scope), "%s",
-                         ctx->connector);
+                snprintf(ctx->scope, sizeof(ctx->scope), "%s", ctx->connector);
         atomic_init(&ctx->stop, 0);
         ctx->offsets = offsets;
         ctx->wake_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -131,8 +130,8 @@ void *rdc_arena_alloc(rdcp_arena_t *arena, size_t size) {
         if (!arena->head) {
                 arena->head = c;
         } else {
-                struct rdc_arena_chunk *last = arena->cur ? arena->cur
-                                                          : arena->head;
+                struct rdc_arena_chunk *last =
+                        arena->cur ? arena->cur : arena->head;
                 while (last->next)
                         last = last->next;
                 last->next = c;
@@ -198,8 +197,7 @@ static void host_log(const rdcp_ctx_t *ctx, rdcp_log_level_t level,
         va_end(ap);
 }
 
-static const char *host_config_get(const rdcp_config_t *cfg,
-                                   const char *key) {
+static const char *host_config_get(const rdcp_config_t *cfg, const char *key) {
         return rdc_map_get((const rdc_map_t *)(const void *)cfg, key);
 }
 
@@ -218,8 +216,7 @@ static const char *host_config_key_at(const rdcp_config_t *cfg, size_t idx) {
         return rdc_map_key_at((const rdc_map_t *)(const void *)cfg, idx);
 }
 
-static const char *host_config_value_at(const rdcp_config_t *cfg,
-                                        size_t idx) {
+static const char *host_config_value_at(const rdcp_config_t *cfg, size_t idx) {
         return rdc_map_value_at((const rdc_map_t *)(const void *)cfg, idx);
 }
 
@@ -247,8 +244,8 @@ static rdcp_err_t host_offset_read(const rdcp_ctx_t *ctx,
         *offset_json = NULL;
         if (!ctx->offsets)
                 return RDCP_OK;
-        if (rdc_offset_store_get(ctx->offsets, ctx->connector,
-                                 partition_json, offset_json))
+        if (rdc_offset_store_get(ctx->offsets, ctx->connector, partition_json,
+                                 offset_json))
                 return RDCP_ERR_DATA;
         return RDCP_OK;
 }
@@ -298,8 +295,7 @@ static const void *host_buf_data(const rdcp_buf_t *buf, size_t *len) {
 
 static void host_request_reconfiguration(const rdcp_ctx_t *ctx) {
         if (ctx->on_reconfigure)
-                ctx->on_reconfigure(ctx->on_reconfigure_opaque,
-                                    ctx->connector);
+                ctx->on_reconfigure(ctx->on_reconfigure_opaque, ctx->connector);
 }
 
 static const char *host_ctx_connector(const rdcp_ctx_t *ctx) {

@@ -19,12 +19,12 @@ extern const rdcp_host_t rdc_host;
  * runs the instance; stop and wake-up may be signalled from any thread.
  */
 struct rdcp_ctx {
-        char *connector;         /**< connector name */
-        int32_t task_id;         /**< -1: the connector itself */
-        char *logger;            /**< plugin class name (log level key) */
-        char scope[160];         /**< "name|task-0" for log lines */
-        atomic_int stop;         /**< set once by rdc_ctx_stop() */
-        int wake_fd;             /**< eventfd: stop and wake-up */
+        char *connector;             /**< connector name */
+        int32_t task_id;             /**< -1: the connector itself */
+        char *logger;                /**< plugin class name (log level key) */
+        char scope[160];             /**< "name|task-0" for log lines */
+        atomic_int stop;             /**< set once by rdc_ctx_stop() */
+        int wake_fd;                 /**< eventfd: stop and wake-up */
         rdc_offset_store_t *offsets; /**< may be NULL (no offsets) */
         /** Called by request_reconfiguration, any thread; may be NULL. */
         void (*on_reconfigure)(void *opaque, const char *connector);
@@ -68,8 +68,7 @@ int rdc_buf_append(rdcp_buf_t *buf, const void *ptr, size_t size);
 static inline rdcp_config_t *rdc_map_as_config(rdc_map_t *map) {
         return (rdcp_config_t *)(void *)map;
 }
-static inline const rdcp_config_t *
-rdc_map_as_cconfig(const rdc_map_t *map) {
+static inline const rdcp_config_t *rdc_map_as_cconfig(const rdc_map_t *map) {
         return (const rdcp_config_t *)(const void *)map;
 }
 

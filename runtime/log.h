@@ -49,9 +49,13 @@ const char *rdc_log_level_name(rdc_log_level_t level);
 int rdc_log_level_parse(const char *name);
 
 /* Shorthands. */
-#define rdc_log_error(logger, ...) rdc_log(RDC_LOG_ERROR, logger, NULL, __VA_ARGS__)
-#define rdc_log_warn(logger, ...) rdc_log(RDC_LOG_WARN, logger, NULL, __VA_ARGS__)
-#define rdc_log_info(logger, ...) rdc_log(RDC_LOG_INFO, logger, NULL, __VA_ARGS__)
-#define rdc_log_debug(logger, ...) rdc_log(RDC_LOG_DEBUG, logger, NULL, __VA_ARGS__)
+#define rdc_log_error(logger, ...)                                             \
+        rdc_log(RDC_LOG_ERROR, logger, NULL, __VA_ARGS__)
+#define rdc_log_warn(logger, ...)                                              \
+        rdc_log(RDC_LOG_WARN, logger, NULL, __VA_ARGS__)
+#define rdc_log_info(logger, ...)                                              \
+        rdc_log(RDC_LOG_INFO, logger, NULL, __VA_ARGS__)
+#define rdc_log_debug(logger, ...)                                             \
+        rdc_log(RDC_LOG_DEBUG, logger, NULL, __VA_ARGS__)
 
 #endif

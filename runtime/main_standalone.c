@@ -43,8 +43,8 @@ static void usage(FILE *out) {
 static void start_connector_file(rdc_herder_t *herder, const char *path) {
         char errstr[1024];
         rdc_map_t *cfg = rdc_map_new();
-        if (!cfg || rdc_props_load_connector_file(path, cfg, errstr,
-                                                  sizeof(errstr))) {
+        if (!cfg ||
+            rdc_props_load_connector_file(path, cfg, errstr, sizeof(errstr))) {
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL,
                         "Skipping connector file %s: %s", path,
                         cfg ? errstr : "out of memory");
@@ -62,9 +62,8 @@ static void start_connector_file(rdc_herder_t *herder, const char *path) {
         }
         /* Create or replace: the connector may already be back from
          * connector.configs.file. */
-        rdc_request_t req = {.type = RDC_REQ_PUT_CONFIG,
-                             .connector = name,
-                             .config = cfg};
+        rdc_request_t req = {
+                .type = RDC_REQ_PUT_CONFIG, .connector = name, .config = cfg};
         rdc_reply_t reply;
         rdc_herder_request(herder, &req, &reply, RDC_CLI_REQUEST_TIMEOUT_MS);
         if (reply.status >= 400) {
@@ -74,10 +73,9 @@ static void start_connector_file(rdc_herder_t *herder, const char *path) {
                         if (*p == '\n')
                                 *p = ' ';
                 rdc_log(RDC_LOG_ERROR, "standalone", name,
-                        "Failed to create connector %s from %s: %s", name,
-                        path, reply.message);
-        }
-        else
+                        "Failed to create connector %s from %s: %s", name, path,
+                        reply.message);
+        } else
                 rdc_log(RDC_LOG_INFO, "standalone", name,
                         "Created connector %s from %s", name, path);
         rdc_reply_clear(&reply);
@@ -117,16 +115,15 @@ int main(int argc, char **argv) {
         signal(SIGPIPE, SIG_IGN);
 
         rdc_map_t *props = rdc_map_new();
-        if (!props || rdc_props_load_file(argv[argi], props, errstr,
-                                          sizeof(errstr))) {
+        if (!props ||
+            rdc_props_load_file(argv[argi], props, errstr, sizeof(errstr))) {
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL,
                         "Cannot read worker config: %s",
                         props ? errstr : "out of memory");
                 rdc_map_destroy(props);
                 return 1;
         }
-        rdc_worker_t *worker = rdc_worker_new(props, 1, errstr,
-                                              sizeof(errstr));
+        rdc_worker_t *worker = rdc_worker_new(props, 1, errstr, sizeof(errstr));
         rdc_map_destroy(props);
         if (!worker) {
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
@@ -138,8 +135,7 @@ int main(int argc, char **argv) {
                 rdc_worker_destroy(worker);
                 return 1;
         }
-        rdc_herder_t *herder = rdc_herder_start(worker, errstr,
-                                                sizeof(errstr));
+        rdc_herder_t *herder = rdc_herder_start(worker, errstr, sizeof(errstr));
         if (!herder) {
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
                 rdc_rest_stop(rest);

@@ -24,8 +24,7 @@ typedef struct rdc_offset_store rdc_offset_store_t;
 /** Opens (and reads, if it exists) the offsets file. A missing file is
  *  an empty store; an unreadable or corrupt one is an error.
  *  @returns the store or NULL with the reason in errstr. */
-rdc_offset_store_t *rdc_offset_store_file_open(const char *path,
-                                               char *errstr,
+rdc_offset_store_t *rdc_offset_store_file_open(const char *path, char *errstr,
                                                size_t errstr_size);
 /** An in-memory store (tests, and sinks that keep no source offsets). */
 rdc_offset_store_t *rdc_offset_store_memory_new(void);
@@ -38,15 +37,13 @@ int rdc_offset_store_get(rdc_offset_store_t *store, const char *connector,
 /** Stages an offset; offset_json NULL removes the partition.
  *  @returns 0, or -1 if either text is not a JSON object (or null). */
 int rdc_offset_store_put(rdc_offset_store_t *store, const char *connector,
-                         const char *partition_json,
-                         const char *offset_json);
+                         const char *partition_json, const char *offset_json);
 /** Removes every partition of a connector (staged). */
 void rdc_offset_store_remove_connector(rdc_offset_store_t *store,
                                        const char *connector);
 /** Calls cb for every (partition, offset) of a connector, canonical JSON
  *  texts, in partition order. */
-void rdc_offset_store_foreach(rdc_offset_store_t *store,
-                              const char *connector,
+void rdc_offset_store_foreach(rdc_offset_store_t *store, const char *connector,
                               void (*cb)(void *opaque,
                                          const char *partition_json,
                                          const char *offset_json),

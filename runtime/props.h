@@ -27,8 +27,8 @@ int rdc_props_load_string(const char *text, rdc_map_t *out, char *errstr,
 /** Parses connector JSON text (either form). If the POST form has "name"
  *  it is stored as key "name" (a differing config.name is an error).
  *  @returns 0, or -1 with the reason in errstr. */
-int rdc_props_load_json_string(const char *text, rdc_map_t *out,
-                               char *errstr, size_t errstr_size);
+int rdc_props_load_json_string(const char *text, rdc_map_t *out, char *errstr,
+                               size_t errstr_size);
 
 /** Loads a connector file: JSON if its name ends in .json or its first
  *  non-blank character is '{', else .properties. */

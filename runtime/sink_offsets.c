@@ -15,11 +15,10 @@
  * @returns the event (caller destroys) or NULL with errstr. */
 static rd_kafka_event_t *admin_wait(rd_kafka_queue_t *q, const char *what,
                                     char *errstr, size_t errstr_size) {
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, RDC_ADMIN_TIMEOUT_MS +
-                                                          1000);
+        rd_kafka_event_t *ev =
+                rd_kafka_queue_poll(q, RDC_ADMIN_TIMEOUT_MS + 1000);
         if (!ev) {
-                snprintf(errstr, errstr_size, "%s: no answer from Kafka",
-                         what);
+                snprintf(errstr, errstr_size, "%s: no answer from Kafka", what);
                 return NULL;
         }
         if (rd_kafka_event_error(ev)) {
@@ -88,8 +87,7 @@ topic_partitions(rd_kafka_t *rk, const char *const *topics, size_t cnt,
                 rd_kafka_topic_partition_list_new((int)cnt * 4 + 1);
         for (size_t i = 0; i < cnt; i++) {
                 const struct rd_kafka_metadata *md = NULL;
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topics[i],
-                                                           NULL);
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topics[i], NULL);
                 rd_kafka_resp_err_t err =
                         rkt ? rd_kafka_metadata(rk, 0, rkt, &md,
                                                 RDC_ADMIN_TIMEOUT_MS)
@@ -108,8 +106,8 @@ topic_partitions(rd_kafka_t *rk, const char *const *topics, size_t cnt,
                         rd_kafka_topic_destroy(rkt);
                 if (err) {
                         snprintf(errstr, errstr_size,
-                                 "Reading metadata of topic %s: %s",
-                                 topics[i], rd_kafka_err2str(err));
+                                 "Reading metadata of topic %s: %s", topics[i],
+                                 rd_kafka_err2str(err));
                         rd_kafka_topic_partition_list_destroy(parts);
                         return NULL;
                 }
@@ -119,8 +117,7 @@ topic_partitions(rd_kafka_t *rk, const char *const *topics, size_t cnt,
 
 int rdc_sink_offsets_list(rd_kafka_t *rk, const char *group,
                           const char *const *topics, size_t topic_cnt,
-                          json_object **out, char *errstr,
-                          size_t errstr_size) {
+                          json_object **out, char *errstr, size_t errstr_size) {
         int ret = -1;
         rd_kafka_event_t *ev = NULL;
         rd_kafka_topic_partition_list_t *parts =
@@ -133,8 +130,8 @@ int rdc_sink_offsets_list(rd_kafka_t *rk, const char *group,
                 return 0;
         }
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_AdminOptions_t *opts = admin_options(
-                rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
+        rd_kafka_AdminOptions_t *opts =
+                admin_options(rk, RD_KAFKA_ADMIN_OP_LISTCONSUMERGROUPOFFSETS);
         rd_kafka_ListConsumerGroupOffsets_t *req =
                 rd_kafka_ListConsumerGroupOffsets_new(group, parts);
         rd_kafka_ListConsumerGroupOffsets(rk, &req, 1, opts, q);
@@ -157,9 +154,9 @@ int rdc_sink_offsets_list(rd_kafka_t *rk, const char *group,
         for (int i = 0; got && i < got->cnt; i++) {
                 const rd_kafka_topic_partition_t *p = &got->elems[i];
                 if (p->offset >= 0)
-                        json_object_array_add(
-                                *out, offset_entry(p->topic, p->partition,
-                                                   p->offset));
+                        json_object_array_add(*out, offset_entry(p->topic,
+                                                                 p->partition,
+                                                                 p->offset));
         }
         ret = 0;
 done:
@@ -245,8 +242,8 @@ static int commit_as_member(rd_kafka_conf_t *conf,
         int ret = -1;
         rd_kafka_conf_set_rebalance_cb(conf, member_rebalance_cb);
         rd_kafka_conf_set_opaque(conf, &st);
-        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr,
-                                      sizeof(kerr));
+        rd_kafka_t *rk =
+                rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
         if (!rk) {
                 rd_kafka_conf_destroy(conf);
                 snprintf(errstr, errstr_size,
@@ -258,16 +255,16 @@ static int commit_as_member(rd_kafka_conf_t *conf,
         rd_kafka_topic_partition_list_t *topics =
                 rd_kafka_topic_partition_list_new(parts->cnt);
         for (int i = 0; i < parts->cnt; i++)
-                if (!rd_kafka_topic_partition_list_find(
-                            topics, parts->elems[i].topic,
-                            RD_KAFKA_PARTITION_UA))
+                if (!rd_kafka_topic_partition_list_find(topics,
+                                                        parts->elems[i].topic,
+                                                        RD_KAFKA_PARTITION_UA))
                         rd_kafka_topic_partition_list_add(
                                 topics, parts->elems[i].topic,
                                 RD_KAFKA_PARTITION_UA);
         rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, topics);
         rd_kafka_topic_partition_list_destroy(topics);
-        for (int waited = 0; !err && !st.assigned &&
-                             waited < RDC_MEMBER_JOIN_TIMEOUT_MS;
+        for (int waited = 0;
+             !err && !st.assigned && waited < RDC_MEMBER_JOIN_TIMEOUT_MS;
              waited += 100) {
                 rd_kafka_message_t *m = rd_kafka_consumer_poll(rk, 100);
                 if (m)
@@ -296,8 +293,8 @@ static int commit_as_member(rd_kafka_conf_t *conf,
 
 /* Sets every partition of parts to its first retained offset. */
 static int rewind_to_start(rd_kafka_t *rk,
-                           rd_kafka_topic_partition_list_t *parts,
-                           char *errstr, size_t errstr_size) {
+                           rd_kafka_topic_partition_list_t *parts, char *errstr,
+                           size_t errstr_size) {
         for (int i = 0; i < parts->cnt; i++) {
                 int64_t low = 0, high = 0;
                 rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
@@ -333,26 +330,24 @@ int rdc_sink_offsets_alter(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
                                 errstr_size))
                         goto done;
                 if (offset >= 0)
-                        rd_kafka_topic_partition_list_add(set, topic,
-                                                          partition)
+                        rd_kafka_topic_partition_list_add(set, topic, partition)
                                 ->offset = offset;
                 else
                         rd_kafka_topic_partition_list_add(remove, topic,
                                                           partition);
         }
         ret = 500;
-        if (remove->cnt &&
-            rewind_to_start(rk, remove, errstr, errstr_size))
+        if (remove->cnt && rewind_to_start(rk, remove, errstr, errstr_size))
                 goto done;
         for (int i = 0; i < remove->cnt; i++)
                 rd_kafka_topic_partition_list_add(set, remove->elems[i].topic,
                                                   remove->elems[i].partition)
                         ->offset = remove->elems[i].offset;
-        ret = set->cnt ? (commit_as_member(member_conf, set, errstr,
-                                           errstr_size)
-                                  ? 500
-                                  : 0)
-                       : 0;
+        ret = set->cnt
+                      ? (commit_as_member(member_conf, set, errstr, errstr_size)
+                                 ? 500
+                                 : 0)
+                      : 0;
         member_conf = NULL; /* taken */
 done:
         if (member_conf)
@@ -369,8 +364,8 @@ int rdc_sink_offsets_reset(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
                 topic_partitions(rk, topics, topic_cnt, errstr, errstr_size);
         int ret = -1;
         if (parts && !rewind_to_start(rk, parts, errstr, errstr_size)) {
-                ret = parts->cnt ? commit_as_member(member_conf, parts,
-                                                    errstr, errstr_size)
+                ret = parts->cnt ? commit_as_member(member_conf, parts, errstr,
+                                                    errstr_size)
                                  : 0;
                 member_conf = NULL; /* taken, or unused */
         }

@@ -32,8 +32,7 @@
  */
 int rdc_sink_offsets_list(rd_kafka_t *admin, const char *group,
                           const char *const *topics, size_t topic_cnt,
-                          json_object **out, char *errstr,
-                          size_t errstr_size);
+                          json_object **out, char *errstr, size_t errstr_size);
 
 /**
  * @brief Applies a PATCH body's "offsets" array: an offset sets the

@@ -22,10 +22,10 @@
 #include "host.h"
 #include "log.h"
 
-#define RDC_SINK_BATCH 1024     /* records per consume/put */
-#define RDC_IDLE_WAIT_MS 100    /* paused or retrying: wake-up period */
-#define RDC_RETRY_MAX_MS 10000  /* ceiling of retriable-error backoff */
-#define RDC_PRODUCE_RUN 1024    /* records per rd_kafka_produce_batch() */
+#define RDC_SINK_BATCH   1024  /* records per consume/put */
+#define RDC_IDLE_WAIT_MS 100   /* paused or retrying: wake-up period */
+#define RDC_RETRY_MAX_MS 10000 /* ceiling of retriable-error backoff */
+#define RDC_PRODUCE_RUN  1024  /* records per rd_kafka_produce_batch() */
 
 typedef struct rdc_conv {
         const rdcp_converter_vtable_t *vt;
@@ -84,7 +84,7 @@ struct rdc_task {
         /* Signalled by other threads. */
         atomic_int want_paused;
         atomic_int topics_reset; /* /topics/reset: report topics again */
-        pthread_mutex_t lock; /* guards exited, abandoned */
+        pthread_mutex_t lock;    /* guards exited, abandoned */
         pthread_cond_t cond;
         int exited;
         int abandoned;
@@ -131,12 +131,9 @@ struct rdc_task {
 };
 
 static const char *const state_names[] = {
-        [RDC_STATE_UNASSIGNED] = "UNASSIGNED",
-        [RDC_STATE_RUNNING] = "RUNNING",
-        [RDC_STATE_PAUSED] = "PAUSED",
-        [RDC_STATE_FAILED] = "FAILED",
-        [RDC_STATE_RESTARTING] = "RESTARTING",
-        [RDC_STATE_STOPPED] = "STOPPED",
+        [RDC_STATE_UNASSIGNED] = "UNASSIGNED", [RDC_STATE_RUNNING] = "RUNNING",
+        [RDC_STATE_PAUSED] = "PAUSED",         [RDC_STATE_FAILED] = "FAILED",
+        [RDC_STATE_RESTARTING] = "RESTARTING", [RDC_STATE_STOPPED] = "STOPPED",
 };
 
 const char *rdc_state_name(rdc_state_t state) {
@@ -170,8 +167,7 @@ static void task_emit(rdc_task_t *t, rdc_task_event_t ev, rdc_state_t state,
 /* Marks the task FAILED with a trace naming stage, connector and task. */
 static void task_fail(rdc_task_t *t, const char *stage, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
-static void task_fail(rdc_task_t *t, const char *stage, const char *fmt,
-                      ...) {
+static void task_fail(rdc_task_t *t, const char *stage, const char *fmt, ...) {
         char reason[2048], trace[3072];
         va_list ap;
         if (t->failed)
@@ -185,8 +181,8 @@ static void task_fail(rdc_task_t *t, const char *stage, const char *fmt,
                  "%s",
                  reason, stage, t->connector, (int)t->id,
                  t->plugin->desc->class_name);
-        rdc_log(RDC_LOG_ERROR, "task", t->ctx.scope,
-                "Task failed in %s: %s", stage, reason);
+        rdc_log(RDC_LOG_ERROR, "task", t->ctx.scope, "Task failed in %s: %s",
+                stage, reason);
         task_emit(t, RDC_TASK_EV_STATE, RDC_STATE_FAILED, trace);
 }
 
@@ -270,11 +266,12 @@ static void converter_close(rdc_conv_t *conv) {
 
 /* Records a conversion problem. @returns 1 to skip the record (tolerated),
  * 0 if the task failed. */
-static int conversion_error(rdc_task_t *t, const char *stage,
-                            const char *topic, const char *errstr) {
+static int conversion_error(rdc_task_t *t, const char *stage, const char *topic,
+                            const char *errstr) {
         if (!t->tolerate_errors) {
-                task_fail(t, stage, "%s (topic %s). Set errors.tolerance=all "
-                                    "to skip such records",
+                task_fail(t, stage,
+                          "%s (topic %s). Set errors.tolerance=all "
+                          "to skip such records",
                           errstr, topic);
                 return 0;
         }
@@ -315,8 +312,8 @@ static ssize_t topic_ref(rdc_task_t *t, const char *topic, int is_source) {
         for (size_t i = 0; i < t->topic_cnt; i++)
                 if (!strcmp(t->topics[i].name, topic))
                         return topic_use(t, i);
-        rdc_topic_ref_t *grown = realloc(
-                t->topics, (t->topic_cnt + 1) * sizeof(*t->topics));
+        rdc_topic_ref_t *grown =
+                realloc(t->topics, (t->topic_cnt + 1) * sizeof(*t->topics));
         if (!grown)
                 return -1;
         t->topics = grown;
@@ -418,8 +415,7 @@ static void source_commit(rdc_task_t *t, int force) {
                 return;
         t->next_commit_ms = now + t->worker->offset_flush_interval_ms;
         char errstr[512];
-        if (rdc_offset_store_flush(t->worker->offsets, errstr,
-                                   sizeof(errstr)))
+        if (rdc_offset_store_flush(t->worker->offsets, errstr, sizeof(errstr)))
                 rdc_log(RDC_LOG_ERROR, "task", t->ctx.scope,
                         "Failed to flush offsets: %s", errstr);
 }
@@ -427,9 +423,8 @@ static void source_commit(rdc_task_t *t, int force) {
 /* Collects the distinct source partitions of a batch with the offset of
  * their last record; pointer equality first, the plugin usually reuses
  * one string per partition. */
-static size_t batch_collect_parts(const rdcp_source_record_t *recs,
-                                  size_t cnt, rdc_src_part_t *parts,
-                                  size_t max) {
+static size_t batch_collect_parts(const rdcp_source_record_t *recs, size_t cnt,
+                                  rdc_src_part_t *parts, size_t max) {
         size_t n = 0;
         for (size_t i = 0; i < cnt; i++) {
                 const char *p = recs[i].source_partition;
@@ -540,8 +535,8 @@ static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
                                       &t->key_buf, key, errstr,
                                       sizeof(errstr)) ||
             t->value_conv.vt->from_data(t->value_conv.state, r->topic,
-                                        &r->value, &t->value_buf, value,
-                                        errstr, sizeof(errstr)))
+                                        &r->value, &t->value_buf, value, errstr,
+                                        sizeof(errstr)))
                 return conversion_error(t, "convert", r->topic, errstr) ? 1
                                                                         : -1;
         return 0;
@@ -632,8 +627,7 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
                         task_fail(t, "produce",
                                   "Failed to send record to topic %s: %s",
                                   t->topics[t->run_topic].name,
-                                  rd_kafka_err2str(
-                                          msgs[done + first_err].err));
+                                  rd_kafka_err2str(msgs[done + first_err].err));
                         return -1;
                 }
                 /* Backpressure: serve delivery reports until there is
@@ -650,8 +644,8 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
 
 /* Hands one poll batch to librdkafka. @returns 0, or -1 if the task
  * failed or is stopping (the batch then never commits). */
-static int source_send_batch(rdc_task_t *t,
-                             const rdcp_source_record_t *recs, size_t cnt) {
+static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
+                             size_t cnt) {
         rdc_src_batch_t *b = batch_new(recs, cnt);
         if (!b) {
                 task_fail(t, "poll", "out of memory");
@@ -764,25 +758,30 @@ static int source_open(rdc_task_t *t) {
          * murmur2 is the Java producer's partitioner: a keyed record lands
          * in the same partition as from Kafka Connect (librdkafka's own
          * default hashes with CRC32). */
-        const char *const defaults[] = {"acks", "all",
-                                        "enable.idempotence", "true",
-                                        "partitioner", "murmur2_random",
-                                        "queue.buffering.max.kbytes", "8192",
+        const char *const defaults[] = {"acks",
+                                        "all",
+                                        "enable.idempotence",
+                                        "true",
+                                        "partitioner",
+                                        "murmur2_random",
+                                        "queue.buffering.max.kbytes",
+                                        "8192",
                                         "queue.buffering.max.messages",
                                         "50000",
-                                        "client.id", client_id,
+                                        "client.id",
+                                        client_id,
                                         NULL};
-        rd_kafka_conf_t *conf = rdc_worker_client_conf(
-                t->worker, "producer", t->conn_cfg, defaults, errstr,
-                sizeof(errstr));
+        rd_kafka_conf_t *conf =
+                rdc_worker_client_conf(t->worker, "producer", t->conn_cfg,
+                                       defaults, errstr, sizeof(errstr));
         if (!conf) {
                 task_fail(t, "producer", "%s", errstr);
                 return -1;
         }
         rd_kafka_conf_set_dr_msg_cb(conf, source_dr_cb);
         rd_kafka_conf_set_opaque(conf, t);
-        t->queue_max_msgs = conf_get_int64(conf,
-                                           "queue.buffering.max.messages");
+        t->queue_max_msgs =
+                conf_get_int64(conf, "queue.buffering.max.messages");
         t->queue_max_bytes =
                 conf_get_int64(conf, "queue.buffering.max.kbytes") * 1024;
         t->run = calloc(RDC_PRODUCE_RUN, sizeof(*t->run));
@@ -830,15 +829,14 @@ static void source_run(rdc_task_t *t) {
                 const rdcp_source_record_t *recs = NULL;
                 size_t cnt = 0;
                 char errstr[2048] = "";
-                rdcp_err_t err = vt->poll(t->ptask, &recs, &cnt, errstr,
-                                          sizeof(errstr));
+                rdcp_err_t err =
+                        vt->poll(t->ptask, &recs, &cnt, errstr, sizeof(errstr));
                 if (err == RDCP_ERR_RETRIABLE) {
                         backoff = backoff ? backoff * 2 : 100;
                         if (backoff > RDC_RETRY_MAX_MS)
                                 backoff = RDC_RETRY_MAX_MS;
                         rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
-                                "poll failed, retrying in %" PRId64
-                                " ms: %s",
+                                "poll failed, retrying in %" PRId64 " ms: %s",
                                 backoff, errstr);
                         idle_wait(t, (int)backoff);
                         continue;
@@ -928,7 +926,8 @@ static void sink_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
          * now, or the next owner re-delivers it. */
         sink_commit(t);
         if (cooperative)
-                rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+                rd_kafka_error_destroy(
+                        rd_kafka_incremental_unassign(rk, parts));
         else
                 rd_kafka_assign(rk, NULL);
 }
@@ -956,8 +955,7 @@ static int sink_subscribe(rdc_task_t *t) {
                         while (*tok == ' ' || *tok == '\t')
                                 tok++;
                         char *end = tok + strlen(tok);
-                        while (end > tok && (end[-1] == ' ' ||
-                                             end[-1] == '\t'))
+                        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
                                 *--end = '\0';
                         if (*tok)
                                 rd_kafka_topic_partition_list_add(
@@ -979,15 +977,20 @@ static int sink_open(rdc_task_t *t) {
         snprintf(group, sizeof(group), "connect-%s", t->connector);
         snprintf(client_id, sizeof(client_id), "connector-consumer-%s-%d",
                  t->connector, (int)t->id);
-        const char *const defaults[] = {"group.id", group,
-                                        "client.id", client_id,
-                                        "enable.auto.commit", "false",
-                                        "enable.auto.offset.store", "false",
-                                        "auto.offset.reset", "earliest",
+        const char *const defaults[] = {"group.id",
+                                        group,
+                                        "client.id",
+                                        client_id,
+                                        "enable.auto.commit",
+                                        "false",
+                                        "enable.auto.offset.store",
+                                        "false",
+                                        "auto.offset.reset",
+                                        "earliest",
                                         NULL};
-        rd_kafka_conf_t *conf = rdc_worker_client_conf(
-                t->worker, "consumer", t->conn_cfg, defaults, errstr,
-                sizeof(errstr));
+        rd_kafka_conf_t *conf =
+                rdc_worker_client_conf(t->worker, "consumer", t->conn_cfg,
+                                       defaults, errstr, sizeof(errstr));
         if (!conf) {
                 task_fail(t, "consumer", "%s", errstr);
                 return -1;
@@ -1041,8 +1044,8 @@ static void sink_track(rdc_task_t *t, const rd_kafka_message_t *msg) {
                 p = rd_kafka_topic_partition_list_find(t->pending, topic,
                                                        msg->partition);
                 if (!p)
-                        p = rd_kafka_topic_partition_list_add(
-                                t->pending, topic, msg->partition);
+                        p = rd_kafka_topic_partition_list_add(t->pending, topic,
+                                                              msg->partition);
                 t->track_rkt = msg->rkt;
                 t->track_partition = msg->partition;
                 t->track_idx = (int)(p - t->pending->elems);
@@ -1072,10 +1075,9 @@ static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                 if (t->key_conv.vt->to_data(t->key_conv.state, topic, m->key,
                                             m->key_len, &t->arena, &r->key,
                                             errstr, sizeof(errstr)) ||
-                    t->value_conv.vt->to_data(t->value_conv.state, topic,
-                                              m->payload, m->len, &t->arena,
-                                              &r->value, errstr,
-                                              sizeof(errstr))) {
+                    t->value_conv.vt->to_data(
+                            t->value_conv.state, topic, m->payload, m->len,
+                            &t->arena, &r->value, errstr, sizeof(errstr))) {
                         if (!conversion_error(t, "convert", topic, errstr))
                                 return -1;
                         sink_track(t, m);
@@ -1089,12 +1091,12 @@ static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                 rd_kafka_headers_t *hdrs = NULL;
                 if (!rd_kafka_message_headers(m, &hdrs) && hdrs) {
                         size_t hc = rd_kafka_header_cnt(hdrs);
-                        rdcp_header_t *h = rdc_arena_alloc(
-                                &t->arena, hc * sizeof(*h));
+                        rdcp_header_t *h =
+                                rdc_arena_alloc(&t->arena, hc * sizeof(*h));
                         for (size_t k = 0; h && k < hc; k++)
-                                rd_kafka_header_get_all(
-                                        hdrs, k, &h[k].key, &h[k].value,
-                                        &h[k].value_len);
+                                rd_kafka_header_get_all(hdrs, k, &h[k].key,
+                                                        &h[k].value,
+                                                        &h[k].value_len);
                         r->headers = h;
                         r->header_cnt = h ? (int32_t)hc : 0;
                 }
@@ -1105,8 +1107,7 @@ static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
 
 /* put() with retries on RDCP_ERR_RETRIABLE. @returns 0, or -1 if the task
  * failed or is stopping before the batch was taken. */
-static int sink_put(rdc_task_t *t, const rdcp_sink_record_t *recs,
-                    size_t cnt) {
+static int sink_put(rdc_task_t *t, const rdcp_sink_record_t *recs, size_t cnt) {
         int64_t backoff = 0;
         for (;;) {
                 char errstr[2048] = "";
@@ -1122,8 +1123,8 @@ static int sink_put(rdc_task_t *t, const rdcp_sink_record_t *recs,
                 if (backoff > RDC_RETRY_MAX_MS)
                         backoff = RDC_RETRY_MAX_MS;
                 rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
-                        "put failed, retrying in %" PRId64 " ms: %s",
-                        backoff, errstr);
+                        "put failed, retrying in %" PRId64 " ms: %s", backoff,
+                        errstr);
                 idle_wait(t, (int)backoff);
                 if (stop_requested(t))
                         return -1;
@@ -1265,8 +1266,7 @@ rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
         if (!t->connector || !t->task_cfg || !t->conn_cfg)
                 goto nomem;
         if (rdc_ctx_init(&t->ctx, spec->connector, spec->task_id,
-                         spec->plugin->desc->class_name,
-                         spec->worker->offsets))
+                         spec->plugin->desc->class_name, spec->worker->offsets))
                 goto nomem;
         int err = pthread_create(&t->thread, NULL, task_main, t);
         if (err) {

@@ -47,10 +47,10 @@ typedef void(rdc_task_event_cb_t)(void *opaque, rdc_task_t *task,
 
 typedef struct rdc_task_spec {
         rdc_worker_t *worker;
-        const char *connector;           /**< copied */
+        const char *connector; /**< copied */
         int32_t task_id;
-        const rdc_plugin_t *plugin;      /**< source or sink */
-        const rdc_map_t *task_config;    /**< copied */
+        const rdc_plugin_t *plugin;        /**< source or sink */
+        const rdc_map_t *task_config;      /**< copied */
         const rdc_map_t *connector_config; /**< resolved; copied */
         int start_paused;
         rdc_task_event_cb_t *on_event;

@@ -15,80 +15,115 @@
 #include "host.h"
 #include "log.h"
 
-#define KB(n) ((n) * 1024)
+#define KB(n) ((n)*1024)
 
 static const char *const rdc_tolerance_values[] = {"none", "all", NULL};
 
 /* Worker keys. Kafka's names and defaults; the rdconnect extensions say so
  * in their documentation. */
 const rdcp_config_def_t rdc_worker_config_defs[] = {
-        {.name = "bootstrap.servers", .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH, .default_value = "localhost:9092",
+        {.name = "bootstrap.servers",
+         .type = RDCP_CFG_LIST,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .default_value = "localhost:9092",
          .documentation = "Kafka brokers to connect to, or embedded[:N] for "
                           "an in-memory cluster inside the worker."},
-        {.name = "key.converter", .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_HIGH, .flags = RDCP_CFGF_REQUIRED,
+        {.name = "key.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .flags = RDCP_CFGF_REQUIRED,
          .documentation = "Converter class for record keys."},
-        {.name = "value.converter", .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_HIGH, .flags = RDCP_CFGF_REQUIRED,
+        {.name = "value.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .flags = RDCP_CFGF_REQUIRED,
          .documentation = "Converter class for record values."},
-        {.name = "plugin.path", .type = RDCP_CFG_LIST,
+        {.name = "plugin.path",
+         .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "Directories searched for plugin .so files, in "
                           "addition to the runtime's own plugins."},
-        {.name = "offset.storage.file.filename", .type = RDCP_CFG_STRING,
+        {.name = "offset.storage.file.filename",
+         .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_HIGH,
          .documentation = "Standalone: file that stores source offsets."},
-        {.name = "offset.flush.interval.ms", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "60000",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+        {.name = "offset.flush.interval.ms",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "60000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
          .documentation = "How often task offsets are committed."},
-        {.name = "offset.flush.timeout.ms", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "5000",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 0,
+        {.name = "offset.flush.timeout.ms",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "5000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 0,
          .documentation = "Time allowed for a commit to complete."},
-        {.name = "task.shutdown.graceful.timeout.ms", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "5000",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 0,
+        {.name = "task.shutdown.graceful.timeout.ms",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "5000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 0,
          .documentation = "Time tasks get to stop and commit."},
-        {.name = "listeners", .type = RDCP_CFG_LIST,
+        {.name = "listeners",
+         .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_LOW,
          .default_value = "http://127.0.0.1:8083",
          .documentation = "REST listeners. Loopback by default (Kafka "
                           "listens on all interfaces)."},
-        {.name = "rest.advertised.host.name", .type = RDCP_CFG_STRING,
+        {.name = "rest.advertised.host.name",
+         .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "Host name given to other workers."},
-        {.name = "rest.advertised.port", .type = RDCP_CFG_INT,
+        {.name = "rest.advertised.port",
+         .type = RDCP_CFG_INT,
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "Port given to other workers."},
-        {.name = "rest.advertised.listener", .type = RDCP_CFG_STRING,
+        {.name = "rest.advertised.listener",
+         .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "Protocol given to other workers."},
-        {.name = "rest.max.request.bytes", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "1048576",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+        {.name = "rest.max.request.bytes",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "1048576",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
          .documentation = "rdconnect: largest REST request body (413 "
                           "beyond)."},
-        {.name = "topic.creation.enable", .type = RDCP_CFG_BOOLEAN,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "true",
+        {.name = "topic.creation.enable",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "true",
          .documentation = "Create missing topics of source connectors."},
-        {.name = "task.restart.enable", .type = RDCP_CFG_BOOLEAN,
-         .importance = RDCP_IMPORTANCE_MEDIUM, .default_value = "true",
+        {.name = "task.restart.enable",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .default_value = "true",
          .documentation = "rdconnect: restart failed tasks automatically "
                           "with exponential backoff."},
-        {.name = "task.restart.backoff.initial.ms", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "1000",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+        {.name = "task.restart.backoff.initial.ms",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "1000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
          .documentation = "rdconnect: delay before the first automatic "
                           "restart; doubles with each attempt."},
-        {.name = "task.restart.backoff.max.ms", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "60000",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+        {.name = "task.restart.backoff.max.ms",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "60000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
          .documentation = "rdconnect: longest delay between automatic "
                           "restarts; a task that ran this long without "
                           "failing starts counting again."},
-        {.name = "connector.configs.file", .type = RDCP_CFG_STRING,
+        {.name = "connector.configs.file",
+         .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "rdconnect, standalone: file that keeps "
                           "connectors created over REST across restarts."},
@@ -98,55 +133,96 @@ const size_t rdc_worker_config_def_cnt =
 
 /* Framework keys of every connector. */
 const rdcp_config_def_t rdc_connector_config_defs[] = {
-        {.name = "name", .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH, .group = "Common", .order = 1,
+        {.name = "name",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .group = "Common",
+         .order = 1,
          .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,
          .documentation = "Globally unique name to use for this connector."},
-        {.name = "connector.class", .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH, .group = "Common", .order = 2,
+        {.name = "connector.class",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .group = "Common",
+         .order = 2,
          .flags = RDCP_CFGF_REQUIRED,
          .documentation = "Name or alias of the connector class."},
-        {.name = "tasks.max", .type = RDCP_CFG_INT,
-         .importance = RDCP_IMPORTANCE_HIGH, .group = "Common", .order = 3,
-         .default_value = "1", .flags = RDCP_CFGF_HAS_MIN, .min = 1,
+        {.name = "tasks.max",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .group = "Common",
+         .order = 3,
+         .default_value = "1",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
          .documentation = "Maximum number of tasks to use."},
-        {.name = "key.converter", .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_LOW, .group = "Common", .order = 4,
+        {.name = "key.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .group = "Common",
+         .order = 4,
          .documentation = "Key converter; the worker's if unset."},
-        {.name = "value.converter", .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_LOW, .group = "Common", .order = 5,
+        {.name = "value.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .group = "Common",
+         .order = 5,
          .documentation = "Value converter; the worker's if unset."},
-        {.name = "header.converter", .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_LOW, .group = "Common", .order = 6,
+        {.name = "header.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .group = "Common",
+         .order = 6,
          .documentation = "Header converter (headers pass as raw bytes)."},
-        {.name = "topics", .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH, .group = "Common", .order = 7,
+        {.name = "topics",
+         .type = RDCP_CFG_LIST,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .group = "Common",
+         .order = 7,
          .documentation = "Sinks: topics to consume."},
-        {.name = "topics.regex", .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH, .group = "Common", .order = 8,
+        {.name = "topics.regex",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .group = "Common",
+         .order = 8,
          .documentation = "Sinks: regular expression of topics to consume."},
-        {.name = "errors.tolerance", .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_MEDIUM, .group = "Error Handling",
-         .order = 1, .default_value = "none",
+        {.name = "errors.tolerance",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .group = "Error Handling",
+         .order = 1,
+         .default_value = "none",
          .valid_values = rdc_tolerance_values,
          .documentation = "none: a conversion error fails the task; all: "
                           "the record is skipped."},
-        {.name = "errors.log.enable", .type = RDCP_CFG_BOOLEAN,
-         .importance = RDCP_IMPORTANCE_MEDIUM, .group = "Error Handling",
-         .order = 2, .default_value = "false",
+        {.name = "errors.log.enable",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .group = "Error Handling",
+         .order = 2,
+         .default_value = "false",
          .documentation = "Log each skipped record."},
-        {.name = "errors.log.include.messages", .type = RDCP_CFG_BOOLEAN,
-         .importance = RDCP_IMPORTANCE_MEDIUM, .group = "Error Handling",
-         .order = 3, .default_value = "false",
+        {.name = "errors.log.include.messages",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .group = "Error Handling",
+         .order = 3,
+         .default_value = "false",
          .documentation = "Include the record in error logs."},
-        {.name = "topic.creation.default.partitions", .type = RDCP_CFG_INT,
-         .importance = RDCP_IMPORTANCE_LOW, .group = "Topic Creation",
-         .order = 1, .default_value = "-1",
+        {.name = "topic.creation.default.partitions",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .group = "Topic Creation",
+         .order = 1,
+         .default_value = "-1",
          .documentation = "Sources: partitions of topics created for this "
                           "connector (-1: broker default)."},
         {.name = "topic.creation.default.replication.factor",
-         .type = RDCP_CFG_INT, .importance = RDCP_IMPORTANCE_LOW,
-         .group = "Topic Creation", .order = 2, .default_value = "-1",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .group = "Topic Creation",
+         .order = 2,
+         .default_value = "-1",
          .documentation = "Sources: replication factor of created topics "
                           "(-1: broker default)."},
 };
@@ -161,8 +237,7 @@ typedef struct {
         size_t cnt;
 } report_ctx_t;
 
-static void report_problem(void *opaque, const char *key,
-                           const char *message) {
+static void report_problem(void *opaque, const char *key, const char *message) {
         report_ctx_t *rc = opaque;
         rdc_config_errors_add(rc->errs, key, "%s", message);
         rc->cnt++;
@@ -174,8 +249,7 @@ static int is_blank(const char *value) {
 
 static size_t validate_converters(rdc_worker_t *worker, const rdc_map_t *cfg,
                                   rdc_config_errors_t *errs) {
-        static const char *const keys[] = {"key.converter",
-                                           "value.converter"};
+        static const char *const keys[] = {"key.converter", "value.converter"};
         size_t cnt = 0;
         char errstr[1024];
         for (size_t i = 0; i < 2; i++) {
@@ -214,8 +288,7 @@ static size_t validate_sink_topics(const rdc_map_t *cfg,
         return 0;
 }
 
-size_t rdc_connector_config_validate(rdc_worker_t *worker,
-                                     const rdc_map_t *cfg,
+size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
                                      const rdc_plugin_t **pluginp,
                                      rdc_map_t **resolvedp,
                                      rdc_config_errors_t *errs) {
@@ -231,10 +304,9 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker,
                 rdc_config_errors_add(errs, "name", "out of memory");
                 return 1;
         }
-        cnt = rdc_configdef_validate(rdc_connector_config_defs,
-                                     rdc_connector_config_def_cnt,
-                                     sizeof(rdcp_config_def_t), resolved, 1,
-                                     errs);
+        cnt = rdc_configdef_validate(
+                rdc_connector_config_defs, rdc_connector_config_def_cnt,
+                sizeof(rdcp_config_def_t), resolved, 1, errs);
         const char *name = rdc_map_get(resolved, "name");
         for (const char *p = name; p && *p; p++) {
                 if ((unsigned char)*p < 0x20 || *p == 0x7f) {
@@ -262,10 +334,9 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker,
                 const rdcp_descriptor_t *d = plugin->desc;
                 if (d->type == RDCP_PLUGIN_SINK)
                         cnt += validate_sink_topics(resolved, errs);
-                cnt += rdc_configdef_validate(d->config_defs,
-                                              d->config_def_cnt,
-                                              d->config_def_size, resolved,
-                                              1, errs);
+                cnt += rdc_configdef_validate(d->config_defs, d->config_def_cnt,
+                                              d->config_def_size, resolved, 1,
+                                              errs);
                 if (d->connector->validate) {
                         report_ctx_t rc = {.errs = errs};
                         d->connector->validate(&rdc_host,
@@ -295,8 +366,8 @@ int64_t rdc_worker_get_int(const rdc_worker_t *worker, const char *key) {
 
 static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
                               size_t errstr_size) {
-        const char *bootstrap = rdc_map_get(worker->config,
-                                            "bootstrap.servers");
+        const char *bootstrap =
+                rdc_map_get(worker->config, "bootstrap.servers");
         int brokers;
         int r = rdc_embedded_parse(bootstrap, &brokers, errstr, errstr_size);
         if (r < 0)
@@ -324,10 +395,9 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                 snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
         }
-        rdc_configdef_validate(rdc_worker_config_defs,
-                               rdc_worker_config_def_cnt,
-                               sizeof(rdcp_config_def_t), worker->config, 1,
-                               &errs);
+        rdc_configdef_validate(
+                rdc_worker_config_defs, rdc_worker_config_def_cnt,
+                sizeof(rdcp_config_def_t), worker->config, 1, &errs);
         const char *offsets_file =
                 rdc_map_get(worker->config, "offset.storage.file.filename");
         if (standalone && is_blank(offsets_file))
@@ -357,9 +427,9 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
         if (!worker->offsets)
                 goto fail;
 
-        worker->registry = rdc_registry_new(
-                rdc_registry_default_dir(),
-                rdc_map_get(worker->config, "plugin.path"));
+        worker->registry =
+                rdc_registry_new(rdc_registry_default_dir(),
+                                 rdc_map_get(worker->config, "plugin.path"));
         if (!worker->registry) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
@@ -442,8 +512,7 @@ static int conf_apply_prefixed(rd_kafka_conf_t *conf, const rdc_map_t *cfg,
         return 0;
 }
 
-rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker,
-                                        const char *role,
+rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                                         const rdc_map_t *connector_cfg,
                                         const char *const *defaults,
                                         char *errstr, size_t errstr_size) {
@@ -458,16 +527,15 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker,
                 goto fail;
         }
         for (size_t i = 0; defaults && defaults[i]; i += 2) {
-                if (rd_kafka_conf_set(conf, defaults[i], defaults[i + 1],
-                                      kerr, sizeof(kerr)) !=
-                    RD_KAFKA_CONF_OK) {
+                if (rd_kafka_conf_set(conf, defaults[i], defaults[i + 1], kerr,
+                                      sizeof(kerr)) != RD_KAFKA_CONF_OK) {
                         snprintf(errstr, errstr_size, "%s", kerr);
                         goto fail;
                 }
         }
         snprintf(prefix, sizeof(prefix), "%s.", role);
-        if (conf_apply_prefixed(conf, worker->config, prefix, "Worker",
-                                errstr, errstr_size))
+        if (conf_apply_prefixed(conf, worker->config, prefix, "Worker", errstr,
+                                errstr_size))
                 goto fail;
         if (connector_cfg) {
                 snprintf(prefix, sizeof(prefix), "%s.override.", role);
@@ -488,18 +556,16 @@ rd_kafka_t *rdc_worker_admin(rdc_worker_t *worker, char *errstr,
         static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
         pthread_mutex_lock(&lock);
         if (!worker->admin) {
-                static const char *const defaults[] = {
-                        "client.id", "rdconnect-admin", NULL};
+                static const char *const defaults[] = {"client.id",
+                                                       "rdconnect-admin", NULL};
                 rd_kafka_conf_t *conf = rdc_worker_client_conf(
                         worker, "admin", NULL, defaults, errstr, errstr_size);
                 if (conf) {
                         char kerr[512];
-                        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER,
-                                                      conf, kerr,
-                                                      sizeof(kerr));
+                        rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf,
+                                                      kerr, sizeof(kerr));
                         /* REST threads read it without the lock. */
-                        __atomic_store_n(&worker->admin, rk,
-                                         __ATOMIC_RELEASE);
+                        __atomic_store_n(&worker->admin, rk, __ATOMIC_RELEASE);
                         if (!rk) {
                                 rd_kafka_conf_destroy(conf);
                                 snprintf(errstr, errstr_size,
@@ -593,9 +659,8 @@ int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
         int64_t partitions = -1, replication = -1;
         const char *value;
         int enabled = 1;
-        rdc_config_parse_bool(rdc_map_get(worker->config,
-                                          "topic.creation.enable"),
-                              &enabled);
+        rdc_config_parse_bool(
+                rdc_map_get(worker->config, "topic.creation.enable"), &enabled);
         if (!enabled)
                 return 0;
         if (connector_cfg &&

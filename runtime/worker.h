@@ -20,7 +20,7 @@ typedef struct rdc_embedded rdc_embedded_t;
 typedef struct rdc_herder rdc_herder_t;
 
 typedef struct rdc_worker {
-        rdc_map_t *config;           /**< worker properties, defaults set */
+        rdc_map_t *config; /**< worker properties, defaults set */
         rdc_registry_t *registry;
         rdc_offset_store_t *offsets; /**< source offsets */
         rdc_embedded_t *embedded;    /**< NULL unless bootstrap=embedded */
@@ -31,7 +31,7 @@ typedef struct rdc_worker {
         int64_t offset_flush_interval_ms;
         int64_t offset_flush_timeout_ms;
         int64_t graceful_timeout_ms;
-        rdc_herder_t *herder;        /**< set once started */
+        rdc_herder_t *herder; /**< set once started */
 } rdc_worker_t;
 
 /** Worker keys known to this runtime (for validation and docs). */
@@ -52,8 +52,7 @@ extern const size_t rdc_connector_config_def_cnt;
  *        there are no errors.
  * @returns the number of problems added to errs (0: valid).
  */
-size_t rdc_connector_config_validate(rdc_worker_t *worker,
-                                     const rdc_map_t *cfg,
+size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
                                      const rdc_plugin_t **plugin,
                                      rdc_map_t **resolved,
                                      rdc_config_errors_t *errs);
@@ -71,8 +70,7 @@ void rdc_worker_destroy(rdc_worker_t *worker);
  *        Keys librdkafka does not know are logged once and skipped.
  * @returns the conf or NULL with errstr naming the key and value.
  */
-rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker,
-                                        const char *role,
+rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                                         const rdc_map_t *connector_cfg,
                                         const char *const *defaults,
                                         char *errstr, size_t errstr_size);

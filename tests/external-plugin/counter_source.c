@@ -79,8 +79,7 @@ static rdcp_err_t task_create(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
         host->config_get_int64(cfg, "count", &t->count);
         t->next = 1;
         /* Resume after the last number Kafka acknowledged. */
-        if (host->offset_read(ctx, partition, &stored) == RDCP_OK &&
-            stored) {
+        if (host->offset_read(ctx, partition, &stored) == RDCP_OK && stored) {
                 const char *n = strstr(stored, "\"next\":");
                 if (n)
                         t->next = strtoll(n + 7, NULL, 10);
@@ -99,9 +98,8 @@ static rdcp_err_t task_poll(void *task, const rdcp_source_record_t **records,
         (void)errstr, (void)errstr_size;
         while (n < BATCH && t->next <= t->count) {
                 rdcp_source_record_t *r = &t->records[n];
-                int len = snprintf(t->lines[n], sizeof(t->lines[n]),
-                                   "%s %lld", t->message,
-                                   (long long)t->next++);
+                int len = snprintf(t->lines[n], sizeof(t->lines[n]), "%s %lld",
+                                   t->message, (long long)t->next++);
                 memset(r, 0, sizeof(*r));
                 r->topic = t->topic;
                 r->partition = -1;
@@ -135,16 +133,22 @@ static void task_destroy(void *task) {
 /* ------------------------------------------------------- descriptor */
 
 static const rdcp_config_def_t config_defs[] = {
-        {.name = "topic", .type = RDCP_CFG_STRING,
+        {.name = "topic",
+         .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_HIGH,
          .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,
          .documentation = "Topic to write to."},
-        {.name = "count", .type = RDCP_CFG_LONG,
-         .importance = RDCP_IMPORTANCE_MEDIUM, .default_value = "10",
-         .flags = RDCP_CFGF_HAS_MIN, .min = 0,
+        {.name = "count",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .default_value = "10",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 0,
          .documentation = "How many records to send."},
-        {.name = "message", .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW, .default_value = "hello",
+        {.name = "message",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "hello",
          .documentation = "Text before the number."},
 };
 

@@ -178,8 +178,8 @@ static inline rdcp_err_t rdct_failer_init(rdct_failer_t *failer,
                 }
                 failer->point = (rdct_fail_point_t)i;
         }
-        err = rdct_config_int64(host, cfg, "test.fail.after", 0,
-                                &failer->after, errstr, errstr_size);
+        err = rdct_config_int64(host, cfg, "test.fail.after", 0, &failer->after,
+                                errstr, errstr_size);
         if (err == RDCP_OK)
                 err = rdct_config_int64(host, cfg, "test.fail.task", -1,
                                         &failer->task, errstr, errstr_size);
@@ -214,8 +214,7 @@ static inline void rdct_failer_for_task(rdct_failer_t *failer,
  * (sinks). @returns RDCP_ERR_FATAL with errstr set while the file exists.
  */
 static inline rdcp_err_t rdct_failer_check_file(const rdct_failer_t *failer,
-                                                const char *where,
-                                                char *errstr,
+                                                const char *where, char *errstr,
                                                 size_t errstr_size) {
         struct stat st;
 
@@ -272,7 +271,7 @@ static inline rdcp_err_t rdct_failer_check(rdct_failer_t *failer,
                 .default_value = "-1", .min = -1,                              \
                 .documentation = "Only the task with this id fails on "        \
                                  "purpose (create, poll, put, flush, "         \
-                                 "test.fail.while.file); -1: every task."     \
+                                 "test.fail.while.file); -1: every task."      \
         }
 #define RDCT_CONFIG_FAIL_ON(valid_values_)                                     \
         {                                                                      \

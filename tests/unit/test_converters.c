@@ -501,12 +501,12 @@ static size_t jackson_escape(unsigned char c, char *out) {
         static const char hex[] = "0123456789ABCDEF";
         const char *two = c == '"'    ? "\\\""
                           : c == '\\' ? "\\\\"
-                          : c == '\b'  ? "\\b"
-                          : c == '\f'  ? "\\f"
-                          : c == '\n'  ? "\\n"
-                          : c == '\r'  ? "\\r"
-                          : c == '\t'  ? "\\t"
-                                       : NULL;
+                          : c == '\b' ? "\\b"
+                          : c == '\f' ? "\\f"
+                          : c == '\n' ? "\\n"
+                          : c == '\r' ? "\\r"
+                          : c == '\t' ? "\\t"
+                                      : NULL;
         if (two) {
                 memcpy(out, two, 2);
                 return 2;

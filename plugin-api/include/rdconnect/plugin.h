@@ -46,9 +46,9 @@
 extern "C" {
 #endif
 
-#define RDCP_MAGIC 0x52444350u /* "RDCP" */
-#define RDCP_ABI_MAJOR 1
-#define RDCP_ABI_MINOR 0
+#define RDCP_MAGIC        0x52444350u /* "RDCP" */
+#define RDCP_ABI_MAJOR    1
+#define RDCP_ABI_MINOR    0
 #define RDCP_ENTRY_SYMBOL "rdconnect_plugin_entry"
 
 #if defined(__GNUC__)
@@ -114,8 +114,8 @@ typedef struct rdcp_buf rdcp_buf_t;       /**< growable byte buffer */
  */
 typedef enum rdcp_config_type {
         RDCP_CFG_STRING = 1,
-        RDCP_CFG_INT = 2,    /**< 32-bit */
-        RDCP_CFG_LONG = 3,   /**< 64-bit */
+        RDCP_CFG_INT = 2,  /**< 32-bit */
+        RDCP_CFG_LONG = 3, /**< 64-bit */
         RDCP_CFG_DOUBLE = 4,
         RDCP_CFG_BOOLEAN = 5, /**< true|false, case-insensitive */
         RDCP_CFG_LIST = 6,    /**< comma-separated */
@@ -130,9 +130,9 @@ typedef enum rdcp_importance {
 } rdcp_importance_t;
 
 /** Flags of rdcp_config_def_t. */
-#define RDCP_CFGF_REQUIRED 0x1u  /**< must be set (no default) */
-#define RDCP_CFGF_HAS_MIN 0x2u   /**< numeric value >= min */
-#define RDCP_CFGF_HAS_MAX 0x4u   /**< numeric value <= max */
+#define RDCP_CFGF_REQUIRED  0x1u /**< must be set (no default) */
+#define RDCP_CFGF_HAS_MIN   0x2u /**< numeric value >= min */
+#define RDCP_CFGF_HAS_MAX   0x4u /**< numeric value <= max */
 #define RDCP_CFGF_NON_EMPTY 0x8u /**< string/list must not be empty */
 
 /**
@@ -141,16 +141,15 @@ typedef enum rdcp_importance {
  * @locality any thread; must be pure.
  */
 typedef rdcp_err_t (*rdcp_config_validator_t)(const char *name,
-                                              const char *value,
-                                              char *errstr,
+                                              const char *value, char *errstr,
                                               size_t errstr_size);
 
 typedef struct rdcp_config_def {
         const char *name;
-        uint32_t type;       /**< rdcp_config_type_t */
-        uint32_t importance; /**< rdcp_importance_t */
-        uint32_t flags;      /**< RDCP_CFGF_* */
-        uint32_t order;      /**< position within group, for REST */
+        uint32_t type;             /**< rdcp_config_type_t */
+        uint32_t importance;       /**< rdcp_importance_t */
+        uint32_t flags;            /**< RDCP_CFGF_* */
+        uint32_t order;            /**< position within group, for REST */
         const char *default_value; /**< NULL: no default */
         const char *documentation;
         const char *group;        /**< may be NULL */
@@ -202,13 +201,13 @@ struct rdcp_schema {
         const char *name;  /**< logical name, may be NULL */
         int32_t version;   /**< 0 = none */
         uint32_t field_cnt;
-        const char *doc;               /**< may be NULL */
-        const rdcp_schema_t *items;    /**< ARRAY element schema */
-        const rdcp_schema_t *keys;     /**< MAP key schema */
-        const rdcp_schema_t *values;   /**< MAP value schema */
-        const rdcp_field_t *fields;    /**< STRUCT fields, field_cnt */
-        const char *default_json;      /**< default value as JSON, or NULL */
-        const rdcp_param_t *params;    /**< param_cnt entries */
+        const char *doc;             /**< may be NULL */
+        const rdcp_schema_t *items;  /**< ARRAY element schema */
+        const rdcp_schema_t *keys;   /**< MAP key schema */
+        const rdcp_schema_t *values; /**< MAP value schema */
+        const rdcp_field_t *fields;  /**< STRUCT fields, field_cnt */
+        const char *default_json;    /**< default value as JSON, or NULL */
+        const rdcp_param_t *params;  /**< param_cnt entries */
         uint32_t param_cnt;
         uint32_t reserved;
 };
@@ -221,9 +220,9 @@ typedef enum rdcp_data_kind {
         RDCP_DATA_FLOAT = 3,  /**< float32 or float64 */
         RDCP_DATA_STRING = 4, /**< UTF-8, length-delimited, no NUL needed */
         RDCP_DATA_BYTES = 5,
-        RDCP_DATA_ARRAY = 6,  /**< u.list: elements */
-        RDCP_DATA_MAP = 7,    /**< u.list: cnt pairs as key,value,key,... */
-        RDCP_DATA_STRUCT = 8  /**< u.list: one value per schema field */
+        RDCP_DATA_ARRAY = 6, /**< u.list: elements */
+        RDCP_DATA_MAP = 7,   /**< u.list: cnt pairs as key,value,key,... */
+        RDCP_DATA_STRUCT = 8 /**< u.list: one value per schema field */
 } rdcp_data_kind_t;
 
 typedef struct rdcp_data rdcp_data_t;
@@ -238,9 +237,9 @@ struct rdcp_data {
         uint32_t kind;               /**< rdcp_data_kind_t */
         uint32_t reserved;
         union {
-                int64_t i;  /**< INT */
-                double f;   /**< FLOAT */
-                int32_t b;  /**< BOOL: 0 or 1 */
+                int64_t i; /**< INT */
+                double f;  /**< FLOAT */
+                int32_t b; /**< BOOL: 0 or 1 */
                 struct {
                         const void *ptr;
                         size_t len;
@@ -261,10 +260,10 @@ typedef struct rdcp_header {
 
 /** A record produced by a source task. */
 typedef struct rdcp_source_record {
-        const char *topic;   /**< NUL-terminated, required */
-        int32_t partition;   /**< -1: let the producer partition */
+        const char *topic; /**< NUL-terminated, required */
+        int32_t partition; /**< -1: let the producer partition */
         int32_t header_cnt;
-        int64_t timestamp;   /**< ms since epoch, -1: none */
+        int64_t timestamp; /**< ms since epoch, -1: none */
         rdcp_data_t key;
         rdcp_data_t value;
         const rdcp_header_t *headers;
@@ -332,8 +331,8 @@ typedef struct rdcp_host {
         /** Typed getters; RDCP_ERR_CONFIG if absent or malformed. */
         rdcp_err_t (*config_get_int64)(const rdcp_config_t *cfg,
                                        const char *key, int64_t *out);
-        rdcp_err_t (*config_get_bool)(const rdcp_config_t *cfg,
-                                      const char *key, int32_t *out);
+        rdcp_err_t (*config_get_bool)(const rdcp_config_t *cfg, const char *key,
+                                      int32_t *out);
 
         /** Reads the last committed offset of a source partition.
          *  @param partition_json JSON object text, as in source records.
@@ -366,8 +365,7 @@ typedef struct rdcp_host {
         /** Adds size bytes (written through buf_reserve) to the length. */
         void (*buf_commit)(rdcp_buf_t *buf, size_t size);
         /** Appends a copy of size bytes. */
-        rdcp_err_t (*buf_append)(rdcp_buf_t *buf, const void *ptr,
-                                 size_t size);
+        rdcp_err_t (*buf_append)(rdcp_buf_t *buf, const void *ptr, size_t size);
         /** @returns the content (valid until the next reserve/append). */
         const void *(*buf_data)(const rdcp_buf_t *buf, size_t *len);
 
@@ -412,8 +410,7 @@ typedef struct rdcp_connector_vtable {
          *  cannot express. Reports each problem through report(); returns
          *  the number of problems reported.
          *  @locality any thread; must not keep cfg. */
-        uint32_t (*validate)(const rdcp_host_t *host,
-                             const rdcp_config_t *cfg,
+        uint32_t (*validate)(const rdcp_host_t *host, const rdcp_config_t *cfg,
                              void (*report)(void *opaque, const char *key,
                                             const char *message),
                              void *opaque);
@@ -518,9 +515,8 @@ typedef struct rdcp_converter_vtable {
          *  bytes (they outlive the batch) or into memory from arena.
          *  @returns RDCP_OK or RDCP_ERR_DATA. @locality caller's thread. */
         rdcp_err_t (*to_data)(void *conv, const char *topic, const void *ptr,
-                              size_t len, rdcp_arena_t *arena,
-                              rdcp_data_t *out, char *errstr,
-                              size_t errstr_size);
+                              size_t len, rdcp_arena_t *arena, rdcp_data_t *out,
+                              char *errstr, size_t errstr_size);
 
         void (*destroy)(void *conv);
 } rdcp_converter_vtable_t;
