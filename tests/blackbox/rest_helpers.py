@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from harness import wait_until
+from harness import consume_all, wait_until
 
 LISTENING_RE = r"REST server listening on (http://\S+?)/?\s"
 TIMEOUT = 30
@@ -229,3 +229,17 @@ def restart_worker(w):
     rest = Rest(match.group(1))
     rest.wait_healthy()
     return rest
+
+
+def values(bootstrap, topic):
+    """The values now in topic, as text, in order."""
+    return [v.decode("utf-8") for _, v, _ in consume_all(bootstrap, topic)]
+
+
+def wait_values(bootstrap, topic, expected, timeout=60):
+    """Waits until the topic holds exactly expected (in order)."""
+    got = wait_until(lambda: values(bootstrap, topic) == expected or None,
+                     timeout=timeout)
+    assert got, (f"{topic} should hold {len(expected)} records "
+                 f"{expected[:3]}...; holds {len(values(bootstrap, topic))}: "
+                 f"{values(bootstrap, topic)[:5]}...")

@@ -6,30 +6,17 @@ methods, topic tracking and the restart endpoints' semantics."""
 
 import re
 
-from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, consume_all,
-                     file_sink, file_source, numbered_lines, produce,
-                     read_lines, topic_record_count, wait_until, write_lines)
+from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, consume_all, file_sink,
+                     file_source, numbered_lines, produce, read_lines,
+                     topic_record_count, wait_until, write_lines)
 from rest_helpers import (assert_error, assert_status_shape, create, dumps,
-                          rest_worker, states, status, stays, wait_state,
-                          wait_task, worker_id_of)
+                          rest_worker, states, stays, values, wait_state,
+                          wait_values, worker_id_of)
 
 PLUGIN_PATH = f"{PLUGINS_DIR},{TEST_PLUGINS_GOOD_DIR}"
 # Failed tasks stay FAILED here: these tests look at FAILED and at the
 # restart endpoints, not at the automatic restart (test_rest_restart.py).
 NO_AUTO_RESTART = {"plugin.path": PLUGIN_PATH, "task.restart.enable": "false"}
-
-
-def values(bootstrap, topic):
-    return [v.decode("utf-8") for _, v, _ in consume_all(bootstrap, topic)]
-
-
-def wait_values(bootstrap, topic, expected, timeout=60):
-    """Waits until the topic holds exactly expected (in order)."""
-    got = wait_until(lambda: values(bootstrap, topic) == expected or None,
-                     timeout=timeout)
-    assert got, (f"{topic} should hold {len(expected)} records "
-                 f"{expected[:3]}...; holds {len(values(bootstrap, topic))}: "
-                 f"{values(bootstrap, topic)[:5]}...")
 
 
 def no_new_records(bootstrap, topic, count, seconds=3.0):

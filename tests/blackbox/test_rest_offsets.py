@@ -3,25 +3,13 @@ resume: source offsets (FileStreamSource positions) and sink offsets (the
 consumer group connect-<name>: kafka_topic/kafka_partition ->
 kafka_offset)."""
 
-from harness import (consume_all, file_sink, file_source, numbered_lines,
-                     produce, read_lines, topic_record_count, wait_until,
-                     write_lines)
-from rest_helpers import (assert_error, create, rest_worker, stays,
-                          wait_state)
+from harness import (file_sink, file_source, numbered_lines, produce,
+                     read_lines, topic_record_count, wait_until, write_lines)
+from rest_helpers import (assert_error, create, rest_worker, stays, values,
+                          wait_state, wait_values)
 
 NOT_STOPPED = ("Connectors must be in the STOPPED state before their "
                "offsets can be modified")
-
-
-def values(bootstrap, topic):
-    return [v.decode("utf-8") for _, v, _ in consume_all(bootstrap, topic)]
-
-
-def wait_values(bootstrap, topic, expected, timeout=60):
-    got = wait_until(lambda: values(bootstrap, topic) == expected or None,
-                     timeout=timeout)
-    assert got, (f"{topic} should hold {len(expected)} records; holds "
-                 f"{values(bootstrap, topic)}")
 
 
 def offsets(rest, name):

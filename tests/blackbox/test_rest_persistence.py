@@ -3,21 +3,10 @@ updated, paused, stopped or deleted over REST in standalone mode come back
 after a worker restart with the same config and target state. Without the
 key they live in memory only, as in Kafka."""
 
-from harness import (consume_all, file_source, numbered_lines,
-                     topic_record_count, wait_until, write_lines)
-from rest_helpers import (create, restart_worker, rest_worker, states,
-                          status, stays, wait_state)
-
-
-def values(bootstrap, topic):
-    return [v.decode("utf-8") for _, v, _ in consume_all(bootstrap, topic)]
-
-
-def wait_values(bootstrap, topic, expected, timeout=60):
-    got = wait_until(lambda: values(bootstrap, topic) == expected or None,
-                     timeout=timeout)
-    assert got, (f"{topic} should hold {len(expected)} records; holds "
-                 f"{values(bootstrap, topic)}")
+from harness import (file_source, numbered_lines, topic_record_count,
+                     write_lines)
+from rest_helpers import (create, restart_worker, rest_worker, states, status,
+                          stays, wait_state, wait_values)
 
 
 def persisted_worker(worker, tmp_path):
