@@ -15,7 +15,8 @@
 #include "host.h"
 #include "log.h"
 
-#define KB(n) ((n)*1024)
+/* Highest tasks.max: tasks are threads of one worker. */
+#define RDC_TASKS_MAX 1024
 
 static const char *const rdc_tolerance_values[] = {"none", "all", NULL};
 
@@ -153,9 +154,14 @@ const rdcp_config_def_t rdc_connector_config_defs[] = {
          .group = "Common",
          .order = 3,
          .default_value = "1",
-         .flags = RDCP_CFGF_HAS_MIN,
+         .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
          .min = 1,
-         .documentation = "Maximum number of tasks to use."},
+         /* Each task is a thread of this worker, and the connector is
+          * handed one config per possible task: a bound keeps a REST
+          * client from exhausting the worker's memory. */
+         .max = RDC_TASKS_MAX,
+         .documentation = "Maximum number of tasks to use (at most 1024 "
+                          "per worker in rdconnect)."},
         {.name = "key.converter",
          .type = RDCP_CFG_CLASS,
          .importance = RDCP_IMPORTANCE_LOW,

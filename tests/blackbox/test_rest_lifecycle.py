@@ -288,6 +288,20 @@ def test_delete_keeps_offsets(tmp_path, worker, mock_cluster):
 # ------------------------------------------------------------ validation
 
 
+def test_huge_tasks_max_is_refused(tmp_path, worker):
+    """tasks.max is bounded (tasks are threads of one worker): a client
+    cannot make the worker allocate billions of task configs."""
+    _, rest = rest_worker(worker, props={"plugin.path": PLUGIN_PATH})
+    rest.wait_healthy()
+    message = assert_error(rest.post("/connectors", json={
+        "name": "huge", "config": {"connector.class": "TestSource",
+                                   "topic": "t", "tasks.max": "2000000000"}}),
+        400)
+    assert re.search(r"(^|\n)tasks\.max:.*no more than 1024", message), message
+    assert rest.get("/connectors").json() == []
+    assert rest.get("/health").status_code == 200
+
+
 def test_invalid_config_lists_every_bad_key(tmp_path, worker):
     _, rest = rest_worker(worker, props={"plugin.path": PLUGIN_PATH})
     rest.wait_healthy()
