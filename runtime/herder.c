@@ -31,6 +31,7 @@ typedef enum rdc_target {
 
 typedef struct rdc_slot {
         rdc_task_t *task; /* NULL when not running */
+        uint64_t tag;     /* rdc_task_tag() of task */
         rdc_state_t state;
         char *trace;
         int attempts;             /* automatic restarts in a row */
@@ -78,6 +79,7 @@ typedef struct rdc_cmd {
         rdc_reply_t reply;
         /* task events */
         rdc_task_t *task;
+        uint64_t task_tag;
         int32_t task_id;
         rdc_task_event_t event;
         rdc_state_t state;
@@ -92,6 +94,7 @@ struct rdc_herder {
         rdc_cmd_t *head, *tail;
         int stopping;
         rdc_conn_t *conns;        /* herder thread only */
+        uint64_t next_task_tag;   /* herder thread only */
         const char *configs_path; /* connector.configs.file, or NULL */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
@@ -164,6 +167,7 @@ static void on_task_event(void *opaque, rdc_task_t *task,
         cmd->refs = 1;
         cmd->task = task;
         cmd->task_id = rdc_task_id(task);
+        cmd->task_tag = rdc_task_tag(task);
         cmd->event = event;
         cmd->state = state;
         cmd->text = text ? strdup(text) : NULL;
@@ -356,12 +360,14 @@ static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                 .start_paused = c->target == RDC_TARGET_PAUSED,
                 .on_event = on_task_event,
                 .opaque = h,
+                .tag = ++h->next_task_tag,
         };
         c->slots[i].state = RDC_STATE_UNASSIGNED;
         c->slots[i].attempts = 0;
         c->slots[i].restart_at_ms = 0;
         c->slots[i].running_since_ms = 0;
         set_text(&c->slots[i].trace, NULL);
+        c->slots[i].tag = spec.tag;
         c->slots[i].task = rdc_task_start(&spec, errstr, sizeof(errstr));
         if (!c->slots[i].task) {
                 c->slots[i].state = RDC_STATE_FAILED;
@@ -1124,11 +1130,14 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
 
 /* =========================================================== events */
 
+/* The connector whose slot id runs exactly this start of the task: the
+ * tag tells a replaced task (whose address a new one may reuse) from the
+ * current one, so a late event of the old one is dropped. */
 static rdc_conn_t *conn_of_task(rdc_herder_t *h, const rdc_task_t *task,
-                                int32_t id) {
+                                uint64_t tag, int32_t id) {
         for (rdc_conn_t *c = h->conns; c; c = c->next)
                 if (id >= 0 && (uint32_t)id < c->task_cnt &&
-                    c->slots[id].task == task)
+                    c->slots[id].task == task && c->slots[id].tag == tag)
                         return c;
         return NULL;
 }
@@ -1199,7 +1208,7 @@ static int64_t run_due_restarts(rdc_herder_t *h) {
 }
 
 static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
-        rdc_conn_t *c = conn_of_task(h, cmd->task, cmd->task_id);
+        rdc_conn_t *c = conn_of_task(h, cmd->task, cmd->task_tag, cmd->task_id);
         if (!c)
                 return; /* a task that was replaced or removed */
         if (cmd->event == RDC_TASK_EV_TOPIC) {

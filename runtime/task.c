@@ -73,6 +73,7 @@ struct rdc_task {
         rdc_worker_t *worker;
         char *connector;
         int32_t id;
+        uint64_t tag;
         const rdc_plugin_t *plugin;
         rdc_map_t *task_cfg;
         rdc_map_t *conn_cfg;
@@ -142,6 +143,10 @@ const char *rdc_state_name(rdc_state_t state) {
 
 int32_t rdc_task_id(const rdc_task_t *task) {
         return task->id;
+}
+
+uint64_t rdc_task_tag(const rdc_task_t *task) {
+        return task->tag;
 }
 
 static int64_t now_ms(void) {
@@ -1256,6 +1261,7 @@ rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
         rdc_arena_init(&t->arena);
         t->worker = spec->worker;
         t->id = spec->task_id;
+        t->tag = spec->tag;
         t->plugin = spec->plugin;
         t->on_event = spec->on_event;
         t->opaque = spec->opaque;

@@ -53,6 +53,8 @@ typedef struct rdc_task_spec {
         const rdc_map_t *task_config;      /**< copied */
         const rdc_map_t *connector_config; /**< resolved; copied */
         int start_paused;
+        uint64_t tag; /**< caller's unique id of this
+                           start (see rdc_task_tag) */
         rdc_task_event_cb_t *on_event;
         void *opaque;
 } rdc_task_spec_t;
@@ -76,5 +78,8 @@ void rdc_task_stop(rdc_task_t *task);
 int rdc_task_join(rdc_task_t *task, int64_t timeout_ms);
 
 int32_t rdc_task_id(const rdc_task_t *task);
+/** The spec's tag: tells this run of a task from a later one that may
+ *  reuse the freed address. */
+uint64_t rdc_task_tag(const rdc_task_t *task);
 
 #endif
