@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "fileio.h"
 #include "host.h"
 #include "sink_offsets.h"
@@ -101,25 +102,6 @@ struct rdc_herder {
         int64_t restart_initial_ms;
         int64_t restart_max_ms;
 };
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Deadline for pthread_cond_timedwait on the herder's (monotonic) cond. */
-static struct timespec deadline_in(int64_t ms) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        ts.tv_sec += ms / 1000;
-        ts.tv_nsec += (long)(ms % 1000) * 1000000;
-        if (ts.tv_nsec >= 1000000000) {
-                ts.tv_sec++;
-                ts.tv_nsec -= 1000000000;
-        }
-        return ts;
-}
 
 static void cmd_unref(rdc_herder_t *h, rdc_cmd_t *cmd);
 
@@ -965,9 +947,7 @@ static int configs_load_entry(rdc_herder_t *h, const char *name,
                &reply);
         rdc_map_destroy(cfg);
         if (reply.status >= 400) {
-                for (char *p = reply.message; *p; p++)
-                        if (*p == '\n')
-                                *p = ' ';
+                rdc_log_flatten(reply.message);
                 rdc_log(RDC_LOG_ERROR, "herder", name,
                         "Cannot restore connector %s from %s: %s", name,
                         h->configs_path, reply.message);
@@ -1161,7 +1141,7 @@ static void conn_add_topic(rdc_conn_t *c, const char *topic) {
 static void schedule_restart(rdc_herder_t *h, rdc_conn_t *c, rdc_slot_t *s) {
         if (!h->restart_enable || c->target == RDC_TARGET_STOPPED)
                 return;
-        int64_t now = now_ms();
+        int64_t now = rdc_clock_now_ms();
         /* A task that ran well for a full backoff period starts over. */
         if (s->running_since_ms &&
             now - s->running_since_ms >= h->restart_max_ms)
@@ -1189,7 +1169,7 @@ static void schedule_restart(rdc_herder_t *h, rdc_conn_t *c, rdc_slot_t *s) {
 /* Restarts the tasks whose backoff has passed. @returns the time of the
  * next scheduled restart, or 0 if none. */
 static int64_t run_due_restarts(rdc_herder_t *h) {
-        int64_t now = now_ms(), next = 0;
+        int64_t now = rdc_clock_now_ms(), next = 0;
         for (rdc_conn_t *c = h->conns; c; c = c->next) {
                 for (uint32_t i = 0; i < c->task_cnt; i++) {
                         rdc_slot_t *s = &c->slots[i];
@@ -1219,7 +1199,7 @@ static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
         s->state = cmd->state;
         set_text(&s->trace, cmd->text);
         if (cmd->state == RDC_STATE_RUNNING)
-                s->running_since_ms = now_ms();
+                s->running_since_ms = rdc_clock_now_ms();
         else if (cmd->state == RDC_STATE_FAILED)
                 schedule_restart(h, c, s);
 }
@@ -1248,9 +1228,9 @@ static void *herder_main(void *arg) {
                                 pthread_cond_wait(&h->cond, &h->lock);
                                 continue;
                         }
-                        int64_t wait = next_restart - now_ms();
+                        int64_t wait = next_restart - rdc_clock_now_ms();
                         struct timespec until =
-                                deadline_in(wait > 0 ? wait : 0);
+                                rdc_clock_deadline(wait > 0 ? wait : 0);
                         if (wait <= 0 ||
                             pthread_cond_timedwait(&h->cond, &h->lock,
                                                    &until) == ETIMEDOUT)
@@ -1314,11 +1294,7 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
         }
         h->worker = worker;
         pthread_mutex_init(&h->lock, NULL);
-        pthread_condattr_t attr;
-        pthread_condattr_init(&attr);
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
-        pthread_cond_init(&h->cond, &attr);
-        pthread_condattr_destroy(&attr);
+        rdc_clock_cond_init(&h->cond);
         int enable = 1;
         rdc_config_parse_bool(
                 rdc_map_get(worker->config, "task.restart.enable"), &enable);
@@ -1383,7 +1359,7 @@ void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
         cmd->req.json = req->json ? json_object_get(req->json) : NULL;
         enqueue(h, cmd);
 
-        struct timespec deadline = deadline_in(timeout_ms);
+        struct timespec deadline = rdc_clock_deadline(timeout_ms);
         pthread_mutex_lock(&h->lock);
         while (!cmd->done)
                 if (pthread_cond_timedwait(&h->cond, &h->lock, &deadline) ==

@@ -299,3 +299,9 @@ void rdc_log(rdc_log_level_t level, const char *logger, const char *scope,
         rdc_logv(level, logger, scope, fmt, ap);
         va_end(ap);
 }
+
+void rdc_log_flatten(char *text) {
+        for (char *p = text; *p; p++)
+                if (*p == '\n')
+                        *p = ' ';
+}

@@ -42,6 +42,10 @@ void rdc_log_foreach(void (*cb)(void *opaque, const char *logger,
                                 rdc_log_level_t level),
                      void *opaque);
 
+/** Replaces every newline in text with a space, so that a multi-line
+ *  message (a REST error listing problems) logs as one line. */
+void rdc_log_flatten(char *text);
+
 /** "ERROR", "WARN", ... */
 const char *rdc_log_level_name(rdc_log_level_t level);
 /** Parses a level name (case-insensitive, also "WARNING", "FATAL" = ERROR).

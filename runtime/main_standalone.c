@@ -69,9 +69,7 @@ static void start_connector_file(rdc_herder_t *herder, const char *path) {
         if (reply.status >= 400) {
                 /* One log line per failure: the REST message lists its
                  * errors on separate lines. */
-                for (char *p = reply.message; *p; p++)
-                        if (*p == '\n')
-                                *p = ' ';
+                rdc_log_flatten(reply.message);
                 rdc_log(RDC_LOG_ERROR, "standalone", name,
                         "Failed to create connector %s from %s: %s", name, path,
                         reply.message);

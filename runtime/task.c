@@ -19,6 +19,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "host.h"
 #include "log.h"
 
@@ -147,12 +148,6 @@ int32_t rdc_task_id(const rdc_task_t *task) {
 
 uint64_t rdc_task_tag(const rdc_task_t *task) {
         return task->tag;
-}
-
-static int64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int stop_requested(rdc_task_t *t) {
@@ -415,7 +410,7 @@ static void source_commit(rdc_task_t *t, int force) {
                 if (t->plugin->desc->source_task->commit)
                         t->plugin->desc->source_task->commit(t->ptask);
         }
-        int64_t now = now_ms();
+        int64_t now = rdc_clock_now_ms();
         if (!force && now < t->next_commit_ms)
                 return;
         t->next_commit_ms = now + t->worker->offset_flush_interval_ms;
@@ -1149,10 +1144,10 @@ static void sink_run(rdc_task_t *t) {
                   t->paused ? RDC_STATE_PAUSED : RDC_STATE_RUNNING, NULL);
         while (!stop_requested(t) && !t->failed) {
                 sink_apply_pause(t);
-                if (now_ms() >= t->next_commit_ms) {
+                if (rdc_clock_now_ms() >= t->next_commit_ms) {
                         sink_commit(t);
-                        t->next_commit_ms =
-                                now_ms() + t->worker->offset_flush_interval_ms;
+                        t->next_commit_ms = rdc_clock_now_ms() +
+                                            t->worker->offset_flush_interval_ms;
                 }
                 topics_check_reset(t);
                 /* Block for the first message only, then take what is
@@ -1225,7 +1220,8 @@ static void *task_main(void *arg) {
         const char *tol = rdc_map_get(t->conn_cfg, "errors.tolerance");
         t->tolerate_errors = tol && !strcmp(tol, "all");
         t->paused = atomic_load(&t->want_paused);
-        t->next_commit_ms = now_ms() + t->worker->offset_flush_interval_ms;
+        t->next_commit_ms =
+                rdc_clock_now_ms() + t->worker->offset_flush_interval_ms;
 
         if (!converter_open(t, "key", &t->key_conv) &&
             !converter_open(t, "value", &t->value_conv)) {
@@ -1255,7 +1251,7 @@ rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
         if (!t)
                 goto nomem;
         pthread_mutex_init(&t->lock, NULL);
-        pthread_cond_init(&t->cond, NULL);
+        rdc_clock_cond_init(&t->cond);
         rdc_buf_init(&t->key_buf);
         rdc_buf_init(&t->value_buf);
         rdc_arena_init(&t->arena);
@@ -1305,14 +1301,7 @@ void rdc_task_stop(rdc_task_t *task) {
 }
 
 int rdc_task_join(rdc_task_t *task, int64_t timeout_ms) {
-        struct timespec deadline;
-        clock_gettime(CLOCK_REALTIME, &deadline);
-        deadline.tv_sec += timeout_ms / 1000;
-        deadline.tv_nsec += (timeout_ms % 1000) * 1000000;
-        if (deadline.tv_nsec >= 1000000000) {
-                deadline.tv_sec++;
-                deadline.tv_nsec -= 1000000000;
-        }
+        struct timespec deadline = rdc_clock_deadline(timeout_ms);
         pthread_mutex_lock(&task->lock);
         while (!task->exited) {
                 if (pthread_cond_timedwait(&task->cond, &task->lock,
