@@ -4,6 +4,8 @@
 #define _GNU_SOURCE
 #include "host.h"
 
+#include "clock.h"
+
 #include <errno.h>
 #include <poll.h>
 #include <stdarg.h>
@@ -262,6 +264,13 @@ static int32_t host_wait(const rdcp_ctx_t *ctx, int32_t fd, int16_t events,
         };
         if (atomic_load(&((rdcp_ctx_t *)ctx)->stop))
                 return -1;
+        if (ctx->wake_at_ms) {
+                int64_t left = ctx->wake_at_ms - rdc_clock_now_ms();
+                if (left < 0)
+                        left = 0;
+                if (timeout_ms < 0 || left < timeout_ms)
+                        timeout_ms = (int32_t)left;
+        }
         int r;
         do {
                 r = poll(fds, fd >= 0 ? 2 : 1, timeout_ms);

@@ -26,6 +26,10 @@ struct rdcp_ctx {
         atomic_int stop;             /**< set once by rdc_ctx_stop() */
         int wake_fd;                 /**< eventfd: stop and wake-up */
         rdc_offset_store_t *offsets; /**< may be NULL (no offsets) */
+        /** Monotonic ms (rdc_clock_now_ms) at which host->wait() returns
+         *  (as a timeout) whatever the plugin asked: the runner's own work
+         *  is due then (an offset flush). 0: none. Owner's thread only. */
+        int64_t wake_at_ms;
         /** Called by request_reconfiguration, any thread; may be NULL. */
         void (*on_reconfigure)(void *opaque, const char *connector);
         void *on_reconfigure_opaque;

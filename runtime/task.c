@@ -247,9 +247,26 @@ int rdc_task_pause_check(rdc_task_t *t) {
                         want ? "Paused" : "Resumed");
                 rdc_task_emit(t, RDC_TASK_EV_STATE,
                               want ? RDC_STATE_PAUSED : RDC_STATE_RUNNING,
-                              NULL);
+                              t->warning[0] ? t->warning : NULL);
         }
         return t->paused;
+}
+
+void rdc_task_set_warning(rdc_task_t *t, const char *reason) {
+        if (!reason)
+                reason = "";
+        if (t->failed || !strcmp(t->warning, reason))
+                return;
+        snprintf(t->warning, sizeof(t->warning), "%s", reason);
+        if (*reason)
+                rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                        "Cannot make progress: %s", reason);
+        else
+                rdc_log(RDC_LOG_INFO, "task", t->ctx.scope,
+                        "Making progress again");
+        rdc_task_emit(t, RDC_TASK_EV_STATE,
+                      t->paused ? RDC_STATE_PAUSED : RDC_STATE_RUNNING,
+                      *reason ? reason : NULL);
 }
 
 void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms) {

@@ -34,6 +34,7 @@ typedef struct rdc_src_batch {
         struct rdc_src_batch *next;
         int64_t outstanding; /* produced, not yet acknowledged */
         int complete;        /* every record was handed to librdkafka */
+        int failed;          /* a record's delivery failed: never commits */
         size_t part_cnt;
         rdc_src_part_t parts[];
 } rdc_src_batch_t;
@@ -91,6 +92,9 @@ struct rdc_task {
         int tolerate_errors;
         int log_errors;
         int64_t next_commit_ms;
+        /* Why the task cannot make progress while it stays RUNNING (Kafka
+         * unreachable, ...), shown in its status trace; "" when none. */
+        char warning[512];
         rdc_topic_ref_t *topics;
         size_t topic_cnt;
         size_t last_topic; /* index of the last topic used */
@@ -98,6 +102,18 @@ struct rdc_task {
         /* Source. */
         rdc_src_batch_t *batch_head, *batch_tail;
         char delivery_error[512];
+        char fatal_error[512];        /* the producer's fatal error */
+        rd_kafka_queue_t *main_queue; /* delivery reports wake the task */
+        /* Scratch of batch_collect_parts(), kept between poll batches:
+         * the distinct partitions of a batch and a hash index of them
+         * whose slots are valid only when stamped with the current
+         * generation (so nothing is cleared per batch). */
+        rdc_src_part_t *part_scratch;
+        struct rdc_part_slot {
+                uint32_t gen, idx;
+        } * part_index;
+        size_t part_cap, index_cap;
+        uint32_t part_gen;
         /* Records converted but not yet produced: one topic, no headers,
          * no timestamp of their own (see source_flush_run). */
         rdc_run_entry_t *run;
@@ -145,6 +161,10 @@ ssize_t rdc_task_topic_ref(rdc_task_t *t, const char *topic, int is_source);
 void rdc_task_topics_free(rdc_task_t *t);
 /** Applies a pause/resume request. @returns 1 while paused. */
 int rdc_task_pause_check(rdc_task_t *t);
+/** Shows why the task cannot make progress while it keeps running
+ *  (reason NULL or "" clears it): the status trace of the RUNNING (or
+ *  PAUSED) task and /health carry it. Emits only on a change. */
+void rdc_task_set_warning(rdc_task_t *t, const char *reason);
 /** Sleeps up to timeout_ms; a stop, pause or resume wakes it. */
 void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms);
 

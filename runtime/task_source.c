@@ -27,6 +27,62 @@ static void batch_free(rdc_src_batch_t *b) {
         free(b);
 }
 
+/* Errors that belong to one record while the rest of the stream is fine
+ * (too large, rejected as invalid). With errors.tolerance=all such a
+ * record is skipped, as Kafka Connect does for producer errors (KIP-779).
+ * Transport, timeout and authorization errors are never skipped: a retry
+ * after a restart delivers those records, skipping them would lose them. */
+static int record_error(rd_kafka_resp_err_t err) {
+        switch (err) {
+        case RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_RECORD_LIST_TOO_LARGE:
+        case RD_KAFKA_RESP_ERR_INVALID_RECORD:
+        case RD_KAFKA_RESP_ERR_INVALID_TIMESTAMP:
+        case RD_KAFKA_RESP_ERR_INVALID_MSG:
+                return 1;
+        default:
+                return 0;
+        }
+}
+
+/* @returns 1 if the record that met err is skipped (tolerated and
+ * logged), 0 if it must fail the task. */
+static int source_skip_record(rdc_task_t *t, const char *topic,
+                              rd_kafka_resp_err_t err, size_t len) {
+        if (!t->tolerate_errors || !record_error(err))
+                return 0;
+        /* Logged whatever errors.log.enable says: the data is dropped. */
+        rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                "Skipping a record of %zu bytes to topic %s "
+                "(errors.tolerance=all): %s",
+                len, topic, rd_kafka_err2str(err));
+        return 1;
+}
+
+/* The text a failed record's error gets: what to change for a record
+ * that is too large. */
+static void record_error_text(rd_kafka_resp_err_t err, const char *topic,
+                              int32_t partition, size_t len, char *out,
+                              size_t size) {
+        int n = snprintf(out, size,
+                         "Delivery to topic %s partition %d failed: %s", topic,
+                         (int)partition, rd_kafka_err2str(err));
+        if (n > 0 && (size_t)n < size && record_error(err))
+                snprintf(out + n, size - (size_t)n,
+                         " (record of %zu bytes). Set errors.tolerance=all "
+                         "to skip such records%s",
+                         len,
+                         err == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE
+                                 ? ", or raise producer.override."
+                                   "message.max.bytes and the topic's "
+                                   "max.message.bytes"
+                                 : "");
+}
+
+/* Delivery reports, served by rd_kafka_poll() on the task thread. A
+ * failed record fails its batch: no offset at or after it is stored, and
+ * the task fails (see source_check_errors) so that the automatic restart
+ * sends it again. */
 static void source_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                          void *opaque) {
         rdc_task_t *t = opaque;
@@ -36,18 +92,74 @@ static void source_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                 b->outstanding--;
         t->queued_msgs--;
         t->queued_bytes -= (int64_t)(msg->len + msg->key_len);
-        if (msg->err && !t->delivery_error[0])
-                snprintf(t->delivery_error, sizeof(t->delivery_error),
-                         "Delivery to topic %s partition %d failed: %s",
-                         rd_kafka_topic_name(msg->rkt), (int)msg->partition,
-                         rd_kafka_err2str(msg->err));
+        if (!msg->err) {
+                if (t->warning[0])
+                        rdc_task_set_warning(t, NULL);
+                return;
+        }
+        const char *topic = rd_kafka_topic_name(msg->rkt);
+        if (source_skip_record(t, topic, msg->err, msg->len + msg->key_len))
+                return;
+        if (b)
+                b->failed = 1;
+        if (!t->delivery_error[0])
+                record_error_text(msg->err, topic, msg->partition,
+                                  msg->len + msg->key_len, t->delivery_error,
+                                  sizeof(t->delivery_error));
+}
+
+/* Client-level errors, served by rd_kafka_poll() on the task thread.
+ * A fatal error (idempotence broken, fenced, ...) ends the producer for
+ * good; anything else (brokers down, ...) is transient, but shown in the
+ * status until a delivery succeeds again. */
+static void source_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                            void *opaque) {
+        rdc_task_t *t = opaque;
+        if (err == RD_KAFKA_RESP_ERR__FATAL) {
+                char fatal[400];
+                rd_kafka_resp_err_t ferr =
+                        rd_kafka_fatal_error(rk, fatal, sizeof(fatal));
+                if (!t->fatal_error[0])
+                        snprintf(t->fatal_error, sizeof(t->fatal_error),
+                                 "Fatal producer error %s: %s",
+                                 rd_kafka_err2name(ferr), fatal);
+                return;
+        }
+        char text[sizeof(t->warning)];
+        snprintf(text, sizeof(text), "Kafka producer: %s: %s",
+                 rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
+        rdc_task_set_warning(t, text);
+}
+
+/* Fails the task on a record librdkafka refused to enqueue. */
+static void source_fail_record(rdc_task_t *t, const char *topic,
+                               int32_t partition, rd_kafka_resp_err_t err,
+                               size_t len) {
+        char text[sizeof(t->delivery_error)];
+        record_error_text(err, topic, partition, len, text, sizeof(text));
+        rdc_task_fail(t, "produce", "%s", text);
+}
+
+/* @returns 0, or -1 after failing the task on a delivery or fatal error
+ * (called after every rd_kafka_poll() of the loop). */
+static int source_check_errors(rdc_task_t *t) {
+        if (t->fatal_error[0])
+                rdc_task_fail(t, "produce", "%s", t->fatal_error);
+        else if (t->delivery_error[0])
+                rdc_task_fail(t, "produce", "%s", t->delivery_error);
+        else
+                return 0;
+        return -1;
 }
 
 /* Stages the offsets of every finished batch at the head of the queue and
  * writes the store when the flush interval is due (or force). */
 static void source_commit(rdc_task_t *t, int force) {
         rdc_src_batch_t *b;
-        while ((b = t->batch_head) && b->complete && b->outstanding == 0) {
+        int staged = t->ctx.wake_at_ms != 0;
+        while ((b = t->batch_head) && b->complete && b->outstanding == 0 &&
+               !b->failed) {
+                staged = 1;
                 for (size_t i = 0; i < b->part_cnt; i++)
                         rdc_offset_store_put(t->worker->offsets, t->connector,
                                              b->parts[i].partition_copy,
@@ -60,8 +172,14 @@ static void source_commit(rdc_task_t *t, int force) {
                         t->plugin->desc->source_task->commit(t->ptask);
         }
         int64_t now = rdc_clock_now_ms();
-        if (!force && now < t->next_commit_ms)
+        if (!force && now < t->next_commit_ms) {
+                /* Staged offsets: a plugin idling in host->wait() hands
+                 * control back when their flush is due. */
+                if (staged)
+                        t->ctx.wake_at_ms = t->next_commit_ms;
                 return;
+        }
+        t->ctx.wake_at_ms = 0;
         t->next_commit_ms = now + t->worker->offset_flush_interval_ms;
         char errstr[512];
         if (rdc_offset_store_flush(t->worker->offsets, errstr, sizeof(errstr)))
@@ -69,51 +187,99 @@ static void source_commit(rdc_task_t *t, int force) {
                         "Failed to flush offsets: %s", errstr);
 }
 
-/* Collects the distinct source partitions of a batch with the offset of
- * their last record; pointer equality first, the plugin usually reuses
- * one string per partition. */
-static size_t batch_collect_parts(const rdcp_source_record_t *recs, size_t cnt,
-                                  rdc_src_part_t *parts, size_t max) {
-        size_t n = 0;
+static uint32_t part_hash(const char *s) {
+        uint32_t h = 2166136261u; /* FNV-1a */
+        for (; *s; s++)
+                h = (h ^ (unsigned char)*s) * 16777619u;
+        return h;
+}
+
+/* Makes the scratch of batch_collect_parts() hold cnt records' worth. */
+static int part_scratch_reserve(rdc_task_t *t, size_t cnt) {
+        if (cnt > t->part_cap) {
+                rdc_src_part_t *grown =
+                        realloc(t->part_scratch, cnt * sizeof(*grown));
+                if (!grown)
+                        return -1;
+                t->part_scratch = grown;
+                t->part_cap = cnt;
+        }
+        size_t want = 16;
+        while (want < 2 * cnt)
+                want <<= 1;
+        if (want > t->index_cap) {
+                free(t->part_index);
+                t->part_index = calloc(want, sizeof(*t->part_index));
+                t->index_cap = t->part_index ? want : 0;
+                t->part_gen = 0;
+                if (!t->part_index)
+                        return -1;
+        }
+        if (++t->part_gen == 0) { /* wrapped: stale stamps could match */
+                memset(t->part_index, 0, t->index_cap * sizeof(*t->part_index));
+                t->part_gen = 1;
+        }
+        return 0;
+}
+
+/* Collects the distinct source partitions of a batch into the task's
+ * scratch, each with the offset of its last record: any number of them.
+ * The plugin usually repeats one string per partition in runs, so the
+ * previous record's partition is tried first (pointer equality); a hash
+ * index finds the others. @returns the count, or -1 (out of memory). */
+static ssize_t batch_collect_parts(rdc_task_t *t,
+                                   const rdcp_source_record_t *recs,
+                                   size_t cnt) {
+        if (part_scratch_reserve(t, cnt))
+                return -1;
+        rdc_src_part_t *parts = t->part_scratch;
+        size_t n = 0, last = SIZE_MAX, mask = t->index_cap - 1;
         for (size_t i = 0; i < cnt; i++) {
                 const char *p = recs[i].source_partition;
                 size_t j;
                 if (!p)
                         continue;
-                for (j = 0; j < n; j++)
-                        if (parts[j].partition == p ||
-                            !strcmp(parts[j].partition, p))
-                                break;
-                if (j == n) {
-                        if (n == max)
-                                continue; /* bounded; see max */
-                        parts[n].partition = p;
-                        parts[n].offset = NULL;
-                        n++;
+                if (last != SIZE_MAX && parts[last].partition == p) {
+                        j = last;
+                } else {
+                        size_t h = part_hash(p) & mask;
+                        struct rdc_part_slot *slot;
+                        while ((slot = &t->part_index[h])->gen == t->part_gen &&
+                               strcmp(parts[slot->idx].partition, p))
+                                h = (h + 1) & mask;
+                        if (slot->gen != t->part_gen) {
+                                slot->gen = t->part_gen;
+                                slot->idx = (uint32_t)n;
+                                parts[n].partition = p;
+                                parts[n].offset = NULL;
+                                n++;
+                        }
+                        j = slot->idx;
                 }
+                last = j;
                 if (recs[i].source_offset)
                         parts[j].offset = recs[i].source_offset;
         }
-        return n;
+        return (ssize_t)n;
 }
 
-static rdc_src_batch_t *batch_new(const rdcp_source_record_t *recs,
-                                  size_t cnt) {
-        size_t max = cnt < 64 ? cnt : 64;
-        rdc_src_part_t parts[64];
-        size_t n = batch_collect_parts(recs, cnt, parts, max);
-        rdc_src_batch_t *b = calloc(1, sizeof(*b) + n * sizeof(parts[0]));
+static rdc_src_batch_t *
+batch_new(rdc_task_t *t, const rdcp_source_record_t *recs, size_t cnt) {
+        ssize_t n = batch_collect_parts(t, recs, cnt);
+        if (n < 0)
+                return NULL;
+        const rdc_src_part_t *parts = t->part_scratch;
+        rdc_src_batch_t *b =
+                calloc(1, sizeof(*b) + (size_t)n * sizeof(parts[0]));
         if (!b)
                 return NULL;
-        for (size_t i = 0; i < n; i++) {
+        for (ssize_t i = 0; i < n; i++) {
                 if (!parts[i].offset)
                         continue;
-                b->parts[b->part_cnt].partition_copy =
-                        strdup(parts[i].partition);
-                b->parts[b->part_cnt].offset_copy = strdup(parts[i].offset);
-                b->part_cnt++;
-                if (!b->parts[b->part_cnt - 1].partition_copy ||
-                    !b->parts[b->part_cnt - 1].offset_copy) {
+                rdc_src_part_t *dst = &b->parts[b->part_cnt++];
+                dst->partition_copy = strdup(parts[i].partition);
+                dst->offset_copy = strdup(parts[i].offset);
+                if (!dst->partition_copy || !dst->offset_copy) {
                         batch_free(b);
                         return NULL;
                 }
@@ -166,11 +332,15 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                 /* Backpressure: serve delivery reports until there is
                  * room again. */
                 rd_kafka_poll(t->rk, 50);
+                if (source_check_errors(t))
+                        return -1;
                 if (rdc_task_stop_requested(t))
                         return 1;
         }
-        rdc_task_fail(t, "produce", "Failed to send record to topic %s: %s",
-                      r->topic, rd_kafka_err2str(err));
+        if (source_skip_record(t, r->topic, err, value->len + key->len))
+                return 0;
+        source_fail_record(t, r->topic, r->partition, err,
+                           value->len + key->len);
         return -1;
 }
 
@@ -242,49 +412,58 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
         }
         while (done < cnt) {
                 size_t n = source_room(t, msgs + done, cnt - done);
-                int good = n ? rd_kafka_produce_batch(
-                                       t->topics[t->run_topic].rkt,
-                                       RD_KAFKA_PARTITION_UA,
-                                       RD_KAFKA_MSG_F_COPY |
-                                               RD_KAFKA_MSG_F_PARTITION,
-                                       msgs + done, (int)n)
-                             : 0;
-                size_t first_err = n;
-                for (size_t i = done; i < done + n; i++) {
-                        if (msgs[i].err) {
-                                if (first_err == n)
-                                        first_err = i - done;
-                                continue;
+                if (n)
+                        rd_kafka_produce_batch(t->topics[t->run_topic].rkt,
+                                               RD_KAFKA_PARTITION_UA,
+                                               RD_KAFKA_MSG_F_COPY |
+                                                       RD_KAFKA_MSG_F_PARTITION,
+                                               msgs + done, (int)n);
+                const char *topic = t->topics[t->run_topic].name;
+                size_t full_at = n;    /* first QUEUE_FULL refusal */
+                size_t after_full = 0; /* enqueued after it */
+                for (size_t k = 0; k < n; k++) {
+                        rd_kafka_message_t *m = &msgs[done + k];
+                        size_t len = m->len + m->key_len;
+                        if (!m->err) {
+                                after_full += full_at < n;
+                                b->outstanding++;
+                                t->queued_msgs++;
+                                t->queued_bytes += (int64_t)len;
+                        } else if (m->err == RD_KAFKA_RESP_ERR__QUEUE_FULL) {
+                                if (full_at == n)
+                                        full_at = k;
+                        } else if (full_at == n &&
+                                   !source_skip_record(t, topic, m->err, len)) {
+                                /* (after a refusal: tried again below) */
+                                t->run_cnt = 0;
+                                source_fail_record(t, topic, m->partition,
+                                                   m->err, len);
+                                return -1;
                         }
-                        b->outstanding++;
-                        t->queued_msgs++;
-                        t->queued_bytes +=
-                                (int64_t)(msgs[i].len + msgs[i].key_len);
                 }
-                if ((size_t)good == n) {
+                if (full_at == n) {
                         done += n;
                         if (n)
                                 continue;
-                } else if (msgs[done + first_err].err ==
-                                   RD_KAFKA_RESP_ERR__QUEUE_FULL &&
-                           (size_t)good == first_err && t->queued_msgs) {
+                } else if (!after_full && t->queued_msgs) {
                         /* The queue was fuller than mirrored (another
-                         * limit); everything after the first refusal was
-                         * refused too, so order holds: retry from it. */
-                        done += first_err;
+                         * limit); nothing after the first refusal was
+                         * enqueued, so order holds: retry from it. */
+                        done += full_at;
                 } else {
                         t->run_cnt = 0;
-                        rdc_task_fail(
-                                t, "produce",
-                                "Failed to send record to topic %s: %s",
-                                t->topics[t->run_topic].name,
-                                rd_kafka_err2str(msgs[done + first_err].err));
+                        rdc_task_fail(t, "produce",
+                                      "Failed to send record to topic %s: "
+                                      "%s",
+                                      topic,
+                                      rd_kafka_err2str(
+                                              RD_KAFKA_RESP_ERR__QUEUE_FULL));
                         return -1;
                 }
                 /* Backpressure: serve delivery reports until there is
                  * room again. */
                 rd_kafka_poll(t->rk, 50);
-                if (rdc_task_stop_requested(t)) {
+                if (source_check_errors(t) || rdc_task_stop_requested(t)) {
                         t->run_cnt = 0;
                         return -1;
                 }
@@ -297,7 +476,7 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
  * failed or is stopping (the batch then never commits). */
 static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
                              size_t cnt) {
-        rdc_src_batch_t *b = batch_new(recs, cnt);
+        rdc_src_batch_t *b = batch_new(t, recs, cnt);
         if (!b) {
                 rdc_task_fail(t, "poll", "out of memory");
                 return -1;
@@ -359,20 +538,24 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
         return 0;
 }
 
-/* Waits for in-flight records, commits what was delivered, and drops the
- * rest: their offsets are not committed, so they are sent again after a
- * restart (at least once). */
+/* Waits for in-flight records (offset.flush.timeout.ms, as Kafka
+ * Connect's final offset commit, within the graceful stop), commits what
+ * was delivered, and drops the rest: their offsets are not committed, so
+ * they are sent again after a restart (at least once). */
 static void source_drain(rdc_task_t *t) {
         if (!t->rk)
                 return;
-        rd_kafka_flush(t->rk, (int)t->worker->graceful_timeout_ms);
+        int64_t wait_ms = t->worker->offset_flush_timeout_ms;
+        if (wait_ms > t->worker->graceful_timeout_ms)
+                wait_ms = t->worker->graceful_timeout_ms;
+        rd_kafka_flush(t->rk, (int)wait_ms);
         source_commit(t, 1);
         if (rd_kafka_outq_len(t->rk) > 0) {
                 rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
-                        "%d record(s) not acknowledged within "
-                        "task.shutdown.graceful.timeout.ms; their offsets "
+                        "%d record(s) not acknowledged within %" PRId64
+                        " ms (offset.flush.timeout.ms); their offsets "
                         "are not committed and they will be sent again",
-                        rd_kafka_outq_len(t->rk));
+                        rd_kafka_outq_len(t->rk), wait_ms);
                 rd_kafka_purge(t->rk, RD_KAFKA_PURGE_F_QUEUE |
                                               RD_KAFKA_PURGE_F_INFLIGHT);
                 for (int i = 0; i < 20 && rd_kafka_outq_len(t->rk) > 0; i++)
@@ -430,6 +613,7 @@ static int source_open(rdc_task_t *t) {
                 return -1;
         }
         rd_kafka_conf_set_dr_msg_cb(conf, source_dr_cb);
+        rd_kafka_conf_set_error_cb(conf, source_error_cb);
         rd_kafka_conf_set_opaque(conf, t);
         t->queue_max_msgs =
                 conf_get_int64(conf, "queue.buffering.max.messages");
@@ -449,6 +633,12 @@ static int source_open(rdc_task_t *t) {
                               kerr);
                 return -1;
         }
+        /* A delivery report wakes a plugin idling in host->wait(), so
+         * that offsets are stored when due even while it has no data. */
+        static const uint64_t one = 1;
+        t->main_queue = rd_kafka_queue_get_main(t->rk);
+        rd_kafka_queue_io_event_enable(t->main_queue, t->ctx.wake_fd, &one,
+                                       sizeof(one));
         errstr[0] = '\0';
         if (t->plugin->desc->source_task->create(
                     &t->ctx, &rdc_host, rdc_map_as_cconfig(t->task_cfg),
@@ -470,10 +660,8 @@ void rdc_task_source_run(rdc_task_t *t) {
         while (!rdc_task_stop_requested(t) && !t->failed) {
                 rd_kafka_poll(t->rk, 0);
                 source_commit(t, 0);
-                if (t->delivery_error[0]) {
-                        rdc_task_fail(t, "produce", "%s", t->delivery_error);
+                if (source_check_errors(t))
                         break;
-                }
                 if (rdc_task_pause_check(t)) {
                         rdc_task_idle_wait(t, RDC_IDLE_WAIT_MS);
                         continue;
@@ -507,11 +695,20 @@ out:
                 vt->destroy(t->ptask);
         t->ptask = NULL;
         rdc_task_topics_free(t);
+        if (t->main_queue) {
+                rd_kafka_queue_io_event_enable(t->main_queue, -1, NULL, 0);
+                rd_kafka_queue_destroy(t->main_queue);
+                t->main_queue = NULL;
+        }
         if (t->rk)
                 rd_kafka_destroy(t->rk);
         t->rk = NULL;
         free(t->run);
         free(t->run_msgs);
+        free(t->part_scratch);
+        free(t->part_index);
         t->run = NULL;
         t->run_msgs = NULL;
+        t->part_scratch = NULL;
+        t->part_index = NULL;
 }

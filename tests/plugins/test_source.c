@@ -16,17 +16,66 @@
  * every poll() fails while that file exists (delete it and the next task
  * started runs: a transient failure). test.fail.task = id: only that task
  * fails on purpose (default -1: every task).
+ *
+ * test.source.partitions = N (default 1) spreads the records of a task
+ * over N source partitions {"task":T,"part":k}, k = seq % N (N = 1 keeps
+ * {"task":T}); a restarted task resumes after the highest stored
+ * position. test.hang.poll.while.file = path: poll() blocks, deaf to stop
+ * requests, while that file exists (a plugin stuck in a call). A task
+ * that is created while another instance of the same connector and task
+ * id is still alive fails its create with "second live instance": the
+ * runtime must never run two.
  */
-#define _POSIX_C_SOURCE 200809L /* strdup */
+#define _POSIX_C_SOURCE 200809L /* strdup, nanosleep */
 #include "test_plugin.h"
 
+#include <pthread.h>
+#include <time.h>
+
 #define TEST_SOURCE_MAX_BATCH 10000
+#define TEST_SOURCE_MAX_LIVE  4096
+
+/* Every live task instance of this process, to catch a second one. */
+static pthread_mutex_t test_source_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static char *test_source_live[TEST_SOURCE_MAX_LIVE]; /* "connector/task" */
+
+/* Registers name as live. @returns 0, or -1 if it already is. */
+static int test_source_live_add(const char *name) {
+        int ret = 0;
+        size_t free_slot = TEST_SOURCE_MAX_LIVE;
+        pthread_mutex_lock(&test_source_live_lock);
+        for (size_t i = 0; i < TEST_SOURCE_MAX_LIVE; i++) {
+                if (!test_source_live[i]) {
+                        if (free_slot == TEST_SOURCE_MAX_LIVE)
+                                free_slot = i;
+                } else if (!strcmp(test_source_live[i], name)) {
+                        ret = -1;
+                }
+        }
+        if (!ret && free_slot < TEST_SOURCE_MAX_LIVE)
+                test_source_live[free_slot] = strdup(name);
+        pthread_mutex_unlock(&test_source_live_lock);
+        return ret;
+}
+
+static void test_source_live_remove(const char *name) {
+        pthread_mutex_lock(&test_source_live_lock);
+        for (size_t i = 0; i < TEST_SOURCE_MAX_LIVE; i++) {
+                if (test_source_live[i] && !strcmp(test_source_live[i], name)) {
+                        free(test_source_live[i]);
+                        test_source_live[i] = NULL;
+                        break;
+                }
+        }
+        pthread_mutex_unlock(&test_source_live_lock);
+}
 
 /* One record of the current batch and the text it points to. */
 typedef struct test_source_slot {
         char key[48];
         char value[64];
         char offset[48];
+        char partition[64];
 } test_source_slot_t;
 
 typedef struct test_source_task {
@@ -38,6 +87,10 @@ typedef struct test_source_task {
         int64_t next;  /* seq of the next record */
         int64_t total; /* test.records */
         int64_t batch_size;
+        int64_t partitions; /* test.source.partitions */
+        char *hang_file;    /* test.hang.poll.while.file */
+        char live_name[300];
+        int live;
         rdct_failer_t failer;
         rdcp_source_record_t *records; /* batch_size of them */
         test_source_slot_t *slots;     /* backing text of records */
@@ -49,32 +102,51 @@ static void test_source_task_destroy(void *task_ptr) {
         if (!task)
                 return;
         rdct_failer_clear(&task->failer);
+        if (task->live)
+                test_source_live_remove(task->live_name);
+        free(task->hang_file);
         free(task->topic);
         free(task->records);
         free(task->slots);
         free(task);
 }
 
-/* Continues after the committed offset of this task's partition. */
+static void test_source_partition(const test_source_task_t *task, int64_t k,
+                                  char *out, size_t size) {
+        if (task->partitions <= 1)
+                snprintf(out, size, "%s", task->partition);
+        else
+                snprintf(out, size, "{\"task\":%d,\"part\":%" PRId64 "}",
+                         (int)task->task_id, k);
+}
+
+/* Continues after the highest committed offset of this task's
+ * partitions. */
 static rdcp_err_t test_source_resume(test_source_task_t *task, char *errstr,
                                      size_t errstr_size) {
-        const char *position;
-        char *offset = NULL;
-        rdcp_err_t err;
-
-        err = task->host->offset_read(task->ctx, task->partition, &offset);
-        if (err != RDCP_OK) {
-                snprintf(errstr, errstr_size, "cannot read the offset of %s",
-                         task->partition);
-                return err;
+        for (int64_t k = 0; k < task->partitions; k++) {
+                char partition[64];
+                char *offset = NULL;
+                const char *position;
+                test_source_partition(task, k, partition, sizeof(partition));
+                rdcp_err_t err =
+                        task->host->offset_read(task->ctx, partition, &offset);
+                if (err != RDCP_OK) {
+                        snprintf(errstr, errstr_size,
+                                 "cannot read the offset of %s", partition);
+                        return err;
+                }
+                if (!offset)
+                        continue;
+                position = strstr(offset, "\"position\":");
+                if (position) {
+                        int64_t next = strtoll(
+                                position + strlen("\"position\":"), NULL, 10);
+                        if (next > task->next)
+                                task->next = next;
+                }
+                task->host->free(offset);
         }
-        if (!offset)
-                return RDCP_OK;
-        position = strstr(offset, "\"position\":");
-        if (position)
-                task->next =
-                        strtoll(position + strlen("\"position\":"), NULL, 10);
-        task->host->free(offset);
         return RDCP_OK;
 }
 
@@ -110,8 +182,26 @@ static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
         if (err == RDCP_OK)
                 err = rdct_config_int64(host, cfg, "test.batch.size", 10,
                                         &task->batch_size, errstr, errstr_size);
+        if (err == RDCP_OK)
+                err = rdct_config_int64(host, cfg, "test.source.partitions", 1,
+                                        &task->partitions, errstr, errstr_size);
         if (err != RDCP_OK)
                 goto fail;
+        snprintf(task->live_name, sizeof(task->live_name), "%s/%d",
+                 host->ctx_connector(ctx), (int)task->task_id);
+        if (test_source_live_add(task->live_name)) {
+                snprintf(errstr, errstr_size, "second live instance of task %s",
+                         task->live_name);
+                err = RDCP_ERR_FATAL;
+                goto fail;
+        }
+        task->live = 1;
+        const char *hang = host->config_get(cfg, "test.hang.poll.while.file");
+        if (hang && *hang && !(task->hang_file = strdup(hang))) {
+                snprintf(errstr, errstr_size, "out of memory");
+                err = RDCP_ERR_NOMEM;
+                goto fail;
+        }
         if (!topic || !*topic) {
                 snprintf(errstr, errstr_size, "topic is required");
                 err = RDCP_ERR_CONFIG;
@@ -171,6 +261,12 @@ static rdcp_err_t test_source_task_poll(void *task_ptr,
                                              errstr_size);
         if (err != RDCP_OK)
                 return err;
+        struct stat st;
+        while (task->hang_file && stat(task->hang_file, &st) == 0) {
+                /* Stuck: deaf to stop requests on purpose. */
+                struct timespec nap = {0, 50 * 1000 * 1000};
+                nanosleep(&nap, NULL);
+        }
         if (task->next >= task->total) {
                 /* Done: idle without spinning, as the ABI asks. */
                 task->host->wait(task->ctx, -1, 0, 100);
@@ -193,7 +289,9 @@ static rdcp_err_t test_source_task_poll(void *task_ptr,
                 record->timestamp = -1;
                 test_source_string(&record->key, slot->key);
                 test_source_string(&record->value, slot->value);
-                record->source_partition = task->partition;
+                test_source_partition(task, task->next % task->partitions,
+                                      slot->partition, sizeof(slot->partition));
+                record->source_partition = slot->partition;
                 record->source_offset = slot->offset;
         }
         *cnt = i;
@@ -224,6 +322,19 @@ static const rdcp_config_def_t test_source_config[] = {
          .documentation = "Most records returned by one poll().",
          .min = 1,
          .max = TEST_SOURCE_MAX_BATCH},
+        {.name = "test.source.partitions",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
+         .default_value = "1",
+         .documentation = "Source partitions the records are spread over.",
+         .min = 1,
+         .max = TEST_SOURCE_MAX_BATCH},
+        {.name = "test.hang.poll.while.file",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "poll() blocks, ignoring stop, while this file "
+                          "exists."},
         RDCT_CONFIG_FAIL_ON(test_source_fail_points),
         RDCT_CONFIG_FAIL_AFTER,
         RDCT_CONFIG_FAIL_WHILE_FILE,
