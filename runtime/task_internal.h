@@ -124,6 +124,7 @@ struct rdc_task {
          * QUEUE_FULL halfway (which could reorder records). */
         int64_t queue_max_msgs, queue_max_bytes;
         int64_t queued_msgs, queued_bytes;
+        int64_t max_msg_bytes; /* the producer's message.max.bytes */
 
         /* Sink. */
         rd_kafka_queue_t *queue;

@@ -519,6 +519,21 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
                         return -1;
                 if (c > 0)
                         continue;
+                size_t len = key.len + value.len;
+                if ((int64_t)len > t->max_msg_bytes) {
+                        /* Refused here rather than by librdkafka halfway
+                         * through a run, which would send the records
+                         * after it ahead of a restart that sends them
+                         * again. */
+                        if (t->run_cnt && source_flush_run(t, b))
+                                return -1;
+                        rd_kafka_resp_err_t big =
+                                RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
+                        if (source_skip_record(t, r->topic, big, len))
+                                continue;
+                        source_fail_record(t, r->topic, r->partition, big, len);
+                        return -1;
+                }
                 if (batchable) {
                         rdc_run_entry_t *e = &t->run[t->run_cnt++];
                         e->key = out_ref(&t->key_buf, key_mark, &key);
@@ -619,6 +634,7 @@ static int source_open(rdc_task_t *t) {
                 conf_get_int64(conf, "queue.buffering.max.messages");
         t->queue_max_bytes =
                 conf_get_int64(conf, "queue.buffering.max.kbytes") * 1024;
+        t->max_msg_bytes = conf_get_int64(conf, "message.max.bytes");
         t->run = calloc(RDC_PRODUCE_RUN, sizeof(*t->run));
         t->run_msgs = calloc(RDC_PRODUCE_RUN, sizeof(*t->run_msgs));
         if (!t->run || !t->run_msgs) {

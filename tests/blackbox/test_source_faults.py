@@ -194,3 +194,39 @@ def test_sigterm_at_random_moments_is_exactly_once(tmp_path, mock_cluster,
                                     graceful, "term")
     print(f"SIGTERM x{ROUNDS}: {len(got) - len(set(got))} duplicate(s)")
     assert got == lines
+
+
+def too_large_run(tmp_path, worker, tolerance):
+    src = tmp_path / "in.txt"
+    small = numbered_lines(0, 6)
+    big = "x" * 3000
+    write_lines(src, small[:3] + [big] + small[3:])
+    w, rest = rest_worker(worker, [file_source(
+        "big-src", src, "big", {"errors.tolerance": tolerance})],
+        {"producer.message.max.bytes": "2000"})
+    return w, rest, small
+
+
+def test_record_too_large_is_skipped_when_tolerated(tmp_path, mock_cluster,
+                                                    worker):
+    mock_cluster.create_topic("big", 1)
+    w, rest, small = too_large_run(tmp_path, worker, "all")
+    wait_values(mock_cluster.bootstrap, "big", small)
+    assert w.wait_for_log(r"Skipping a record of 3000 bytes to topic big")
+    assert status(rest, "big-src")["tasks"][0]["state"] == "RUNNING"
+    assert w.stop() == 0
+
+
+def test_record_too_large_fails_the_task_by_default(tmp_path, mock_cluster,
+                                                    worker):
+    mock_cluster.create_topic("big", 1)
+    w, rest, small = too_large_run(tmp_path, worker, "none")
+    assert wait_until(lambda: "errors.tolerance=all" in task_trace(
+        rest, "big-src")), status(rest, "big-src")
+    trace = task_trace(rest, "big-src")
+    assert "message.max.bytes" in trace and "3000 bytes" in trace, trace
+    # Nothing after the refused record is sent or committed past it.
+    assert topic_values(mock_cluster.bootstrap, "big") == small[:3]
+    assert file_position(w, "big-src") <= sum(
+        len(x.encode()) + 1 for x in small[:3])
+    assert w.stop() == 0
