@@ -38,6 +38,7 @@ typedef struct rdc_slot {
         int attempts;             /* automatic restarts in a row */
         int64_t restart_at_ms;    /* 0: none scheduled */
         int64_t running_since_ms; /* when it last reported RUNNING */
+        int waiting; /* to start once its stuck previous instance ends */
 } rdc_slot_t;
 
 typedef struct rdc_conn {
@@ -59,6 +60,16 @@ typedef struct rdc_conn {
         size_t topic_cnt;
         int reconfigure; /* a task reconfiguration was requested */
 } rdc_conn_t;
+
+/* A task instance that did not stop when asked (stuck in plugin code).
+ * It stays here, alive, until its thread ends: what it uses is never
+ * freed under it and no second instance of it starts meanwhile. */
+typedef struct rdc_stuck {
+        struct rdc_stuck *next;
+        char *connector;
+        uint32_t task_id;
+        rdc_task_t *task;
+} rdc_stuck_t;
 
 typedef enum rdc_cmd_kind {
         RDC_CMD_REQUEST = 1,
@@ -96,6 +107,8 @@ struct rdc_herder {
         int stopping;
         rdc_conn_t *conns;        /* herder thread only */
         uint64_t next_task_tag;   /* herder thread only */
+        rdc_stuck_t *stuck;       /* herder thread only */
+        size_t stuck_cnt;         /* herder thread; read after join */
         const char *configs_path; /* connector.configs.file, or NULL */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
@@ -107,14 +120,18 @@ static void cmd_unref(rdc_herder_t *h, rdc_cmd_t *cmd);
 
 /* ============================================================ queue */
 
-static void enqueue(rdc_herder_t *h, rdc_cmd_t *cmd) {
-        pthread_mutex_lock(&h->lock);
+static void enqueue_locked(rdc_herder_t *h, rdc_cmd_t *cmd) {
         if (h->tail)
                 h->tail->next = cmd;
         else
                 h->head = cmd;
         h->tail = cmd;
         pthread_cond_broadcast(&h->cond);
+}
+
+static void enqueue(rdc_herder_t *h, rdc_cmd_t *cmd) {
+        pthread_mutex_lock(&h->lock);
+        enqueue_locked(h, cmd);
         pthread_mutex_unlock(&h->lock);
 }
 
@@ -166,7 +183,21 @@ static void on_reconfigure(void *opaque, const char *connector) {
         cmd->kind = RDC_CMD_RECONFIGURE;
         cmd->refs = 1;
         cmd->connector = strdup(connector);
-        enqueue(h, cmd);
+        if (!cmd->connector) {
+                free(cmd);
+                return;
+        }
+        /* Requests that pile up before the herder gets to them are one. */
+        pthread_mutex_lock(&h->lock);
+        rdc_cmd_t *q = h->head;
+        while (q && !(q->kind == RDC_CMD_RECONFIGURE &&
+                      !strcmp(q->connector, connector)))
+                q = q->next;
+        if (!q)
+                enqueue_locked(h, cmd);
+        pthread_mutex_unlock(&h->lock);
+        if (q)
+                cmd_free(cmd);
 }
 
 /* ========================================================== replies */
@@ -294,16 +325,60 @@ static void conn_set_state(rdc_conn_t *c, rdc_state_t state,
         set_text(&c->trace, trace);
 }
 
-/* Stops every task of c (signal all, then join within the graceful
- * timeout) and forgets the task configs. */
-static void conn_stop_tasks(rdc_herder_t *h, rdc_conn_t *c) {
+/* The deadline of a stop that starts now: one for all the tasks it
+ * stops, as Kafka's task.shutdown.graceful.timeout.ms. */
+static int64_t stop_deadline(rdc_herder_t *h) {
+        return rdc_clock_now_ms() + h->worker->graceful_timeout_ms;
+}
+
+static rdc_stuck_t *stuck_find(rdc_herder_t *h, const char *connector,
+                               uint32_t task_id) {
+        for (rdc_stuck_t *st = h->stuck; st; st = st->next)
+                if (st->task_id == task_id && !strcmp(st->connector, connector))
+                        return st;
+        return NULL;
+}
+
+/* Waits until deadline for a task that was asked to stop; one that does
+ * not end is kept on the stuck list. */
+static void task_join_or_keep(rdc_herder_t *h, const char *connector,
+                              uint32_t task_id, rdc_task_t *task,
+                              int64_t deadline) {
+        if (!rdc_task_join_until(task, deadline))
+                return;
+        rdc_stuck_t *st = calloc(1, sizeof(*st));
+        char *name = strdup(connector);
+        rdc_log(RDC_LOG_ERROR, "herder", connector,
+                "Task %s-%u did not stop within "
+                "task.shutdown.graceful.timeout.ms (%" PRId64
+                " ms): it is stuck in plugin code. It keeps running and "
+                "keeps its plugin loaded; no new instance of it starts "
+                "until it ends",
+                connector, task_id, h->worker->graceful_timeout_ms);
+        h->stuck_cnt++;
+        if (!st || !name) {
+                /* Cannot track it: still never free what it uses. */
+                free(st);
+                free(name);
+                return;
+        }
+        st->connector = name;
+        st->task_id = task_id;
+        st->task = task;
+        st->next = h->stuck;
+        h->stuck = st;
+}
+
+/* Stops every task of c (signal all, then join until one deadline) and
+ * forgets the task configs. */
+static void conn_stop_tasks(rdc_herder_t *h, rdc_conn_t *c, int64_t deadline) {
         for (uint32_t i = 0; i < c->task_cnt; i++)
                 if (c->slots[i].task)
                         rdc_task_stop(c->slots[i].task);
         for (uint32_t i = 0; i < c->task_cnt; i++) {
                 if (c->slots[i].task)
-                        rdc_task_join(c->slots[i].task,
-                                      h->worker->graceful_timeout_ms);
+                        task_join_or_keep(h, c->name, i, c->slots[i].task,
+                                          deadline);
                 c->slots[i].task = NULL;
                 free(c->slots[i].trace);
                 rdc_map_destroy(c->task_cfgs[i]);
@@ -325,13 +400,32 @@ static void conn_destroy_instance(rdc_conn_t *c) {
         c->ctx_live = 0;
 }
 
-static void conn_stop_instance(rdc_herder_t *h, rdc_conn_t *c) {
-        conn_stop_tasks(h, c);
+static void conn_stop_instance(rdc_herder_t *h, rdc_conn_t *c,
+                               int64_t deadline) {
+        conn_stop_tasks(h, c, deadline);
         conn_destroy_instance(c);
 }
 
+/* Starts task i of c. @returns 0, 1 if it waits for its stuck previous
+ * instance to end (started then), -1 if it failed to start. */
 static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
         char errstr[512];
+        rdc_slot_t *s = &c->slots[i];
+        if (stuck_find(h, c->name, i)) {
+                s->task = NULL;
+                s->state = RDC_STATE_UNASSIGNED;
+                s->waiting = 1;
+                s->restart_at_ms = 0;
+                snprintf(errstr, sizeof(errstr),
+                         "Waiting for the previous instance of this task to "
+                         "end: it did not stop within "
+                         "task.shutdown.graceful.timeout.ms (%" PRId64
+                         " ms) and is stuck in plugin code",
+                         h->worker->graceful_timeout_ms);
+                set_text(&s->trace, errstr);
+                return 1;
+        }
+        s->waiting = 0;
         rdc_task_spec_t spec = {
                 .worker = h->worker,
                 .connector = c->name,
@@ -403,12 +497,21 @@ done:
         return ret;
 }
 
-static void conn_start_tasks(rdc_herder_t *h, rdc_conn_t *c) {
-        if (conn_compute_tasks(c, &c->task_cfgs, &c->task_cnt))
-                return;
+/* Starts c's tasks with cfgs (taken over). */
+static void conn_start_tasks_with(rdc_herder_t *h, rdc_conn_t *c,
+                                  rdc_map_t **cfgs, uint32_t cnt) {
+        c->task_cfgs = cfgs;
+        c->task_cnt = cnt;
         c->slots = calloc(c->task_cnt ? c->task_cnt : 1, sizeof(*c->slots));
         for (uint32_t i = 0; c->slots && i < c->task_cnt; i++)
                 task_start(h, c, i);
+}
+
+static void conn_start_tasks(rdc_herder_t *h, rdc_conn_t *c) {
+        rdc_map_t **cfgs;
+        uint32_t cnt;
+        if (!conn_compute_tasks(c, &cfgs, &cnt))
+                conn_start_tasks_with(h, c, cfgs, cnt);
 }
 
 /* Creates the connector instance. @returns 0, or -1 (state FAILED). */
@@ -468,8 +571,8 @@ static void conn_free(rdc_conn_t *c) {
         free(c);
 }
 
-static void conn_remove(rdc_herder_t *h, rdc_conn_t *c) {
-        conn_stop_instance(h, c);
+static void conn_remove(rdc_herder_t *h, rdc_conn_t *c, int64_t deadline) {
+        conn_stop_instance(h, c, deadline);
         for (rdc_conn_t **pp = &h->conns; *pp; pp = &(*pp)->next) {
                 if (*pp == c) {
                         *pp = c->next;
@@ -560,7 +663,7 @@ static void do_put(rdc_herder_t *h, const char *name, const rdc_map_t *cfg,
                 return;
         int created = !c;
         if (c) {
-                conn_stop_instance(h, c);
+                conn_stop_instance(h, c, stop_deadline(h));
                 target = c->target;
                 rdc_map_destroy(c->config);
                 rdc_map_destroy(c->resolved);
@@ -615,7 +718,7 @@ static void do_set_target(rdc_herder_t *h, rdc_conn_t *c, rdc_target_t target) {
         if (was == target)
                 return;
         if (target == RDC_TARGET_STOPPED) {
-                conn_stop_instance(h, c);
+                conn_stop_instance(h, c, stop_deadline(h));
                 conn_set_state(c, RDC_STATE_STOPPED, NULL);
                 return;
         }
@@ -636,7 +739,7 @@ static void do_restart_task(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
         rdc_slot_t *s = &c->slots[i];
         if (s->task) {
                 rdc_task_stop(s->task);
-                rdc_task_join(s->task, h->worker->graceful_timeout_ms);
+                task_join_or_keep(h, c->name, i, s->task, stop_deadline(h));
                 s->task = NULL;
         }
         /* Shown until the new task reports RUNNING (Kafka's RESTARTING). */
@@ -996,6 +1099,46 @@ static int request_changes_configs(rdc_req_type_t type) {
         }
 }
 
+/* GET /health. The worker is healthy while the herder answers, as in
+ * Kafka; beyond Kafka, the message names the tasks that run but cannot
+ * make progress (their trace says why) and those stuck in plugin code.
+ * They keep the status "healthy": restarting the worker would not help
+ * them (Kafka unreachable, a full disk) and would stop everything else. */
+static json_object *health_json(rdc_herder_t *h) {
+        char msg[2048];
+        size_t off = (size_t)snprintf(msg, sizeof(msg),
+                                      "Worker has completed startup and is "
+                                      "ready to handle requests.");
+        size_t degraded = 0;
+        for (rdc_conn_t *c = h->conns; c; c = c->next) {
+                for (uint32_t i = 0; i < c->task_cnt; i++) {
+                        const rdc_slot_t *s = &c->slots[i];
+                        if ((s->state != RDC_STATE_RUNNING &&
+                             s->state != RDC_STATE_PAUSED) ||
+                            !s->trace)
+                                continue;
+                        if (!degraded++ && off < sizeof(msg))
+                                off += (size_t)snprintf(
+                                        msg + off, sizeof(msg) - off,
+                                        " Tasks that cannot make "
+                                        "progress:");
+                        if (off < sizeof(msg))
+                                off += (size_t)snprintf(
+                                        msg + off, sizeof(msg) - off,
+                                        " %s-%u (%s);", c->name, i, s->trace);
+                }
+        }
+        if (h->stuck_cnt && off < sizeof(msg))
+                snprintf(msg + off, sizeof(msg) - off,
+                         " %zu task(s) stuck in plugin code after a stop.",
+                         h->stuck_cnt);
+        json_object *obj = json_object_new_object();
+        json_object_object_add(obj, "status",
+                               json_object_new_string("healthy"));
+        json_object_object_add(obj, "message", json_object_new_string(msg));
+        return obj;
+}
+
 static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                            rdc_reply_t *reply) {
         rdc_conn_t *c = NULL;
@@ -1004,18 +1147,9 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
         case RDC_REQ_LIST:
                 reply_set(reply, 200, list_json(h, req));
                 return;
-        case RDC_REQ_HEALTH: {
-                json_object *obj = json_object_new_object();
-                json_object_object_add(obj, "status",
-                                       json_object_new_string("healthy"));
-                json_object_object_add(
-                        obj, "message",
-                        json_object_new_string("Worker has completed "
-                                               "startup and is ready to "
-                                               "handle requests."));
-                reply_set(reply, 200, obj);
+        case RDC_REQ_HEALTH:
+                reply_set(reply, 200, health_json(h));
                 return;
-        }
         case RDC_REQ_CREATE:
                 do_put(h, req->connector, req->config, 1, req->initial_state,
                        reply);
@@ -1083,7 +1217,7 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                 reply_set(reply, 204, NULL);
                 break;
         case RDC_REQ_DELETE:
-                conn_remove(h, c);
+                conn_remove(h, c, stop_deadline(h));
                 reply_set(reply, 204, NULL);
                 break;
         case RDC_REQ_GET_TOPICS:
@@ -1204,14 +1338,57 @@ static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
                 schedule_restart(h, c, s);
 }
 
+/* A connector asked for new task configs: as Kafka, its tasks restart
+ * only if the configs it now gives differ from those they run with. */
 static void handle_reconfigure(rdc_herder_t *h, const char *name) {
         rdc_conn_t *c = conn_find(h, name);
         if (!c || !c->instance || c->target == RDC_TARGET_STOPPED)
                 return;
+        rdc_map_t **cfgs;
+        uint32_t cnt;
+        if (conn_compute_tasks(c, &cfgs, &cnt)) {
+                conn_stop_tasks(h, c, stop_deadline(h));
+                return; /* the connector is FAILED with the reason */
+        }
+        int same = cnt == c->task_cnt;
+        for (uint32_t i = 0; same && i < cnt; i++)
+                same = rdc_map_equal(cfgs[i], c->task_cfgs[i]);
+        if (same) {
+                for (uint32_t i = 0; i < cnt; i++)
+                        rdc_map_destroy(cfgs[i]);
+                free(cfgs);
+                rdc_log(RDC_LOG_DEBUG, "herder", c->name,
+                        "Reconfiguration requested; task configs unchanged");
+                return;
+        }
         rdc_log(RDC_LOG_INFO, "herder", c->name,
                 "Reconfiguring tasks on the connector's request");
-        conn_stop_tasks(h, c);
-        conn_start_tasks(h, c);
+        conn_stop_tasks(h, c, stop_deadline(h));
+        conn_start_tasks_with(h, c, cfgs, cnt);
+}
+
+/* Frees the stuck tasks whose threads ended (waiting until deadline for
+ * them) and, with start_waiting, starts the instances that waited. */
+static void stuck_reap(rdc_herder_t *h, int64_t deadline, int start_waiting) {
+        rdc_stuck_t **pp = &h->stuck;
+        while (*pp) {
+                rdc_stuck_t *st = *pp;
+                if (rdc_task_join_until(st->task, deadline)) {
+                        pp = &st->next;
+                        continue;
+                }
+                *pp = st->next;
+                h->stuck_cnt--;
+                rdc_log(RDC_LOG_INFO, "herder", st->connector,
+                        "Stuck task %s-%u has ended", st->connector,
+                        st->task_id);
+                rdc_conn_t *c = conn_find(h, st->connector);
+                if (start_waiting && c && st->task_id < c->task_cnt &&
+                    c->slots[st->task_id].waiting)
+                        task_start(h, c, st->task_id);
+                free(st->connector);
+                free(st);
+        }
 }
 
 /* =========================================================== thread */
@@ -1224,11 +1401,16 @@ static void *herder_main(void *arg) {
         for (;;) {
                 pthread_mutex_lock(&h->lock);
                 while (!h->head && !h->stopping) {
-                        if (!next_restart) {
+                        int64_t next = next_restart;
+                        /* Stuck tasks are looked at twice a second. */
+                        if (h->stuck &&
+                            (!next || next > rdc_clock_now_ms() + 500))
+                                next = rdc_clock_now_ms() + 500;
+                        if (!next) {
                                 pthread_cond_wait(&h->cond, &h->lock);
                                 continue;
                         }
-                        int64_t wait = next_restart - rdc_clock_now_ms();
+                        int64_t wait = next - rdc_clock_now_ms();
                         struct timespec until =
                                 rdc_clock_deadline(wait > 0 ? wait : 0);
                         if (wait <= 0 ||
@@ -1247,6 +1429,7 @@ static void *herder_main(void *arg) {
                 if (!cmd && stopping)
                         break;
                 if (!cmd) {
+                        stuck_reap(h, 0, 1);
                         next_restart = run_due_restarts(h);
                         continue;
                 }
@@ -1273,15 +1456,20 @@ static void *herder_main(void *arg) {
                         break;
                 }
                 cmd_unref(h, cmd);
+                if (h->stuck)
+                        stuck_reap(h, 0, 1);
                 next_restart = run_due_restarts(h);
         }
-        /* Shut down: signal every task first so they stop in parallel. */
+        /* Shut down: signal every task first so that they all stop in
+         * parallel, within one deadline. */
+        int64_t deadline = stop_deadline(h);
         for (rdc_conn_t *c = h->conns; c; c = c->next)
                 for (uint32_t i = 0; i < c->task_cnt; i++)
                         if (c->slots[i].task)
                                 rdc_task_stop(c->slots[i].task);
         while (h->conns)
-                conn_remove(h, h->conns);
+                conn_remove(h, h->conns, deadline);
+        stuck_reap(h, deadline, 0);
         return NULL;
 }
 
@@ -1317,9 +1505,9 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
         return h;
 }
 
-void rdc_herder_stop(rdc_herder_t *h) {
+size_t rdc_herder_stop(rdc_herder_t *h) {
         if (!h)
-                return;
+                return 0;
         pthread_mutex_lock(&h->lock);
         h->stopping = 1;
         pthread_cond_broadcast(&h->cond);
@@ -1332,9 +1520,18 @@ void rdc_herder_stop(rdc_herder_t *h) {
                 cmd_free(cmd);
         }
         __atomic_store_n(&h->worker->herder, NULL, __ATOMIC_RELEASE);
+        /* Stuck tasks are left running: their memory is theirs. */
+        size_t stuck = h->stuck_cnt;
+        while (h->stuck) {
+                rdc_stuck_t *st = h->stuck;
+                h->stuck = st->next;
+                free(st->connector);
+                free(st);
+        }
         pthread_mutex_destroy(&h->lock);
         pthread_cond_destroy(&h->cond);
         free(h);
+        return stuck;
 }
 
 void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
@@ -1356,7 +1553,12 @@ void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
         cmd->req.connector = cmd->connector;
         cmd->req.initial_state = cmd->initial_state;
         cmd->req.config = cmd->config;
-        cmd->req.json = req->json ? json_object_get(req->json) : NULL;
+        /* A copy of its own: json-c's reference counts are not atomic, so
+         * the poster's and the herder's threads never share an object. */
+        cmd->req.json = NULL;
+        if (req->json &&
+            json_object_deep_copy(req->json, &cmd->req.json, NULL) != 0)
+                goto nomem;
         enqueue(h, cmd);
 
         struct timespec deadline = rdc_clock_deadline(timeout_ms);

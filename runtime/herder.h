@@ -69,9 +69,14 @@ typedef struct rdc_reply {
 /** Starts the herder thread. @returns NULL with errstr on failure. */
 rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
                                size_t errstr_size);
-/** Stops every connector (gracefully, bounded by the worker's
- *  task.shutdown.graceful.timeout.ms), then the thread; frees. */
-void rdc_herder_stop(rdc_herder_t *herder);
+/**
+ * @brief Stops every connector (gracefully: all tasks within one
+ *        task.shutdown.graceful.timeout.ms), then the thread; frees.
+ * @returns the number of tasks that did not stop (stuck in plugin code):
+ *          they still run, so the caller must not unload plugins or free
+ *          the offset store; it should end the process instead.
+ */
+size_t rdc_herder_stop(rdc_herder_t *herder);
 
 /**
  * @brief Runs a request on the herder thread and waits for the reply.

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "herder.h"
 #include "log.h"
@@ -151,7 +152,16 @@ int main(int argc, char **argv) {
         rdc_log(RDC_LOG_INFO, "standalone", NULL,
                 "Received %s, stopping the worker", strsignal(sig));
         rdc_rest_stop(rest);
-        rdc_herder_stop(herder);
+        size_t stuck = rdc_herder_stop(herder);
+        if (stuck) {
+                /* Their threads still run plugin code: unloading plugins
+                 * or freeing the offset store under them could crash. */
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL,
+                        "Worker stopped with %zu task(s) stuck in plugin "
+                        "code; exiting without unloading plugins",
+                        stuck);
+                _exit(0);
+        }
         rdc_worker_destroy(worker);
         rdc_log(RDC_LOG_INFO, "standalone", NULL, "Worker stopped");
         return 0;

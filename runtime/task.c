@@ -314,12 +314,9 @@ static void *task_main(void *arg) {
                 t->failed ? "stopped after failure" : "stopped");
 
         pthread_mutex_lock(&t->lock);
-        int abandoned = t->abandoned;
         t->exited = 1;
         pthread_cond_broadcast(&t->cond);
         pthread_mutex_unlock(&t->lock);
-        if (abandoned)
-                task_free(t);
         return NULL;
 }
 
@@ -378,8 +375,9 @@ void rdc_task_stop(rdc_task_t *task) {
         rdc_ctx_stop(&task->ctx);
 }
 
-int rdc_task_join(rdc_task_t *task, int64_t timeout_ms) {
-        struct timespec deadline = rdc_clock_deadline(timeout_ms);
+int rdc_task_join_until(rdc_task_t *task, int64_t deadline_ms) {
+        int64_t left = deadline_ms - rdc_clock_now_ms();
+        struct timespec deadline = rdc_clock_deadline(left > 0 ? left : 0);
         pthread_mutex_lock(&task->lock);
         while (!task->exited) {
                 if (pthread_cond_timedwait(&task->cond, &task->lock,
@@ -387,13 +385,8 @@ int rdc_task_join(rdc_task_t *task, int64_t timeout_ms) {
                         break;
         }
         if (!task->exited) {
-                task->abandoned = 1;
-                pthread_detach(task->thread);
+                task->abandoned = 1; /* its events are muted from now on */
                 pthread_mutex_unlock(&task->lock);
-                rdc_log(RDC_LOG_ERROR, "task", task->ctx.scope,
-                        "Task did not stop within %" PRId64
-                        " ms; abandoning it",
-                        timeout_ms);
                 return -1;
         }
         pthread_mutex_unlock(&task->lock);

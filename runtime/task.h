@@ -70,12 +70,16 @@ void rdc_task_reset_topics(rdc_task_t *task);
 /** Asks the task to stop (graceful: flush and commit). Any thread. */
 void rdc_task_stop(rdc_task_t *task);
 /**
- * @brief Waits up to timeout_ms for the thread to end and frees the task.
- *        If it does not end in time the task is abandoned: it frees itself
- *        when its thread ends, and its events are no longer delivered.
- * @returns 0 if it ended in time, -1 if abandoned.
+ * @brief Waits until deadline_ms (monotonic, see rdc_clock_now_ms) for the
+ *        thread to end, and frees the task if it did. One deadline serves
+ *        many tasks: signal them all with rdc_task_stop() first.
+ *        A task that has not ended stays alive and owned by the caller:
+ *        its events are no longer delivered (it counts as replaced), and
+ *        the caller must keep what its thread uses (plugin, offset
+ *        store) alive and call this again later (deadline 0: only look).
+ * @returns 0 if it ended (and was freed), -1 if it is still running.
  */
-int rdc_task_join(rdc_task_t *task, int64_t timeout_ms);
+int rdc_task_join_until(rdc_task_t *task, int64_t deadline_ms);
 
 int32_t rdc_task_id(const rdc_task_t *task);
 /** The spec's tag: tells this run of a task from a later one that may

@@ -76,7 +76,8 @@ struct rdc_task {
         /* Signalled by other threads. */
         atomic_int want_paused;
         atomic_int topics_reset; /* /topics/reset: report topics again */
-        pthread_mutex_t lock;    /* guards exited, abandoned */
+        pthread_mutex_t lock;    /* guards exited, abandoned (events muted:
+                                    the owner gave up waiting for it) */
         pthread_cond_t cond;
         int exited;
         int abandoned;
