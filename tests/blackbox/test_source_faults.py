@@ -92,14 +92,23 @@ def test_broker_down_during_source_loses_nothing(tmp_path, mock_cluster,
     src = tmp_path / "in.txt"
     lines = numbered_lines(0, 400)
     write_lines(src, lines[:100])
-    w = worker([file_source("out-src", src, "outage")])
+    w, rest = rest_worker(worker, [file_source("out-src", src, "outage")])
     wait_values(mock_cluster.bootstrap, "outage", lines[:100])
     assert mock_cluster.command("broker-down 0 1") == "OK"
     write_lines(src, lines[100:300], mode="a")
-    wait_until(lambda: False, timeout=10)
+    # RUNNING, but status and /health say why nothing moves.
+    assert wait_until(lambda: "Kafka producer" in task_trace(
+        rest, "out-src"), timeout=10), status(rest, "out-src")
+    assert status(rest, "out-src")["tasks"][0]["state"] == "RUNNING"
+    health = rest.get("/health").json()
+    assert health["status"] == "healthy", health
+    assert "out-src-0 (Kafka producer" in health["message"], health
+    wait_until(lambda: False, timeout=8)
     assert mock_cluster.command("broker-up 0 1") == "OK"
     write_lines(src, lines[300:], mode="a")
     wait_values(mock_cluster.bootstrap, "outage", lines, timeout=90)
+    assert wait_until(lambda: "trace" not in status(
+        rest, "out-src")["tasks"][0]), status(rest, "out-src")
     assert w.stop() == 0
 
 
