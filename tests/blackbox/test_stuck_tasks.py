@@ -73,3 +73,19 @@ def test_a_stuck_task_never_runs_twice(tmp_path, mock_cluster, worker):
     assert not w.log_lines_matching(r"second live instance")
     assert w.log_lines_matching(r"Stuck task once-0 has ended")
     assert w.stop() == 0
+
+
+def test_reconfiguration_requests_coalesce(mock_cluster, worker):
+    """50 reconfiguration requests in a row with unchanged task configs
+    restart no task (Kafka compares the new task configs with the old)."""
+    w, rest = rest_worker(worker, props=PROPS)
+    create(rest, "reconf", connector("reconf", "TestSource", {
+        "topic": "reconf", "tasks.max": "2",
+        "test.reconfigure.requests": "50"}))
+    wait_task(rest, "reconf", 1, lambda t: t["state"] == "RUNNING",
+              "RUNNING")
+    assert w.wait_for_log(r"TestSource task 1: records")
+    wait_until(lambda: False, timeout=2)
+    assert len(w.log_lines_matching(r"TestSource task 0: records")) == 1
+    assert not w.log_lines_matching(r"Reconfiguring tasks")
+    assert w.stop() == 0

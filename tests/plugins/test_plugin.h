@@ -303,7 +303,6 @@ static inline rdcp_err_t rdct_connector_create(const rdcp_ctx_t *ctx,
         rdct_failer_t failer;
         rdcp_err_t err;
 
-        (void)ctx;
         *connp = NULL;
         err = rdct_failer_init(&failer, host, cfg, errstr, errstr_size);
         if (err == RDCP_OK)
@@ -312,6 +311,12 @@ static inline rdcp_err_t rdct_connector_create(const rdcp_ctx_t *ctx,
         rdct_failer_clear(&failer);
         if (err != RDCP_OK)
                 return err;
+        /* test.reconfigure.requests = N: asks for a task reconfiguration
+         * N times in a row (the task configs do not change). */
+        const char *requests =
+                host->config_get(cfg, "test.reconfigure.requests");
+        for (long i = requests ? strtol(requests, NULL, 10) : 0; i > 0; i--)
+                host->request_reconfiguration(ctx);
         /* No per-connector state, but a NULL instance would read as
          * "not created" to a careful host. */
         *connp = malloc(1);
