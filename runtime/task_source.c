@@ -111,7 +111,7 @@ static void source_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
 /* Client-level errors, served by rd_kafka_poll() on the task thread.
  * A fatal error (idempotence broken, fenced, ...) ends the producer for
  * good; anything else (brokers down, ...) is transient, but shown in the
- * status until a delivery succeeds again. */
+ * status while records wait, until one is delivered or none waits. */
 static void source_error_cb(rd_kafka_t *rk, int err, const char *reason,
                             void *opaque) {
         rdc_task_t *t = opaque;
@@ -125,6 +125,8 @@ static void source_error_cb(rd_kafka_t *rk, int err, const char *reason,
                                  rd_kafka_err2name(ferr), fatal);
                 return;
         }
+        if (!t->queued_msgs)
+                return; /* nothing waits on it: not a reason to show */
         char text[sizeof(t->warning)];
         snprintf(text, sizeof(text), "Kafka producer: %s: %s",
                  rd_kafka_err2name((rd_kafka_resp_err_t)err), reason);
@@ -678,6 +680,8 @@ void rdc_task_source_run(rdc_task_t *t) {
                 source_commit(t, 0);
                 if (source_check_errors(t))
                         break;
+                if (t->warning[0] && !t->queued_msgs)
+                        rdc_task_set_warning(t, NULL); /* nothing stuck */
                 if (rdc_task_pause_check(t)) {
                         rdc_task_idle_wait(t, RDC_IDLE_WAIT_MS);
                         continue;

@@ -17,9 +17,8 @@ from rest_helpers import Rest, rest_worker, status, wait_values
 TEST_SOURCE = "TestSource"
 PLUGIN_PATH = {"plugin.path": f"{PLUGINS_DIR},{TEST_PLUGINS_GOOD_DIR}"}
 
-# Rounds of the kill -9 / SIGTERM loops: 20 on demand
-# (RDC_FAULT_ROUNDS=20), fewer in the suite to keep CI short.
-ROUNDS = int(os.environ.get("RDC_FAULT_ROUNDS", "6"))
+# Rounds of the kill -9 / SIGTERM loops (RDC_FAULT_ROUNDS overrides).
+ROUNDS = int(os.environ.get("RDC_FAULT_ROUNDS", "20"))
 
 
 def stored_positions(w, name):
