@@ -351,9 +351,9 @@ static void task_join_or_keep(rdc_herder_t *h, const char *connector,
         rdc_log(RDC_LOG_ERROR, "herder", connector,
                 "Task %s-%u did not stop within "
                 "task.shutdown.graceful.timeout.ms (%" PRId64
-                " ms): it is stuck in plugin code. It keeps running and "
-                "keeps its plugin loaded; no new instance of it starts "
-                "until it ends",
+                " ms): it is stuck (in plugin code or a client call). It "
+                "keeps running and keeps its plugin loaded; no new instance "
+                "of it starts until it ends",
                 connector, task_id, h->worker->graceful_timeout_ms);
         h->stuck_cnt++;
         if (!st || !name) {
@@ -420,7 +420,7 @@ static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                          "Waiting for the previous instance of this task to "
                          "end: it did not stop within "
                          "task.shutdown.graceful.timeout.ms (%" PRId64
-                         " ms) and is stuck in plugin code",
+                         " ms) and is stuck in plugin code or a client call",
                          h->worker->graceful_timeout_ms);
                 set_text(&s->trace, errstr);
                 return 1;
@@ -1130,8 +1130,7 @@ static json_object *health_json(rdc_herder_t *h) {
         }
         if (h->stuck_cnt && off < sizeof(msg))
                 snprintf(msg + off, sizeof(msg) - off,
-                         " %zu task(s) stuck in plugin code after a stop.",
-                         h->stuck_cnt);
+                         " %zu task(s) stuck after a stop.", h->stuck_cnt);
         json_object *obj = json_object_new_object();
         json_object_object_add(obj, "status",
                                json_object_new_string("healthy"));

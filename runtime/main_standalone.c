@@ -157,8 +157,8 @@ int main(int argc, char **argv) {
                 /* Their threads still run plugin code: unloading plugins
                  * or freeing the offset store under them could crash. */
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL,
-                        "Worker stopped with %zu task(s) stuck in plugin "
-                        "code; exiting without unloading plugins",
+                        "Worker stopped with %zu task(s) stuck; exiting "
+                        "without unloading plugins",
                         stuck);
                 _exit(0);
         }

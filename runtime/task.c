@@ -369,7 +369,21 @@ void rdc_task_reset_topics(rdc_task_t *task) {
         atomic_store(&task->topics_reset, 1);
 }
 
+int64_t rdc_task_finish_by(rdc_task_t *t) {
+        int64_t graceful = t->worker->graceful_timeout_ms;
+        int64_t deadline = atomic_load(&t->stop_deadline_ms);
+        if (!deadline)
+                deadline = rdc_clock_now_ms() + graceful;
+        /* Left for what follows the wait: purging, destroying clients. */
+        int64_t margin = graceful / 5 < 500 ? graceful / 5 : 500;
+        return deadline - margin;
+}
+
 void rdc_task_stop(rdc_task_t *task) {
+        int64_t none = 0;
+        atomic_compare_exchange_strong(
+                &task->stop_deadline_ms, &none,
+                rdc_clock_now_ms() + task->worker->graceful_timeout_ms);
         /* Wakes host->wait(); the task thread sees the flag within
          * RDC_IDLE_WAIT_MS when it is blocked in librdkafka instead. */
         rdc_ctx_stop(&task->ctx);

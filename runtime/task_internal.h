@@ -76,8 +76,11 @@ struct rdc_task {
         /* Signalled by other threads. */
         atomic_int want_paused;
         atomic_int topics_reset; /* /topics/reset: report topics again */
-        pthread_mutex_t lock;    /* guards exited, abandoned (events muted:
-                                    the owner gave up waiting for it) */
+        /* When a stopping task must be done (monotonic ms): the owner's
+         * join gives up then. 0 until rdc_task_stop(). */
+        _Atomic int64_t stop_deadline_ms;
+        pthread_mutex_t lock; /* guards exited, abandoned (events muted:
+                                 the owner gave up waiting for it) */
         pthread_cond_t cond;
         int exited;
         int abandoned;
@@ -167,6 +170,12 @@ int rdc_task_pause_check(rdc_task_t *t);
  *  (reason NULL or "" clears it): the status trace of the RUNNING (or
  *  PAUSED) task and /health carry it. Emits only on a change. */
 void rdc_task_set_warning(rdc_task_t *t, const char *reason);
+/** The time (monotonic ms) by which the task's own ending work (drain,
+ *  commit, client close) must be over so that its owner's join, which
+ *  waits task.shutdown.graceful.timeout.ms from the stop, sees it end:
+ *  the stop's deadline less a margin, or that much from now if the task
+ *  ends by itself (failure). */
+int64_t rdc_task_finish_by(rdc_task_t *t);
 /** Sleeps up to timeout_ms; a stop, pause or resume wakes it. */
 void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms);
 

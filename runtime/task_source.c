@@ -563,8 +563,9 @@ static void source_drain(rdc_task_t *t) {
         if (!t->rk)
                 return;
         int64_t wait_ms = t->worker->offset_flush_timeout_ms;
-        if (wait_ms > t->worker->graceful_timeout_ms)
-                wait_ms = t->worker->graceful_timeout_ms;
+        int64_t left = rdc_task_finish_by(t) - rdc_clock_now_ms();
+        if (wait_ms > left)
+                wait_ms = left > 0 ? left : 0;
         rd_kafka_flush(t->rk, (int)wait_ms);
         source_commit(t, 1);
         if (rd_kafka_outq_len(t->rk) > 0) {
@@ -575,8 +576,10 @@ static void source_drain(rdc_task_t *t) {
                         rd_kafka_outq_len(t->rk), wait_ms);
                 rd_kafka_purge(t->rk, RD_KAFKA_PURGE_F_QUEUE |
                                               RD_KAFKA_PURGE_F_INFLIGHT);
-                for (int i = 0; i < 20 && rd_kafka_outq_len(t->rk) > 0; i++)
-                        rd_kafka_poll(t->rk, 50);
+                /* Their (failed) reports, briefly: all that is left of
+                 * them to wait for. */
+                for (int i = 0; i < 10 && rd_kafka_outq_len(t->rk) > 0; i++)
+                        rd_kafka_poll(t->rk, 20);
         }
         while (t->batch_head) {
                 rdc_src_batch_t *b = t->batch_head;

@@ -111,6 +111,33 @@ def test_broker_down_during_source_loses_nothing(tmp_path, mock_cluster,
     assert w.stop() == 0
 
 
+def test_stop_during_outage_is_graceful(tmp_path, mock_cluster, worker):
+    """SIGTERM while the broker is down and records wait: the task stops
+    within the graceful timeout (nothing reported stuck), the offsets stay
+    at the acknowledged records, and a restart sends the rest."""
+    mock_cluster.create_topic("stopdown", 1)
+    src = tmp_path / "in.txt"
+    lines = numbered_lines(0, 60)
+    write_lines(src, lines[:30])
+    w, rest = rest_worker(worker, [file_source("sd-src", src, "stopdown")],
+                          {"offset.flush.interval.ms": "200"})
+    wait_values(mock_cluster.bootstrap, "stopdown", lines[:30])
+    acked = sum(len(x.encode()) + 1 for x in lines[:30])
+    assert wait_until(lambda: file_position(w, "sd-src") == acked)
+    assert mock_cluster.command("broker-down 0 1") == "OK"
+    write_lines(src, lines[30:], mode="a")
+    assert wait_until(lambda: "Kafka producer" in task_trace(
+        rest, "sd-src"), timeout=10), status(rest, "sd-src")
+    assert w.stop() == 0
+    assert not w.log_lines_matching(r"did not stop within|stuck")
+    assert w.log_lines_matching(r"not acknowledged within")
+    assert file_position(w, "sd-src") == acked
+    assert mock_cluster.command("broker-up 0 1") == "OK"
+    w.restart()
+    wait_values(mock_cluster.bootstrap, "stopdown", lines, timeout=60)
+    assert w.stop() == 0
+
+
 def test_leader_down_during_source_loses_nothing(tmp_path,
                                                  mock_cluster_factory,
                                                  worker):

@@ -34,13 +34,13 @@ def test_stopping_20_stuck_tasks_takes_one_deadline(tmp_path, mock_cluster,
     response = rest.delete("/connectors/stuck")
     assert response.status_code == 204, response.text
     assert rest.get("/connectors").json() == []
-    assert "20 task(s) stuck in plugin code" in \
+    assert "20 task(s) stuck after a stop" in \
         rest.get("/health").json()["message"]
     assert len(w.log_lines_matching(
         r"Task stuck-\d+ did not stop within")) == 20
     assert w.stop() == 0
     assert w.log_lines_matching(
-        r"Worker stopped with 20 task\(s\) stuck in plugin code")
+        r"Worker stopped with 20 task\(s\) stuck; exiting")
 
 
 def test_a_stuck_task_never_runs_twice(tmp_path, mock_cluster, worker):
