@@ -6,6 +6,7 @@
 #define _GNU_SOURCE
 #include "worker.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -249,8 +250,13 @@ static void report_problem(void *opaque, const char *key, const char *message) {
         rc->cnt++;
 }
 
+/* Absent, empty or whitespace only (Kafka trims values). */
 static int is_blank(const char *value) {
-        return !value || !*value;
+        if (!value)
+                return 1;
+        while (isspace((unsigned char)*value))
+                value++;
+        return !*value;
 }
 
 static size_t validate_converters(rdc_worker_t *worker, const rdc_map_t *cfg,
@@ -336,6 +342,12 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
                 }
         }
         cnt += validate_converters(worker, resolved, errs);
+        if (!plugin && !cnt) {
+                /* Never hand the herder a valid config without a plugin. */
+                rdc_config_errors_add(errs, "connector.class",
+                                      "No connector class resolved");
+                cnt++;
+        }
         if (plugin) {
                 const rdcp_descriptor_t *d = plugin->desc;
                 if (d->type == RDCP_PLUGIN_SINK)
