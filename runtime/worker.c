@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "embedded.h"
 #include "host.h"
@@ -259,6 +260,312 @@ static int is_blank(const char *value) {
         return !*value;
 }
 
+/* ------------------------------------------- features not implemented */
+
+/* A Kafka Connect key whose feature rdconnect does not implement. Such a
+ * key is refused rather than ignored (a MaskField transform that does
+ * nothing leaks the field), except with the values that mean "feature
+ * off", which is how existing Kafka configs that do not use the feature
+ * look. */
+typedef struct {
+        const char *key; /**< exact key, or a prefix when it ends in '.' */
+        /** Values (trimmed, case-insensitive) that leave the feature off;
+         *  blank always does unless never_off. NULL list: blank only. */
+        const char *const *off_values;
+        int never_off; /**< no value is "off": the key itself is refused */
+        int any_value; /**< inert while the feature is off: accepted */
+        const char *reason;
+} unsupported_key_t;
+
+static const char smt_reason[] =
+        "Single Message Transforms are not supported by rdconnect yet";
+static const char predicate_reason[] =
+        "Transformation predicates are not supported by rdconnect yet";
+static const char dlq_reason[] =
+        "Dead letter queues are not supported by rdconnect yet";
+static const char groups_reason[] =
+        "Topic creation groups and patterns are not supported by rdconnect "
+        "yet (every created topic gets the topic.creation.default "
+        "partitions and replication factor)";
+static const char *const zero_values[] = {"0", NULL};
+static const char *const requested_values[] = {"requested", NULL};
+static const char *const poll_values[] = {"poll", NULL};
+static const char *const true_values[] = {"true", NULL};
+static const char *const any_pattern_values[] = {".*", NULL};
+static const char *const reload_values[] = {"restart", "none", NULL};
+/* Headers pass as raw bytes, which is what these two do with bytes. */
+static const char *const header_converter_values[] = {
+        "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+        "SimpleHeaderConverter",
+        "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "ByteArrayConverter", NULL};
+static const char header_converter_reason[] =
+        "Header converters are not supported by rdconnect yet (headers pass "
+        "as raw bytes, as with SimpleHeaderConverter)";
+
+/* Kafka's ConnectorConfig, SourceConnectorConfig and SinkConnectorConfig
+ * keys that rdconnect does not implement. Exact keys come before the
+ * prefixes that would also match them. */
+static const unsupported_key_t connector_unsupported[] = {
+        {.key = "transforms", .reason = smt_reason},
+        {.key = "transforms.", .never_off = 1, .reason = smt_reason},
+        {.key = "predicates", .reason = predicate_reason},
+        {.key = "predicates.", .never_off = 1, .reason = predicate_reason},
+        {.key = "errors.deadletterqueue.topic.name", .reason = dlq_reason},
+        {.key = "errors.deadletterqueue.topic.replication.factor",
+         .any_value = 1},
+        {.key = "errors.deadletterqueue.context.headers.enable",
+         .any_value = 1},
+        {.key = "errors.deadletterqueue.",
+         .never_off = 1,
+         .reason = dlq_reason},
+        {.key = "errors.retry.timeout",
+         .off_values = zero_values,
+         .reason = "Retrying failed operations is not supported by "
+                   "rdconnect yet"},
+        {.key = "errors.retry.delay.max.ms", .any_value = 1},
+        {.key = "exactly.once.support",
+         .off_values = requested_values,
+         .reason = "Exactly-once source delivery is not supported by "
+                   "rdconnect yet (sources deliver at least once)"},
+        {.key = "transaction.boundary",
+         .off_values = poll_values,
+         .reason = "Source transactions are not supported by rdconnect "
+                   "yet"},
+        {.key = "transaction.boundary.interval.ms", .any_value = 1},
+        {.key = "offsets.storage.topic",
+         .reason = "Per-connector offsets topics are not supported by "
+                   "rdconnect yet (source offsets are kept in "
+                   "offset.storage.file.filename)"},
+        {.key = "tasks.max.enforce",
+         .off_values = true_values,
+         .reason = "Running more tasks than tasks.max is not supported by "
+                   "rdconnect"},
+        {.key = "config.action.reload",
+         .off_values = reload_values,
+         .reason = "Config providers are not supported by rdconnect yet, "
+                   "so there is nothing to reload"},
+        {.key = "header.converter",
+         .off_values = header_converter_values,
+         .reason = header_converter_reason},
+        {.key = "topic.creation.groups", .reason = groups_reason},
+        {.key = "topic.creation.default.include",
+         .off_values = any_pattern_values,
+         .reason = groups_reason},
+        {.key = "topic.creation.default.exclude", .reason = groups_reason},
+        {.key = "topic.creation.",
+         .never_off = 1,
+         .reason = "Topic settings other than "
+                   "topic.creation.default.partitions and "
+                   "topic.creation.default.replication.factor are not "
+                   "supported by rdconnect yet"},
+        {.key = "admin.override.",
+         .never_off = 1,
+         .reason = "Per-connector admin clients are not supported by "
+                   "rdconnect yet (topics are created with the worker's "
+                   "admin.* settings)"},
+};
+
+static const char *const all_policy_values[] = {
+        "All",
+        "org.apache.kafka.connect.connector.policy."
+        "AllConnectorClientConfigOverridePolicy",
+        NULL};
+static const char *const disabled_values[] = {"disabled", NULL};
+
+/* Worker keys of Kafka whose feature rdconnect lacks and whose absence
+ * changes what the worker does: start errors, not warnings. */
+static const unsupported_key_t worker_unsupported[] = {
+        {.key = "config.providers",
+         .reason = "Config providers are not supported by rdconnect yet "
+                   "(${provider:path:key} references would reach "
+                   "connectors literally)"},
+        {.key = "rest.extension.classes",
+         .reason = "REST extensions are not supported by rdconnect yet "
+                   "(the REST API would run without them, e.g. without "
+                   "authentication)"},
+        {.key = "connector.client.config.override.policy",
+         .off_values = all_policy_values,
+         .reason = "Client override policies are not supported by "
+                   "rdconnect yet (every connector may override client "
+                   "settings, as with All)"},
+        {.key = "exactly.once.source.support",
+         .off_values = disabled_values,
+         .reason = "Exactly-once source delivery is not supported by "
+                   "rdconnect yet (sources deliver at least once)"},
+        {.key = "header.converter",
+         .off_values = header_converter_values,
+         .reason = header_converter_reason},
+};
+
+static const unsupported_key_t *unsupported_find(const unsupported_key_t *table,
+                                                 size_t cnt, const char *key) {
+        for (size_t i = 0; i < cnt; i++) {
+                size_t len = strlen(table[i].key);
+                int prefix = table[i].key[len - 1] == '.';
+                if (prefix ? !strncmp(key, table[i].key, len)
+                           : !strcmp(key, table[i].key))
+                        return &table[i];
+        }
+        return NULL;
+}
+
+/* @returns 1 if value leaves the feature of u off. */
+static int unsupported_is_off(const unsupported_key_t *u, const char *value) {
+        if (u->any_value)
+                return 1;
+        if (u->never_off)
+                return 0;
+        char *trimmed = strdup(value ? value : "");
+        if (!trimmed)
+                return 0;
+        char *start = trimmed, *end = trimmed + strlen(trimmed);
+        while (isspace((unsigned char)*start))
+                start++;
+        while (end > start && isspace((unsigned char)end[-1]))
+                *--end = '\0';
+        int off = !*start;
+        for (const char *const *v = u->off_values; !off && v && *v; v++)
+                off = !strcasecmp(start, *v);
+        free(trimmed);
+        return off;
+}
+
+/* Refuses the keys of cfg that name features rdconnect lacks. Keys of
+ * the skip table (implemented ones such as
+ * topic.creation.default.partitions) pass even under a refused prefix.
+ * @returns problems added to errs. */
+static size_t validate_unsupported(const unsupported_key_t *table,
+                                   size_t table_cnt,
+                                   const rdcp_config_def_t *skip,
+                                   size_t skip_cnt, const rdc_map_t *cfg,
+                                   rdc_config_errors_t *errs) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
+                const char *key = rdc_map_key_at(cfg, i);
+                const char *value = rdc_map_value_at(cfg, i);
+                const unsupported_key_t *u =
+                        unsupported_find(table, table_cnt, key);
+                if (!u || unsupported_is_off(u, value))
+                        continue;
+                if (u->never_off || u->key[strlen(u->key) - 1] == '.') {
+                        if (rdc_configdef_find(skip, skip_cnt, sizeof(*skip),
+                                               key))
+                                continue;
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s; "
+                                "remove the key",
+                                value, key, u->reason);
+                } else if (u->off_values) {
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s; "
+                                "remove the key or set it to %s",
+                                value, key, u->reason, u->off_values[0]);
+                } else {
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s; "
+                                "remove the key or leave it empty",
+                                value, key, u->reason);
+                }
+                cnt++;
+        }
+        return cnt;
+}
+
+/* ------------------------------------------------------ client keys */
+
+/* Java client settings with no librdkafka equivalent whose absence
+ * changes nothing rdconnect promises (metrics, serializers Connect
+ * replaces anyway, blocking and batching knobs of the Java API). They are
+ * common in existing Kafka configs, so they are accepted with a warning;
+ * README lists them. Any other key librdkafka does not know is refused. */
+static const char *const java_only_client_keys[] = {"max.poll.records",
+                                                    "default.api.timeout.ms",
+                                                    "buffer.memory",
+                                                    "max.block.ms",
+                                                    "retry.backoff.max.ms",
+                                                    "key.serializer",
+                                                    "value.serializer",
+                                                    "key.deserializer",
+                                                    "value.deserializer",
+                                                    "metrics.recording.level",
+                                                    "metrics.num.samples",
+                                                    "metrics.sample.window.ms",
+                                                    "metric.reporters",
+                                                    "auto.include.jmx.reporter",
+                                                    NULL};
+
+static int is_java_only_client_key(const char *name) {
+        for (const char *const *k = java_only_client_keys; *k; k++)
+                if (!strcmp(*k, name))
+                        return 1;
+        return 0;
+}
+
+/* Secrets are never echoed in an error. */
+static const char *client_value_shown(const char *name, const char *value) {
+        return strstr(name, "password") || strstr(name, "secret") ||
+                               strstr(name, "jaas")
+                       ? "[hidden]"
+                       : value;
+}
+
+/* Sets every key of cfg that starts with prefix on conf. A Java-only key
+ * is skipped (with a warning if warn); anything librdkafka refuses,
+ * unknown names included, is a problem naming the key with librdkafka's
+ * reason. @returns problems added to errs. */
+static size_t conf_apply_prefixed(rd_kafka_conf_t *conf, const rdc_map_t *cfg,
+                                  const char *prefix, int warn,
+                                  rdc_config_errors_t *errs) {
+        size_t plen = strlen(prefix), cnt = 0;
+        char kerr[512];
+        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
+                const char *key = rdc_map_key_at(cfg, i);
+                if (strncmp(key, prefix, plen) || !key[plen])
+                        continue;
+                const char *name = key + plen;
+                const char *value = rdc_map_value_at(cfg, i);
+                if (is_java_only_client_key(name)) {
+                        rdc_log(warn ? RDC_LOG_WARN : RDC_LOG_DEBUG, "worker",
+                                NULL,
+                                "%s is a Java client setting with no effect "
+                                "in librdkafka; accepted and ignored",
+                                key);
+                        continue;
+                }
+                if (rd_kafka_conf_set(conf, name, value, kerr, sizeof(kerr)) ==
+                    RD_KAFKA_CONF_OK)
+                        continue;
+                rdc_config_errors_add(errs, key,
+                                      "Invalid value %s for configuration %s: "
+                                      "%s",
+                                      client_value_shown(name, value), key,
+                                      kerr);
+                cnt++;
+        }
+        return cnt;
+}
+
+/* Applies the "<role><infix>" keys of cfg for each role to a throwaway
+ * librdkafka config, so that a value librdkafka refuses is an error now
+ * and not a failing task later. */
+static size_t validate_client_keys(const rdc_map_t *cfg,
+                                   const char *const *roles, const char *infix,
+                                   rdc_config_errors_t *errs) {
+        size_t cnt = 0;
+        char prefix[64];
+        for (const char *const *role = roles; *role; role++) {
+                rd_kafka_conf_t *conf = rd_kafka_conf_new();
+                snprintf(prefix, sizeof(prefix), "%s%s", *role, infix);
+                cnt += conf_apply_prefixed(conf, cfg, prefix, 1, errs);
+                rd_kafka_conf_destroy(conf);
+        }
+        return cnt;
+}
+
 static size_t validate_converters(rdc_worker_t *worker, const rdc_map_t *cfg,
                                   rdc_config_errors_t *errs) {
         static const char *const keys[] = {"key.converter", "value.converter"};
@@ -342,6 +649,16 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
                 }
         }
         cnt += validate_converters(worker, resolved, errs);
+        cnt += validate_unsupported(connector_unsupported,
+                                    sizeof(connector_unsupported) /
+                                            sizeof(connector_unsupported[0]),
+                                    rdc_connector_config_defs,
+                                    rdc_connector_config_def_cnt, resolved,
+                                    errs);
+        static const char *const override_roles[] = {"producer", "consumer",
+                                                     NULL};
+        cnt += validate_client_keys(resolved, override_roles, ".override.",
+                                    errs);
         if (!plugin && !cnt) {
                 /* Never hand the herder a valid config without a plugin. */
                 rdc_config_errors_add(errs, "connector.class",
@@ -405,6 +722,34 @@ static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
         return 0;
 }
 
+/* Kafka warns about a worker key it does not know, and so does rdconnect:
+ * a typo must not pass unnoticed. Prefixed keys belong to the clients
+ * (checked by librdkafka) and to the converters (their plugins'). */
+static void worker_warn_unknown(const rdc_map_t *props) {
+        static const char *const prefixes[] = {
+                "producer.",      "consumer.",        "admin.",
+                "key.converter.", "value.converter.", NULL};
+        for (size_t i = 0; i < rdc_map_count(props); i++) {
+                const char *key = rdc_map_key_at(props, i);
+                int known =
+                        rdc_configdef_find(rdc_worker_config_defs,
+                                           rdc_worker_config_def_cnt,
+                                           sizeof(rdcp_config_def_t),
+                                           key) != NULL ||
+                        unsupported_find(worker_unsupported,
+                                         sizeof(worker_unsupported) /
+                                                 sizeof(worker_unsupported[0]),
+                                         key) != NULL;
+                for (const char *const *p = prefixes; !known && *p; p++)
+                        known = !strncmp(key, *p, strlen(*p));
+                if (!known)
+                        rdc_log(RDC_LOG_WARN, "worker", NULL,
+                                "The configuration '%s' was supplied but "
+                                "isn't a known config; ignored",
+                                key);
+        }
+}
+
 rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                              char *errstr, size_t errstr_size) {
         rdc_config_errors_t errs = {0};
@@ -416,6 +761,14 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
         rdc_configdef_validate(
                 rdc_worker_config_defs, rdc_worker_config_def_cnt,
                 sizeof(rdcp_config_def_t), worker->config, 1, &errs);
+        static const char *const client_roles[] = {"producer", "consumer",
+                                                   "admin", NULL};
+        validate_client_keys(worker->config, client_roles, ".", &errs);
+        validate_unsupported(worker_unsupported,
+                             sizeof(worker_unsupported) /
+                                     sizeof(worker_unsupported[0]),
+                             NULL, 0, worker->config, &errs);
+        worker_warn_unknown(props);
         const char *offsets_file =
                 rdc_map_get(worker->config, "offset.storage.file.filename");
         if (standalone && is_blank(offsets_file))
@@ -500,41 +853,12 @@ void rdc_worker_destroy(rdc_worker_t *worker) {
 
 /* ------------------------------------------------------ Kafka clients */
 
-/* Sets every key of cfg that starts with prefix on conf. Unknown keys are
- * Java client settings librdkafka has no equivalent for: skipped with a
- * warning rather than failing the connector. */
-static int conf_apply_prefixed(rd_kafka_conf_t *conf, const rdc_map_t *cfg,
-                               const char *prefix, const char *origin,
-                               char *errstr, size_t errstr_size) {
-        size_t plen = strlen(prefix);
-        char kerr[512];
-        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
-                const char *key = rdc_map_key_at(cfg, i);
-                if (strncmp(key, prefix, plen) || !key[plen])
-                        continue;
-                const char *value = rdc_map_value_at(cfg, i);
-                rd_kafka_conf_res_t res = rd_kafka_conf_set(
-                        conf, key + plen, value, kerr, sizeof(kerr));
-                if (res == RD_KAFKA_CONF_UNKNOWN) {
-                        rdc_log(RDC_LOG_WARN, "worker", NULL,
-                                "%s config %s is not a librdkafka setting; "
-                                "ignored",
-                                origin, key);
-                } else if (res != RD_KAFKA_CONF_OK) {
-                        snprintf(errstr, errstr_size,
-                                 "Invalid value %s for configuration %s: %s",
-                                 value, key, kerr);
-                        return -1;
-                }
-        }
-        return 0;
-}
-
 rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                                         const rdc_map_t *connector_cfg,
                                         const char *const *defaults,
                                         char *errstr, size_t errstr_size) {
         char prefix[64], kerr[512];
+        rdc_config_errors_t errs = {0};
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         if (rd_kafka_conf_set(conf, "bootstrap.servers", worker->bootstrap,
                               kerr, sizeof(kerr)) != RD_KAFKA_CONF_OK) {
@@ -551,18 +875,21 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                         goto fail;
                 }
         }
+        /* Both sources were validated (worker start, connector create):
+         * a problem here means a config that bypassed validation. */
         snprintf(prefix, sizeof(prefix), "%s.", role);
-        if (conf_apply_prefixed(conf, worker->config, prefix, "Worker", errstr,
-                                errstr_size))
-                goto fail;
+        conf_apply_prefixed(conf, worker->config, prefix, 0, &errs);
         if (connector_cfg) {
                 snprintf(prefix, sizeof(prefix), "%s.override.", role);
-                if (conf_apply_prefixed(conf, connector_cfg, prefix,
-                                        "Connector", errstr, errstr_size))
-                        goto fail;
+                conf_apply_prefixed(conf, connector_cfg, prefix, 0, &errs);
+        }
+        if (errs.cnt) {
+                snprintf(errstr, errstr_size, "%s", errs.items[0].message);
+                goto fail;
         }
         return conf;
 fail:
+        rdc_config_errors_clear(&errs);
         rd_kafka_conf_destroy(conf);
         return NULL;
 }

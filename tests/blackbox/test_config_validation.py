@@ -128,3 +128,190 @@ def test_blank_connector_class_in_configs_file(tmp_path, worker,
     wait_state(rest, "kept", "RUNNING", ["RUNNING"])
     assert w.running()
     assert w.stop() == 0
+
+
+# ------------------------------------------------ client overrides (18)
+
+
+def test_bad_client_override_value_is_refused(tmp_path, worker,
+                                              mock_cluster):
+    """Kafka's reproduction: the value is librdkafka's to judge, and it
+    judges it before the connector exists, not in a failing task."""
+    w, rest = rest_worker(worker)
+    rest.wait_healthy()
+    config = file_sink("sink", tmp_path / "out.txt", "t",
+                       {"consumer.override.auto.offset.reset":
+                        "FileStreamSink"})
+    r = rest.post("/connectors", json={"name": "sink", "config": config})
+    key = "consumer.override.auto.offset.reset"
+    assert_invalid(r, f'{key}: Invalid value FileStreamSink for '
+                      f'configuration {key}: Invalid value "FileStreamSink" '
+                      f'for configuration property "auto.offset.reset"')
+    assert rest.get("/connectors").json() == []
+    # The same on PUT and PATCH of an existing connector.
+    good = file_sink("sink", tmp_path / "out.txt", "t")
+    create(rest, "sink", good)
+    r = rest.put("/connectors/sink/config",
+                 json=dict(good, **{"producer.override.acks": "banana"}))
+    assert_invalid(r, "producer.override.acks: Invalid value banana for "
+                      "configuration producer.override.acks: Invalid value "
+                      "for configuration property "
+                      "\"request.required.acks\"")
+    r = rest.patch("/connectors/sink/config",
+                   json={"consumer.override.fetch.min.bytes": "lots"})
+    message = assert_error(r, 400)
+    assert "consumer.override.fetch.min.bytes" in message, message
+    assert rest.get("/connectors/sink/config").json() == good
+    assert_serving(rest, tmp_path, mock_cluster)
+
+
+def test_unknown_client_key_is_refused(tmp_path, worker):
+    w, rest = rest_worker(worker)
+    rest.wait_healthy()
+    config = file_source("src", tmp_path / "in.txt", "t",
+                         {"producer.override.no.such.setting": "1"})
+    r = rest.post("/connectors", json={"name": "src", "config": config})
+    key = "producer.override.no.such.setting"
+    assert_invalid(r, f'{key}: Invalid value 1 for configuration {key}: No '
+                      f'such configuration property: "no.such.setting"')
+
+
+def test_java_only_client_key_is_accepted_with_a_warning(tmp_path, worker,
+                                                         mock_cluster):
+    """max.poll.records is in many existing Java configs and means nothing
+    to librdkafka: accepted, with a warning, as README lists."""
+    mock_cluster.create_topic("jt", 1)
+    w, rest = rest_worker(worker)
+    rest.wait_healthy()
+    config = file_source("src", tmp_path / "in.txt", "jt",
+                         {"consumer.override.max.poll.records": "500",
+                          "producer.override.max.block.ms": "1000"})
+    write_lines(tmp_path / "in.txt", ["1", "2"])
+    create(rest, "src", config)
+    wait_state(rest, "src", "RUNNING", ["RUNNING"])
+    assert wait_until(lambda: topic_record_count(mock_cluster.bootstrap,
+                                                 "jt") == 2, timeout=30)
+    for key in ("consumer.override.max.poll.records",
+                "producer.override.max.block.ms"):
+        assert w.log_lines_matching(r"\bWARN\b", re.escape(key),
+                                    r"no effect"), w.log_text()
+
+
+def test_worker_client_keys_are_checked_at_start(tmp_path, worker):
+    w = worker(props={"producer.acks": "banana"})
+    assert w.proc.wait(timeout=30) != 0
+    assert w.log_lines_matching(r"\bERROR\b", r"producer\.acks",
+                                r"banana"), w.log_text()
+    w2 = worker(props={"consumer.no.such.setting": "1"}, name="w2")
+    assert w2.proc.wait(timeout=30) != 0
+    assert w2.log_lines_matching(r"\bERROR\b",
+                                 r"consumer\.no\.such\.setting"), \
+        w2.log_text()
+    # A Java-only key is a warning, and the worker runs.
+    w3, rest = rest_worker(worker, props={"consumer.max.poll.records": "10"},
+                           name="w3")
+    rest.wait_healthy()
+    assert w3.log_lines_matching(r"\bWARN\b", r"consumer\.max\.poll\.records",
+                                 r"no effect"), w3.log_text()
+
+
+# ------------------------------------- Kafka features not implemented
+
+
+REFUSED = [
+    ("transforms", "mask"),
+    ("transforms.mask.type",
+     "org.apache.kafka.connect.transforms.MaskField$Value"),
+    ("predicates", "p"),
+    ("predicates.p.type",
+     "org.apache.kafka.connect.transforms.predicates.TopicNameMatches"),
+    ("errors.deadletterqueue.topic.name", "dlq"),
+    ("errors.deadletterqueue.bogus", "x"),
+    ("errors.retry.timeout", "30000"),
+    ("exactly.once.support", "required"),
+    ("transaction.boundary", "interval"),
+    ("offsets.storage.topic", "my-offsets"),
+    ("topic.creation.groups", "compacted"),
+    ("topic.creation.default.cleanup.policy", "compact"),
+    ("topic.creation.compacted.include", "t.*"),
+    ("tasks.max.enforce", "false"),
+    ("header.converter", "org.apache.kafka.connect.json.JsonConverter"),
+    ("admin.override.request.timeout.ms", "1000"),
+]
+
+# What an existing Kafka config with the feature unused looks like.
+ACCEPTED = [
+    ("transforms", ""),
+    ("predicates", " "),
+    ("errors.deadletterqueue.topic.name", ""),
+    ("errors.deadletterqueue.topic.replication.factor", "1"),
+    ("errors.deadletterqueue.context.headers.enable", "false"),
+    ("errors.retry.timeout", "0"),
+    ("errors.retry.delay.max.ms", "60000"),
+    ("exactly.once.support", "requested"),
+    ("transaction.boundary", "poll"),
+    ("offsets.storage.topic", ""),
+    ("topic.creation.groups", ""),
+    ("topic.creation.default.include", ".*"),
+    ("topic.creation.default.exclude", ""),
+    ("tasks.max.enforce", "true"),
+    ("config.action.reload", "restart"),
+    ("header.converter",
+     "org.apache.kafka.connect.storage.SimpleHeaderConverter"),
+]
+
+
+def test_unsupported_connector_keys(tmp_path, worker, mock_cluster):
+    w, rest = rest_worker(worker)
+    rest.wait_healthy()
+    base = file_source("src", tmp_path / "in.txt", "t")
+    for key, value in REFUSED:
+        r = rest.post("/connectors",
+                      json={"name": "src", "config": dict(base,
+                                                          **{key: value})})
+        message = assert_error(r, 400)
+        assert message.startswith(INVALID_1), (key, message)
+        assert f"\n{key}: " in message and "not supported" in message, \
+            (key, message)
+    r = rest.post("/connectors", json={"name": "src", "config": dict(
+        base, transforms="mask")})
+    assert_invalid(r, "transforms: Invalid value mask for configuration "
+                      "transforms: Single Message Transforms are not "
+                      "supported by rdconnect yet; remove the key or leave "
+                      "it empty")
+    assert rest.get("/connectors").json() == []
+
+    accepted = dict(base, **dict(ACCEPTED))
+    create(rest, "src", accepted)
+    assert rest.get("/connectors/src/config").json() == accepted
+    # The herder's own validate endpoint says the same as create.
+    r = rest.put("/connector-plugins/FileStreamSource/config/validate",
+                 json=dict(base, transforms="mask"))
+    assert r.status_code == 200, r.text
+    assert r.json()["error_count"] == 1, r.text
+
+
+def test_unknown_worker_key_is_a_warning(tmp_path, worker):
+    """A typo in a worker key is named in the log (Kafka warns too)."""
+    w, rest = rest_worker(worker, props={"offset.flush.intervall.ms": "5"})
+    rest.wait_healthy()
+    assert w.log_lines_matching(r"\bWARN\b", r"offset\.flush\.intervall\.ms",
+                                r"isn't a known config"), w.log_text()
+
+
+@pytest.mark.parametrize("key,value", [
+    ("config.providers", "file"),
+    ("rest.extension.classes",
+     "org.apache.kafka.connect.rest.basic.auth.extension."
+     "BasicAuthSecurityRestExtension"),
+    ("connector.client.config.override.policy", "None"),
+    ("header.converter", "org.apache.kafka.connect.json.JsonConverter"),
+])
+def test_unsupported_worker_feature_stops_the_start(tmp_path, worker, key,
+                                                    value):
+    """Features whose absence changes what the worker does (secrets left
+    unresolved, REST without its auth extension) are start errors."""
+    w = worker(props={key: value})
+    assert w.proc.wait(timeout=30) != 0
+    assert w.log_lines_matching(r"\bERROR\b", re.escape(key),
+                                r"not supported"), w.log_text()
