@@ -853,6 +853,33 @@ void rdc_worker_destroy(rdc_worker_t *worker) {
 
 /* ------------------------------------------------------ Kafka clients */
 
+/* librdkafka logs with syslog levels from its own threads; rdc_log is
+ * thread-safe, so lines go straight to the worker's logger. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                         const char *buf) {
+        rdc_log_level_t mapped = level <= 3   ? RDC_LOG_ERROR
+                                 : level == 4 ? RDC_LOG_WARN
+                                 : level <= 6 ? RDC_LOG_INFO
+                                              : RDC_LOG_DEBUG;
+        rdc_log(mapped, RDC_WORKER_KAFKA_LOGGER, NULL, "%s %s: %s",
+                rk ? rd_kafka_name(rk) : "rdkafka", fac, buf);
+}
+
+/* Only logs: librdkafka retries on its own. A task that must act on
+ * errors sets its own callback over this one. */
+static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                           void *opaque) {
+        (void)opaque;
+        rdc_log(err == RD_KAFKA_RESP_ERR__FATAL ? RDC_LOG_ERROR : RDC_LOG_WARN,
+                RDC_WORKER_KAFKA_LOGGER, NULL, "%s error %s: %s",
+                rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+}
+
+void rdc_worker_kafka_logging(rd_kafka_conf_t *conf) {
+        rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+        rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
+}
+
 rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                                         const rdc_map_t *connector_cfg,
                                         const char *const *defaults,
@@ -860,6 +887,7 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
         char prefix[64], kerr[512];
         rdc_config_errors_t errs = {0};
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rdc_worker_kafka_logging(conf);
         if (rd_kafka_conf_set(conf, "bootstrap.servers", worker->bootstrap,
                               kerr, sizeof(kerr)) != RD_KAFKA_CONF_OK) {
                 snprintf(errstr, errstr_size,

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from harness import (connector, file_sink, file_source, topic_record_count,
+from harness import (connector, file_sink, file_source, free_port,
+                     topic_record_count,
                      wait_until, write_lines)
 from rest_helpers import (assert_error, create, restart_worker, rest_worker,
                           wait_state)
@@ -315,3 +316,28 @@ def test_unsupported_worker_feature_stops_the_start(tmp_path, worker, key,
     assert w.proc.wait(timeout=30) != 0
     assert w.log_lines_matching(r"\bERROR\b", re.escape(key),
                                 r"not supported"), w.log_text()
+
+
+# ------------------------------------------------- librdkafka's logs
+
+
+def test_librdkafka_logs_go_through_the_worker_logger(tmp_path, worker):
+    """A broker that refuses connections makes librdkafka log; the line
+    comes out in the worker's layout under logger "librdkafka", never as
+    librdkafka's raw "%3|..." line."""
+    port = free_port()  # nothing listens there
+    w, rest = rest_worker(worker,
+                          props={"bootstrap.servers": f"127.0.0.1:{port}"})
+    rest.wait_healthy()
+    write_lines(tmp_path / "in.txt", ["a"])
+    create(rest, "src", file_source("src", tmp_path / "in.txt", "t"))
+    w.wait_for_log(rf"^\[\d{{4}}-\d\d-\d\d \d\d:\d\d:\d\d,\d{{3}}\] "
+                   rf"(ERROR|WARN) .*127\.0\.0\.1:{port}.* \(librdkafka\)$",
+                   timeout=60)
+    assert not re.search(RAW_RDKAFKA, w.log_text(), re.MULTILINE), \
+        w.log_text()
+    # The logger's level is changed like any other.
+    r = rest.put("/admin/loggers/librdkafka", json={"level": "OFF"})
+    assert r.status_code == 200, r.text
+    assert w.stop() == 0
+    assert not re.search(RAW_RDKAFKA, w.log_text(), re.MULTILINE)
