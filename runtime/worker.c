@@ -181,7 +181,9 @@ const rdcp_config_def_t rdc_connector_config_defs[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .group = "Common",
          .order = 6,
-         .documentation = "Header converter (headers pass as raw bytes)."},
+         .documentation = "Header converter: SimpleHeaderConverter or "
+                          "ByteArrayConverter (headers pass as raw "
+                          "bytes)."},
         {.name = "topics",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,
