@@ -289,6 +289,9 @@ static const char groups_reason[] =
         "Topic creation groups and patterns are not supported by rdconnect "
         "yet (every created topic gets the topic.creation.default "
         "partitions and replication factor)";
+static const char version_reason[] =
+        "Choosing a plugin version is not supported by rdconnect yet (each "
+        "class is loaded once, from plugin.path)";
 static const char *const zero_values[] = {"0", NULL};
 static const char *const requested_values[] = {"requested", NULL};
 static const char *const poll_values[] = {"poll", NULL};
@@ -350,6 +353,11 @@ static const unsupported_key_t connector_unsupported[] = {
         {.key = "header.converter",
          .off_values = header_converter_values,
          .reason = header_converter_reason},
+        /* Kafka 4.1 (KIP-891): plugin versions pinned per connector. */
+        {.key = "connector.plugin.version", .reason = version_reason},
+        {.key = "key.converter.plugin.version", .reason = version_reason},
+        {.key = "value.converter.plugin.version", .reason = version_reason},
+        {.key = "header.converter.plugin.version", .reason = version_reason},
         {.key = "topic.creation.groups", .reason = groups_reason},
         {.key = "topic.creation.default.include",
          .off_values = any_pattern_values,

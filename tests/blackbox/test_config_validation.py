@@ -238,6 +238,8 @@ REFUSED = [
     ("tasks.max.enforce", "false"),
     ("header.converter", "org.apache.kafka.connect.json.JsonConverter"),
     ("admin.override.request.timeout.ms", "1000"),
+    ("connector.plugin.version", "3.9.0"),
+    ("value.converter.plugin.version", "[3.0,4.0)"),
 ]
 
 # What an existing Kafka config with the feature unused looks like.
@@ -259,6 +261,7 @@ ACCEPTED = [
     ("config.action.reload", "restart"),
     ("header.converter",
      "org.apache.kafka.connect.storage.SimpleHeaderConverter"),
+    ("connector.plugin.version", ""),
 ]
 
 
