@@ -732,31 +732,76 @@ static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
         return 0;
 }
 
-/* Kafka warns about a worker key it does not know, and so does rdconnect:
- * a typo must not pass unnoticed. Prefixed keys belong to the clients
- * (checked by librdkafka) and to the converters (their plugins'). */
-static void worker_warn_unknown(const rdc_map_t *props) {
+/* @returns 1 if key is a worker key of Kafka's that is no client key:
+ * one of the worker table, a refused feature, or a prefixed key (client
+ * roles, checked by librdkafka; converters, by their plugins). */
+static int worker_is_framework_key(const char *key) {
         static const char *const prefixes[] = {
                 "producer.",      "consumer.",        "admin.",
                 "key.converter.", "value.converter.", NULL};
+        if (rdc_configdef_find(rdc_worker_config_defs,
+                               rdc_worker_config_def_cnt,
+                               sizeof(rdcp_config_def_t), key) ||
+            unsupported_find(worker_unsupported,
+                             sizeof(worker_unsupported) /
+                                     sizeof(worker_unsupported[0]),
+                             key))
+                return 1;
+        for (const char *const *p = prefixes; *p; p++)
+                if (!strncmp(key, *p, strlen(*p)))
+                        return 1;
+        return 0;
+}
+
+/* Any other worker key is, as in Kafka, a setting of the worker's own
+ * admin client (security.protocol, sasl.*, ssl.*, ...) if librdkafka
+ * knows it: checked like the prefixed ones. Kafka warns about a key
+ * nobody knows, and so does rdconnect: a typo must not pass unnoticed.
+ * @returns problems added to errs. */
+static size_t worker_check_unprefixed(const rdc_map_t *props,
+                                      rdc_config_errors_t *errs) {
+        size_t cnt = 0;
+        char kerr[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
         for (size_t i = 0; i < rdc_map_count(props); i++) {
                 const char *key = rdc_map_key_at(props, i);
-                int known =
-                        rdc_configdef_find(rdc_worker_config_defs,
-                                           rdc_worker_config_def_cnt,
-                                           sizeof(rdcp_config_def_t),
-                                           key) != NULL ||
-                        unsupported_find(worker_unsupported,
-                                         sizeof(worker_unsupported) /
-                                                 sizeof(worker_unsupported[0]),
-                                         key) != NULL;
-                for (const char *const *p = prefixes; !known && *p; p++)
-                        known = !strncmp(key, *p, strlen(*p));
-                if (!known)
+                const char *value = rdc_map_value_at(props, i);
+                if (worker_is_framework_key(key))
+                        continue;
+                rd_kafka_conf_res_t res =
+                        is_java_only_client_key(key)
+                                ? RD_KAFKA_CONF_UNKNOWN
+                                : rd_kafka_conf_set(conf, key, value, kerr,
+                                                    sizeof(kerr));
+                if (res == RD_KAFKA_CONF_UNKNOWN) {
                         rdc_log(RDC_LOG_WARN, "worker", NULL,
                                 "The configuration '%s' was supplied but "
                                 "isn't a known config; ignored",
                                 key);
+                } else if (res != RD_KAFKA_CONF_OK) {
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s",
+                                client_value_shown(key, value), key, kerr);
+                        cnt++;
+                }
+        }
+        rd_kafka_conf_destroy(conf);
+        return cnt;
+}
+
+/* Sets the unprefixed client keys (see worker_check_unprefixed) on the
+ * admin client's conf; checked at start, so failures cannot happen. */
+static void conf_apply_unprefixed(rd_kafka_conf_t *conf,
+                                  const rdc_map_t *config) {
+        char kerr[512];
+        for (size_t i = 0; i < rdc_map_count(config); i++) {
+                const char *key = rdc_map_key_at(config, i);
+                if (!worker_is_framework_key(key) &&
+                    !is_java_only_client_key(key))
+                        rd_kafka_conf_set(conf, key,
+                                          rdc_map_value_at(config, i), kerr,
+                                          sizeof(kerr));
         }
 }
 
@@ -778,7 +823,7 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                              sizeof(worker_unsupported) /
                                      sizeof(worker_unsupported[0]),
                              NULL, 0, worker->config, &errs);
-        worker_warn_unknown(props);
+        worker_check_unprefixed(props, &errs);
         const char *offsets_file =
                 rdc_map_get(worker->config, "offset.storage.file.filename");
         if (standalone && is_blank(offsets_file))
@@ -915,6 +960,8 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
         }
         /* Both sources were validated (worker start, connector create):
          * a problem here means a config that bypassed validation. */
+        if (!strcmp(role, "admin"))
+                conf_apply_unprefixed(conf, worker->config);
         snprintf(prefix, sizeof(prefix), "%s.", role);
         conf_apply_prefixed(conf, worker->config, prefix, 0, &errs);
         if (connector_cfg) {

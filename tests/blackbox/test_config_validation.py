@@ -344,3 +344,27 @@ def test_librdkafka_logs_go_through_the_worker_logger(tmp_path, worker):
     assert r.status_code == 200, r.text
     assert w.stop() == 0
     assert not re.search(RAW_RDKAFKA, w.log_text(), re.MULTILINE)
+
+
+def test_unprefixed_client_keys_configure_the_worker_admin(tmp_path, worker):
+    """As in Kafka, the worker's own admin client takes the worker's
+    unprefixed client keys (security.protocol, sasl.*, ssl.*, client.id,
+    ...) under its admin.* ones; they are checked at start like the
+    prefixed ones and are not "unknown"."""
+    bad = worker(props={"security.protocol": "banana"}, name="bad")
+    assert bad.proc.wait(timeout=30) != 0
+    assert bad.log_lines_matching(r"\bERROR\b", r"security\.protocol",
+                                  r"banana"), bad.log_text()
+
+    port = free_port()  # nothing listens there: librdkafka logs its name
+    w, rest = rest_worker(worker, props={
+        "bootstrap.servers": f"127.0.0.1:{port}",
+        "client.id": "top-level-id",
+        "security.protocol": "PLAINTEXT"})
+    rest.wait_healthy()
+    write_lines(tmp_path / "in.txt", ["a"])
+    create(rest, "src", file_source("src", tmp_path / "in.txt", "t"))
+    # ensure_topic's metadata request goes through the admin client.
+    w.wait_for_log(r"top-level-id#consumer-\d+ .*\(librdkafka\)$",
+                   timeout=60)
+    assert not w.log_lines_matching(r"isn't a known config"), w.log_text()
