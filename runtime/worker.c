@@ -908,15 +908,46 @@ void rdc_worker_destroy(rdc_worker_t *worker) {
 
 /* ------------------------------------------------------ Kafka clients */
 
+/* Writes the "<connector>|task-<n>" scope of a task's client into buf,
+ * from the client.id tasks give it ("connector-producer-<name>-<n>",
+ * Kafka's). @returns buf, or NULL for other clients. */
+static const char *kafka_client_scope(const rd_kafka_t *rk, char *buf,
+                                      size_t size) {
+        static const char *const prefixes[] = {"connector-producer-",
+                                               "connector-consumer-", NULL};
+        const char *name = rk ? rd_kafka_name(rk) : "";
+        const char *hash = strrchr(name, '#');
+        size_t len = hash ? (size_t)(hash - name) : strlen(name);
+        for (const char *const *p = prefixes; *p; p++) {
+                size_t plen = strlen(*p);
+                if (len <= plen || strncmp(name, *p, plen))
+                        continue;
+                const char *dash = memrchr(name + plen, '-', len - plen);
+                if (!dash || dash == name + plen ||
+                    strspn(dash + 1, "0123456789") !=
+                            (size_t)(name + len - dash - 1) ||
+                    dash + 1 == name + len)
+                        return NULL;
+                snprintf(buf, size, "%.*s|task-%.*s", (int)(dash - name - plen),
+                         name + plen, (int)(name + len - dash - 1), dash + 1);
+                return buf;
+        }
+        return NULL;
+}
+
 /* librdkafka logs with syslog levels from its own threads; rdc_log is
  * thread-safe, so lines go straight to the worker's logger. */
 static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                          const char *buf) {
+        char scope[300];
         rdc_log_level_t mapped = level <= 3   ? RDC_LOG_ERROR
                                  : level == 4 ? RDC_LOG_WARN
                                  : level <= 6 ? RDC_LOG_INFO
                                               : RDC_LOG_DEBUG;
-        rdc_log(mapped, RDC_WORKER_KAFKA_LOGGER, NULL, "%s %s: %s",
+        if (!rdc_log_enabled(mapped, RDC_WORKER_KAFKA_LOGGER))
+                return;
+        rdc_log(mapped, RDC_WORKER_KAFKA_LOGGER,
+                kafka_client_scope(rk, scope, sizeof(scope)), "%s %s: %s",
                 rk ? rd_kafka_name(rk) : "rdkafka", fac, buf);
 }
 
@@ -924,9 +955,11 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
  * errors sets its own callback over this one. */
 static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
                            void *opaque) {
+        char scope[300];
         (void)opaque;
         rdc_log(err == RD_KAFKA_RESP_ERR__FATAL ? RDC_LOG_ERROR : RDC_LOG_WARN,
-                RDC_WORKER_KAFKA_LOGGER, NULL, "%s error %s: %s",
+                RDC_WORKER_KAFKA_LOGGER,
+                kafka_client_scope(rk, scope, sizeof(scope)), "%s error %s: %s",
                 rd_kafka_name(rk), rd_kafka_err2name(err), reason);
 }
 

@@ -339,6 +339,10 @@ def test_librdkafka_logs_go_through_the_worker_logger(tmp_path, worker):
                    timeout=60)
     assert not re.search(RAW_RDKAFKA, w.log_text(), re.MULTILINE), \
         w.log_text()
+    # A task's client logs with the task's scope, as the task does.
+    w.wait_for_log(r"\] (ERROR|WARN) \[src\|task-0\] "
+                   r"connector-producer-src-0#producer-\d+ .*"
+                   r"\(librdkafka\)$", timeout=60)
     # The logger's level is changed like any other.
     r = rest.put("/admin/loggers/librdkafka", json={"level": "OFF"})
     assert r.status_code == 200, r.text
