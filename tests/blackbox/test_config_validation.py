@@ -9,8 +9,7 @@ import re
 import pytest
 
 from harness import (connector, file_sink, file_source, free_port,
-                     topic_record_count,
-                     wait_until, write_lines)
+                     topic_record_count, wait_until, write_lines)
 from rest_helpers import (assert_error, create, restart_worker, rest_worker,
                           wait_state)
 
