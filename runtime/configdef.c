@@ -355,6 +355,19 @@ static int configdef_check_typed(const rdcp_config_def_t *def,
         }
 }
 
+/* A required key given as "" or whitespace only counts as missing, for
+ * every type and every table (framework, worker, plugin): code after
+ * validation may rely on a required value being there, and a blank
+ * connector.class once reached the herder as "no plugin". */
+static int configdef_blank_required(const rdcp_config_def_t *def,
+                                    const char *value) {
+        const char *start, *end;
+        if (!(def->flags & RDCP_CFGF_REQUIRED))
+                return 0;
+        configdef_trim(value, &start, &end);
+        return start == end;
+}
+
 int rdc_configdef_check_value(const rdcp_config_def_t *def, const char *value,
                               char *errstr, size_t errstr_size) {
         if (!value) {
@@ -365,6 +378,12 @@ int rdc_configdef_check_value(const rdcp_config_def_t *def, const char *value,
                         return -1;
                 }
                 return 0;
+        }
+        if (configdef_blank_required(def, value)) {
+                snprintf(errstr, errstr_size,
+                         "Missing required configuration which has no "
+                         "default value (the value given is blank)");
+                return -1;
         }
         char *trimmed = configdef_trimmed_dup(value);
         if (!trimmed) {
@@ -418,6 +437,15 @@ size_t rdc_configdef_validate(const rdcp_config_def_t *defs, size_t def_cnt,
                                         "Missing required configuration "
                                         "\"%s\" which has no default value.",
                                         def->name);
+                        continue;
+                }
+                if (configdef_blank_required(def, value)) {
+                        rdc_config_errors_add(
+                                errs, def->name,
+                                "Missing required configuration \"%s\" "
+                                "which has no default value (the value "
+                                "given is blank).",
+                                def->name);
                         continue;
                 }
                 if (!rdc_configdef_check_value(def, value, reason,

@@ -2,7 +2,7 @@
  * Config validation driven by rdcp_config_def_t tables: applies defaults,
  * checks required keys, types, ranges, valid values and custom validators.
  * Used for plugin configs (connector, converter) and for the worker's and
- * the framework's own keys (tables in worker_config.c / connector_config.c).
+ * the framework's own keys (tables in worker.c).
  */
 #ifndef RDC_CONFIGDEF_H
 #define RDC_CONFIGDEF_H
@@ -34,8 +34,9 @@ void rdc_config_errors_format(const rdc_config_errors_t *errs, char *buf,
 
 /**
  * @brief Validates cfg against defs[0..def_cnt) and, if apply_defaults,
- *        sets every absent key that has a default. Keys not in defs are
- *        ignored (they may belong to the framework or to prefixes).
+ *        sets every absent key that has a default. A required key that
+ *        is empty or whitespace only counts as missing. Keys not in defs
+ *        are ignored (they may belong to the framework or to prefixes).
  *        def_size is the plugin's sizeof(rdcp_config_def_t) (>= minor 0).
  * @returns the number of problems appended to errs.
  */

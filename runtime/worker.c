@@ -6,10 +6,12 @@
 #define _GNU_SOURCE
 #include "worker.h"
 
+#include <ctype.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "embedded.h"
 #include "host.h"
@@ -179,7 +181,9 @@ const rdcp_config_def_t rdc_connector_config_defs[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .group = "Common",
          .order = 6,
-         .documentation = "Header converter (headers pass as raw bytes)."},
+         .documentation = "Header converter: SimpleHeaderConverter or "
+                          "ByteArrayConverter (headers pass as raw "
+                          "bytes)."},
         {.name = "topics",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,
@@ -249,8 +253,327 @@ static void report_problem(void *opaque, const char *key, const char *message) {
         rc->cnt++;
 }
 
+/* Absent, empty or whitespace only (Kafka trims values). */
 static int is_blank(const char *value) {
-        return !value || !*value;
+        if (!value)
+                return 1;
+        while (isspace((unsigned char)*value))
+                value++;
+        return !*value;
+}
+
+/* ------------------------------------------- features not implemented */
+
+/* A Kafka Connect key whose feature rdconnect does not implement. Such a
+ * key is refused rather than ignored (a MaskField transform that does
+ * nothing leaks the field), except with the values that mean "feature
+ * off", which is how existing Kafka configs that do not use the feature
+ * look. */
+typedef struct {
+        const char *key; /**< exact key, or a prefix when it ends in '.' */
+        /** Values (trimmed, case-insensitive) that leave the feature off;
+         *  blank always does unless never_off. NULL list: blank only. */
+        const char *const *off_values;
+        int never_off; /**< no value is "off": the key itself is refused */
+        int any_value; /**< inert while the feature is off: accepted */
+        const char *reason;
+} unsupported_key_t;
+
+static const char smt_reason[] =
+        "Single Message Transforms are not supported by rdconnect yet";
+static const char predicate_reason[] =
+        "Transformation predicates are not supported by rdconnect yet";
+static const char dlq_reason[] =
+        "Dead letter queues are not supported by rdconnect yet";
+static const char groups_reason[] =
+        "Topic creation groups and patterns are not supported by rdconnect "
+        "yet (every created topic gets the topic.creation.default "
+        "partitions and replication factor)";
+static const char version_reason[] =
+        "Choosing a plugin version is not supported by rdconnect yet (each "
+        "class is loaded once, from plugin.path)";
+static const char *const zero_values[] = {"0", NULL};
+static const char *const requested_values[] = {"requested", NULL};
+static const char *const poll_values[] = {"poll", NULL};
+static const char *const true_values[] = {"true", NULL};
+static const char *const any_pattern_values[] = {".*", NULL};
+static const char *const reload_values[] = {"restart", "none", NULL};
+/* Headers pass as raw bytes, which is what these two do with bytes. */
+static const char *const header_converter_values[] = {
+        "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+        "SimpleHeaderConverter",
+        "org.apache.kafka.connect.converters.ByteArrayConverter",
+        "ByteArrayConverter", NULL};
+static const char header_converter_reason[] =
+        "Header converters are not supported by rdconnect yet (headers pass "
+        "as raw bytes, as with SimpleHeaderConverter)";
+
+/* Kafka's ConnectorConfig, SourceConnectorConfig and SinkConnectorConfig
+ * keys that rdconnect does not implement. Exact keys come before the
+ * prefixes that would also match them. */
+static const unsupported_key_t connector_unsupported[] = {
+        {.key = "transforms", .reason = smt_reason},
+        {.key = "transforms.", .never_off = 1, .reason = smt_reason},
+        {.key = "predicates", .reason = predicate_reason},
+        {.key = "predicates.", .never_off = 1, .reason = predicate_reason},
+        {.key = "errors.deadletterqueue.topic.name", .reason = dlq_reason},
+        {.key = "errors.deadletterqueue.topic.replication.factor",
+         .any_value = 1},
+        {.key = "errors.deadletterqueue.context.headers.enable",
+         .any_value = 1},
+        {.key = "errors.deadletterqueue.",
+         .never_off = 1,
+         .reason = dlq_reason},
+        {.key = "errors.retry.timeout",
+         .off_values = zero_values,
+         .reason = "Retrying failed operations is not supported by "
+                   "rdconnect yet"},
+        {.key = "errors.retry.delay.max.ms", .any_value = 1},
+        {.key = "exactly.once.support",
+         .off_values = requested_values,
+         .reason = "Exactly-once source delivery is not supported by "
+                   "rdconnect yet (sources deliver at least once)"},
+        {.key = "transaction.boundary",
+         .off_values = poll_values,
+         .reason = "Source transactions are not supported by rdconnect "
+                   "yet"},
+        {.key = "transaction.boundary.interval.ms", .any_value = 1},
+        {.key = "offsets.storage.topic",
+         .reason = "Per-connector offsets topics are not supported by "
+                   "rdconnect yet (source offsets are kept in "
+                   "offset.storage.file.filename)"},
+        {.key = "tasks.max.enforce",
+         .off_values = true_values,
+         .reason = "Running more tasks than tasks.max is not supported by "
+                   "rdconnect"},
+        {.key = "config.action.reload",
+         .off_values = reload_values,
+         .reason = "Config providers are not supported by rdconnect yet, "
+                   "so there is nothing to reload"},
+        {.key = "header.converter",
+         .off_values = header_converter_values,
+         .reason = header_converter_reason},
+        /* Kafka 4.1 (KIP-891): plugin versions pinned per connector. */
+        {.key = "connector.plugin.version", .reason = version_reason},
+        {.key = "key.converter.plugin.version", .reason = version_reason},
+        {.key = "value.converter.plugin.version", .reason = version_reason},
+        {.key = "header.converter.plugin.version", .reason = version_reason},
+        {.key = "topic.creation.groups", .reason = groups_reason},
+        {.key = "topic.creation.default.include",
+         .off_values = any_pattern_values,
+         .reason = groups_reason},
+        {.key = "topic.creation.default.exclude", .reason = groups_reason},
+        {.key = "topic.creation.",
+         .never_off = 1,
+         .reason = "Topic settings other than "
+                   "topic.creation.default.partitions and "
+                   "topic.creation.default.replication.factor are not "
+                   "supported by rdconnect yet"},
+        {.key = "admin.override.",
+         .never_off = 1,
+         .reason = "Per-connector admin clients are not supported by "
+                   "rdconnect yet (topics are created with the worker's "
+                   "admin.* settings)"},
+};
+
+static const char *const all_policy_values[] = {
+        "All",
+        "org.apache.kafka.connect.connector.policy."
+        "AllConnectorClientConfigOverridePolicy",
+        NULL};
+static const char *const disabled_values[] = {"disabled", NULL};
+
+/* Worker keys of Kafka whose feature rdconnect lacks and whose absence
+ * changes what the worker does: start errors, not warnings. */
+static const unsupported_key_t worker_unsupported[] = {
+        {.key = "config.providers",
+         .reason = "Config providers are not supported by rdconnect yet "
+                   "(${provider:path:key} references would reach "
+                   "connectors literally)"},
+        {.key = "rest.extension.classes",
+         .reason = "REST extensions are not supported by rdconnect yet "
+                   "(the REST API would run without them, e.g. without "
+                   "authentication)"},
+        {.key = "connector.client.config.override.policy",
+         .off_values = all_policy_values,
+         .reason = "Client override policies are not supported by "
+                   "rdconnect yet (every connector may override client "
+                   "settings, as with All)"},
+        {.key = "exactly.once.source.support",
+         .off_values = disabled_values,
+         .reason = "Exactly-once source delivery is not supported by "
+                   "rdconnect yet (sources deliver at least once)"},
+        {.key = "header.converter",
+         .off_values = header_converter_values,
+         .reason = header_converter_reason},
+};
+
+static const unsupported_key_t *unsupported_find(const unsupported_key_t *table,
+                                                 size_t cnt, const char *key) {
+        for (size_t i = 0; i < cnt; i++) {
+                size_t len = strlen(table[i].key);
+                int prefix = table[i].key[len - 1] == '.';
+                if (prefix ? !strncmp(key, table[i].key, len)
+                           : !strcmp(key, table[i].key))
+                        return &table[i];
+        }
+        return NULL;
+}
+
+/* @returns 1 if value leaves the feature of u off. */
+static int unsupported_is_off(const unsupported_key_t *u, const char *value) {
+        if (u->any_value)
+                return 1;
+        if (u->never_off)
+                return 0;
+        char *trimmed = strdup(value ? value : "");
+        if (!trimmed)
+                return 0;
+        char *start = trimmed, *end = trimmed + strlen(trimmed);
+        while (isspace((unsigned char)*start))
+                start++;
+        while (end > start && isspace((unsigned char)end[-1]))
+                *--end = '\0';
+        int off = !*start;
+        for (const char *const *v = u->off_values; !off && v && *v; v++)
+                off = !strcasecmp(start, *v);
+        free(trimmed);
+        return off;
+}
+
+/* Refuses the keys of cfg that name features rdconnect lacks. Keys of
+ * the skip table (implemented ones such as
+ * topic.creation.default.partitions) pass even under a refused prefix.
+ * @returns problems added to errs. */
+static size_t validate_unsupported(const unsupported_key_t *table,
+                                   size_t table_cnt,
+                                   const rdcp_config_def_t *skip,
+                                   size_t skip_cnt, const rdc_map_t *cfg,
+                                   rdc_config_errors_t *errs) {
+        size_t cnt = 0;
+        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
+                const char *key = rdc_map_key_at(cfg, i);
+                const char *value = rdc_map_value_at(cfg, i);
+                const unsupported_key_t *u =
+                        unsupported_find(table, table_cnt, key);
+                if (!u || unsupported_is_off(u, value))
+                        continue;
+                if (u->never_off || u->key[strlen(u->key) - 1] == '.') {
+                        if (rdc_configdef_find(skip, skip_cnt, sizeof(*skip),
+                                               key))
+                                continue;
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s; "
+                                "remove the key",
+                                value, key, u->reason);
+                } else if (u->off_values) {
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s; "
+                                "remove the key or set it to %s",
+                                value, key, u->reason, u->off_values[0]);
+                } else {
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s; "
+                                "remove the key or leave it empty",
+                                value, key, u->reason);
+                }
+                cnt++;
+        }
+        return cnt;
+}
+
+/* ------------------------------------------------------ client keys */
+
+/* Java client settings with no librdkafka equivalent whose absence
+ * changes nothing rdconnect promises (metrics, serializers Connect
+ * replaces anyway, blocking and batching knobs of the Java API). They are
+ * common in existing Kafka configs, so they are accepted with a warning;
+ * README lists them. Any other key librdkafka does not know is refused. */
+static const char *const java_only_client_keys[] = {"max.poll.records",
+                                                    "default.api.timeout.ms",
+                                                    "buffer.memory",
+                                                    "max.block.ms",
+                                                    "retry.backoff.max.ms",
+                                                    "key.serializer",
+                                                    "value.serializer",
+                                                    "key.deserializer",
+                                                    "value.deserializer",
+                                                    "metrics.recording.level",
+                                                    "metrics.num.samples",
+                                                    "metrics.sample.window.ms",
+                                                    "metric.reporters",
+                                                    "auto.include.jmx.reporter",
+                                                    NULL};
+
+static int is_java_only_client_key(const char *name) {
+        for (const char *const *k = java_only_client_keys; *k; k++)
+                if (!strcmp(*k, name))
+                        return 1;
+        return 0;
+}
+
+/* Secrets are never echoed in an error. */
+static const char *client_value_shown(const char *name, const char *value) {
+        return strstr(name, "password") || strstr(name, "secret") ||
+                               strstr(name, "jaas")
+                       ? "[hidden]"
+                       : value;
+}
+
+/* Sets every key of cfg that starts with prefix on conf. A Java-only key
+ * is skipped (with a warning if warn); anything librdkafka refuses,
+ * unknown names included, is a problem naming the key with librdkafka's
+ * reason. @returns problems added to errs. */
+static size_t conf_apply_prefixed(rd_kafka_conf_t *conf, const rdc_map_t *cfg,
+                                  const char *prefix, int warn,
+                                  rdc_config_errors_t *errs) {
+        size_t plen = strlen(prefix), cnt = 0;
+        char kerr[512];
+        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
+                const char *key = rdc_map_key_at(cfg, i);
+                if (strncmp(key, prefix, plen) || !key[plen])
+                        continue;
+                const char *name = key + plen;
+                const char *value = rdc_map_value_at(cfg, i);
+                if (is_java_only_client_key(name)) {
+                        rdc_log(warn ? RDC_LOG_WARN : RDC_LOG_DEBUG, "worker",
+                                NULL,
+                                "%s is a Java client setting with no effect "
+                                "in librdkafka; accepted and ignored",
+                                key);
+                        continue;
+                }
+                if (rd_kafka_conf_set(conf, name, value, kerr, sizeof(kerr)) ==
+                    RD_KAFKA_CONF_OK)
+                        continue;
+                rdc_config_errors_add(errs, key,
+                                      "Invalid value %s for configuration %s: "
+                                      "%s",
+                                      client_value_shown(name, value), key,
+                                      kerr);
+                cnt++;
+        }
+        return cnt;
+}
+
+/* Applies the "<role><infix>" keys of cfg for each role to a throwaway
+ * librdkafka config, so that a value librdkafka refuses is an error now
+ * and not a failing task later. */
+static size_t validate_client_keys(const rdc_map_t *cfg,
+                                   const char *const *roles, const char *infix,
+                                   rdc_config_errors_t *errs) {
+        size_t cnt = 0;
+        char prefix[64];
+        for (const char *const *role = roles; *role; role++) {
+                rd_kafka_conf_t *conf = rd_kafka_conf_new();
+                snprintf(prefix, sizeof(prefix), "%s%s", *role, infix);
+                cnt += conf_apply_prefixed(conf, cfg, prefix, 1, errs);
+                rd_kafka_conf_destroy(conf);
+        }
+        return cnt;
 }
 
 static size_t validate_converters(rdc_worker_t *worker, const rdc_map_t *cfg,
@@ -336,6 +659,22 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
                 }
         }
         cnt += validate_converters(worker, resolved, errs);
+        cnt += validate_unsupported(connector_unsupported,
+                                    sizeof(connector_unsupported) /
+                                            sizeof(connector_unsupported[0]),
+                                    rdc_connector_config_defs,
+                                    rdc_connector_config_def_cnt, resolved,
+                                    errs);
+        static const char *const override_roles[] = {"producer", "consumer",
+                                                     NULL};
+        cnt += validate_client_keys(resolved, override_roles, ".override.",
+                                    errs);
+        if (!plugin && !cnt) {
+                /* Never hand the herder a valid config without a plugin. */
+                rdc_config_errors_add(errs, "connector.class",
+                                      "No connector class resolved");
+                cnt++;
+        }
         if (plugin) {
                 const rdcp_descriptor_t *d = plugin->desc;
                 if (d->type == RDCP_PLUGIN_SINK)
@@ -393,6 +732,79 @@ static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
         return 0;
 }
 
+/* @returns 1 if key is a worker key of Kafka's that is no client key:
+ * one of the worker table, a refused feature, or a prefixed key (client
+ * roles, checked by librdkafka; converters, by their plugins). */
+static int worker_is_framework_key(const char *key) {
+        static const char *const prefixes[] = {
+                "producer.",      "consumer.",        "admin.",
+                "key.converter.", "value.converter.", NULL};
+        if (rdc_configdef_find(rdc_worker_config_defs,
+                               rdc_worker_config_def_cnt,
+                               sizeof(rdcp_config_def_t), key) ||
+            unsupported_find(worker_unsupported,
+                             sizeof(worker_unsupported) /
+                                     sizeof(worker_unsupported[0]),
+                             key))
+                return 1;
+        for (const char *const *p = prefixes; *p; p++)
+                if (!strncmp(key, *p, strlen(*p)))
+                        return 1;
+        return 0;
+}
+
+/* Any other worker key is, as in Kafka, a setting of the worker's own
+ * admin client (security.protocol, sasl.*, ssl.*, ...) if librdkafka
+ * knows it: checked like the prefixed ones. Kafka warns about a key
+ * nobody knows, and so does rdconnect: a typo must not pass unnoticed.
+ * @returns problems added to errs. */
+static size_t worker_check_unprefixed(const rdc_map_t *props,
+                                      rdc_config_errors_t *errs) {
+        size_t cnt = 0;
+        char kerr[512];
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        for (size_t i = 0; i < rdc_map_count(props); i++) {
+                const char *key = rdc_map_key_at(props, i);
+                const char *value = rdc_map_value_at(props, i);
+                if (worker_is_framework_key(key))
+                        continue;
+                rd_kafka_conf_res_t res =
+                        is_java_only_client_key(key)
+                                ? RD_KAFKA_CONF_UNKNOWN
+                                : rd_kafka_conf_set(conf, key, value, kerr,
+                                                    sizeof(kerr));
+                if (res == RD_KAFKA_CONF_UNKNOWN) {
+                        rdc_log(RDC_LOG_WARN, "worker", NULL,
+                                "The configuration '%s' was supplied but "
+                                "isn't a known config; ignored",
+                                key);
+                } else if (res != RD_KAFKA_CONF_OK) {
+                        rdc_config_errors_add(
+                                errs, key,
+                                "Invalid value %s for configuration %s: %s",
+                                client_value_shown(key, value), key, kerr);
+                        cnt++;
+                }
+        }
+        rd_kafka_conf_destroy(conf);
+        return cnt;
+}
+
+/* Sets the unprefixed client keys (see worker_check_unprefixed) on the
+ * admin client's conf; checked at start, so failures cannot happen. */
+static void conf_apply_unprefixed(rd_kafka_conf_t *conf,
+                                  const rdc_map_t *config) {
+        char kerr[512];
+        for (size_t i = 0; i < rdc_map_count(config); i++) {
+                const char *key = rdc_map_key_at(config, i);
+                if (!worker_is_framework_key(key) &&
+                    !is_java_only_client_key(key))
+                        rd_kafka_conf_set(conf, key,
+                                          rdc_map_value_at(config, i), kerr,
+                                          sizeof(kerr));
+        }
+}
+
 rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                              char *errstr, size_t errstr_size) {
         rdc_config_errors_t errs = {0};
@@ -404,6 +816,14 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
         rdc_configdef_validate(
                 rdc_worker_config_defs, rdc_worker_config_def_cnt,
                 sizeof(rdcp_config_def_t), worker->config, 1, &errs);
+        static const char *const client_roles[] = {"producer", "consumer",
+                                                   "admin", NULL};
+        validate_client_keys(worker->config, client_roles, ".", &errs);
+        validate_unsupported(worker_unsupported,
+                             sizeof(worker_unsupported) /
+                                     sizeof(worker_unsupported[0]),
+                             NULL, 0, worker->config, &errs);
+        worker_check_unprefixed(props, &errs);
         const char *offsets_file =
                 rdc_map_get(worker->config, "offset.storage.file.filename");
         if (standalone && is_blank(offsets_file))
@@ -488,34 +908,64 @@ void rdc_worker_destroy(rdc_worker_t *worker) {
 
 /* ------------------------------------------------------ Kafka clients */
 
-/* Sets every key of cfg that starts with prefix on conf. Unknown keys are
- * Java client settings librdkafka has no equivalent for: skipped with a
- * warning rather than failing the connector. */
-static int conf_apply_prefixed(rd_kafka_conf_t *conf, const rdc_map_t *cfg,
-                               const char *prefix, const char *origin,
-                               char *errstr, size_t errstr_size) {
-        size_t plen = strlen(prefix);
-        char kerr[512];
-        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
-                const char *key = rdc_map_key_at(cfg, i);
-                if (strncmp(key, prefix, plen) || !key[plen])
+/* Writes the "<connector>|task-<n>" scope of a task's client into buf,
+ * from the client.id tasks give it ("connector-producer-<name>-<n>",
+ * Kafka's). @returns buf, or NULL for other clients. */
+static const char *kafka_client_scope(const rd_kafka_t *rk, char *buf,
+                                      size_t size) {
+        static const char *const prefixes[] = {"connector-producer-",
+                                               "connector-consumer-", NULL};
+        const char *name = rk ? rd_kafka_name(rk) : "";
+        const char *hash = strrchr(name, '#');
+        size_t len = hash ? (size_t)(hash - name) : strlen(name);
+        for (const char *const *p = prefixes; *p; p++) {
+                size_t plen = strlen(*p);
+                if (len <= plen || strncmp(name, *p, plen))
                         continue;
-                const char *value = rdc_map_value_at(cfg, i);
-                rd_kafka_conf_res_t res = rd_kafka_conf_set(
-                        conf, key + plen, value, kerr, sizeof(kerr));
-                if (res == RD_KAFKA_CONF_UNKNOWN) {
-                        rdc_log(RDC_LOG_WARN, "worker", NULL,
-                                "%s config %s is not a librdkafka setting; "
-                                "ignored",
-                                origin, key);
-                } else if (res != RD_KAFKA_CONF_OK) {
-                        snprintf(errstr, errstr_size,
-                                 "Invalid value %s for configuration %s: %s",
-                                 value, key, kerr);
-                        return -1;
-                }
+                const char *dash = memrchr(name + plen, '-', len - plen);
+                if (!dash || dash == name + plen ||
+                    strspn(dash + 1, "0123456789") !=
+                            (size_t)(name + len - dash - 1) ||
+                    dash + 1 == name + len)
+                        return NULL;
+                snprintf(buf, size, "%.*s|task-%.*s", (int)(dash - name - plen),
+                         name + plen, (int)(name + len - dash - 1), dash + 1);
+                return buf;
         }
-        return 0;
+        return NULL;
+}
+
+/* librdkafka logs with syslog levels from its own threads; rdc_log is
+ * thread-safe, so lines go straight to the worker's logger. */
+static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                         const char *buf) {
+        char scope[300];
+        rdc_log_level_t mapped = level <= 3   ? RDC_LOG_ERROR
+                                 : level == 4 ? RDC_LOG_WARN
+                                 : level <= 6 ? RDC_LOG_INFO
+                                              : RDC_LOG_DEBUG;
+        if (!rdc_log_enabled(mapped, RDC_WORKER_KAFKA_LOGGER))
+                return;
+        rdc_log(mapped, RDC_WORKER_KAFKA_LOGGER,
+                kafka_client_scope(rk, scope, sizeof(scope)), "%s %s: %s",
+                rk ? rd_kafka_name(rk) : "rdkafka", fac, buf);
+}
+
+/* Only logs: librdkafka retries on its own. A task that must act on
+ * errors sets its own callback over this one. */
+static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                           void *opaque) {
+        char scope[300];
+        (void)opaque;
+        rdc_log(err == RD_KAFKA_RESP_ERR__FATAL ? RDC_LOG_ERROR : RDC_LOG_WARN,
+                RDC_WORKER_KAFKA_LOGGER,
+                kafka_client_scope(rk, scope, sizeof(scope)), "%s error %s: %s",
+                rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+}
+
+void rdc_worker_kafka_logging(rd_kafka_conf_t *conf) {
+        rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+        rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
 }
 
 rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
@@ -523,7 +973,9 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                                         const char *const *defaults,
                                         char *errstr, size_t errstr_size) {
         char prefix[64], kerr[512];
+        rdc_config_errors_t errs = {0};
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rdc_worker_kafka_logging(conf);
         if (rd_kafka_conf_set(conf, "bootstrap.servers", worker->bootstrap,
                               kerr, sizeof(kerr)) != RD_KAFKA_CONF_OK) {
                 snprintf(errstr, errstr_size,
@@ -539,18 +991,23 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                         goto fail;
                 }
         }
+        /* Both sources were validated (worker start, connector create):
+         * a problem here means a config that bypassed validation. */
+        if (!strcmp(role, "admin"))
+                conf_apply_unprefixed(conf, worker->config);
         snprintf(prefix, sizeof(prefix), "%s.", role);
-        if (conf_apply_prefixed(conf, worker->config, prefix, "Worker", errstr,
-                                errstr_size))
-                goto fail;
+        conf_apply_prefixed(conf, worker->config, prefix, 0, &errs);
         if (connector_cfg) {
                 snprintf(prefix, sizeof(prefix), "%s.override.", role);
-                if (conf_apply_prefixed(conf, connector_cfg, prefix,
-                                        "Connector", errstr, errstr_size))
-                        goto fail;
+                conf_apply_prefixed(conf, connector_cfg, prefix, 0, &errs);
+        }
+        if (errs.cnt) {
+                snprintf(errstr, errstr_size, "%s", errs.items[0].message);
+                goto fail;
         }
         return conf;
 fail:
+        rdc_config_errors_clear(&errs);
         rd_kafka_conf_destroy(conf);
         return NULL;
 }

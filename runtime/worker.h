@@ -63,11 +63,21 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                              char *errstr, size_t errstr_size);
 void rdc_worker_destroy(rdc_worker_t *worker);
 
+/** Logger of librdkafka's own lines (/admin/loggers/librdkafka). */
+#define RDC_WORKER_KAFKA_LOGGER "librdkafka"
+
+/** Routes librdkafka's log lines (syslog level mapped) and errors to the
+ *  worker's logger instead of raw stderr. A later
+ *  rd_kafka_conf_set_error_cb replaces the error part. */
+void rdc_worker_kafka_logging(rd_kafka_conf_t *conf);
+
 /**
  * @brief Builds a librdkafka config for a connector's client:
  *        bootstrap.servers, then worker "<role>." keys, then connector
- *        "<role>.override." keys (role: producer, consumer, admin).
- *        Keys librdkafka does not know are logged once and skipped.
+ *        "<role>.override." keys (role: producer, consumer, admin), with
+ *        rdc_worker_kafka_logging() applied. Both key sets were validated
+ *        (worker start, connector create); Java-only keys (README) are
+ *        skipped.
  * @returns the conf or NULL with errstr naming the key and value.
  */
 rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,

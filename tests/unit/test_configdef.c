@@ -246,6 +246,46 @@ static void test_lists_and_valid_values(void **state) {
         rdc_map_destroy(cfg);
 }
 
+/* A required key set to an empty or whitespace-only value is as missing as
+ * an absent one: "connector.class": "" must not pass validation. */
+static void test_blank_required(void **state) {
+        (void)state;
+        static const char *const blanks[] = {"", "   ", "\t \n", NULL};
+        for (const char *const *b = blanks; *b; b++) {
+                rdc_map_t *cfg = rdc_map_new();
+                rdc_map_set(cfg, "file", *b);
+                const char *msg = validate(cfg, 1);
+                assert_string_equal(msg, "file: Missing required "
+                                         "configuration \"file\" which has "
+                                         "no default value (the value given "
+                                         "is blank).");
+                rdc_map_destroy(cfg);
+        }
+        char reason[256];
+        const rdcp_config_def_t *file =
+                rdc_configdef_find(defs, DEF_CNT, sizeof(defs[0]), "file");
+        assert_int_equal(
+                rdc_configdef_check_value(file, " ", reason, sizeof(reason)),
+                -1);
+        assert_string_equal(reason, "Missing required configuration which has "
+                                    "no default value (the value given is "
+                                    "blank)");
+        /* Every type: a blank required INT says "missing", not "Not a
+         * number". */
+        static const rdcp_config_def_t int_def = {
+                .name = "n", .type = RDCP_CFG_INT, .flags = RDCP_CFGF_REQUIRED};
+        assert_int_equal(
+                rdc_configdef_check_value(&int_def, "", reason, sizeof(reason)),
+                -1);
+        assert_contains(reason, "Missing required configuration");
+        /* Optional keys may stay blank. */
+        rdc_map_t *cfg = rdc_map_new();
+        rdc_map_set(cfg, "file", "f");
+        rdc_map_set(cfg, "checked", "  ");
+        validate(cfg, 0);
+        rdc_map_destroy(cfg);
+}
+
 static void test_password_and_non_empty(void **state) {
         (void)state;
         rdc_map_t *cfg = rdc_map_new();
@@ -381,6 +421,7 @@ int main(void) {
                 cmocka_unit_test(test_ranges),
                 cmocka_unit_test(test_lists_and_valid_values),
                 cmocka_unit_test(test_password_and_non_empty),
+                cmocka_unit_test(test_blank_required),
                 cmocka_unit_test(test_custom_validator),
                 cmocka_unit_test(test_def_size_stride),
                 cmocka_unit_test(test_errors_list_and_names),
