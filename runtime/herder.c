@@ -110,6 +110,9 @@ struct rdc_herder {
         rdc_stuck_t *stuck;       /* herder thread only */
         size_t stuck_cnt;         /* herder thread; read after join */
         const char *configs_path; /* connector.configs.file, or NULL */
+        /* Entries of that file that could not be restored (invalid now):
+         * kept, and written back, until replaced or deleted over REST. */
+        json_object *unrestored; /* herder thread only */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
         int64_t restart_initial_ms;
@@ -684,6 +687,8 @@ static void do_put(rdc_herder_t *h, const char *name, const rdc_map_t *cfg,
         c->plugin = plugin;
         c->target = target;
         conn_start(h, c);
+        if (h->unrestored)
+                json_object_object_del(h->unrestored, name);
         reply_set(reply, created ? 201 : 200, conn_info_json(c));
 }
 
@@ -1017,6 +1022,12 @@ static void configs_save(rdc_herder_t *h) {
         if (!h->configs_path)
                 return;
         json_object *doc = json_object_new_object();
+        if (h->unrestored) {
+                json_object_object_foreach(h->unrestored, name, entry) {
+                        json_object_object_add(doc, name,
+                                               json_object_get(entry));
+                }
+        }
         for (rdc_conn_t *c = h->conns; c; c = c->next) {
                 json_object *entry = json_object_new_object();
                 json_object_object_add(entry, "config", map_json(c->config));
@@ -1052,8 +1063,14 @@ static int configs_load_entry(rdc_herder_t *h, const char *name,
         if (reply.status >= 400) {
                 rdc_log_flatten(reply.message);
                 rdc_log(RDC_LOG_ERROR, "herder", name,
-                        "Cannot restore connector %s from %s: %s", name,
-                        h->configs_path, reply.message);
+                        "Cannot restore connector %s from %s: %s. Its entry "
+                        "is kept in the file until the connector is "
+                        "created anew or deleted over REST",
+                        name, h->configs_path, reply.message);
+                if (!h->unrestored)
+                        h->unrestored = json_object_new_object();
+                json_object_object_add(h->unrestored, name,
+                                       json_object_get(entry));
         }
         rdc_reply_clear(&reply);
         return 0;
@@ -1158,6 +1175,14 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                 return;
         default:
                 break;
+        }
+        if (req->connector && req->type == RDC_REQ_DELETE &&
+            !conn_find(h, req->connector) && h->unrestored &&
+            json_object_object_get_ex(h->unrestored, req->connector, NULL)) {
+                /* The entry of connector.configs.file that did not load. */
+                json_object_object_del(h->unrestored, req->connector);
+                reply_set(reply, 204, NULL);
+                return;
         }
         if (!req->connector || !(c = conn_find(h, req->connector))) {
                 reply_not_found(reply, req->connector ? req->connector : "");
@@ -1527,6 +1552,8 @@ size_t rdc_herder_stop(rdc_herder_t *h) {
                 free(st->connector);
                 free(st);
         }
+        if (h->unrestored)
+                json_object_put(h->unrestored);
         pthread_mutex_destroy(&h->lock);
         pthread_cond_destroy(&h->cond);
         free(h);

@@ -604,30 +604,8 @@ static int source_open(rdc_task_t *t) {
         char errstr[1024], kerr[512], client_id[300];
         snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d",
                  t->connector, (int)t->id);
-        /* Kafka Connect's producer guarantees (no loss, per-partition
-         * order), expressed the librdkafka way. The queue caps bound
-         * memory: librdkafka's 100000 messages held 16 MB of JSON records
-         * (peak RSS 49 MB); 8 MB and 50000 messages keep the throughput
-         * of bench/ at 28-34 MB (25000 messages cost throughput).
-         * murmur2 is the Java producer's partitioner: a keyed record lands
-         * in the same partition as from Kafka Connect (librdkafka's own
-         * default hashes with CRC32). */
-        const char *const defaults[] = {"acks",
-                                        "all",
-                                        "enable.idempotence",
-                                        "true",
-                                        "partitioner",
-                                        "murmur2_random",
-                                        "queue.buffering.max.kbytes",
-                                        "8192",
-                                        "queue.buffering.max.messages",
-                                        "50000",
-                                        "client.id",
-                                        client_id,
-                                        NULL};
-        rd_kafka_conf_t *conf =
-                rdc_worker_client_conf(t->worker, "producer", t->conn_cfg,
-                                       defaults, errstr, sizeof(errstr));
+        rd_kafka_conf_t *conf = rdc_worker_producer_conf(
+                t->worker, t->conn_cfg, client_id, errstr, sizeof(errstr));
         if (!conf) {
                 rdc_task_fail(t, "producer", "%s", errstr);
                 return -1;

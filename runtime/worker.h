@@ -85,6 +85,15 @@ rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
                                         const char *const *defaults,
                                         char *errstr, size_t errstr_size);
 
+/** The producer config of a source task: Kafka Connect's guarantees
+ *  (acks=all, idempotence, the Java partitioner) and bounded queues as
+ *  defaults, then rdc_worker_client_conf()'s layers. Validation makes one
+ *  from every source connector config it accepts. */
+rd_kafka_conf_t *rdc_worker_producer_conf(rdc_worker_t *worker,
+                                          const rdc_map_t *connector_cfg,
+                                          const char *client_id, char *errstr,
+                                          size_t errstr_size);
+
 /**
  * @brief Makes sure topic exists: creates it with the Admin API
  *        (partitions/replication from the connector's

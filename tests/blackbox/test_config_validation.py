@@ -122,11 +122,20 @@ def test_blank_connector_class_in_configs_file(tmp_path, worker,
     assert rest.get("/connectors").json() == ["kept"]
     assert w.log_lines_matching(r"\bERROR\b", r"broken",
                                 r"connector\.class"), w.log_text()
+    # A change rewrites the file: the entry that did not load is kept
+    # (its config is not lost), until it is deleted over REST.
+    assert rest.put("/connectors/kept/pause").status_code == 202
+    saved = json.loads(configs.read_text())
+    assert saved["broken"]["config"]["file"] == str(path), saved
+    assert saved["kept"]["target_state"] == "PAUSED", saved
     # And again: the next start is not a crash either.
     assert w.stop() == 0
     rest = restart_worker(w)
-    wait_state(rest, "kept", "RUNNING", ["RUNNING"])
+    wait_state(rest, "kept", "PAUSED", ["PAUSED"])
     assert w.running()
+    assert rest.delete("/connectors/broken").status_code == 204
+    assert "broken" not in json.loads(configs.read_text())
+    assert rest.get("/connectors/broken").status_code == 404
     assert w.stop() == 0
 
 
@@ -371,3 +380,21 @@ def test_unprefixed_client_keys_configure_the_worker_admin(tmp_path, worker):
     w.wait_for_log(r"top-level-id#consumer-\d+ .*\(librdkafka\)$",
                    timeout=60)
     assert not w.log_lines_matching(r"isn't a known config"), w.log_text()
+
+
+def test_producer_override_conflict_is_refused(mock_cluster, worker):
+    """acks=1 passes librdkafka's per-key check but not its check of the
+    whole producer config (idempotence, a source task's default, needs
+    acks=all): 400 naming the key, not a task that fails later."""
+    w, rest = rest_worker(worker)
+    body = {"name": "acks1", "config": {
+        "connector.class": "FileStreamSource", "file": "/dev/null",
+        "topic": "t", "producer.override.acks": "1"}}
+    r = rest.post("/connectors", json=body)
+    assert r.status_code == 400, r.text
+    message = r.json()["message"]
+    assert "producer.override.acks: Invalid producer configuration" in \
+        message, message
+    body["config"]["producer.override.enable.idempotence"] = "false"
+    assert rest.post("/connectors", json=body).status_code == 201
+    assert w.stop() == 0
