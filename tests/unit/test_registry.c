@@ -36,6 +36,9 @@
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
 #define TEST_SOURCE "com.example.test.TestSource"
 #define TEST_SINK   "com.example.test.TestSink"
+/* The working test plugins: CrashSource, TestSink, TestSource. */
+#define CRASH_SOURCE "com.example.test.CrashSource"
+#define GOOD_CNT     3
 
 /* ------------------------------------------------------------ helpers */
 
@@ -504,7 +507,7 @@ static void test_broken_plugins_rejected(void **state) {
         /* Good plugins first: they win over the duplicate. */
         reg = rdc_registry_new(NULL, GOOD_DIR "," BROKEN_DIR);
         assert_non_null(reg);
-        assert_int_equal(rdc_registry_scan(reg), 2);
+        assert_int_equal(rdc_registry_scan(reg), GOOD_CNT);
         assert_int_equal(
                 rdc_registry_rejections(reg, collect_rejection, &rejections),
                 sizeof(expected) / sizeof(expected[0]));
@@ -799,13 +802,14 @@ static void test_find_resolves_names(void **state) {
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "converter and which name matches Nope, "
                                     "available converters are: (none)");
-        /* Listed in file name order: test_sink.so, test_source.so. */
+        /* Listed in file name order: crash_source.so, test_sink.so,
+         * test_source.so. */
         assert_null(rdc_registry_find(reg, "Nope", RDC_PLUGIN_ANY_CONNECTOR,
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "connector and which name matches Nope, "
-                                    "available connectors are: " TEST_SINK
-                                    ", " TEST_SOURCE);
+                                    "available connectors are: " CRASH_SOURCE
+                                    ", " TEST_SINK ", " TEST_SOURCE);
         /* A short errstr is truncated, never overrun. */
         assert_null(rdc_registry_find(reg, "Nope", 0, errstr, 10));
         assert_string_equal(errstr, "Failed to");
@@ -900,14 +904,15 @@ static void test_same_file_loaded_once(void **state) {
                  GOOD_DIR, dir);
         reg = rdc_registry_new(GOOD_DIR, plugin_path);
         assert_non_null(reg);
-        assert_int_equal(rdc_registry_scan(reg), 2);
+        assert_int_equal(rdc_registry_scan(reg), GOOD_CNT);
         assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 0);
 
         /* The list is a snapshot in load order (sorted file names). */
-        assert_int_equal(rdc_registry_list(reg, plugins, 1), 2);
-        assert_string_equal(plugins[0]->desc->class_name, TEST_SINK);
-        assert_int_equal(rdc_registry_list(reg, plugins, 4), 2);
-        assert_string_equal(plugins[1]->desc->class_name, TEST_SOURCE);
+        assert_int_equal(rdc_registry_list(reg, plugins, 1), GOOD_CNT);
+        assert_string_equal(plugins[0]->desc->class_name, CRASH_SOURCE);
+        assert_int_equal(rdc_registry_list(reg, plugins, 4), GOOD_CNT);
+        assert_string_equal(plugins[1]->desc->class_name, TEST_SINK);
+        assert_string_equal(plugins[2]->desc->class_name, TEST_SOURCE);
         rdc_registry_destroy(reg);
         remove_tree(dir);
 }
@@ -946,7 +951,7 @@ static void test_concurrent_finds(void **state) {
                 assert_int_equal(pthread_join(threads[i], &failed), 0);
                 assert_null(failed);
         }
-        assert_int_equal(rdc_registry_list(reg, NULL, 0), 2);
+        assert_int_equal(rdc_registry_list(reg, NULL, 0), GOOD_CNT);
         rdc_registry_destroy(reg);
 }
 
