@@ -178,3 +178,17 @@ def test_other_crash_kinds(tmp_path, mock_cluster, worker, kind, sig_name):
     record = (tmp_path / "worker.offsets.crashes").read_text()
     assert f" {getattr(signal, sig_name).value} 0 7 crasher " in record, \
         record
+
+
+def test_crash_while_loading_names_the_plugin(tmp_path, worker, monkeypatch):
+    """A plugin whose constructor crashes kills the worker inside dlopen,
+    before any connector exists: the line names the file being loaded."""
+    monkeypatch.setenv("RDC_TEST_CRASH_ON_LOAD", "segv")
+    w = worker([], {"plugin.path": PLUGIN_PATH})
+    assert wait_exit(w) == -signal.SIGSEGV
+    lines = [line for line in w.log_text().splitlines()
+             if "Worker crashed" in line]
+    assert len(lines) == 1, w.log_text()[-3000:]
+    assert re.match(r"^\[[-\d :,]+\] ERROR Worker crashed: SIGSEGV \(.*\) "
+                    r"while loading plugin " + re.escape(CRASH_SO) + ";",
+                    lines[0]), lines[0]

@@ -14,6 +14,8 @@
  * With `test.crash.while.file` set, it crashes only while that file exists,
  * and otherwise keeps producing one record per poll: delete the file and
  * the next start of the task runs cleanly.
+ * With RDC_TEST_CRASH_ON_LOAD=<kind> in the environment it crashes while
+ * being loaded (in a constructor, inside dlopen).
  */
 #define _GNU_SOURCE /* MAP_ANONYMOUS, strdup */
 #include <signal.h>
@@ -149,6 +151,19 @@ static void crash_now(crash_kind_t kind) {
                 break;
         }
         }
+}
+
+/* RDC_TEST_CRASH_ON_LOAD=<kind> in the environment crashes dlopen itself,
+ * in this constructor, as a plugin with a broken static initializer does. */
+__attribute__((constructor)) static void crash_on_load(void) {
+        const char *kind = getenv("RDC_TEST_CRASH_ON_LOAD");
+        int i;
+
+        if (!kind || !*kind)
+                return;
+        for (i = 0; crash_kinds[i] && strcmp(kind, crash_kinds[i]); i++)
+                ;
+        crash_now(crash_kinds[i] ? (crash_kind_t)i : CRASH_SEGV);
 }
 
 static rdcp_err_t crash_task_poll(void *task_ptr,
