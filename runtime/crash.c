@@ -34,6 +34,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <time.h>
 #include <ucontext.h>
 #include <unistd.h>
@@ -81,7 +82,7 @@ typedef struct rdc_crash_plugin {
 } rdc_crash_plugin_t;
 
 static struct {
-        atomic_int crashing;          /* the first crashing thread reports */
+        atomic_int crashing_tid;      /* the thread reporting; 0: none yet */
         atomic_int record_fd;         /* -1: no records */
         long gmtoff;                  /* local time offset, taken at install */
         pthread_mutex_t plugins_lock; /* serializes add/remove */
@@ -263,21 +264,41 @@ static void crash_write_record(const rdc_crash_identity_t *self, int sig,
                 crash_write_all(fd, rec.data, rec.len);
 }
 
+/* Dies of sig with its default action (core dump included), so that the
+ * exit status is the one supervisors expect. */
+static void crash_die(int sig) {
+        sigset_t unblock;
+
+        signal(sig, SIG_DFL);
+        sigemptyset(&unblock);
+        sigaddset(&unblock, sig);
+        pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
+        raise(sig);
+        _exit(128 + sig);
+}
+
 static void crash_handler(int sig, siginfo_t *info, void *uctx) {
         rdc_crash_identity_t *self = &rdc_crash_self;
         const char *sig_name, *sig_what;
         void *frames[RDC_CRASH_FRAMES];
         const char *code, *culprit;
         rdc_crash_buf_t line;
-        sigset_t unblock;
         char thread[17] = "";
+        int tid = (int)syscall(SYS_gettid), reporter = 0;
 
         /* One report: a second crashing thread waits for the process to
-         * die of the first. */
-        if (atomic_exchange(&g_sig.crashing, 1)) {
+         * die of the first; the reporter crashing again (abort() in the
+         * unwinder, say) dies at once. */
+        if (!atomic_compare_exchange_strong(&g_sig.crashing_tid, &reporter,
+                                            tid)) {
+                if (reporter == tid)
+                        crash_die(sig);
                 for (;;)
                         pause();
         }
+        /* Should the report itself hang (a lock held by the dead code),
+         * SIGALRM still ends the process, so a supervisor restarts it. */
+        alarm(10);
         sig_name = crash_signal_name(sig, &sig_what);
         code = crash_plugin_at(crash_fault_pc(uctx));
         culprit = self->task_set ? self->plugin : "";
@@ -298,7 +319,7 @@ static void crash_handler(int sig, siginfo_t *info, void *uctx) {
         buf_str(&line, sig_name);
         buf_str(&line, " (");
         buf_str(&line, sig_what);
-        if (sig != SIGABRT && info) {
+        if (info && info->si_code > 0 && sig != SIGABRT) { /* a fault */
                 buf_str(&line, " at address 0x");
                 buf_uint(&line, (uintptr_t)info->si_addr, 16, 1);
         }
@@ -333,14 +354,7 @@ static void crash_handler(int sig, siginfo_t *info, void *uctx) {
         int cnt = backtrace(frames, RDC_CRASH_FRAMES);
         backtrace_symbols_fd(frames, cnt, STDERR_FILENO);
 
-        /* Die of the same signal, with its default action (core dump),
-         * so that the exit status is the one supervisors expect. */
-        signal(sig, SIG_DFL);
-        sigemptyset(&unblock);
-        sigaddset(&unblock, sig);
-        pthread_sigmask(SIG_UNBLOCK, &unblock, NULL);
-        raise(sig);
-        _exit(128 + sig);
+        crash_die(sig);
 }
 
 /* Gives the calling thread an alternate signal stack of its own. */
