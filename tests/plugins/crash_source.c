@@ -6,7 +6,7 @@
  * Each task returns one record per poll() to `topic` (key "T-seq", value
  * "crash-T-seq"); the poll() after `test.crash.after` records (default 5)
  * crashes with `test.crash.kind`:
- *   segv      writes through a NULL pointer (SIGSEGV, the default)
+ *   segv      writes to an unmapped address (SIGSEGV, the default)
  *   abort     calls abort() (SIGABRT, as a failed assert)
  *   bus       touches a mapping past the end of an empty file (SIGBUS)
  *   overflow  recurses until the thread's stack overflows (SIGSEGV on a
@@ -110,6 +110,10 @@ fail:
         return err;
 }
 
+/* Never mapped; not NULL, so that UBSan (sanitizer builds) lets the
+ * store reach the MMU instead of reporting it and exiting. */
+static volatile uintptr_t crash_bad_address = 16;
+
 /* Deeper than any thread stack; volatile, so the compiler cannot see that
  * the recursion below never ends. */
 static volatile int crash_depth_limit = 1 << 30;
@@ -146,7 +150,8 @@ static void crash_now(crash_kind_t kind) {
                 break;
         case CRASH_SEGV:
         default: {
-                volatile int *nowhere = NULL;
+                volatile int *nowhere =
+                        (volatile int *)(uintptr_t)crash_bad_address;
                 *nowhere = 1;
                 break;
         }
