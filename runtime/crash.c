@@ -842,8 +842,8 @@ int rdc_crash_records_open(const rdc_map_t *worker_config, char *errstr,
 
                 rdc_log(RDC_LOG_WARN, RDC_CRASH_LOGGER, e->connector,
                         "Task %d of connector %s crashed the worker %d "
-                        "time(s) in a row (last: %s in plugin %s); at %" PRId64
-                        " it is held back until restarted over REST",
+                        "time(s) in a row (last: %s in plugin %s); "
+                        "crash.task.limit is %" PRId64,
                         (int)e->task_id, e->connector, e->count,
                         crash_signal_name(e->signo, &what), e->plugin,
                         g_rec.limit);
