@@ -192,3 +192,21 @@ def test_crash_while_loading_names_the_plugin(tmp_path, worker, monkeypatch):
     assert re.match(r"^\[[-\d :,]+\] ERROR Worker crashed: SIGSEGV \(.*\) "
                     r"while loading plugin " + re.escape(CRASH_SO) + ";",
                     lines[0]), lines[0]
+
+
+def test_crash_outside_a_task_names_thread_and_plugin(tmp_path, worker):
+    """A connector instance crashing on the herder's thread: no task to
+    name or record, but the thread and the plugin whose code faulted."""
+    flag = tmp_path / "crash.flag"
+    flag.write_text("x\n")
+    w = worker([crasher(flag, {"test.crash.in": "connector"})],
+               {"plugin.path": PLUGIN_PATH})
+    assert wait_exit(w) == -signal.SIGSEGV
+    lines = [line for line in w.log_text().splitlines()
+             if "Worker crashed" in line]
+    assert len(lines) == 1, w.log_text()[-3000:]
+    assert re.match(r"^\[[-\d :,]+\] ERROR Worker crashed: SIGSEGV \(.*\) "
+                    r"in thread rdc-herder \(no task\), faulting code in "
+                    r"plugin " + re.escape(CRASH_SO) + ";", lines[0]), lines[0]
+    records = tmp_path / "worker.offsets.crashes"
+    assert not records.exists() or records.read_text() == ""

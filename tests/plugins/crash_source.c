@@ -14,8 +14,10 @@
  * With `test.crash.while.file` set, it crashes only while that file exists,
  * and otherwise keeps producing one record per poll: delete the file and
  * the next start of the task runs cleanly.
- * With RDC_TEST_CRASH_ON_LOAD=<kind> in the environment it crashes while
- * being loaded (in a constructor, inside dlopen).
+ * With `test.crash.in=connector` the connector instance crashes instead,
+ * as it is created (on the herder's thread). With
+ * RDC_TEST_CRASH_ON_LOAD=<kind> in the environment it crashes while being
+ * loaded (in a constructor, inside dlopen).
  */
 #define _GNU_SOURCE /* MAP_ANONYMOUS, strdup */
 #include <signal.h>
@@ -31,6 +33,8 @@ typedef enum crash_kind {
         CRASH_OVERFLOW
 } crash_kind_t;
 
+static const char *const crash_places[] = {"task", "connector", NULL};
+
 static const char *const crash_kinds[] = {"segv", "abort", "bus", "overflow",
                                           NULL};
 
@@ -43,6 +47,7 @@ typedef struct crash_task {
         int64_t after;
         int64_t next;
         crash_kind_t kind;
+        int crash_in_task; /* test.crash.in=task */
         rdcp_source_record_t record;
         char key[48];
         char value[64];
@@ -95,6 +100,8 @@ static rdcp_err_t crash_task_create(const rdcp_ctx_t *ctx,
                 err = RDCP_ERR_CONFIG;
                 goto fail;
         }
+        const char *where = host->config_get(cfg, "test.crash.in");
+        task->crash_in_task = !where || !strcmp(where, "task");
         task->topic = strdup(topic ? topic : "");
         if (while_file && *while_file)
                 task->while_file = strdup(while_file);
@@ -181,7 +188,7 @@ static rdcp_err_t crash_task_poll(void *task_ptr,
         (void)errstr_size;
         *records = &task->record;
         *cnt = 0;
-        if (task->next >= task->after &&
+        if (task->crash_in_task && task->next >= task->after &&
             (!task->while_file || access(task->while_file, F_OK) == 0))
                 crash_now(task->kind);
         snprintf(task->key, sizeof(task->key), "%d-%" PRId64,
@@ -228,6 +235,13 @@ static const rdcp_config_def_t crash_source_config[] = {
          .default_value = "segv",
          .valid_values = crash_kinds,
          .documentation = "How it crashes: segv, abort, bus or overflow."},
+        {.name = "test.crash.in",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "task",
+         .valid_values = crash_places,
+         .documentation = "Where it crashes: task (poll) or connector "
+                          "(create, on the herder's thread)."},
         {.name = "test.crash.while.file",
          .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,
@@ -236,8 +250,33 @@ static const rdcp_config_def_t crash_source_config[] = {
 
 static const char *const crash_source_aliases[] = {"CrashSource", NULL};
 
-static const rdcp_connector_vtable_t crash_source_connector =
-        RDCT_CONNECTOR_VTABLE;
+/* test.crash.in=connector: the connector instance crashes as it is
+ * created, on the herder's thread, where no task is running. */
+static rdcp_err_t crash_connector_create(const rdcp_ctx_t *ctx,
+                                         const rdcp_host_t *host,
+                                         const rdcp_config_t *cfg, void **connp,
+                                         char *errstr, size_t errstr_size) {
+        const char *where = host->config_get(cfg, "test.crash.in");
+        const char *kind = host->config_get(cfg, "test.crash.kind");
+        int i;
+
+        if (where && !strcmp(where, "connector")) {
+                for (i = 0;
+                     kind && crash_kinds[i] && strcmp(kind, crash_kinds[i]);
+                     i++)
+                        ;
+                crash_now(kind && crash_kinds[i] ? (crash_kind_t)i
+                                                 : CRASH_SEGV);
+        }
+        return rdct_connector_create(ctx, host, cfg, connp, errstr,
+                                     errstr_size);
+}
+
+static const rdcp_connector_vtable_t crash_source_connector = {
+        .struct_size = sizeof(rdcp_connector_vtable_t),
+        .create = crash_connector_create,
+        .task_configs = rdct_connector_task_configs,
+        .destroy = rdct_connector_destroy};
 
 static const rdcp_source_task_vtable_t crash_source_task = {
         .struct_size = sizeof(rdcp_source_task_vtable_t),
