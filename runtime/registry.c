@@ -563,8 +563,8 @@ static int rdc_elf_check(const char *path, char *errstr, size_t errstr_size) {
                             (uint64_t)ehdr.e_phnum * ehdr.e_phentsize, size)) {
                 rdc_fail(errstr, errstr_size,
                          "program headers (offset %" PRIu64
-                         ", %u entries of %u bytes) do not fit in the file (%" PRIu64
-                         " bytes): truncated?",
+                         ", %u entries of %u bytes) do not fit in the file "
+                         "(%" PRIu64 " bytes): truncated?",
                          (uint64_t)ehdr.e_phoff, (unsigned)ehdr.e_phnum,
                          (unsigned)ehdr.e_phentsize, size);
                 goto done;
@@ -581,8 +581,8 @@ static int rdc_elf_check(const char *path, char *errstr, size_t errstr_size) {
                              size))) {
                 rdc_fail(errstr, errstr_size,
                          "section headers (offset %" PRIu64
-                         ", %u entries of %u bytes) do not fit in the file (%" PRIu64
-                         " bytes): truncated?",
+                         ", %u entries of %u bytes) do not fit in the file "
+                         "(%" PRIu64 " bytes): truncated?",
                          (uint64_t)ehdr.e_shoff, (unsigned)ehdr.e_shnum,
                          (unsigned)ehdr.e_shentsize, size);
                 goto done;
@@ -771,9 +771,9 @@ static int registry_load(rdc_registry_t *reg, const char *path,
                 desc->version, rdc_type_rule_find(desc->type)->noun, path);
         return 1;
 reject:
-        rdc_crash_loading(NULL);
         if (dl)
-                dlclose(dl);
+                dlclose(dl); /* runs its destructors: still "loading" */
+        rdc_crash_loading(NULL);
         registry_reject(reg, path, st, reason);
         return 0;
 }
