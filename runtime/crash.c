@@ -13,8 +13,9 @@
  *             <len> <plugin file>
  *   RDC-CLEAR 1 <unix ms> <task> <len> <connector>
  * A task's count is the number of its RDC-CRASH records since its last
- * RDC-CLEAR; a crash after the task ran task.restart.backoff.max.ms
- * without crashing counts as the first again.
+ * RDC-CLEAR (written by a REST restart, and when a task stops after
+ * running task.restart.backoff.max.ms); a crash after such a run counts
+ * as the first again.
  */
 #define _GNU_SOURCE
 #include "crash.h"
@@ -357,6 +358,8 @@ static void crash_handler(int sig, siginfo_t *info, void *uctx) {
         crash_die(sig);
 }
 
+static void rec_forget(const char *connector, int32_t task_id, int64_t ran_ms);
+
 /* Gives the calling thread an alternate signal stack of its own. */
 static void crash_altstack_push(rdc_crash_identity_t *self) {
         long page = sysconf(_SC_PAGESIZE);
@@ -449,6 +452,11 @@ void rdc_crash_task_enter(const char *connector, int32_t task_id,
 void rdc_crash_task_leave(void) {
         rdc_crash_identity_t *self = &rdc_crash_self;
 
+        /* A task that ran cleanly for a while and then stopped starts
+         * counting again, like one that crashes after such a run. */
+        if (self->task_set && self->recordable)
+                rec_forget(self->connector, self->task_id,
+                           crash_clock_ms(CLOCK_MONOTONIC) - self->started_ms);
         self->task_set = 0;
         atomic_signal_fence(memory_order_seq_cst);
         crash_altstack_pop(self);
@@ -886,18 +894,27 @@ int rdc_crash_task_refused(const char *connector, int32_t task_id, char *trace,
         return refused;
 }
 
-void rdc_crash_task_forget(const char *connector, int32_t task_id) {
+/* Clears a task's crashes, for good: the clearing record makes a worker
+ * restart see it too. ran_ms >= 0: only if the task ran that long, at
+ * least task.restart.backoff.max.ms (a clean run); -1: unconditionally. */
+static void rec_forget(const char *connector, int32_t task_id, int64_t ran_ms) {
         rdc_crash_entry_t *entry;
         int fd;
 
         pthread_mutex_lock(&g_rec.lock);
         entry = rec_find_locked(connector, strlen(connector), task_id);
         fd = atomic_load(&g_sig.record_fd);
-        if (entry) {
-                rdc_log(RDC_LOG_INFO, RDC_CRASH_LOGGER, connector,
-                        "Task %d restarted over REST: its %d crash "
-                        "record(s) are cleared",
-                        (int)task_id, entry->count);
+        if (entry && (ran_ms < 0 || ran_ms >= g_rec.clean_ms)) {
+                if (ran_ms < 0)
+                        rdc_log(RDC_LOG_INFO, RDC_CRASH_LOGGER, connector,
+                                "Task %d restarted over REST: its %d crash "
+                                "record(s) are cleared",
+                                (int)task_id, entry->count);
+                else
+                        rdc_log(RDC_LOG_INFO, RDC_CRASH_LOGGER, connector,
+                                "Task %d ran %" PRId64 " ms without crashing:"
+                                " its %d crash record(s) are cleared",
+                                (int)task_id, ran_ms, entry->count);
                 rec_remove_locked(entry);
                 if (fd >= 0) {
                         char *rec = NULL;
@@ -911,4 +928,8 @@ void rdc_crash_task_forget(const char *connector, int32_t task_id) {
                 }
         }
         pthread_mutex_unlock(&g_rec.lock);
+}
+
+void rdc_crash_task_forget(const char *connector, int32_t task_id) {
+        rec_forget(connector, task_id, -1);
 }

@@ -62,19 +62,23 @@ static char *read_text(void) {
         return buf;
 }
 
-/* Opens the records with limit and the clean-run reset of 60 s. */
-static void open_records(const char *limit) {
+/* Opens the records with limit and a clean-run reset of clean_ms. */
+static void open_records_clean(const char *limit, const char *clean_ms) {
         char errstr[512];
         rdc_map_t *cfg = rdc_map_new();
 
         assert_non_null(cfg);
         rdc_map_set(cfg, "crash.record.file", path);
-        rdc_map_set(cfg, "task.restart.backoff.max.ms", "60000");
+        rdc_map_set(cfg, "task.restart.backoff.max.ms", clean_ms);
         if (limit)
                 rdc_map_set(cfg, "crash.task.limit", limit);
         assert_int_equal(rdc_crash_records_open(cfg, errstr, sizeof(errstr)),
                          0);
         rdc_map_destroy(cfg);
+}
+
+static void open_records(const char *limit) {
+        open_records_clean(limit, "60000");
 }
 
 static int refused(const char *connector, int32_t task, char *trace,
@@ -188,6 +192,38 @@ static void test_malformed_records_skipped_and_compacted(void **state) {
         assert_string_equal(read_text(), expected);
 }
 
+/* A task that stops after a clean run has its count cleared; one that
+ * stops sooner keeps it. */
+static void test_clean_run_clears(void **state) {
+        char text[4096] = "", rec[512], trace[512];
+
+        (void)state;
+        for (int i = 0; i < 2; i++) {
+                crash_record(rec, sizeof(rec), "q", 0, 11, 1);
+                strcat(text, rec);
+                crash_record(rec, sizeof(rec), "q", 1, 11, 1);
+                strcat(text, rec);
+        }
+        write_text(text);
+        open_records_clean("2", "60000");
+        assert_int_equal(refused("q", 0, trace, sizeof(trace)), 1);
+        assert_int_equal(refused("q", 1, trace, sizeof(trace)), 1);
+        /* Task 1 stops well before a clean run: still counted. */
+        rdc_crash_task_enter("q", 1, PLUGIN);
+        rdc_crash_task_leave();
+        assert_int_equal(refused("q", 1, trace, sizeof(trace)), 1);
+        /* Task 0 runs longer than the clean-run time (sleeping over it is
+         * a lower bound, not a timing assertion). */
+        open_records_clean("2", "50");
+        rdc_crash_task_enter("q", 0, PLUGIN);
+        usleep(120 * 1000);
+        rdc_crash_task_leave();
+        assert_int_equal(refused("q", 0, trace, sizeof(trace)), 0);
+        open_records_clean("2", "50");
+        assert_int_equal(refused("q", 0, trace, sizeof(trace)), 0);
+        assert_int_equal(refused("q", 1, trace, sizeof(trace)), 1);
+}
+
 static void test_no_file_yet(void **state) {
         char trace[512];
 
@@ -206,6 +242,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(
                         test_malformed_records_skipped_and_compacted, setup,
                         teardown),
+                cmocka_unit_test_setup_teardown(test_clean_run_clears, setup,
+                                                teardown),
                 cmocka_unit_test_setup_teardown(test_no_file_yet, setup,
                                                 teardown),
         };
