@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "clock.h"
+#include "crash.h"
 #include "fileio.h"
 #include "host.h"
 #include "sink_offsets.h"
@@ -447,7 +448,12 @@ static int task_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
         c->slots[i].running_since_ms = 0;
         set_text(&c->slots[i].trace, NULL);
         c->slots[i].tag = spec.tag;
-        c->slots[i].task = rdc_task_start(&spec, errstr, sizeof(errstr));
+        /* A task that crashed the worker too often stays FAILED. */
+        c->slots[i].task =
+                rdc_crash_task_refused(c->name, (int32_t)i, errstr,
+                                       sizeof(errstr))
+                        ? NULL
+                        : rdc_task_start(&spec, errstr, sizeof(errstr));
         if (!c->slots[i].task) {
                 c->slots[i].state = RDC_STATE_FAILED;
                 set_text(&c->slots[i].trace, errstr);
@@ -775,8 +781,10 @@ static void do_restart(rdc_herder_t *h, rdc_conn_t *c, const rdc_request_t *req,
         for (uint32_t i = 0; req->include_tasks && i < c->task_cnt; i++) {
                 rdc_state_t st = c->slots[i].state;
                 if (!req->only_failed || st == RDC_STATE_FAILED ||
-                    st == RDC_STATE_RESTARTING)
+                    st == RDC_STATE_RESTARTING) {
+                        rdc_crash_task_forget(c->name, (int32_t)i);
                         do_restart_task(h, c, i);
+                }
         }
         if (!req->include_tasks && !req->only_failed) {
                 reply_set(reply, 204, NULL);
@@ -1237,6 +1245,7 @@ static void handle_request(rdc_herder_t *h, const rdc_request_t *req,
                           task_status_json(h, c, (uint32_t)req->task));
                 break;
         case RDC_REQ_RESTART_TASK:
+                rdc_crash_task_forget(c->name, req->task);
                 do_restart_task(h, c, (uint32_t)req->task);
                 reply_set(reply, 204, NULL);
                 break;

@@ -9,6 +9,7 @@
  * keeps running the others (Kafka's standalone worker exits instead).
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "herder.h"
 #include "log.h"
 #include "props.h"
@@ -104,6 +106,13 @@ int main(int argc, char **argv) {
                 return 2;
         }
 
+        /* First of all, so that a plugin crashing while it loads (in
+         * rdc_worker_new) is named too. */
+        if (rdc_crash_install())
+                rdc_log(RDC_LOG_WARN, "standalone", NULL,
+                        "Cannot install the crash handler: %s",
+                        strerror(errno));
+
         /* Signals are taken synchronously by main(); every thread created
          * from here on inherits the block. */
         sigset_t sigs;
@@ -128,6 +137,10 @@ int main(int argc, char **argv) {
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
                 return 1;
         }
+        /* Before the herder starts tasks: it asks which ones crashed the
+         * worker too often. Without records the worker still runs. */
+        if (rdc_crash_records_open(worker->config, errstr, sizeof(errstr)))
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
         rdc_rest_t *rest = rdc_rest_start(worker, errstr, sizeof(errstr));
         if (!rest) {
                 rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
@@ -163,6 +176,7 @@ int main(int argc, char **argv) {
                 _exit(0);
         }
         rdc_worker_destroy(worker);
+        rdc_crash_records_close();
         rdc_log(RDC_LOG_INFO, "standalone", NULL, "Worker stopped");
         return 0;
 }

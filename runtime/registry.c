@@ -18,7 +18,9 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <dlfcn.h>
+#include <elf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <pthread.h>
@@ -29,9 +31,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "log.h"
 
 #define RDC_LOADER_LOGGER "loader"
+
+/* The ELF flavour this host loads. A file of another flavour, or one cut
+ * short, must never reach dlopen: glibc maps PT_LOAD segments past the end
+ * of a truncated file and the first touch of such a page (relocation,
+ * constructors) is a SIGBUS that kills the worker. */
+#if UINTPTR_MAX == 0xffffffffu
+#define RDC_ELF_CLASS ELFCLASS32
+typedef Elf32_Ehdr rdc_elf_ehdr_t;
+typedef Elf32_Phdr rdc_elf_phdr_t;
+typedef Elf32_Shdr rdc_elf_shdr_t;
+#else
+#define RDC_ELF_CLASS ELFCLASS64
+typedef Elf64_Ehdr rdc_elf_ehdr_t;
+typedef Elf64_Phdr rdc_elf_phdr_t;
+typedef Elf64_Shdr rdc_elf_shdr_t;
+#endif
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+#define RDC_ELF_DATA ELFDATA2MSB
+#else
+#define RDC_ELF_DATA ELFDATA2LSB
+#endif
+#if defined(__x86_64__)
+#define RDC_ELF_MACHINE EM_X86_64
+#elif defined(__aarch64__)
+#define RDC_ELF_MACHINE EM_AARCH64
+#elif defined(__i386__)
+#define RDC_ELF_MACHINE EM_386
+#elif defined(__arm__)
+#define RDC_ELF_MACHINE EM_ARM
+#elif defined(__powerpc64__)
+#define RDC_ELF_MACHINE EM_PPC64
+#elif defined(__s390x__)
+#define RDC_ELF_MACHINE EM_S390
+#elif defined(__riscv)
+#define RDC_ELF_MACHINE EM_RISCV
+#endif
 
 /* Bytes of a struct up to and including member: the size the struct had
  * at the ABI minor whose last member that was. */
@@ -393,6 +432,167 @@ int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc, char *errstr,
         return 0;
 }
 
+/* ------------------------------------------------------ ELF checks */
+
+/* @returns 1 if [offset, offset + len) lies within a file of size bytes. */
+static int rdc_elf_within(uint64_t offset, uint64_t len, uint64_t size) {
+        return offset <= size && len <= size - offset;
+}
+
+static int rdc_elf_read(int fd, void *buf, size_t len, uint64_t offset) {
+        size_t done = 0;
+
+        while (done < len) {
+                ssize_t n = pread(fd, (char *)buf + done, len - done,
+                                  (off_t)(offset + done));
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        return -1;
+                done += (size_t)n;
+        }
+        return 0;
+}
+
+static int rdc_elf_check_phdrs(int fd, const rdc_elf_ehdr_t *ehdr,
+                               uint64_t size, char *errstr,
+                               size_t errstr_size) {
+        rdc_elf_phdr_t phdr;
+        int loads = 0;
+        uint16_t i;
+
+        /* One header at a time: e_phnum is at most 65535, and a plugin
+         * has about ten, so this is no hot path. */
+        for (i = 0; i < ehdr->e_phnum; i++) {
+                if (rdc_elf_read(fd, &phdr, sizeof(phdr),
+                                 ehdr->e_phoff + (uint64_t)i * sizeof(phdr)))
+                        return rdc_fail(errstr, errstr_size,
+                                        "cannot read program header %u: %s",
+                                        (unsigned)i, strerror(errno));
+                if (phdr.p_type != PT_LOAD)
+                        continue;
+                loads++;
+                if (!rdc_elf_within(phdr.p_offset, phdr.p_filesz, size))
+                        return rdc_fail(
+                                errstr, errstr_size,
+                                "segment %u (PT_LOAD, offset %" PRIu64
+                                ", %" PRIu64 " bytes) extends past the end "
+                                "of the file (%" PRIu64 " bytes): truncated?",
+                                (unsigned)i, (uint64_t)phdr.p_offset,
+                                (uint64_t)phdr.p_filesz, size);
+        }
+        if (!loads)
+                return rdc_fail(errstr, errstr_size,
+                                "no loadable (PT_LOAD) segment");
+        return 0;
+}
+
+/**
+ * @brief Checks what dlopen would trust blindly: that path is an ELF
+ *        shared object of this host's class, byte order and machine, and
+ *        that its header tables and every PT_LOAD segment lie within the
+ *        file. @returns 0 or -1 with the reason in errstr.
+ */
+static int rdc_elf_check(const char *path, char *errstr, size_t errstr_size) {
+        rdc_elf_ehdr_t ehdr;
+        struct stat st;
+        uint64_t size;
+        int fd, ret = -1;
+
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0)
+                return rdc_fail(errstr, errstr_size, "cannot open: %s",
+                                strerror(errno));
+        if (fstat(fd, &st) == -1) {
+                rdc_fail(errstr, errstr_size, "cannot stat: %s",
+                         strerror(errno));
+                goto done;
+        }
+        size = (uint64_t)st.st_size;
+        if (size < sizeof(ehdr)) {
+                rdc_fail(errstr, errstr_size,
+                         "file is %" PRIu64 " bytes, shorter than an ELF "
+                         "header (%zu bytes)",
+                         size, sizeof(ehdr));
+                goto done;
+        }
+        if (rdc_elf_read(fd, &ehdr, sizeof(ehdr), 0)) {
+                rdc_fail(errstr, errstr_size, "cannot read the ELF header: %s",
+                         strerror(errno));
+                goto done;
+        }
+        if (memcmp(ehdr.e_ident, ELFMAG, SELFMAG)) {
+                rdc_fail(errstr, errstr_size, "not an ELF file (bad magic)");
+                goto done;
+        }
+        if (ehdr.e_ident[EI_CLASS] != RDC_ELF_CLASS) {
+                rdc_fail(errstr, errstr_size,
+                         "ELF class is %s, this host is %s",
+                         ehdr.e_ident[EI_CLASS] == ELFCLASS32   ? "32-bit"
+                         : ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? "64-bit"
+                                                                : "invalid",
+                         RDC_ELF_CLASS == ELFCLASS32 ? "32-bit" : "64-bit");
+                goto done;
+        }
+        if (ehdr.e_ident[EI_DATA] != RDC_ELF_DATA) {
+                rdc_fail(errstr, errstr_size,
+                         "ELF data encoding is %u, this host is %u (%s)",
+                         (unsigned)ehdr.e_ident[EI_DATA], RDC_ELF_DATA,
+                         RDC_ELF_DATA == ELFDATA2LSB ? "little-endian"
+                                                     : "big-endian");
+                goto done;
+        }
+        if (ehdr.e_type != ET_DYN) {
+                rdc_fail(errstr, errstr_size,
+                         "ELF type is %u, a shared object (ET_DYN) is "
+                         "required",
+                         (unsigned)ehdr.e_type);
+                goto done;
+        }
+#ifdef RDC_ELF_MACHINE
+        if (ehdr.e_machine != RDC_ELF_MACHINE) {
+                rdc_fail(errstr, errstr_size,
+                         "ELF machine is %u, this host is %u (built for "
+                         "another architecture)",
+                         (unsigned)ehdr.e_machine, (unsigned)RDC_ELF_MACHINE);
+                goto done;
+        }
+#endif
+        if (ehdr.e_phentsize != sizeof(rdc_elf_phdr_t) ||
+            !rdc_elf_within(ehdr.e_phoff,
+                            (uint64_t)ehdr.e_phnum * ehdr.e_phentsize, size)) {
+                rdc_fail(errstr, errstr_size,
+                         "program headers (offset %" PRIu64
+                         ", %u entries of %u bytes) do not fit in the file "
+                         "(%" PRIu64 " bytes): truncated?",
+                         (uint64_t)ehdr.e_phoff, (unsigned)ehdr.e_phnum,
+                         (unsigned)ehdr.e_phentsize, size);
+                goto done;
+        }
+        if (rdc_elf_check_phdrs(fd, &ehdr, size, errstr, errstr_size))
+                goto done;
+        /* dlopen never reads section headers, but a file whose table runs
+         * past its end was cut short somewhere. */
+        if (ehdr.e_shoff &&
+            (ehdr.e_shentsize != sizeof(rdc_elf_shdr_t) ||
+             !rdc_elf_within(ehdr.e_shoff,
+                             (uint64_t)(ehdr.e_shnum ? ehdr.e_shnum : 1) *
+                                     ehdr.e_shentsize,
+                             size))) {
+                rdc_fail(errstr, errstr_size,
+                         "section headers (offset %" PRIu64
+                         ", %u entries of %u bytes) do not fit in the file "
+                         "(%" PRIu64 " bytes): truncated?",
+                         (uint64_t)ehdr.e_shoff, (unsigned)ehdr.e_shnum,
+                         (unsigned)ehdr.e_shentsize, size);
+                goto done;
+        }
+        ret = 0;
+done:
+        close(fd);
+        return ret;
+}
+
 /* --------------------------------------------------------- the index */
 
 /* @returns the plugin of a wanted type whose class name or alias is name,
@@ -520,8 +720,18 @@ static int registry_load(rdc_registry_t *reg, const char *path,
         char reason[1024];
         const rdcp_descriptor_t *desc;
         rdcp_entry_fn_t entry;
-        void *dl, *sym;
+        void *dl = NULL, *sym;
+        size_t len;
 
+        len = (size_t)snprintf(reason, sizeof(reason),
+                               "not a loadable shared object: ");
+        if (rdc_elf_check(path, reason + len, sizeof(reason) - len))
+                goto reject;
+        rdc_log(RDC_LOG_DEBUG, RDC_LOADER_LOGGER, NULL, "Loading plugin %s",
+                path);
+        /* dlopen runs the plugin's constructors and entry() its code: a
+         * crash in either is reported as "loading plugin <path>". */
+        rdc_crash_loading(path);
         dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
         if (!dl) {
                 const char *why = dlerror();
@@ -550,17 +760,20 @@ static int registry_load(rdc_registry_t *reg, const char *path,
         if (rdc_registry_check_descriptor(desc, reason, sizeof(reason)) == -1 ||
             registry_check_duplicate(reg, desc, reason, sizeof(reason)) == -1)
                 goto reject;
+        rdc_crash_loading(NULL);
         if (registry_add(reg, path, dl, desc) == -1) {
                 snprintf(reason, sizeof(reason), "out of memory");
                 goto reject;
         }
+        rdc_crash_plugin_add(reg->loaded[reg->loaded_cnt - 1]->path, dl);
         rdc_log(RDC_LOG_INFO, RDC_LOADER_LOGGER, NULL,
                 "Loaded plugin %s version %s (%s) from %s", desc->class_name,
                 desc->version, rdc_type_rule_find(desc->type)->noun, path);
         return 1;
 reject:
         if (dl)
-                dlclose(dl);
+                dlclose(dl); /* runs its destructors: still "loading" */
+        rdc_crash_loading(NULL);
         registry_reject(reg, path, st, reason);
         return 0;
 }
@@ -725,6 +938,7 @@ void rdc_registry_destroy(rdc_registry_t *reg) {
         if (!reg)
                 return;
         for (i = 0; i < reg->loaded_cnt; i++) {
+                rdc_crash_plugin_remove(reg->loaded[i]->path);
                 dlclose(reg->loaded[i]->dl);
                 free(reg->loaded[i]->path);
                 free(reg->loaded[i]);

@@ -4,9 +4,13 @@
  * Directories searched: the runtime's own plugin directory (the shipped
  * connectors and converters, like Kafka's own classpath), then every
  * directory of plugin.path, each with one level of subdirectories. Every
- * regular file ending in ".so" is a candidate, loaded with
+ * regular file ending in ".so" is a candidate. Its ELF header is checked
+ * first (this host's class, byte order and machine, a shared object, the
+ * header tables and every PT_LOAD segment within the file: dlopen of a
+ * truncated file dies of SIGBUS), then it is loaded with
  * dlopen(RTLD_NOW | RTLD_LOCAL); its RDCP_ENTRY_SYMBOL is called and the
- * descriptor checked before any other plugin code runs. A rejected file is
+ * descriptor checked before any other plugin code runs. A crash while
+ * loading names the file (crash.h). A rejected file is
  * logged once (file and reason) and dlclose()d; the worker carries on.
  * The same file (by realpath) is never loaded twice. Accepted plugins stay
  * loaded until the registry is destroyed (tasks may be running their code).

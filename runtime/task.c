@@ -19,6 +19,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "crash.h"
 #include "log.h"
 
 static const char *const state_names[] = {
@@ -293,6 +294,7 @@ static void *task_main(void *arg) {
         char name[16];
         snprintf(name, sizeof(name), "rdc-task-%d", (int)t->id);
         pthread_setname_np(pthread_self(), name);
+        rdc_crash_task_enter(t->connector, t->id, t->plugin->path);
         rdc_config_parse_bool(rdc_map_get(t->conn_cfg, "errors.log.enable"),
                               &t->log_errors);
         const char *tol = rdc_map_get(t->conn_cfg, "errors.tolerance");
@@ -312,6 +314,7 @@ static void *task_main(void *arg) {
         converter_close(&t->value_conv);
         rdc_log(RDC_LOG_INFO, "task", t->ctx.scope, "Task %s",
                 t->failed ? "stopped after failure" : "stopped");
+        rdc_crash_task_leave();
 
         pthread_mutex_lock(&t->lock);
         t->exited = 1;

@@ -130,6 +130,21 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "rdconnect, standalone: file that keeps "
                           "connectors created over REST across restarts."},
+        {.name = "crash.record.file",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "rdconnect: file where a crashing worker records "
+                          "the task that crashed it (default: "
+                          "offset.storage.file.filename + \".crashes\")."},
+        {.name = "crash.task.limit",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .default_value = "3",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 0,
+         .documentation = "rdconnect: a task that crashed the worker this "
+                          "many times in a row is not started again until "
+                          "restarted over REST; 0 never holds one back."},
 };
 const size_t rdc_worker_config_def_cnt =
         sizeof(rdc_worker_config_defs) / sizeof(rdc_worker_config_defs[0]);

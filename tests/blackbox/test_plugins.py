@@ -3,6 +3,7 @@ good ones keep working, and a plugin added at run time is found."""
 
 import re
 import shutil
+import struct
 
 import requests
 
@@ -120,4 +121,49 @@ def test_plugin_added_at_run_time_is_found(tmp_path, mock_cluster, worker):
             r.json()["connector"]["state"]
 
     assert wait_until(lambda: state() == "RUNNING", timeout=30), state()
+    assert w.stop() == 0
+
+
+def last_load_segment_middle(elf):
+    """Offset in the middle of the last PT_LOAD segment of a 64-bit
+    little-endian ELF file (as the build's plugins are)."""
+    assert elf[:4] == b"\x7fELF" and elf[4] == 2 and elf[5] == 1
+    phoff, = struct.unpack_from("<Q", elf, 0x20)
+    phentsize, phnum = struct.unpack_from("<HH", elf, 0x36)
+    middles = []
+    for i in range(phnum):
+        p_type, _, p_offset, _, _, p_filesz = struct.unpack_from(
+            "<IIQQQQ", elf, phoff + i * phentsize)
+        if p_type == 1 and p_filesz > 1:  # PT_LOAD
+            middles.append(p_offset + p_filesz // 2)
+    assert middles, "no PT_LOAD segment"
+    return max(middles)
+
+
+def test_truncated_plugin_is_rejected(tmp_path, mock_cluster, worker):
+    """A .so cut short (a copy interrupted, a full disk) used to kill the
+    worker with SIGBUS inside dlopen, without a word. It is now rejected
+    by name before dlopen, and the worker runs everything else."""
+    topic = "truncated-topic"
+    mock_cluster.create_topic(topic, 1)
+    plugin_dir = tmp_path / "cut-plugins"
+    plugin_dir.mkdir()
+    data = (TEST_PLUGINS_GOOD_DIR / "test_source.so").read_bytes()
+    cut = plugin_dir / "cut_source.so"
+    # Cut in the middle of the last loaded segment: dlopen maps it whole
+    # and the first touch past the end of the file is the SIGBUS.
+    cut.write_bytes(data[:last_load_segment_middle(data)])
+    good_file = tmp_path / "good.txt"
+    write_lines(good_file, [f"line {i}" for i in range(20)])
+    w = worker([file_source("good-source", good_file, topic)],
+               {"plugin.path": f"{PLUGINS_DIR},{plugin_dir}"})
+
+    assert wait_until(lambda: topic_record_count(
+        mock_cluster.bootstrap, topic) >= 20, timeout=60), \
+        "the good connector did not run next to the truncated plugin"
+    rejected = w.log_lines_matching(r"\bERROR\b", re.escape(str(cut)),
+                                    r"(?i)truncated")
+    assert rejected, f"no ERROR line names {cut} as truncated:\n" \
+        f"{w.log_text()[-3000:]}"
+    assert w.running(), f"worker exited with {w.proc.returncode}"
     assert w.stop() == 0

@@ -16,6 +16,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <elf.h>
 #include <fcntl.h>
 #include <ftw.h>
 #include <limits.h>
@@ -35,8 +36,22 @@
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
 #define TEST_SOURCE "com.example.test.TestSource"
 #define TEST_SINK   "com.example.test.TestSink"
+/* The working test plugins: CrashSource, TestSink, TestSource. */
+#define CRASH_SOURCE "com.example.test.CrashSource"
+#define GOOD_CNT     3
 
 /* ------------------------------------------------------------ helpers */
+
+/* The e_machine of the test binary itself, which is the host's. */
+static uint16_t elf_host_machine(void) {
+        Elf64_Ehdr ehdr;
+        int fd = open("/proc/self/exe", O_RDONLY);
+
+        assert_true(fd >= 0);
+        assert_int_equal(read(fd, &ehdr, sizeof(ehdr)), sizeof(ehdr));
+        close(fd);
+        return ehdr.e_machine;
+}
 
 static int remove_entry(const char *path, const struct stat *st, int flag,
                         struct FTW *ftw) {
@@ -492,7 +507,7 @@ static void test_broken_plugins_rejected(void **state) {
         /* Good plugins first: they win over the duplicate. */
         reg = rdc_registry_new(NULL, GOOD_DIR "," BROKEN_DIR);
         assert_non_null(reg);
-        assert_int_equal(rdc_registry_scan(reg), 2);
+        assert_int_equal(rdc_registry_scan(reg), GOOD_CNT);
         assert_int_equal(
                 rdc_registry_rejections(reg, collect_rejection, &rejections),
                 sizeof(expected) / sizeof(expected[0]));
@@ -580,6 +595,155 @@ static void test_rejected_file_retried_only_when_changed(void **state) {
         remove_tree(dir);
 }
 
+/* ---------------------------------------------- ELF checks (dlopen) */
+
+/* The ELF header of a real plugin, and where its parts end. */
+typedef struct elf_layout {
+        Elf64_Ehdr ehdr;
+        off_t size;
+        off_t phdrs_end;
+        size_t load_cnt;
+        off_t load_mid[16]; /* a byte inside each PT_LOAD past phdrs_end */
+} elf_layout_t;
+
+static void elf_layout_read(const char *path, elf_layout_t *layout) {
+        Elf64_Phdr phdr;
+        int fd = open(path, O_RDONLY);
+        uint16_t i;
+
+        assert_true(fd >= 0);
+        memset(layout, 0, sizeof(*layout));
+        layout->size = file_size(path);
+        assert_int_equal(pread(fd, &layout->ehdr, sizeof(layout->ehdr), 0),
+                         sizeof(layout->ehdr));
+        layout->phdrs_end = (off_t)(layout->ehdr.e_phoff +
+                                    (uint64_t)layout->ehdr.e_phnum *
+                                            layout->ehdr.e_phentsize);
+        for (i = 0; i < layout->ehdr.e_phnum && layout->load_cnt < 16; i++) {
+                assert_int_equal(pread(fd, &phdr, sizeof(phdr),
+                                       (off_t)(layout->ehdr.e_phoff +
+                                               (uint64_t)i * sizeof(phdr))),
+                                 sizeof(phdr));
+                off_t mid = (off_t)(phdr.p_offset + phdr.p_filesz / 2);
+                if (phdr.p_type == PT_LOAD && phdr.p_filesz > 1 &&
+                    mid > layout->phdrs_end)
+                        layout->load_mid[layout->load_cnt++] = mid;
+        }
+        close(fd);
+}
+
+/* Writes the first len bytes of src to dst. */
+static void copy_prefix(const char *src, const char *dst, off_t len) {
+        char tmp[600];
+
+        snprintf(tmp, sizeof(tmp), "%s.tmp", dst);
+        copy_file(src, tmp, 0);
+        assert_int_equal(truncate(tmp, len), 0);
+        assert_int_equal(rename(tmp, dst), 0);
+}
+
+/* Writes src to dst with bytes at offset replaced by patch. */
+static void copy_patched(const char *src, const char *dst, off_t offset,
+                         const void *patch, size_t len) {
+        int fd;
+
+        copy_file(src, dst, 0);
+        fd = open(dst, O_WRONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, patch, len, offset), (ssize_t)len);
+        close(fd);
+}
+
+/* Truncated or foreign .so files are rejected before dlopen, which would
+ * otherwise map pages past the end of the file and die of SIGBUS while
+ * relocating them. The test process surviving is half of the check. */
+static void test_truncated_and_foreign_elf_rejected(void **state) {
+        const char *src = GOOD_DIR "/test_sink.so";
+        struct {
+                char file[64];
+                char reason[128];
+        } cases[32];
+        rejection_list_t rejections = {0};
+        char dir[64], path[512];
+        elf_layout_t elf;
+        size_t cnt = 0, i;
+        uint16_t machine =
+                elf_host_machine() == EM_AARCH64 ? EM_X86_64 : EM_AARCH64;
+        uint16_t exec_type = ET_EXEC;
+        unsigned char class32 = ELFCLASS32;
+        rdc_registry_t *reg;
+
+        (void)state;
+        elf_layout_read(src, &elf);
+        assert_true(elf.load_cnt > 0);
+        make_temp_dir(dir, sizeof(dir));
+#define ADD_CASE(reason_)                                                      \
+        do {                                                                   \
+                assert_true(cnt < 32);                                         \
+                snprintf(cases[cnt].file, sizeof(cases[cnt].file),             \
+                         "case%02zu.so", cnt);                                 \
+                snprintf(cases[cnt].reason, sizeof(cases[cnt].reason), "%s",   \
+                         reason_);                                             \
+                snprintf(path, sizeof(path), "%s/case%02zu.so", dir, cnt);     \
+                cnt++;                                                         \
+        } while (0)
+
+        /* Inside the ELF header. */
+        ADD_CASE("shorter than an ELF header");
+        copy_prefix(src, path, 0);
+        ADD_CASE("shorter than an ELF header");
+        copy_prefix(src, path, 20);
+        ADD_CASE("shorter than an ELF header");
+        copy_prefix(src, path, (off_t)sizeof(Elf64_Ehdr) - 1);
+        /* Inside the program headers. */
+        ADD_CASE("program headers");
+        copy_prefix(src, path, (off_t)elf.ehdr.e_phoff + 10);
+        ADD_CASE("program headers");
+        copy_prefix(src, path, elf.phdrs_end - 1);
+        /* Inside each loadable segment. */
+        for (i = 0; i < elf.load_cnt; i++) {
+                ADD_CASE("PT_LOAD");
+                copy_prefix(src, path, elf.load_mid[i]);
+        }
+        /* Only the section headers at the end are cut. */
+        ADD_CASE("section headers");
+        copy_prefix(src, path, elf.size - 1);
+        /* Whole, but not for this host. */
+        ADD_CASE("machine is");
+        copy_patched(src, path, offsetof(Elf64_Ehdr, e_machine), &machine,
+                     sizeof(machine));
+        ADD_CASE("class is 32-bit");
+        copy_patched(src, path, EI_CLASS, &class32, 1);
+        ADD_CASE("ET_DYN");
+        copy_patched(src, path, offsetof(Elf64_Ehdr, e_type), &exec_type,
+                     sizeof(exec_type));
+#undef ADD_CASE
+        /* A good plugin next to them still loads. */
+        snprintf(path, sizeof(path), "%s/zz_good.so", dir);
+        copy_file(GOOD_DIR "/test_source.so", path, 0);
+
+        reg = rdc_registry_new(NULL, dir);
+        assert_non_null(reg);
+        assert_int_equal(rdc_registry_scan(reg), 1);
+        assert_int_equal(
+                rdc_registry_rejections(reg, collect_rejection, &rejections),
+                cnt);
+        for (i = 0; i < cnt; i++) {
+                const char *reason =
+                        rejection_reason(&rejections, cases[i].file);
+
+                if (!reason || !strstr(reason, cases[i].reason) ||
+                    !strstr(reason, "not a loadable shared object: "))
+                        fail_msg("%s: expected \"%s\", got \"%s\"",
+                                 cases[i].file, cases[i].reason,
+                                 reason ? reason : "(not rejected)");
+        }
+        assert_non_null(rdc_registry_find(reg, TEST_SOURCE, RDCP_PLUGIN_SOURCE,
+                                          path, sizeof(path)));
+        rdc_registry_destroy(reg);
+        remove_tree(dir);
+}
+
 /* ------------------------------------------------------- resolution */
 
 static void test_find_resolves_names(void **state) {
@@ -638,13 +802,14 @@ static void test_find_resolves_names(void **state) {
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "converter and which name matches Nope, "
                                     "available converters are: (none)");
-        /* Listed in file name order: test_sink.so, test_source.so. */
+        /* Listed in file name order: crash_source.so, test_sink.so,
+         * test_source.so. */
         assert_null(rdc_registry_find(reg, "Nope", RDC_PLUGIN_ANY_CONNECTOR,
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "connector and which name matches Nope, "
-                                    "available connectors are: " TEST_SINK
-                                    ", " TEST_SOURCE);
+                                    "available connectors are: " CRASH_SOURCE
+                                    ", " TEST_SINK ", " TEST_SOURCE);
         /* A short errstr is truncated, never overrun. */
         assert_null(rdc_registry_find(reg, "Nope", 0, errstr, 10));
         assert_string_equal(errstr, "Failed to");
@@ -739,14 +904,15 @@ static void test_same_file_loaded_once(void **state) {
                  GOOD_DIR, dir);
         reg = rdc_registry_new(GOOD_DIR, plugin_path);
         assert_non_null(reg);
-        assert_int_equal(rdc_registry_scan(reg), 2);
+        assert_int_equal(rdc_registry_scan(reg), GOOD_CNT);
         assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 0);
 
         /* The list is a snapshot in load order (sorted file names). */
-        assert_int_equal(rdc_registry_list(reg, plugins, 1), 2);
-        assert_string_equal(plugins[0]->desc->class_name, TEST_SINK);
-        assert_int_equal(rdc_registry_list(reg, plugins, 4), 2);
-        assert_string_equal(plugins[1]->desc->class_name, TEST_SOURCE);
+        assert_int_equal(rdc_registry_list(reg, plugins, 1), GOOD_CNT);
+        assert_string_equal(plugins[0]->desc->class_name, CRASH_SOURCE);
+        assert_int_equal(rdc_registry_list(reg, plugins, 4), GOOD_CNT);
+        assert_string_equal(plugins[1]->desc->class_name, TEST_SINK);
+        assert_string_equal(plugins[2]->desc->class_name, TEST_SOURCE);
         rdc_registry_destroy(reg);
         remove_tree(dir);
 }
@@ -785,7 +951,7 @@ static void test_concurrent_finds(void **state) {
                 assert_int_equal(pthread_join(threads[i], &failed), 0);
                 assert_null(failed);
         }
-        assert_int_equal(rdc_registry_list(reg, NULL, 0), 2);
+        assert_int_equal(rdc_registry_list(reg, NULL, 0), GOOD_CNT);
         rdc_registry_destroy(reg);
 }
 
@@ -1025,6 +1191,7 @@ int main(void) {
                 cmocka_unit_test(test_check_descriptor_messages),
                 cmocka_unit_test(test_broken_plugins_rejected),
                 cmocka_unit_test(test_rejected_file_retried_only_when_changed),
+                cmocka_unit_test(test_truncated_and_foreign_elf_rejected),
                 cmocka_unit_test(test_find_resolves_names),
                 cmocka_unit_test(test_find_refuses_paths),
                 cmocka_unit_test(test_plugin_dropped_in_is_found),
