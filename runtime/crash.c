@@ -312,8 +312,10 @@ static void crash_handler(int sig, siginfo_t *info, void *uctx) {
         if (self->task_set) {
                 buf_str(&line, "[");
                 buf_str(&line, self->connector);
-                buf_str(&line, "|task-");
-                buf_int(&line, self->task_id);
+                if (self->task_id >= 0) {
+                        buf_str(&line, "|task-");
+                        buf_int(&line, self->task_id);
+                }
                 buf_str(&line, "] ");
         }
         buf_str(&line, "Worker crashed: ");
@@ -332,8 +334,12 @@ static void crash_handler(int sig, siginfo_t *info, void *uctx) {
         if (self->task_set) {
                 buf_str(&line, " in connector ");
                 buf_str(&line, self->connector);
-                buf_str(&line, " task ");
-                buf_int(&line, self->task_id);
+                if (self->task_id >= 0) {
+                        buf_str(&line, " task ");
+                        buf_int(&line, self->task_id);
+                } else {
+                        buf_str(&line, " (the connector instance)");
+                }
                 buf_str(&line, ", plugin ");
                 buf_str(&line, self->plugin);
         } else if (!self->loading_set) {
@@ -886,8 +892,12 @@ int rdc_crash_task_refused(const char *connector, int32_t task_id, char *trace,
                          "%s); restart it over REST to try again",
                          entry->count, crash_signal_name(entry->signo, &what),
                          entry->plugin);
-                rdc_log(RDC_LOG_ERROR, RDC_CRASH_LOGGER, connector,
-                        "Task %d not started: %s", (int)task_id, trace);
+                if (task_id >= 0)
+                        rdc_log(RDC_LOG_ERROR, RDC_CRASH_LOGGER, connector,
+                                "Task %d not started: %s", (int)task_id, trace);
+                else
+                        rdc_log(RDC_LOG_ERROR, RDC_CRASH_LOGGER, connector,
+                                "Connector not started: %s", trace);
                 refused = 1;
         }
         pthread_mutex_unlock(&g_rec.lock);

@@ -34,9 +34,10 @@
 int rdc_crash_install(void);
 
 /**
- * @brief The calling thread runs this task from now on: a crash names it
- *        and records it. Also gives the thread its own alternate signal
- *        stack. Strings are copied (cut to fixed sizes).
+ * @brief The calling thread runs this task (task_id -1: the connector
+ *        instance, for the herder's calls into it) from now on: a crash
+ *        names it and records it. Also gives the thread its own alternate
+ * signal stack. Strings are copied (cut to fixed sizes).
  * @locality task thread, at its start; rdc_crash_task_leave() at its end.
  */
 void rdc_crash_task_enter(const char *connector, int32_t task_id,

@@ -394,10 +394,20 @@ static void conn_stop_tasks(rdc_herder_t *h, rdc_conn_t *c, int64_t deadline) {
         c->task_cnt = 0;
 }
 
+/* The herder thread is in c's connector instance until conn_left(): a
+ * crash there names the connector and is recorded, so that a restarted
+ * worker does not crash-loop on it (crash.task.limit, task id -1). */
+static void conn_enter(const rdc_conn_t *c) {
+        rdc_crash_task_enter(c->name, -1, c->plugin->path);
+}
+
 /* Destroys the connector instance only; its tasks are not touched. */
 static void conn_destroy_instance(rdc_conn_t *c) {
-        if (c->instance)
+        if (c->instance) {
+                conn_enter(c);
                 c->plugin->desc->connector->destroy(c->instance);
+                rdc_crash_task_leave();
+        }
         c->instance = NULL;
         if (c->ctx_live)
                 rdc_ctx_destroy(&c->ctx);
@@ -480,10 +490,12 @@ static int conn_compute_tasks(rdc_conn_t *c, rdc_map_t ***cfgsp,
                         goto done;
                 views[i] = rdc_map_as_config(cfgs[i]);
         }
-        if (c->plugin->desc->connector->task_configs(c->instance, (uint32_t)max,
-                                                     views, &cnt, errstr,
-                                                     sizeof(errstr)) ||
-            cnt > (uint32_t)max) {
+        conn_enter(c);
+        rdcp_err_t err = c->plugin->desc->connector->task_configs(
+                c->instance, (uint32_t)max, views, &cnt, errstr,
+                sizeof(errstr));
+        rdc_crash_task_leave();
+        if (err || cnt > (uint32_t)max) {
                 char trace[2300];
                 snprintf(trace, sizeof(trace),
                          "%s\n\tat stage: task_configs\n\tat connector: %s",
@@ -526,6 +538,10 @@ static void conn_start_tasks(rdc_herder_t *h, rdc_conn_t *c) {
 /* Creates the connector instance. @returns 0, or -1 (state FAILED). */
 static int conn_start_instance(rdc_herder_t *h, rdc_conn_t *c) {
         char errstr[2048] = "";
+        if (rdc_crash_task_refused(c->name, -1, errstr, sizeof(errstr))) {
+                conn_set_state(c, RDC_STATE_FAILED, errstr);
+                return -1;
+        }
         if (rdc_ctx_init(&c->ctx, c->name, -1, c->plugin->desc->class_name,
                          h->worker->offsets)) {
                 conn_set_state(c, RDC_STATE_FAILED, "out of memory");
@@ -534,9 +550,12 @@ static int conn_start_instance(rdc_herder_t *h, rdc_conn_t *c) {
         c->ctx_live = 1;
         c->ctx.on_reconfigure = on_reconfigure;
         c->ctx.on_reconfigure_opaque = h;
-        if (c->plugin->desc->connector->create(
-                    &c->ctx, &rdc_host, rdc_map_as_cconfig(c->resolved),
-                    &c->instance, errstr, sizeof(errstr))) {
+        conn_enter(c);
+        rdcp_err_t err = c->plugin->desc->connector->create(
+                &c->ctx, &rdc_host, rdc_map_as_cconfig(c->resolved),
+                &c->instance, errstr, sizeof(errstr));
+        rdc_crash_task_leave();
+        if (err) {
                 char trace[2300];
                 c->instance = NULL;
                 snprintf(trace, sizeof(trace),
@@ -772,6 +791,7 @@ static void do_restart(rdc_herder_t *h, rdc_conn_t *c, const rdc_request_t *req,
         }
         int restart_conn = !req->only_failed || c->state == RDC_STATE_FAILED;
         if (restart_conn) {
+                rdc_crash_task_forget(c->name, -1);
                 conn_destroy_instance(c);
                 /* A connector that never got tasks (it failed to start)
                  * gets them now. */

@@ -12,6 +12,7 @@ import signal
 import subprocess
 
 import pytest
+import requests
 
 from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, connector,
                      consume_all, file_source, numbered_lines, wait_until,
@@ -194,19 +195,35 @@ def test_crash_while_loading_names_the_plugin(tmp_path, worker, monkeypatch):
                     lines[0]), lines[0]
 
 
-def test_crash_outside_a_task_names_thread_and_plugin(tmp_path, worker):
-    """A connector instance crashing on the herder's thread: no task to
-    name or record, but the thread and the plugin whose code faulted."""
+def test_connector_instance_crash_is_named_and_not_looped(tmp_path, worker):
+    """A connector instance crashing on the herder's thread (in create):
+    the line names the connector, the crash is recorded, and after
+    crash.task.limit crashes the worker keeps that connector FAILED
+    instead of crash-looping; a REST restart of it tries again."""
     flag = tmp_path / "crash.flag"
     flag.write_text("x\n")
     w = worker([crasher(flag, {"test.crash.in": "connector"})],
-               {"plugin.path": PLUGIN_PATH})
+               {"plugin.path": PLUGIN_PATH, "listeners": "http://127.0.0.1:0"})
+    for run in range(3):
+        if run:
+            w.restart()
+        assert wait_exit(w) == -signal.SIGSEGV
+        lines = [line for line in w.log_text().splitlines()
+                 if "Worker crashed" in line]
+        assert len(lines) == 1, w.log_text()[-3000:]
+        assert re.match(r"^\[[-\d :,]+\] ERROR \[crasher\] Worker crashed: "
+                        r"SIGSEGV \(.*\) in connector crasher \(the "
+                        r"connector instance\), plugin " +
+                        re.escape(CRASH_SO) + ";", lines[0]), lines[0]
+    rest = restart(w)
+    rest.wait_healthy()
+    body = wait_state(rest, "crasher", "FAILED")
+    assert "crashed the worker 3 times" in body["connector"]["trace"], body
+    assert stays(lambda: w.running(), seconds=2) is None
+    # Restarted over REST it runs again, and crashes again (before the
+    # answer goes out).
+    try:
+        rest.post("/connectors/crasher/restart")
+    except requests.ConnectionError:
+        pass
     assert wait_exit(w) == -signal.SIGSEGV
-    lines = [line for line in w.log_text().splitlines()
-             if "Worker crashed" in line]
-    assert len(lines) == 1, w.log_text()[-3000:]
-    assert re.match(r"^\[[-\d :,]+\] ERROR Worker crashed: SIGSEGV \(.*\) "
-                    r"in thread rdc-herder \(no task\), faulting code in "
-                    r"plugin " + re.escape(CRASH_SO) + ";", lines[0]), lines[0]
-    records = tmp_path / "worker.offsets.crashes"
-    assert not records.exists() or records.read_text() == ""
