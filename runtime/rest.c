@@ -39,6 +39,7 @@
 #include "map.h"
 #include "rest.h"
 #include "rest_internal.h"
+#include "utf8.h"
 
 #ifndef RDC_VERSION
 #define RDC_VERSION "unknown"
@@ -211,9 +212,17 @@ static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
         json_object *body;
         va_list ap;
 
+        size_t len, valid;
+
         va_start(ap, fmt);
         vsnprintf(message, sizeof(message), fmt, ap);
         va_end(ap);
+        /* Cut where the text stops being UTF-8 (a long message cut inside
+         * a character, a herder message quoting bad bytes): the answer
+         * must stay JSON. */
+        len = strlen(message);
+        if (rdc_utf8_check(message, len, &valid))
+                message[valid] = '\0';
 
         body = json_object_new_object();
         if (body) {
@@ -250,10 +259,10 @@ static int rest_hex_value(char c) {
         return -1;
 }
 
-/** Decodes %XX in place. @returns 0, or -1 on a malformed escape or an
- *  encoded NUL (no name may contain one). */
-static int rest_percent_decode(char *s) {
-        char *out = s;
+/** Decodes %XX in place (the result may hold NUL bytes).
+ *  @returns the decoded length, or -1 on a malformed escape. */
+static ssize_t rest_percent_decode(char *s) {
+        char *out = s, *start = s;
 
         for (; *s; s++) {
                 int hi, lo;
@@ -264,49 +273,13 @@ static int rest_percent_decode(char *s) {
                 }
                 hi = rest_hex_value(s[1]);
                 lo = hi < 0 ? -1 : rest_hex_value(s[2]);
-                if (lo < 0 || (hi == 0 && lo == 0))
+                if (lo < 0)
                         return -1;
                 *out++ = (char)(hi * 16 + lo);
                 s += 2;
         }
         *out = '\0';
-        return 0;
-}
-
-/** @returns 1 if s is well-formed UTF-8 (no overlongs, no surrogates). */
-static int rest_utf8_valid(const unsigned char *s) {
-        while (*s) {
-                uint32_t cp;
-                int extra, i;
-
-                if (*s < 0x80) {
-                        s++;
-                        continue;
-                }
-                if ((*s & 0xe0) == 0xc0) {
-                        extra = 1;
-                        cp = *s & 0x1f;
-                } else if ((*s & 0xf0) == 0xe0) {
-                        extra = 2;
-                        cp = *s & 0x0f;
-                } else if ((*s & 0xf8) == 0xf0) {
-                        extra = 3;
-                        cp = *s & 0x07;
-                } else {
-                        return 0;
-                }
-                for (i = 1; i <= extra; i++) {
-                        if ((s[i] & 0xc0) != 0x80)
-                                return 0;
-                        cp = (cp << 6) | (s[i] & 0x3f);
-                }
-                if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-                    (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-                    (cp >= 0xd800 && cp <= 0xdfff))
-                        return 0;
-                s += extra + 1;
-        }
-        return 1;
+        return out - start;
 }
 
 /**
@@ -316,8 +289,9 @@ static int rest_utf8_valid(const unsigned char *s) {
  *          segments), or -1 after setting a 400 reply.
  */
 static int rest_split_path(rdc_rest_call_t *call) {
-        size_t len = strcspn(call->uri, "?#");
+        size_t len = strcspn(call->uri, "?#"), offset;
         char *cursor, *end;
+        const char *problem;
 
         if (call->uri[0] != '/')
                 return 1;
@@ -339,11 +313,23 @@ static int rest_split_path(rdc_rest_call_t *call) {
                         *end++ = '\0';
                 if (!*cursor || call->segment_cnt == RDC_REST_MAX_SEGMENTS)
                         return 1;
-                if (rest_percent_decode(cursor) == -1 ||
-                    !rest_utf8_valid((const unsigned char *)cursor)) {
+                len = (size_t)rest_percent_decode(cursor);
+                if (len == (size_t)-1) {
                         rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Malformed URL path: invalid "
-                                         "percent-encoding or UTF-8");
+                                         "Malformed URL path: segment %zu "
+                                         "has an invalid percent-escape",
+                                         call->segment_cnt + 1);
+                        return -1;
+                }
+                /* The same check as body text: a name accepted in a
+                 * body can always be named in a path again. */
+                problem = rdc_utf8_check(cursor, len, &offset);
+                if (problem) {
+                        rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                         "Malformed URL path: segment %zu "
+                                         "at decoded byte %zu: %s",
+                                         call->segment_cnt + 1, offset,
+                                         problem);
                         return -1;
                 }
                 call->segments[call->segment_cnt++] = cursor;
@@ -412,15 +398,70 @@ static void rest_route(rdc_rest_call_t *call) {
                 rest_reply_not_found(call);
 }
 
+static int rest_hex4(const char *s, uint32_t *out) {
+        uint32_t value = 0;
+        int i;
+
+        for (i = 0; i < 4; i++) {
+                int digit = rest_hex_value(s[i]);
+
+                if (digit < 0)
+                        return -1;
+                value = value * 16 + (uint32_t)digit;
+        }
+        *out = value;
+        return 0;
+}
+
 /**
- * Parses the body as one JSON value: strict grammar, valid UTF-8, bounded
- * depth, nothing but whitespace after it.
+ * Checks the \u escapes of a body json-c has accepted: json-c turns an
+ * unpaired surrogate into U+FFFD without a word and cuts keys at an
+ * escaped NUL, so both are refused here, from the text. In valid JSON a
+ * backslash only ever starts an escape inside a string, so no string
+ * tracking is needed.
+ * @returns NULL, or the problem with *offset at its escape.
+ */
+static const char *rest_check_escapes(const char *json, size_t len,
+                                      size_t *offset) {
+        size_t i;
+
+        for (i = 0; i + 1 < len; i++) {
+                uint32_t cp, low;
+
+                if (json[i] != '\\')
+                        continue;
+                if (json[i + 1] != 'u' || i + 6 > len ||
+                    rest_hex4(json + i + 2, &cp) == -1) {
+                        i++; /* a one-character escape */
+                        continue;
+                }
+                *offset = i;
+                if (cp >= 0xd800 && cp <= 0xdbff && i + 12 <= len &&
+                    json[i + 6] == '\\' && json[i + 7] == 'u' &&
+                    rest_hex4(json + i + 8, &low) == 0 && low >= 0xdc00 &&
+                    low <= 0xdfff) {
+                        i += 11;
+                        continue;
+                }
+                if (rdc_utf8_codepoint_problem(cp))
+                        return cp ? "unpaired UTF-16 surrogate escape "
+                                    "(U+D800..U+DFFF are not characters)"
+                                  : "escaped NUL character (\\u0000)";
+                i += 5;
+        }
+        return NULL;
+}
+
+/**
+ * Parses the body as one JSON value: strict grammar, strict UTF-8 without
+ * NUL (raw or escaped), bounded depth, nothing but whitespace after it.
  * @returns the value, or NULL after setting a 400 reply.
  */
 static json_object *rest_parse_body(rdc_rest_call_t *call) {
         struct json_tokener *tok = NULL;
         json_object *value = NULL;
         enum json_tokener_error jerr;
+        const char *problem;
         size_t end;
 
         if (call->body_len == 0) {
@@ -429,13 +470,14 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
                                  "required");
                 return NULL;
         }
-        if (memchr(call->body, '\0', call->body_len)) {
+        /* json-c's own UTF-8 check lets overlong forms, surrogates and
+         * code points above U+10FFFF through. */
+        problem = rdc_utf8_check(call->body, call->body_len, &end);
+        if (problem) {
                 rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Malformed JSON in request body: NUL byte "
-                                 "at offset %zu",
-                                 (size_t)((char *)memchr(call->body, '\0',
-                                                         call->body_len) -
-                                          call->body));
+                                 "Malformed JSON in request body at offset "
+                                 "%zu: invalid text: %s",
+                                 end, problem);
                 return NULL;
         }
         tok = json_tokener_new_ex(RDC_REST_JSON_MAX_DEPTH);
@@ -464,6 +506,14 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
                                  "Malformed JSON in request body at offset "
                                  "%zu: %s",
                                  end, reason);
+                json_object_put(value);
+                value = NULL;
+        } else if ((problem = rest_check_escapes(call->body, call->body_len,
+                                                 &end)) != NULL) {
+                rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                 "Malformed JSON in request body at offset "
+                                 "%zu: %s",
+                                 end, problem);
                 json_object_put(value);
                 value = NULL;
         }
@@ -787,14 +837,16 @@ static void rest_on_herder(rdc_rest_call_t *call) {
         rdc_herder_t *herder = rest_herder(call);
         rdc_reply_t reply;
 
+        /* A bad request is refused first: only a good one waits for the
+         * herder. */
+        if (route->prepare && route->prepare(call, &req) == -1)
+                return;
         if (!herder) {
                 rest_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE,
                                  "Request cannot be completed because the "
                                  "worker is still starting up");
                 return;
         }
-        if (route->prepare && route->prepare(call, &req) == -1)
-                return;
 
         memset(&reply, 0, sizeof(reply));
         rdc_herder_request(herder, &req, &reply, RDC_REST_HERDER_TIMEOUT_MS);
@@ -1326,6 +1378,22 @@ static int rest_on_headers(rdc_rest_call_t *call, const char *method) {
         return 0;
 }
 
+/**
+ * MHD hands the request target over as a C string, so a raw NUL in it
+ * would cut "/connectors/a\0b" to "/connectors/a" and answer for "a".
+ * MHD parses the request line in place: the target starts at url and the
+ * version follows it after one separator, so a target longer than the
+ * string rest_on_uri saw holds a NUL.
+ */
+static int rest_target_has_nul(const rdc_rest_call_t *call, const char *url,
+                               const char *version) {
+        size_t seen = strlen(call->uri);
+
+        if (!url || !version || !*version || version <= url)
+                return 0;
+        return (size_t)(version - url) > seen + 1;
+}
+
 static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                                        const char *url, const char *method,
                                        const char *version,
@@ -1335,14 +1403,19 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
         rdc_rest_call_t *call = *con_cls;
 
         (void)cls;
-        (void)url;
-        (void)version;
         if (!call)
                 return MHD_NO; /* out of memory in rest_on_uri */
         call->conn = conn;
 
         if (!call->headers_seen) {
                 call->headers_seen = 1;
+                if (rest_target_has_nul(call, url, version)) {
+                        call->method = method;
+                        rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                         "Malformed URL path: NUL character "
+                                         "in the request target");
+                        return rest_respond(call);
+                }
                 if (rest_on_headers(call, method))
                         return rest_respond(call);
                 return MHD_YES;

@@ -32,6 +32,7 @@
 #include "map.h"
 #include "registry.h"
 #include "rest.h"
+#include "utf8.h"
 #include "worker.h"
 
 #define FILE_SOURCE   "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -262,6 +263,7 @@ static const char *assert_error(const http_reply_t *r, int status) {
         json_object *code;
 
         assert_int_equal(r->status, status);
+        assert_null(rdc_utf8_check(r->body, r->body_len, NULL));
         assert_non_null(r->json);
         assert_int_equal(json_object_object_length(r->json), 2);
         assert_true(json_object_object_get_ex(r->json, "error_code", &code));
@@ -638,6 +640,95 @@ static void test_bad_bodies(void **state) {
         http_reply_clear(&r);
 }
 
+/* Text the worker would store or echo must be strict UTF-8 without NUL,
+ * in bodies (json-c accepts overlong forms and surrogates, and turns a
+ * lone "\ud800" escape into U+FFFD) and in path segments alike. */
+static void test_hostile_text(void **state) {
+        static const struct {
+                const char *name; /* JSON text of the "name" value */
+                const char *needle;
+        } bad_names[] = {
+                {"\"\xc0\xaf\"", "overlong"},
+                {"\"a\xe0\x80\xaf\"", "overlong"},
+                {"\"\xed\xa0\x80\"", "surrogate"},
+                {"\"\xf4\x90\x80\x80\"", "U+10FFFF"},
+                {"\"\\ud800\"", "surrogate"},
+                {"\"\\udc00x\"", "surrogate"},
+                {"\"a\\ud800\\u0041\"", "surrogate"},
+                {"\"\\ud83d\"", "surrogate"},
+                {"\"a\\u0000b\"", "NUL"},
+        };
+        static const char *const bad_configs[] = {
+                "{\"name\":\"x\",\"config\":{\"k\\u0000ey\":\"v\"}}",
+                "{\"name\":\"x\",\"config\":{\"k\":\"v\\u0000\"}}",
+                "{\"name\":\"x\",\"config\":{\"k\\udfff\":\"v\"}}",
+                "{\"name\":\"x\",\"config\":{\"k\":\"\xed\xbf\xbf\"}}",
+        };
+        static const char *const good_names[] = {
+                "\"\\ud83d\\ude00\"", /* a valid pair */
+                "\"\\\\ud800\"",      /* an escaped backslash, then text */
+                "\"caf\xc3\xa9\"",
+                "\"\xef\xbf\xbd\"",
+        };
+        static const char *const bad_paths[] = {
+                "/connectors/%C0%AF",       "/connectors/%ED%A0%80",
+                "/connectors/%F4%90%80%80", "/connectors/a%00b",
+                "/connectors/\xc0\xaf",     "/connectors/%FF/config",
+        };
+        char body[256];
+        http_reply_t r;
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+                const char *message;
+
+                snprintf(body, sizeof(body), "{\"name\":%s,\"config\":{}}",
+                         bad_names[i].name);
+                http("POST", "/connectors", body, &r);
+                message = assert_error(&r, 400);
+                if (!strstr(message, bad_names[i].needle))
+                        fail_msg("%s: '%s' not in '%s'", bad_names[i].name,
+                                 bad_names[i].needle, message);
+                http_reply_clear(&r);
+                /* Same check for bodies answered without the herder. */
+                snprintf(body, sizeof(body), "{\"level\":%s}",
+                         bad_names[i].name);
+                http("PUT", "/admin/loggers/x", body, &r);
+                assert_non_null(
+                        strstr(assert_error(&r, 400), bad_names[i].needle));
+                http_reply_clear(&r);
+        }
+        for (i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
+                http("POST", "/connectors", bad_configs[i], &r);
+                assert_error(&r, 400);
+                http_reply_clear(&r);
+        }
+        /* Valid text passes the checks and reaches the herder (none). */
+        for (i = 0; i < sizeof(good_names) / sizeof(good_names[0]); i++) {
+                snprintf(body, sizeof(body), "{\"name\":%s,\"config\":{}}",
+                         good_names[i]);
+                http("POST", "/connectors", body, &r);
+                assert_error(&r, 503);
+                http_reply_clear(&r);
+        }
+        for (i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+                http("GET", bad_paths[i], NULL, &r);
+                assert_non_null(strstr(assert_error(&r, 400), "URL path"));
+                http_reply_clear(&r);
+        }
+        /* A raw NUL in the request line must not answer for "a". */
+        {
+                static const char req[] = "GET /connectors/a\0b HTTP/1.1\r\n"
+                                          "Host: x\r\nConnection: close\r\n"
+                                          "\r\n";
+
+                http_raw(g_server.port, req, sizeof(req) - 1, &r);
+                assert_int_equal(r.status, 400);
+                http_reply_clear(&r);
+        }
+}
+
 static void test_too_large(void **state) {
         char *big = malloc(MAX_BYTES + 100);
         char *request = NULL;
@@ -887,6 +978,7 @@ int main(void) {
                 cmocka_unit_test(test_plugin_config),
                 cmocka_unit_test(test_validate),
                 cmocka_unit_test(test_bad_bodies),
+                cmocka_unit_test(test_hostile_text),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_loggers),
                 cmocka_unit_test(test_concurrent),
