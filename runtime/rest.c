@@ -1159,24 +1159,37 @@ static void rest_on_logger_put(rdc_rest_call_t *call) {
                                  json_object_get_string(level_obj));
                 return;
         }
+        /* Like log4j in Kafka: the namespace and every logger below it
+         * (all of them for root) take the level. */
+        if (rdc_log_set_tree(namespace, level) == -1) {
+                if (errno == ENOSPC)
+                        rest_reply_error(call, MHD_HTTP_CONFLICT,
+                                         "Cannot set the level of logger "
+                                         "'%s': %d loggers have a level "
+                                         "already, the most this worker "
+                                         "keeps; set a common parent "
+                                         "namespace instead",
+                                         namespace, RDC_LOG_MAX_LOGGERS);
+                else if (errno == ENAMETOOLONG)
+                        rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                         "Logger name is longer than %d "
+                                         "bytes",
+                                         RDC_LOG_MAX_NAME_LEN);
+                else
+                        rest_reply_oom(call);
+                return;
+        }
         if (rest_logger_snapshot(&list) == -1)
                 goto oom;
         names = calloc(list.cnt + 1, sizeof(*names));
         changed = json_object_new_array();
         if (!names || !changed)
                 goto oom;
-
-        /* Like log4j in Kafka: the namespace and every logger below it
-         * (all of them for root) take the level. */
-        rdc_log_set_level(namespace, level);
         names[name_cnt++] = namespace;
-        for (i = 0; i < list.cnt; i++) {
-                if (!strcmp(list.items[i].name, namespace) ||
-                    !rest_logger_in(list.items[i].name, namespace))
-                        continue;
-                rdc_log_set_level(list.items[i].name, level);
-                names[name_cnt++] = list.items[i].name;
-        }
+        for (i = 0; i < list.cnt; i++)
+                if (strcmp(list.items[i].name, namespace) &&
+                    rest_logger_in(list.items[i].name, namespace))
+                        names[name_cnt++] = list.items[i].name;
         qsort(names, name_cnt, sizeof(*names), rest_name_cmp);
         for (i = 0; i < name_cnt; i++)
                 json_object_array_add(changed,

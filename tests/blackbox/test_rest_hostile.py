@@ -109,3 +109,34 @@ def test_non_ascii_name_round_trip(tmp_path, worker):
     assert r.status_code == 201, r.text
     assert strict_json(rest.get("/connectors")) == ["\U0001F600"]
     assert rest.delete("/connectors/%F0%9F%98%80").status_code == 204
+
+
+def test_logger_flood_is_bounded(worker):
+    """Distinct logger names are capped (1024); beyond it a JSON 409, and
+    root, which lists and sets every logger, still answers."""
+    _, rest = rest_worker(worker)
+    assert_error(rest.put("/admin/loggers/" + "n" * 256,
+                          json={"level": "DEBUG"}), 400,
+                 "Logger name is longer than 255 bytes")
+    before = len(rest.get("/admin/loggers").json()) - 1  # root
+    accepted = 0
+    for i in range(1100):
+        r = rest.put(f"/admin/loggers/flood.{i:04d}", json={"level": "DEBUG"})
+        if r.status_code != 200:
+            break
+        assert r.json() == [f"flood.{i:04d}"]
+        accepted += 1
+    message = assert_error(r, 409)
+    assert "1024" in message and f"flood.{accepted:04d}" in message
+    assert accepted == 1024 - before
+    names = rest.get("/admin/loggers").json()
+    assert len(names) == 1025 and "root" in names
+
+    r = rest.put("/admin/loggers/root", json={"level": "WARN"})
+    assert r.status_code == 200
+    assert len(r.json()) == 1025 and "flood.0000" in r.json()
+    assert rest.get("/admin/loggers/flood.0500").json() == {"level": "WARN"}
+    # Known names still change; the worker still serves.
+    r = rest.put("/admin/loggers/flood.0001", json={"level": "ERROR"})
+    assert r.status_code == 200 and r.json() == ["flood.0001"]
+    assert rest.get("/").status_code == 200

@@ -820,6 +820,53 @@ static void test_loggers(void **state) {
         http_reply_clear(&r);
 }
 
+/* PUT /admin/loggers/{new name} adds to a bounded table: beyond it a
+ * clear refusal, and root (which lists every logger) still answers. */
+static void test_logger_flood(void **state) {
+        char path[400], name[300];
+        const char *message = NULL;
+        http_reply_t r;
+        int i;
+
+        (void)state;
+        memset(name, 'n', RDC_LOG_MAX_NAME_LEN + 1);
+        name[RDC_LOG_MAX_NAME_LEN + 1] = '\0';
+        snprintf(path, sizeof(path), "/admin/loggers/%s", name);
+        http("PUT", path, "{\"level\":\"DEBUG\"}", &r);
+        assert_non_null(strstr(assert_error(&r, 400), "255"));
+        http_reply_clear(&r);
+
+        for (i = 0; i <= RDC_LOG_MAX_LOGGERS; i++) {
+                snprintf(path, sizeof(path), "/admin/loggers/flood.%04d", i);
+                http("PUT", path, "{\"level\":\"DEBUG\"}", &r);
+                if (r.status != 200)
+                        break;
+                http_reply_clear(&r);
+        }
+        assert_true(i > 0 && i < RDC_LOG_MAX_LOGGERS);
+        message = assert_error(&r, 409);
+        if (!strstr(message, "1024"))
+                fail_msg("no limit in '%s'", message);
+        http_reply_clear(&r);
+        /* A known logger can still change. */
+        http("PUT", "/admin/loggers/flood.0000", "{\"level\":\"WARN\"}", &r);
+        assert_int_equal(r.status, 200);
+        http_reply_clear(&r);
+
+        http("PUT", "/admin/loggers/root", "{\"level\":\"INFO\"}", &r);
+        assert_int_equal(r.status, 200);
+        /* root and every named logger, flood.* among them. */
+        assert_int_equal(json_object_array_length(r.json),
+                         RDC_LOG_MAX_LOGGERS + 1);
+        http_reply_clear(&r);
+        assert_int_equal(rdc_log_get_level("flood.0000"), RDC_LOG_INFO);
+        http("GET", "/admin/loggers", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(json_object_object_length(r.json),
+                         RDC_LOG_MAX_LOGGERS + 1);
+        http_reply_clear(&r);
+}
+
 /* Many clients at once: each thread runs several requests. */
 #define CLIENTS 50
 
@@ -981,6 +1028,7 @@ int main(void) {
                 cmocka_unit_test(test_hostile_text),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_loggers),
+                cmocka_unit_test(test_logger_flood),
                 cmocka_unit_test(test_concurrent),
                 cmocka_unit_test(test_keep_alive),
                 cmocka_unit_test(test_listener_errors),
