@@ -33,6 +33,7 @@
 #include <microhttpd.h>
 #include <json-c/json.h>
 
+#include "clock.h"
 #include "configdef.h"
 #include "herder.h"
 #include "log.h"
@@ -59,22 +60,51 @@
 #define RDC_REST_MAX_PARAMS                2
 /* Far deeper than any Connect body, shallow enough for json-c's recursive
  * free and serialization to stay cheap. */
-#define RDC_REST_JSON_MAX_DEPTH   64
-#define RDC_REST_CONNECTION_LIMIT 256
-#define RDC_REST_IDLE_TIMEOUT_S   30
+#define RDC_REST_JSON_MAX_DEPTH 64
+/* Defaults of rest.connections.max, rest.connections.max.per.ip and
+ * rest.request.timeout.ms: a connection costs a thread here, so the
+ * limits bound threads and descriptors, and the deadline frees a slot held
+ * by a request that trickles in (a steady byte resets MHD's idle timeout,
+ * never this). */
+#define RDC_REST_DEFAULT_CONNECTIONS_MAX        512
+#define RDC_REST_DEFAULT_CONNECTIONS_MAX_PER_IP 128
+#define RDC_REST_DEFAULT_REQUEST_TIMEOUT_MS     10000
+/* A response the client does not read is cut after this long idle. */
+#define RDC_REST_IDLE_TIMEOUT_S 30
 /* Bounds the request line and headers (MHD answers 414/431 beyond). */
 #define RDC_REST_CONNECTION_MEMORY     (64 * 1024)
 #define RDC_REST_CLUSTER_ID_TIMEOUT_MS 1000
 #define RDC_REST_JSON_FLAGS                                                    \
         (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/** An open connection, tracked for the request deadline. */
+typedef struct rest_conn {
+        struct rest_conn *prev, *next;
+        int fd;
+        int busy;         /* a whole request is in: being answered */
+        int cut;          /* the reaper has shut it down */
+        int64_t deadline; /* rdc_clock_now_ms() by which a request must
+                           * have arrived, unless busy */
+} rest_conn_t;
+
 struct rdc_rest {
         rdc_worker_t *worker;
         struct MHD_Daemon *daemons[RDC_REST_MAX_LISTENERS];
         size_t daemon_cnt;
         size_t max_request_bytes;
+        unsigned int connections_max;        /* per listener */
+        unsigned int connections_max_per_ip; /* 0 = no limit */
+        int64_t request_timeout_ms;
         pthread_mutex_t lock; /* guards cluster_id */
         char *cluster_id;     /* cached once known */
+
+        /* The reaper thread cuts connections whose request is overdue. */
+        pthread_mutex_t conn_lock; /* guards conns, stopping */
+        pthread_cond_t conn_cond;  /* signalled to stop the reaper */
+        rest_conn_t *conns;
+        int stopping;
+        pthread_t reaper;
+        int reaper_running;
 };
 
 typedef struct rdc_rest_call rdc_rest_call_t;
@@ -1214,6 +1244,9 @@ done:
  * ---------------------------------------------------------------------
  */
 
+static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
+                               int busy);
+
 static void rest_call_free(rdc_rest_call_t *call) {
         if (!call)
                 return;
@@ -1251,9 +1284,8 @@ static void *rest_on_uri(void *cls, const char *uri,
 static void rest_on_completed(void *cls, struct MHD_Connection *conn,
                               void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
-        (void)cls;
-        (void)conn;
         (void)toe;
+        rest_conn_set_busy(cls, conn, 0);
         rest_call_free(*con_cls);
         *con_cls = NULL;
 }
@@ -1391,6 +1423,128 @@ static int rest_on_headers(rdc_rest_call_t *call, const char *method) {
         return 0;
 }
 
+/*
+ * The request deadline. MHD's connection timeout is an idle timeout: one
+ * byte every few seconds keeps a connection, and its thread, forever.
+ * Each connection gets a deadline by which its next request must have
+ * fully arrived (set when it opens and when a request completes); the
+ * reaper shuts overdue ones down, which makes MHD's own thread see the end
+ * of the stream and close the connection. MHD calls the CLOSED
+ * notification before it closes the descriptor, and both sides hold
+ * conn_lock, so the reaper never touches a descriptor that was reused.
+ */
+
+static void rest_on_connection(void *cls, struct MHD_Connection *conn,
+                               void **socket_context,
+                               enum MHD_ConnectionNotificationCode code) {
+        rdc_rest_t *rest = cls;
+        rest_conn_t *c = *socket_context;
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+                        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                c = info ? calloc(1, sizeof(*c)) : NULL;
+                *socket_context = c;
+                if (!c)
+                        return; /* untracked: MHD's idle timeout only */
+                c->fd = info->connect_fd;
+                pthread_mutex_lock(&rest->conn_lock);
+                c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
+                c->next = rest->conns;
+                if (rest->conns)
+                        rest->conns->prev = c;
+                rest->conns = c;
+                pthread_mutex_unlock(&rest->conn_lock);
+                return;
+        }
+        if (!c)
+                return;
+        pthread_mutex_lock(&rest->conn_lock);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                rest->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        pthread_mutex_unlock(&rest->conn_lock);
+        free(c);
+        *socket_context = NULL;
+}
+
+/** Marks the connection's request as arrived (busy) or answered (the
+ *  next one's deadline starts). */
+static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
+                               int busy) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+                conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        rest_conn_t *c = info ? info->socket_context : NULL;
+
+        if (!c)
+                return;
+        pthread_mutex_lock(&rest->conn_lock);
+        c->busy = busy;
+        if (!busy)
+                c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
+        pthread_mutex_unlock(&rest->conn_lock);
+}
+
+/** Tells a cut client why (best effort: nothing else writes to a
+ *  connection whose request has not arrived), then ends the stream. */
+static void rest_conn_cut(const rdc_rest_t *rest, rest_conn_t *c) {
+        char body[256], answer[512];
+        int body_len, len;
+
+        body_len = snprintf(body, sizeof(body),
+                            "{\"error_code\":408,\"message\":\"Request not "
+                            "received within rest.request.timeout.ms "
+                            "(%" PRId64 " ms)\"}",
+                            rest->request_timeout_ms);
+        len = snprintf(answer, sizeof(answer),
+                       "HTTP/1.1 408 Request Timeout\r\n"
+                       "Connection: close\r\n"
+                       "Content-Type: application/json\r\n"
+                       "Content-Length: %d\r\n\r\n%s",
+                       body_len, body);
+        if (send(c->fd, answer, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+                (void)0; /* the client is gone or not reading: cut anyway */
+        shutdown(c->fd, SHUT_RDWR);
+        c->cut = 1;
+}
+
+static void *rest_reaper_main(void *arg) {
+        rdc_rest_t *rest = arg;
+        /* Checks a few times per deadline, at least once a second. */
+        int64_t period = rest->request_timeout_ms / 4 < 1000
+                                 ? rest->request_timeout_ms / 4
+                                 : 1000;
+
+        pthread_mutex_lock(&rest->conn_lock);
+        while (!rest->stopping) {
+                struct timespec wake = rdc_clock_deadline(period);
+                int64_t now = rdc_clock_now_ms();
+                size_t cut = 0;
+                rest_conn_t *c;
+
+                for (c = rest->conns; c; c = c->next) {
+                        if (c->busy || c->cut || now < c->deadline)
+                                continue;
+                        rest_conn_cut(rest, c);
+                        cut++;
+                }
+                if (cut)
+                        rdc_log_warn(RDC_REST_LOGGER,
+                                     "Closed %zu connection(s) whose request "
+                                     "did not arrive within "
+                                     "rest.request.timeout.ms (%" PRId64 " ms)",
+                                     cut, rest->request_timeout_ms);
+                pthread_cond_timedwait(&rest->conn_cond, &rest->conn_lock,
+                                       &wake);
+        }
+        pthread_mutex_unlock(&rest->conn_lock);
+        return NULL;
+}
+
 /**
  * MHD hands the request target over as a C string, so a raw NUL in it
  * would cut "/connectors/a\0b" to "/connectors/a" and answer for "a".
@@ -1427,10 +1581,13 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                         rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
                                          "Malformed URL path: NUL character "
                                          "in the request target");
+                        rest_conn_set_busy(call->rest, conn, 1);
                         return rest_respond(call);
                 }
-                if (rest_on_headers(call, method))
+                if (rest_on_headers(call, method)) {
+                        rest_conn_set_busy(call->rest, conn, 1);
                         return rest_respond(call);
+                }
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -1439,6 +1596,7 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                 return MHD_YES;
         }
 
+        rest_conn_set_busy(call->rest, conn, 1);
         if (call->body_too_large)
                 rest_reply_too_large(call);
         else if (call->route && call->status == 0)
@@ -1662,18 +1820,45 @@ static int rest_advertise(rdc_worker_t *worker, const rest_listener_t *l,
         return 0;
 }
 
-static int rest_read_limits(rdc_rest_t *rest, char *errstr,
-                            size_t errstr_size) {
-        const char *text = rest_config(rest->worker, "rest.max.request.bytes");
-        int64_t value = RDC_REST_DEFAULT_MAX_REQUEST_BYTES;
+/** Reads an integer worker key within [min, max], dflt when unset.
+ *  @returns 0 or -1 with errstr naming the key. */
+static int rest_read_int(const rdc_rest_t *rest, const char *key, int64_t dflt,
+                         int64_t min, int64_t max, int64_t *out, char *errstr,
+                         size_t errstr_size) {
+        const char *text = rest_config(rest->worker, key);
 
-        if (text && (rdc_config_parse_int64(text, &value) == -1 || value < 1 ||
-                     value > INT32_MAX)) {
+        *out = dflt;
+        if (text && (rdc_config_parse_int64(text, out) == -1 || *out < min ||
+                     *out > max)) {
                 snprintf(errstr, errstr_size,
-                         "rest.max.request.bytes: invalid value '%s'", text);
+                         "%s: invalid value '%s': expected an integer from "
+                         "%" PRId64 " to %" PRId64,
+                         key, text, min, max);
                 return -1;
         }
-        rest->max_request_bytes = (size_t)value;
+        return 0;
+}
+
+static int rest_read_limits(rdc_rest_t *rest, char *errstr,
+                            size_t errstr_size) {
+        int64_t bytes, conns, per_ip;
+
+        if (rest_read_int(rest, "rest.max.request.bytes",
+                          RDC_REST_DEFAULT_MAX_REQUEST_BYTES, 1, INT32_MAX,
+                          &bytes, errstr, errstr_size) == -1 ||
+            rest_read_int(rest, "rest.connections.max",
+                          RDC_REST_DEFAULT_CONNECTIONS_MAX, 1, 100000, &conns,
+                          errstr, errstr_size) == -1 ||
+            rest_read_int(rest, "rest.connections.max.per.ip",
+                          RDC_REST_DEFAULT_CONNECTIONS_MAX_PER_IP, 0, 100000,
+                          &per_ip, errstr, errstr_size) == -1 ||
+            rest_read_int(rest, "rest.request.timeout.ms",
+                          RDC_REST_DEFAULT_REQUEST_TIMEOUT_MS, 100, 3600000,
+                          &rest->request_timeout_ms, errstr, errstr_size) == -1)
+                return -1;
+        rest->max_request_bytes = (size_t)bytes;
+        rest->connections_max = (unsigned int)conns;
+        rest->connections_max_per_ip = (unsigned int)per_ip;
         return 0;
 }
 
@@ -1691,9 +1876,10 @@ static struct MHD_Daemon *rest_daemon_start(rdc_rest_t *rest,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
                 MHD_OPTION_URI_LOG_CALLBACK, rest_on_uri, rest,
                 MHD_OPTION_NOTIFY_COMPLETED, rest_on_completed, rest,
-                MHD_OPTION_CONNECTION_LIMIT,
-                (unsigned int)RDC_REST_CONNECTION_LIMIT,
-                MHD_OPTION_CONNECTION_TIMEOUT,
+                MHD_OPTION_NOTIFY_CONNECTION, rest_on_connection, rest,
+                MHD_OPTION_CONNECTION_LIMIT, rest->connections_max,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                rest->connections_max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
                 (unsigned int)RDC_REST_IDLE_TIMEOUT_S,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                 (size_t)RDC_REST_CONNECTION_MEMORY, MHD_OPTION_END);
@@ -1714,8 +1900,16 @@ rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
         }
         rest->worker = worker;
         pthread_mutex_init(&rest->lock, NULL);
+        pthread_mutex_init(&rest->conn_lock, NULL);
+        rdc_clock_cond_init(&rest->conn_cond);
         if (rest_read_limits(rest, errstr, errstr_size) == -1)
                 goto fail;
+        if (pthread_create(&rest->reaper, NULL, rest_reaper_main, rest)) {
+                snprintf(errstr, errstr_size,
+                         "listeners: cannot start the REST reaper thread");
+                goto fail;
+        }
+        rest->reaper_running = 1;
 
         copy = strdup(spec ? spec : RDC_REST_DEFAULT_LISTENERS);
         if (!copy) {
@@ -1794,10 +1988,19 @@ void rdc_rest_stop(rdc_rest_t *rest) {
 
         if (!rest)
                 return;
+        if (rest->reaper_running) {
+                pthread_mutex_lock(&rest->conn_lock);
+                rest->stopping = 1;
+                pthread_cond_signal(&rest->conn_cond);
+                pthread_mutex_unlock(&rest->conn_lock);
+                pthread_join(rest->reaper, NULL);
+        }
         /* Waits for the connection threads, hence for requests still
          * waiting on the herder: stop REST before the herder. */
         for (i = 0; i < rest->daemon_cnt; i++)
                 MHD_stop_daemon(rest->daemons[i]);
+        pthread_cond_destroy(&rest->conn_cond);
+        pthread_mutex_destroy(&rest->conn_lock);
         pthread_mutex_destroy(&rest->lock);
         free(rest->cluster_id);
         free(rest);

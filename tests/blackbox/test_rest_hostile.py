@@ -6,8 +6,12 @@ error body, and the worker keeps serving everyone else."""
 
 import json
 import socket
+import time
+from urllib.parse import urlsplit
 
-from harness import file_source
+import pytest
+
+from harness import file_source, wait_until
 from rest_helpers import assert_error, create, restart_worker, rest_worker
 
 # JSON texts of a "name" value (bytes: some are not UTF-8 at all) and what
@@ -140,3 +144,157 @@ def test_logger_flood_is_bounded(worker):
     r = rest.put("/admin/loggers/flood.0001", json={"level": "ERROR"})
     assert r.status_code == 200 and r.json() == ["flood.0001"]
     assert rest.get("/").status_code == 200
+
+
+# ------------------------------------------------------------ slowloris
+
+ATTACKERS = 300
+
+
+class Tricklers:
+    """Half-open loopback connections, each holding a request that never
+    completes: a request line sent a byte at a time."""
+
+    PREFIX = b"GET /connectors HTTP/1.1\r\nHost: x\r\nX-Slow: "
+
+    def __init__(self, port):
+        self.port = port
+        self.socks = []
+
+    def open(self, count, sources):
+        """Opens count connections, spread over the source addresses;
+        returns how many were accepted well enough to take bytes."""
+        for i in range(count):
+            source = sources[i % len(sources)]
+            try:
+                s = socket.create_connection(("127.0.0.1", self.port),
+                                             timeout=5,
+                                             source_address=(source, 0))
+            except OSError:
+                continue
+            self.socks.append(s)
+            try:
+                s.sendall(self.PREFIX[:8])
+            except OSError:
+                pass
+        return self.trickle()
+
+    def trickle(self):
+        """One more byte on every connection still open; returns how many
+        took it."""
+        alive = []
+        for s in self.socks:
+            try:
+                s.send(b"a")
+                alive.append(s)
+            except OSError:
+                s.close()
+        self.socks = alive
+        return len(alive)
+
+    def close(self):
+        for s in self.socks:
+            s.close()
+        self.socks = []
+
+
+@pytest.fixture
+def tricklers():
+    opened = []
+
+    def make(port):
+        t = Tricklers(port)
+        opened.append(t)
+        return t
+
+    yield make
+    for t in opened:
+        t.close()
+
+
+def fresh_get(rest, path, source):
+    """GET on a new connection from source (a loopback address); returns
+    (status, parsed JSON body). Bounded by the socket timeout."""
+    port = urlsplit(rest.url).port
+    with socket.create_connection(("127.0.0.1", port), timeout=30,
+                                  source_address=(source, 0)) as s:
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+                  f"Connection: close\r\n\r\n".encode())
+        chunks = []
+        while True:
+            try:
+                chunk = s.recv(65536)
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
+    assert head, f"no answer to GET {path} from {source}"
+    return int(head.split()[1]), json.loads(body)
+
+
+def assert_serves(rest, source):
+    status, body = fresh_get(rest, "/", source)
+    assert status == 200 and set(body) == {"version", "commit",
+                                           "kafka_cluster_id"}, body
+    assert fresh_get(rest, "/connectors", source) == (200, [])
+
+
+def test_slowloris_from_one_host(worker, tricklers):
+    """300 trickling connections from one address: others are served."""
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    attack = tricklers(urlsplit(rest.url).port)
+    attack.open(ATTACKERS, ["127.0.0.1"])
+    for _ in range(3):
+        attack.trickle()
+        assert_serves(rest, "127.0.0.2")
+        time.sleep(0.5)
+
+
+def test_slowloris_from_many_hosts(worker, tricklers):
+    """300 trickling connections from five addresses, each under the
+    per-address limit: all are held, and a sixth address is served."""
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    attack = tricklers(urlsplit(rest.url).port)
+    sources = [f"127.0.0.{i}" for i in range(10, 15)]
+    held = attack.open(ATTACKERS, sources)
+    assert held == ATTACKERS
+    for _ in range(3):
+        assert attack.trickle() == ATTACKERS
+        assert_serves(rest, "127.0.0.1")
+        time.sleep(0.5)
+
+
+def test_request_deadline(worker, tricklers):
+    """A request that does not arrive within rest.request.timeout.ms is
+    cut (with a JSON 408 when the client still reads), however steadily
+    its bytes trickle in."""
+    _, rest = rest_worker(worker, props={"rest.request.timeout.ms": "1000"})
+    port = urlsplit(rest.url).port
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        s.sendall(Tricklers.PREFIX)
+
+        def cut():
+            try:
+                s.send(b"a")
+            except OSError:
+                return (b"",)
+            s.settimeout(0.3)
+            try:
+                return (s.recv(65536),)
+            except socket.timeout:
+                return None
+            except OSError:
+                return (b"",)
+        got = wait_until(cut, timeout=30, interval=0.2)
+        assert got, "the trickled request was never cut"
+        answer = got[0]
+        if answer:
+            head, _, body = answer.partition(b"\r\n\r\n")
+            assert head.split()[1] == b"408", answer
+            assert json.loads(body)["error_code"] == 408
+    # A normal client is unaffected.
+    assert_serves(rest, "127.0.0.1")

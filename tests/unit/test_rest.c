@@ -932,6 +932,52 @@ static void test_keep_alive(void **state) {
         free(answer);
 }
 
+/* A request that trickles in, a byte at a time, is cut at
+ * rest.request.timeout.ms with a JSON 408; MHD's idle timeout alone would
+ * keep it (and its thread) forever. */
+static void test_request_deadline(void **state) {
+        static const char *const settings[] = {"rest.request.timeout.ms", "200",
+                                               NULL};
+        static const char prefix[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: ";
+        server_t srv;
+        char errstr[512], answer[1024] = "";
+        json_object *body;
+        const char *sep;
+        size_t got = 0;
+        int fd, i;
+
+        (void)state;
+        assert_non_null(server_start(&srv, settings, errstr, sizeof(errstr)));
+        fd = http_connect(srv.port);
+        assert_true(fd >= 0);
+        assert_int_equal(send_all(fd, prefix, sizeof(prefix) - 1), 0);
+        /* Bounded: 200 bytes, one per 50 ms, far beyond the deadline. */
+        for (i = 0; i < 200 && got == 0; i++) {
+                struct pollfd pfd = {.fd = fd, .events = POLLIN};
+                ssize_t n;
+
+                if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+                        break;
+                if (poll(&pfd, 1, 50) != 1)
+                        continue;
+                n = recv(fd, answer, sizeof(answer) - 1, 0);
+                if (n <= 0)
+                        break;
+                got = (size_t)n;
+        }
+        close(fd);
+        assert_true(i < 200);
+        answer[got] = '\0';
+        assert_int_equal(strncmp(answer, "HTTP/1.1 408 ", 13), 0);
+        sep = strstr(answer, "\r\n\r\n");
+        assert_non_null(sep);
+        body = json_tokener_parse(sep + 4);
+        assert_non_null(body);
+        assert_non_null(strstr(jstr(body, "message"), "rest.request.timeout"));
+        json_object_put(body);
+        server_stop(&srv);
+}
+
 /* ------------------------------------------------------------ start-up */
 
 static void expect_start_error(const char *const *settings,
@@ -958,6 +1004,14 @@ static void test_listener_errors(void **state) {
                                           NULL};
         static const char *const maxb[] = {"rest.max.request.bytes", "-1",
                                            NULL};
+        static const char *const limits[][3] = {
+                {"rest.request.timeout.ms", "abc", NULL},
+                {"rest.request.timeout.ms", "99", NULL},
+                {"rest.connections.max", "0", NULL},
+                {"rest.connections.max", "1e3", NULL},
+                {"rest.connections.max.per.ip", "-1", NULL},
+        };
+        size_t i;
         char spec[64];
         const char *inuse[] = {"listeners", spec, NULL};
 
@@ -969,6 +1023,8 @@ static void test_listener_errors(void **state) {
         expect_start_error(garbage, "listeners");
         expect_start_error(adv, "rest.advertised.listener");
         expect_start_error(maxb, "rest.max.request.bytes");
+        for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+                expect_start_error(limits[i], limits[i][0]);
         /* The shared server's port is taken. */
         snprintf(spec, sizeof(spec), "http://127.0.0.1:%d", g_server.port);
         expect_start_error(inuse, "cannot bind");
@@ -1031,6 +1087,7 @@ int main(void) {
                 cmocka_unit_test(test_logger_flood),
                 cmocka_unit_test(test_concurrent),
                 cmocka_unit_test(test_keep_alive),
+                cmocka_unit_test(test_request_deadline),
                 cmocka_unit_test(test_listener_errors),
                 cmocka_unit_test(test_advertised),
         };
