@@ -13,6 +13,7 @@
  * {"error_code": <status>, "message": "..."}.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -233,13 +234,25 @@ static void rest_reply(rdc_rest_call_t *call, int status, json_object *body) {
         call->reply = body;
 }
 
+/** Kafka's error body {"error_code": status, "message": message}. */
+static json_object *rest_error_body(int status, const char *message) {
+        json_object *body = json_object_new_object();
+
+        if (body) {
+                json_object_object_add(body, "error_code",
+                                       json_object_new_int(status));
+                json_object_object_add(body, "message",
+                                       json_object_new_string(message));
+        }
+        return body;
+}
+
 static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
                              ...) __attribute__((format(printf, 3, 4)));
 
 static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
                              ...) {
         char message[1024];
-        json_object *body;
         va_list ap;
 
         size_t len, valid;
@@ -254,14 +267,7 @@ static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
         if (rdc_utf8_check(message, len, &valid))
                 message[valid] = '\0';
 
-        body = json_object_new_object();
-        if (body) {
-                json_object_object_add(body, "error_code",
-                                       json_object_new_int(status));
-                json_object_object_add(body, "message",
-                                       json_object_new_string(message));
-        }
-        rest_reply(call, status, body);
+        rest_reply(call, status, rest_error_body(status, message));
 }
 
 /** Kafka's wording for the errors JAX-RS produces itself. */
@@ -1244,6 +1250,183 @@ done:
  * ---------------------------------------------------------------------
  */
 
+/*
+ * ---------------------------------------------------------------------
+ * libmicrohttpd's own error answers
+ * ---------------------------------------------------------------------
+ *
+ * MHD answers the requests it cannot parse itself (bad request line or
+ * HTTP version, no Host, bad Content-Length or chunked encoding, request
+ * line or headers beyond the connection memory), before any callback of
+ * ours runs, with an HTML page; 0.9.75 has no option or hook to change
+ * that. It builds those answers with its own public functions
+ * MHD_create_response_from_buffer() and MHD_queue_response(), which
+ * Debian's libmicrohttpd12 calls through its PLT. So both are defined
+ * here: a definition in the executable takes precedence over the
+ * library's for the library's own calls too. The page MHD passes is kept
+ * (same thread, just before it queues it) and Kafka's JSON error body,
+ * with the page's text as message, is queued in its place. rdconnect's own
+ * answers call the library's functions directly (rest_mhd). A build that
+ * binds those calls inside the library would bring MHD's HTML back;
+ * tests/blackbox/test_rest_hostile.py would then fail.
+ */
+
+/**
+ * Writes a whole JSON error answer straight to a connection's socket, for
+ * the two cases MHD's own queue cannot carry (see below). Best effort:
+ * a client that does not read just misses it.
+ */
+static void rest_send_raw_error(int fd, unsigned int status,
+                                const char *message) {
+        json_object *body = rest_error_body((int)status, message);
+        const char *text =
+                body ? json_object_to_json_string_ext(body, RDC_REST_JSON_FLAGS)
+                     : NULL;
+        const char *reason = MHD_get_reason_phrase_for(status);
+        char *answer = NULL;
+        int len;
+
+        if (text) {
+                len = asprintf(&answer,
+                               "HTTP/1.1 %u %s\r\nConnection: close\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: %zu\r\n\r\n%s",
+                               status, reason && *reason ? reason : "Error",
+                               strlen(text), text);
+                if (len > 0 && send(fd, answer, (size_t)len,
+                                    MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+                        (void)0; /* gone or not reading: nothing to do */
+                if (len < 0)
+                        answer = NULL;
+        }
+        free(answer);
+        json_object_put(body);
+}
+
+typedef struct MHD_Response *(*rest_create_fn)(size_t, void *,
+                                               enum MHD_ResponseMemoryMode);
+typedef enum MHD_Result (*rest_queue_fn)(struct MHD_Connection *, unsigned int,
+                                         struct MHD_Response *);
+
+static struct {
+        pthread_once_t once;
+        rest_create_fn create;
+        rest_queue_fn queue;
+} rest_mhd = {.once = PTHREAD_ONCE_INIT};
+
+/* The page MHD built last on this thread, until it queues it. */
+static _Thread_local const char *rest_mhd_page;
+static _Thread_local size_t rest_mhd_page_len;
+
+static void rest_mhd_resolve(void) {
+        rest_mhd.create = (rest_create_fn)dlsym(
+                RTLD_NEXT, "MHD_create_response_from_buffer");
+        rest_mhd.queue = (rest_queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+static struct MHD_Response *rest_mhd_create(size_t size, void *buffer,
+                                            enum MHD_ResponseMemoryMode mode) {
+        pthread_once(&rest_mhd.once, rest_mhd_resolve);
+        return rest_mhd.create ? rest_mhd.create(size, buffer, mode) : NULL;
+}
+
+static enum MHD_Result rest_mhd_queue(struct MHD_Connection *conn,
+                                      unsigned int status,
+                                      struct MHD_Response *response) {
+        pthread_once(&rest_mhd.once, rest_mhd_resolve);
+        return rest_mhd.queue ? rest_mhd.queue(conn, status, response) : MHD_NO;
+}
+
+/** The text of an MHD error page: its body without tags and entities. */
+static void rest_mhd_page_text(const char *page, size_t len, char *out,
+                               size_t out_size) {
+        const char *end = page + len, *p;
+        size_t n = 0;
+
+        p = memmem(page, len, "<body>", 6);
+        p = p ? p + 6 : page;
+        while (p < end && n + 1 < out_size && strncmp(p, "</body>", 7)) {
+                if (*p == '<') {
+                        p = memchr(p, '>', (size_t)(end - p));
+                        p = p ? p + 1 : end;
+                } else if (*p == '&') {
+                        const char *semi = memchr(p, ';', (size_t)(end - p));
+
+                        out[n++] = !strncmp(p, "&quot;", 6) ? '"' : '?';
+                        p = semi ? semi + 1 : end;
+                } else {
+                        out[n++] = *p++;
+                }
+        }
+        out[n] = '\0';
+}
+
+struct MHD_Response *
+MHD_create_response_from_buffer(size_t size, void *buffer,
+                                enum MHD_ResponseMemoryMode mode) {
+        /* Only MHD gets here: its error pages are static HTML. */
+        if (mode == MHD_RESPMEM_PERSISTENT && buffer && size > 6 &&
+            !strncmp(buffer, "<html>", 6)) {
+                rest_mhd_page = buffer;
+                rest_mhd_page_len = size;
+        }
+        return rest_mhd_create(size, buffer, mode);
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn,
+                                   unsigned int status,
+                                   struct MHD_Response *response) {
+        struct MHD_Response *json_response = NULL;
+        char message[512];
+        json_object *body;
+        const char *text;
+        size_t len = 0;
+        enum MHD_Result ret;
+
+        if (status < 400)
+                return rest_mhd_queue(conn, status, response);
+        if (rest_mhd_page)
+                rest_mhd_page_text(rest_mhd_page, rest_mhd_page_len, message,
+                                   sizeof(message));
+        else
+                snprintf(message, sizeof(message), "HTTP %u", status);
+        rdc_log_info(RDC_REST_LOGGER, "Refused a malformed request: %u %s",
+                     status, message);
+        /* MHD 0.9.75 refuses a bad Content-Length (or a missing Host) in
+         * parse_connection_headers(), whose caller then moves the
+         * connection on as if all were well: the status line and headers
+         * go out twice, a broken answer with any body. For those pages
+         * the answer is written here and MHD told it could not queue one,
+         * upon which it closes the connection. */
+        if (rest_mhd_page &&
+            (memmem(rest_mhd_page, rest_mhd_page_len, "Content-Length", 14) ||
+             memmem(rest_mhd_page, rest_mhd_page_len, "Host:", 5))) {
+                const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+                        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                rest_mhd_page = NULL;
+                if (info)
+                        rest_send_raw_error(info->connect_fd, status, message);
+                return MHD_NO;
+        }
+        rest_mhd_page = NULL;
+        body = rest_error_body((int)status, message);
+        text = body ? json_object_to_json_string_length(
+                              body, RDC_REST_JSON_FLAGS, &len)
+                    : NULL;
+        if (text)
+                json_response = rest_mhd_create(len, (void *)text,
+                                                MHD_RESPMEM_MUST_COPY);
+        json_object_put(body);
+        if (!json_response)
+                return rest_mhd_queue(conn, status, response);
+        MHD_add_response_header(json_response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json");
+        ret = rest_mhd_queue(conn, status, json_response);
+        MHD_destroy_response(json_response);
+        return ret;
+}
+
 static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
                                int busy);
 
@@ -1340,8 +1523,7 @@ static enum MHD_Result rest_respond(rdc_rest_call_t *call) {
                         call->reply, RDC_REST_JSON_FLAGS, &len);
         if (!text)
                 len = 0;
-        response = MHD_create_response_from_buffer(len, (void *)text,
-                                                   MHD_RESPMEM_MUST_COPY);
+        response = rest_mhd_create(len, (void *)text, MHD_RESPMEM_MUST_COPY);
         if (!response)
                 return MHD_NO;
         if (len > 0)
@@ -1350,8 +1532,7 @@ static enum MHD_Result rest_respond(rdc_rest_call_t *call) {
         if (call->location)
                 MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION,
                                         call->location);
-        ret = MHD_queue_response(call->conn, (unsigned int)call->status,
-                                 response);
+        ret = rest_mhd_queue(call->conn, (unsigned int)call->status, response);
         MHD_destroy_response(response);
         rest_log_access(call, len);
         return ret;
@@ -1492,22 +1673,13 @@ static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
 /** Tells a cut client why (best effort: nothing else writes to a
  *  connection whose request has not arrived), then ends the stream. */
 static void rest_conn_cut(const rdc_rest_t *rest, rest_conn_t *c) {
-        char body[256], answer[512];
-        int body_len, len;
+        char message[128];
 
-        body_len = snprintf(body, sizeof(body),
-                            "{\"error_code\":408,\"message\":\"Request not "
-                            "received within rest.request.timeout.ms "
-                            "(%" PRId64 " ms)\"}",
-                            rest->request_timeout_ms);
-        len = snprintf(answer, sizeof(answer),
-                       "HTTP/1.1 408 Request Timeout\r\n"
-                       "Connection: close\r\n"
-                       "Content-Type: application/json\r\n"
-                       "Content-Length: %d\r\n\r\n%s",
-                       body_len, body);
-        if (send(c->fd, answer, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-                (void)0; /* the client is gone or not reading: cut anyway */
+        snprintf(message, sizeof(message),
+                 "Request not received within rest.request.timeout.ms "
+                 "(%" PRId64 " ms)",
+                 rest->request_timeout_ms);
+        rest_send_raw_error(c->fd, MHD_HTTP_REQUEST_TIMEOUT, message);
         shutdown(c->fd, SHUT_RDWR);
         c->cut = 1;
 }

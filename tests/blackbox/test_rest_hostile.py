@@ -298,3 +298,64 @@ def test_request_deadline(worker, tricklers):
             assert json.loads(body)["error_code"] == 408
     # A normal client is unaffected.
     assert_serves(rest, "127.0.0.1")
+
+
+# ----------------------------------------- errors libmicrohttpd answers
+
+H = b"Host: x\r\nConnection: close\r\n"
+MALFORMED = [
+    # (request, status, words of the message)
+    (b"GET / XTTP/1.1\r\n" + H + b"\r\n", 400, "syntactically"),
+    (b"GET / HTTP/1\r\n" + H + b"\r\n", 400, "syntactically"),
+    (b"GET / HTTP/2.0\r\n" + H + b"\r\n", 505, "version"),
+    (b"GET / HTTP/0.9\r\n" + H + b"\r\n", 505, "version"),
+    (b"POST /connectors HTTP/1.1\r\n" + H + b"Content-Length: abc\r\n\r\n",
+     400, "Content-Length"),
+    (b"POST /connectors HTTP/1.1\r\n" + H +
+     b"Content-Length: 99999999999999999999999\r\n\r\n", 413,
+     "Content-Length"),
+    (b"POST /connectors HTTP/1.1\r\n" + H +
+     b"Transfer-Encoding: chunked\r\nContent-Type: application/json\r\n"
+     b"\r\nzz\r\n{}\r\n0\r\n\r\n", 400, "chunked"),
+    (b"GET /" + b"a" * 70000 + b" HTTP/1.1\r\n" + H + b"\r\n", 414, "big"),
+    (b"GET / HTTP/1.1\r\n" + H + b"X-Big: " + b"a" * 70000 + b"\r\n\r\n",
+     431, "big"),
+]
+
+
+@pytest.mark.parametrize("request_bytes,status,words", MALFORMED,
+                         ids=[f"{s}-{w}-{i}" for i, (_, s, w)
+                              in enumerate(MALFORMED)])
+def test_malformed_requests_get_json_errors(worker, request_bytes, status,
+                                            words):
+    """Requests libmicrohttpd refuses before rdconnect sees them still get
+    Kafka's JSON error body."""
+    _, rest = rest_worker(worker)
+    got, headers, body = rest.raw(request_bytes)
+    assert got == status, body[:300]
+    assert headers.get("content-type") == "application/json", headers
+    answer = json.loads(body)
+    assert set(answer) == {"error_code", "message"}, answer
+    assert answer["error_code"] == status
+    assert words.lower() in answer["message"].lower(), answer
+    assert "<" not in answer["message"], answer
+    # The worker still serves.
+    assert rest.get("/").status_code == 200
+
+
+def test_request_line_without_target_is_closed(worker):
+    """The one malformed request libmicrohttpd 0.9.75 closes without any
+    answer (README: a request line with no space): nothing to make JSON,
+    and the worker keeps serving."""
+    _, rest = rest_worker(worker)
+    port = urlsplit(rest.url).port
+    for line in (b"GARBAGE\r\n\r\n", b"GET\r\n\r\n"):
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+            s.sendall(line)
+            s.shutdown(socket.SHUT_WR)
+            try:
+                answer = s.recv(65536)
+            except ConnectionResetError:
+                answer = b""
+        assert answer == b"", answer
+    assert_serves(rest, "127.0.0.1")

@@ -344,9 +344,52 @@ static void test_oversized_head(void **state) {
         /* MHD refuses a request line beyond the connection memory. */
         http("GET", path, NULL, &r);
         assert_true(r.status == 414 || r.status == 431);
+        assert_error(&r, r.status);
         http_reply_clear(&r);
         free(path);
         /* The server still answers. */
+        http("GET", "/", NULL, &r);
+        assert_int_equal(r.status, 200);
+        http_reply_clear(&r);
+}
+
+/* Requests MHD refuses before any callback of ours runs still get
+ * Kafka's JSON error body, once (MHD 0.9.75 itself would send the status
+ * line and headers of a bad Content-Length twice). */
+static void test_mhd_errors(void **state) {
+        static const struct {
+                const char *request;
+                int status;
+                const char *needle;
+        } cases[] = {
+                {"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, "version"},
+                {"GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505, "version"},
+                {"GET / XTTP/1.1\r\nHost: x\r\n\r\n", 400, "syntactically"},
+                {"PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 12z\r\n\r\n",
+                 400, "Content-Length"},
+                {"PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 123456789012345678901234567890\r\n\r\n",
+                 413, "Content-Length"},
+                {"PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\nxyz\r\n",
+                 400, "chunked"},
+        };
+        http_reply_t r;
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *message;
+
+                http_raw(g_server.port, cases[i].request,
+                         strlen(cases[i].request), &r);
+                message = assert_error(&r, cases[i].status);
+                if (!strstr(message, cases[i].needle) || strchr(message, '<'))
+                        fail_msg("%s: '%s'", cases[i].request, message);
+                assert_null(strstr(r.body, "HTTP/1.1"));
+                http_reply_clear(&r);
+        }
         http("GET", "/", NULL, &r);
         assert_int_equal(r.status, 200);
         http_reply_clear(&r);
@@ -1076,6 +1119,7 @@ int main(void) {
                 cmocka_unit_test(test_root),
                 cmocka_unit_test(test_not_found_and_method),
                 cmocka_unit_test(test_oversized_head),
+                cmocka_unit_test(test_mhd_errors),
                 cmocka_unit_test(test_no_herder),
                 cmocka_unit_test(test_plugins_list),
                 cmocka_unit_test(test_plugin_config),
