@@ -1728,8 +1728,9 @@ static int rest_target_has_nul(const rdc_rest_call_t *call, const char *url,
                                const char *version) {
         size_t seen = strlen(call->uri);
 
-        if (!url || !version || !*version || version <= url)
-                return 0;
+        if (!url || !version || !*version || version <= url ||
+            (size_t)(version - url) > RDC_REST_CONNECTION_MEMORY)
+                return 0; /* not that layout: nothing to conclude */
         return (size_t)(version - url) > seen + 1;
 }
 
