@@ -78,11 +78,18 @@
 #define RDC_REST_JSON_FLAGS                                                    \
         (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/** Where a connection is in its current request. */
+typedef enum rest_conn_state {
+        RDC_REST_CONN_IDLE,      /* waiting for a request line */
+        RDC_REST_CONN_RECEIVING, /* request line in, headers or body not */
+        RDC_REST_CONN_BUSY,      /* whole request in: being answered */
+} rest_conn_state_t;
+
 /** An open connection, tracked for the request deadline. */
 typedef struct rest_conn {
         struct rest_conn *prev, *next;
         int fd;
-        int busy;         /* a whole request is in: being answered */
+        rest_conn_state_t state;
         int cut;          /* the reaper has shut it down */
         int64_t deadline; /* rdc_clock_now_ms() by which a request must
                            * have arrived, unless busy */
@@ -253,9 +260,8 @@ static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
 static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
                              ...) {
         char message[1024];
-        va_list ap;
-
         size_t len, valid;
+        va_list ap;
 
         va_start(ap, fmt);
         vsnprintf(message, sizeof(message), fmt, ap);
@@ -1246,18 +1252,12 @@ done:
 
 /*
  * ---------------------------------------------------------------------
- * MHD callbacks
- * ---------------------------------------------------------------------
- */
-
-/*
- * ---------------------------------------------------------------------
  * libmicrohttpd's own error answers
  * ---------------------------------------------------------------------
  *
  * MHD answers the requests it cannot parse itself (bad request line or
- * HTTP version, no Host, bad Content-Length or chunked encoding, request
- * line or headers beyond the connection memory), before any callback of
+ * HTTP version, bad Content-Length or chunked encoding, request line or
+ * headers beyond the connection memory), before any callback of
  * ours runs, with an HTML page; 0.9.75 has no option or hook to change
  * that. It builds those answers with its own public functions
  * MHD_create_response_from_buffer() and MHD_queue_response(), which
@@ -1273,8 +1273,8 @@ done:
 
 /**
  * Writes a whole JSON error answer straight to a connection's socket, for
- * the two cases MHD's own queue cannot carry (see below). Best effort:
- * a client that does not read just misses it.
+ * the answers MHD's queue cannot carry: a bad Content-Length (see below)
+ * and the request deadline's 408.
  */
 static void rest_send_raw_error(int fd, unsigned int status,
                                 const char *message) {
@@ -1293,11 +1293,11 @@ static void rest_send_raw_error(int fd, unsigned int status,
                                "Content-Length: %zu\r\n\r\n%s",
                                status, reason && *reason ? reason : "Error",
                                strlen(text), text);
-                if (len > 0 && send(fd, answer, (size_t)len,
-                                    MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-                        (void)0; /* gone or not reading: nothing to do */
                 if (len < 0)
                         answer = NULL;
+                else /* a client gone or not reading just misses it */
+                        (void)send(fd, answer, (size_t)len,
+                                   MSG_NOSIGNAL | MSG_DONTWAIT);
         }
         free(answer);
         json_object_put(body);
@@ -1427,8 +1427,14 @@ enum MHD_Result MHD_queue_response(struct MHD_Connection *conn,
         return ret;
 }
 
-static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
-                               int busy);
+/*
+ * ---------------------------------------------------------------------
+ * MHD callbacks
+ * ---------------------------------------------------------------------
+ */
+
+static void rest_conn_set_state(rdc_rest_t *rest, struct MHD_Connection *conn,
+                                rest_conn_state_t state);
 
 static void rest_call_free(rdc_rest_call_t *call) {
         if (!call)
@@ -1455,6 +1461,7 @@ static void *rest_on_uri(void *cls, const char *uri,
                 return NULL;
         call->rest = cls;
         call->conn = conn;
+        rest_conn_set_state(cls, conn, RDC_REST_CONN_RECEIVING);
         clock_gettime(CLOCK_MONOTONIC, &call->started);
         call->uri = strdup(uri ? uri : "");
         if (!call->uri) {
@@ -1468,7 +1475,7 @@ static void rest_on_completed(void *cls, struct MHD_Connection *conn,
                               void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
         (void)toe;
-        rest_conn_set_busy(cls, conn, 0);
+        rest_conn_set_state(cls, conn, RDC_REST_CONN_IDLE);
         rest_call_free(*con_cls);
         *con_cls = NULL;
 }
@@ -1653,10 +1660,10 @@ static void rest_on_connection(void *cls, struct MHD_Connection *conn,
         *socket_context = NULL;
 }
 
-/** Marks the connection's request as arrived (busy) or answered (the
- *  next one's deadline starts). */
-static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
-                               int busy) {
+/** Moves the connection's request on; once answered (idle again), the
+ *  next request's deadline starts. */
+static void rest_conn_set_state(rdc_rest_t *rest, struct MHD_Connection *conn,
+                                rest_conn_state_t state) {
         const union MHD_ConnectionInfo *info = MHD_get_connection_info(
                 conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
         rest_conn_t *c = info ? info->socket_context : NULL;
@@ -1664,22 +1671,28 @@ static void rest_conn_set_busy(rdc_rest_t *rest, struct MHD_Connection *conn,
         if (!c)
                 return;
         pthread_mutex_lock(&rest->conn_lock);
-        c->busy = busy;
-        if (!busy)
+        c->state = state;
+        if (state == RDC_REST_CONN_IDLE)
                 c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
         pthread_mutex_unlock(&rest->conn_lock);
 }
 
-/** Tells a cut client why (best effort: nothing else writes to a
- *  connection whose request has not arrived), then ends the stream. */
+/**
+ * Ends an overdue connection. A client whose request line came in is told
+ * why (best effort: nothing else writes to a connection whose request has
+ * not arrived); an idle keep-alive connection is closed without a word,
+ * or its client could read the 408 as the answer to its next request.
+ */
 static void rest_conn_cut(const rdc_rest_t *rest, rest_conn_t *c) {
         char message[128];
 
-        snprintf(message, sizeof(message),
-                 "Request not received within rest.request.timeout.ms "
-                 "(%" PRId64 " ms)",
-                 rest->request_timeout_ms);
-        rest_send_raw_error(c->fd, MHD_HTTP_REQUEST_TIMEOUT, message);
+        if (c->state == RDC_REST_CONN_RECEIVING) {
+                snprintf(message, sizeof(message),
+                         "Request not received within "
+                         "rest.request.timeout.ms (%" PRId64 " ms)",
+                         rest->request_timeout_ms);
+                rest_send_raw_error(c->fd, MHD_HTTP_REQUEST_TIMEOUT, message);
+        }
         shutdown(c->fd, SHUT_RDWR);
         c->cut = 1;
 }
@@ -1699,7 +1712,8 @@ static void *rest_reaper_main(void *arg) {
                 rest_conn_t *c;
 
                 for (c = rest->conns; c; c = c->next) {
-                        if (c->busy || c->cut || now < c->deadline)
+                        if (c->state == RDC_REST_CONN_BUSY || c->cut ||
+                            now < c->deadline)
                                 continue;
                         rest_conn_cut(rest, c);
                         cut++;
@@ -1754,11 +1768,13 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                         rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
                                          "Malformed URL path: NUL character "
                                          "in the request target");
-                        rest_conn_set_busy(call->rest, conn, 1);
+                        rest_conn_set_state(call->rest, conn,
+                                            RDC_REST_CONN_BUSY);
                         return rest_respond(call);
                 }
                 if (rest_on_headers(call, method)) {
-                        rest_conn_set_busy(call->rest, conn, 1);
+                        rest_conn_set_state(call->rest, conn,
+                                            RDC_REST_CONN_BUSY);
                         return rest_respond(call);
                 }
                 return MHD_YES;
@@ -1769,7 +1785,7 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                 return MHD_YES;
         }
 
-        rest_conn_set_busy(call->rest, conn, 1);
+        rest_conn_set_state(call->rest, conn, RDC_REST_CONN_BUSY);
         if (call->body_too_large)
                 rest_reply_too_large(call);
         else if (call->route && call->status == 0)

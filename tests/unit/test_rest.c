@@ -1018,6 +1018,23 @@ static void test_request_deadline(void **state) {
         assert_non_null(body);
         assert_non_null(strstr(jstr(body, "message"), "rest.request.timeout"));
         json_object_put(body);
+
+        /* An idle keep-alive connection is closed too, without a 408 its
+         * client could take for the answer to its next request. */
+        {
+                static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+                char *all;
+
+                fd = http_connect(srv.port);
+                assert_true(fd >= 0);
+                assert_int_equal(send_all(fd, req, sizeof(req) - 1), 0);
+                all = recv_all(fd, &got); /* until the server closes */
+                close(fd);
+                assert_non_null(all);
+                assert_int_equal(strncmp(all, "HTTP/1.1 200 ", 13), 0);
+                assert_null(strstr(all, "408"));
+                free(all);
+        }
         server_stop(&srv);
 }
 
