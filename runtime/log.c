@@ -2,7 +2,8 @@
  * Logging (see log.h): level table, line layout, and the single write(2)
  * per line that keeps lines from concurrent threads whole on stderr.
  *
- * Levels live in a small table guarded by g_log.lock. Most calls never take
+ * Levels live in a sorted table of at most RDC_LOG_MAX_LOGGERS names
+ * (REST clients add to it), guarded by g_log.lock. Most calls never take
  * the lock: g_log.min_level and g_log.max_level bound every logger's
  * effective level, so a line below the lowest level is always written and
  * one above the highest is always dropped without looking anything up.

@@ -4,7 +4,10 @@
  * One MHD daemon per listener, a thread per connection: connector requests
  * block on the herder (up to RDC_REST_HERDER_TIMEOUT_MS), and a blocked
  * handler must not hold up other clients, which a shared polling thread or
- * a small pool would. Connections are capped and idle ones time out.
+ * a small pool would. Connections are capped (per listener and per
+ * client address), and a request must arrive whole within a deadline
+ * (a reaper thread cuts slower ones), so that clients trickling bytes
+ * cannot hold every thread.
  *
  * A request is routed by a table (method + path pattern). Connector
  * endpoints become one rdc_request_t for the herder and its reply is

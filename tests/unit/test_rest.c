@@ -3,8 +3,10 @@
  * a herder: a hand-built worker (config map, registry over the built
  * plugins) serves on a free loopback port and is driven with raw HTTP
  * over sockets. Covers routing and error bodies, body limits and hostile
- * bodies, the plugin and logger endpoints, listener parsing and the
- * advertised address, and many concurrent clients. Connector endpoints
+ * bodies (text that is not strict UTF-8, NUL), the errors libmicrohttpd
+ * answers itself, the request deadline, the plugin and logger endpoints
+ * (and the logger cap), listener parsing and the advertised address, and
+ * many concurrent clients. Connector endpoints
  * (herder) are covered by tests/blackbox/test_rest_*.py.
  */
 #define _GNU_SOURCE
