@@ -2,7 +2,8 @@
  * Logging (see log.h): level table, line layout, and the single write(2)
  * per line that keeps lines from concurrent threads whole on stderr.
  *
- * Levels live in a small table guarded by g_log.lock. Most calls never take
+ * Levels live in a sorted table of at most RDC_LOG_MAX_LOGGERS names
+ * (REST clients add to it), guarded by g_log.lock. Most calls never take
  * the lock: g_log.min_level and g_log.max_level bound every logger's
  * effective level, so a line below the lowest level is always written and
  * one above the highest is always dropped without looking anything up.
@@ -88,13 +89,42 @@ int rdc_log_level_parse(const char *name) {
         return -1;
 }
 
+/** strcmp(entry, the first len bytes of logger), without a copy. */
+static int log_cmp(const char *entry, const char *logger, size_t len) {
+        int cmp = strncmp(entry, logger, len);
+        if (cmp)
+                return cmp;
+        return entry[len] != '\0';
+}
+
+/**
+ * @brief Binary search of the sorted table: a lookup per dotted ancestor
+ *        runs on every log line whose level is between the bounds.
+ * @param pos set to where logger is or would be inserted.
+ * @returns 1 if found. @locks g_log.lock
+ */
+static int log_search_locked(const char *logger, size_t len, size_t *pos) {
+        size_t lo = 0, hi = g_log.cnt;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int cmp = log_cmp(g_log.entries[mid].logger, logger, len);
+                if (cmp == 0) {
+                        *pos = mid;
+                        return 1;
+                }
+                if (cmp < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *pos = lo;
+        return 0;
+}
+
 /** @returns the index of logger in the table, or -1. @locks g_log.lock */
 static ssize_t log_find_locked(const char *logger, size_t len) {
-        for (size_t i = 0; i < g_log.cnt; i++)
-                if (strlen(g_log.entries[i].logger) == len &&
-                    !strncmp(g_log.entries[i].logger, logger, len))
-                        return (ssize_t)i;
-        return -1;
+        size_t pos;
+        return log_search_locked(logger, len, &pos) ? (ssize_t)pos : -1;
 }
 
 /**
@@ -153,49 +183,88 @@ rdc_log_level_t rdc_log_get_level(const char *logger) {
         return effective;
 }
 
-int rdc_log_set_level(const char *logger, rdc_log_level_t level) {
-        int ret = 0;
-        log_init();
-        pthread_mutex_lock(&g_log.lock);
-        if (!logger || !strcmp(logger, RDC_LOG_ROOT)) {
-                atomic_store(&g_log.root_level, (int)level);
-                goto done;
+/**
+ * Sets one named logger, adding it if new. @returns 0 or an errno value.
+ * @locks g_log.lock
+ */
+static int log_set_locked(const char *logger, size_t len,
+                          rdc_log_level_t level) {
+        size_t pos;
+        if (log_search_locked(logger, len, &pos)) {
+                g_log.entries[pos].level = level;
+                return 0;
         }
-        ssize_t idx = log_find_locked(logger, strlen(logger));
-        if (idx >= 0) {
-                g_log.entries[idx].level = level;
-                goto done;
-        }
+        if (g_log.cnt == RDC_LOG_MAX_LOGGERS)
+                return ENOSPC;
         if (g_log.cnt == g_log.size) {
                 size_t size = g_log.size ? g_log.size * 2 : 8;
                 rdc_log_entry_t *grown =
                         realloc(g_log.entries, size * sizeof(*grown));
-                if (!grown) {
-                        ret = -1;
-                        goto done;
-                }
+                if (!grown)
+                        return ENOMEM;
                 g_log.entries = grown;
                 g_log.size = size;
         }
-        char *name = strdup(logger);
-        if (!name) {
-                ret = -1;
-                goto done;
-        }
-        /* Kept sorted so that rdc_log_foreach lists loggers in a stable
-         * order (REST GET /admin/loggers). */
-        size_t pos = 0;
-        while (pos < g_log.cnt && strcmp(g_log.entries[pos].logger, name) < 0)
-                pos++;
+        char *name = strndup(logger, len);
+        if (!name)
+                return ENOMEM;
+        /* Kept sorted: binary search, and rdc_log_foreach lists loggers
+         * in a stable order (REST GET /admin/loggers). */
         memmove(&g_log.entries[pos + 1], &g_log.entries[pos],
                 (g_log.cnt - pos) * sizeof(g_log.entries[0]));
         g_log.entries[pos].logger = name;
         g_log.entries[pos].level = level;
         g_log.cnt++;
-done:
+        return 0;
+}
+
+/** Sets logger, and with subtree every logger below it. */
+static int log_set(const char *logger, rdc_log_level_t level, int subtree) {
+        size_t len = logger ? strlen(logger) : 0, pos;
+        int root = !logger || !strcmp(logger, RDC_LOG_ROOT), err = 0;
+        if (logger && len == 0)
+                err = EINVAL;
+        else if (len > RDC_LOG_MAX_NAME_LEN)
+                err = ENAMETOOLONG;
+        if (err) {
+                errno = err;
+                return -1;
+        }
+        log_init();
+        pthread_mutex_lock(&g_log.lock);
+        if (root) {
+                atomic_store(&g_log.root_level, (int)level);
+                for (size_t i = 0; subtree && i < g_log.cnt; i++)
+                        g_log.entries[i].level = level;
+        } else {
+                err = log_set_locked(logger, len, level);
+        }
+        if (!root && !err && subtree) {
+                /* The descendants ("name." + anything) sort together. */
+                char prefix[RDC_LOG_MAX_NAME_LEN + 2];
+                memcpy(prefix, logger, len);
+                prefix[len] = '.';
+                log_search_locked(prefix, len + 1, &pos);
+                for (; pos < g_log.cnt &&
+                       !strncmp(g_log.entries[pos].logger, prefix, len + 1);
+                     pos++)
+                        g_log.entries[pos].level = level;
+        }
         log_update_bounds_locked();
         pthread_mutex_unlock(&g_log.lock);
-        return ret;
+        if (err) {
+                errno = err;
+                return -1;
+        }
+        return 0;
+}
+
+int rdc_log_set_level(const char *logger, rdc_log_level_t level) {
+        return log_set(logger, level, 0);
+}
+
+int rdc_log_set_tree(const char *logger, rdc_log_level_t level) {
+        return log_set(logger, level, 1);
 }
 
 void rdc_log_foreach(void (*cb)(void *opaque, const char *logger,

@@ -33,8 +33,24 @@ void rdc_logv(rdc_log_level_t level, const char *logger, const char *scope,
 /** @returns 1 if a line of this level would be written. Cheap. */
 int rdc_log_enabled(rdc_log_level_t level, const char *logger);
 
-/** Sets the level of one logger ("root" sets the default). @returns 0. */
+/* Loggers with an explicit level are kept in a table that REST clients
+ * can add to (PUT /admin/loggers/{name}): both bounds keep it small. */
+#define RDC_LOG_MAX_LOGGERS  1024 /**< named loggers, root not counted */
+#define RDC_LOG_MAX_NAME_LEN 255  /**< bytes */
+
+/**
+ * @brief Sets the level of one logger ("root" sets the default).
+ * @returns 0, or -1 with errno: EINVAL for an empty name, ENAMETOOLONG
+ *          beyond RDC_LOG_MAX_NAME_LEN, ENOSPC for a new name when
+ *          RDC_LOG_MAX_LOGGERS have a level already, ENOMEM.
+ */
 int rdc_log_set_level(const char *logger, rdc_log_level_t level);
+/**
+ * @brief Sets logger and every logger below it ("a.b" for "a"; all of
+ *        them for root), in one step, as log4j does for Kafka's PUT
+ *        /admin/loggers/{name}. @returns as rdc_log_set_level.
+ */
+int rdc_log_set_tree(const char *logger, rdc_log_level_t level);
 /** @returns the effective level of logger (its own, else root's). */
 rdc_log_level_t rdc_log_get_level(const char *logger);
 /** Calls cb for every logger with an explicit level (root first). */

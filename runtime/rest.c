@@ -4,7 +4,10 @@
  * One MHD daemon per listener, a thread per connection: connector requests
  * block on the herder (up to RDC_REST_HERDER_TIMEOUT_MS), and a blocked
  * handler must not hold up other clients, which a shared polling thread or
- * a small pool would. Connections are capped and idle ones time out.
+ * a small pool would. Connections are capped (per listener and per
+ * client address), and a request must arrive whole within a deadline
+ * (a reaper thread cuts slower ones), so that clients trickling bytes
+ * cannot hold every thread.
  *
  * A request is routed by a table (method + path pattern). Connector
  * endpoints become one rdc_request_t for the herder and its reply is
@@ -13,6 +16,7 @@
  * {"error_code": <status>, "message": "..."}.
  */
 #define _GNU_SOURCE
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -33,12 +37,14 @@
 #include <microhttpd.h>
 #include <json-c/json.h>
 
+#include "clock.h"
 #include "configdef.h"
 #include "herder.h"
 #include "log.h"
 #include "map.h"
 #include "rest.h"
 #include "rest_internal.h"
+#include "utf8.h"
 
 #ifndef RDC_VERSION
 #define RDC_VERSION "unknown"
@@ -58,22 +64,58 @@
 #define RDC_REST_MAX_PARAMS                2
 /* Far deeper than any Connect body, shallow enough for json-c's recursive
  * free and serialization to stay cheap. */
-#define RDC_REST_JSON_MAX_DEPTH   64
-#define RDC_REST_CONNECTION_LIMIT 256
-#define RDC_REST_IDLE_TIMEOUT_S   30
+#define RDC_REST_JSON_MAX_DEPTH 64
+/* Defaults of rest.connections.max, rest.connections.max.per.ip and
+ * rest.request.timeout.ms: a connection costs a thread here, so the
+ * limits bound threads and descriptors, and the deadline frees a slot held
+ * by a request that trickles in (a steady byte resets MHD's idle timeout,
+ * never this). */
+#define RDC_REST_DEFAULT_CONNECTIONS_MAX        512
+#define RDC_REST_DEFAULT_CONNECTIONS_MAX_PER_IP 128
+#define RDC_REST_DEFAULT_REQUEST_TIMEOUT_MS     10000
+/* A response the client does not read is cut after this long idle. */
+#define RDC_REST_IDLE_TIMEOUT_S 30
 /* Bounds the request line and headers (MHD answers 414/431 beyond). */
 #define RDC_REST_CONNECTION_MEMORY     (64 * 1024)
 #define RDC_REST_CLUSTER_ID_TIMEOUT_MS 1000
 #define RDC_REST_JSON_FLAGS                                                    \
         (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
+/** Where a connection is in its current request. */
+typedef enum rest_conn_state {
+        RDC_REST_CONN_IDLE,      /* waiting for a request line */
+        RDC_REST_CONN_RECEIVING, /* request line in, headers or body not */
+        RDC_REST_CONN_BUSY,      /* whole request in: being answered */
+} rest_conn_state_t;
+
+/** An open connection, tracked for the request deadline. */
+typedef struct rest_conn {
+        struct rest_conn *prev, *next;
+        int fd;
+        rest_conn_state_t state;
+        int cut;          /* the reaper has shut it down */
+        int64_t deadline; /* rdc_clock_now_ms() by which a request must
+                           * have arrived, unless busy */
+} rest_conn_t;
+
 struct rdc_rest {
         rdc_worker_t *worker;
         struct MHD_Daemon *daemons[RDC_REST_MAX_LISTENERS];
         size_t daemon_cnt;
         size_t max_request_bytes;
+        unsigned int connections_max;        /* per listener */
+        unsigned int connections_max_per_ip; /* 0 = no limit */
+        int64_t request_timeout_ms;
         pthread_mutex_t lock; /* guards cluster_id */
         char *cluster_id;     /* cached once known */
+
+        /* The reaper thread cuts connections whose request is overdue. */
+        pthread_mutex_t conn_lock; /* guards conns, stopping */
+        pthread_cond_t conn_cond;  /* signalled to stop the reaper */
+        rest_conn_t *conns;
+        int stopping;
+        pthread_t reaper;
+        int reaper_running;
 };
 
 typedef struct rdc_rest_call rdc_rest_call_t;
@@ -202,27 +244,39 @@ static void rest_reply(rdc_rest_call_t *call, int status, json_object *body) {
         call->reply = body;
 }
 
-static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
-                             ...) __attribute__((format(printf, 3, 4)));
+/** Kafka's error body {"error_code": status, "message": message}. */
+static json_object *rest_error_body(int status, const char *message) {
+        json_object *body = json_object_new_object();
 
-static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
-                             ...) {
-        char message[1024];
-        json_object *body;
-        va_list ap;
-
-        va_start(ap, fmt);
-        vsnprintf(message, sizeof(message), fmt, ap);
-        va_end(ap);
-
-        body = json_object_new_object();
         if (body) {
                 json_object_object_add(body, "error_code",
                                        json_object_new_int(status));
                 json_object_object_add(body, "message",
                                        json_object_new_string(message));
         }
-        rest_reply(call, status, body);
+        return body;
+}
+
+static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
+                             ...) __attribute__((format(printf, 3, 4)));
+
+static void rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
+                             ...) {
+        char message[1024];
+        size_t len, valid;
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(message, sizeof(message), fmt, ap);
+        va_end(ap);
+        /* Cut where the text stops being UTF-8 (a long message cut inside
+         * a character, a herder message quoting bad bytes): the answer
+         * must stay JSON. */
+        len = strlen(message);
+        if (rdc_utf8_check(message, len, &valid))
+                message[valid] = '\0';
+
+        rest_reply(call, status, rest_error_body(status, message));
 }
 
 /** Kafka's wording for the errors JAX-RS produces itself. */
@@ -250,10 +304,10 @@ static int rest_hex_value(char c) {
         return -1;
 }
 
-/** Decodes %XX in place. @returns 0, or -1 on a malformed escape or an
- *  encoded NUL (no name may contain one). */
-static int rest_percent_decode(char *s) {
-        char *out = s;
+/** Decodes %XX in place (the result may hold NUL bytes).
+ *  @returns the decoded length, or -1 on a malformed escape. */
+static ssize_t rest_percent_decode(char *s) {
+        char *out = s, *start = s;
 
         for (; *s; s++) {
                 int hi, lo;
@@ -264,49 +318,13 @@ static int rest_percent_decode(char *s) {
                 }
                 hi = rest_hex_value(s[1]);
                 lo = hi < 0 ? -1 : rest_hex_value(s[2]);
-                if (lo < 0 || (hi == 0 && lo == 0))
+                if (lo < 0)
                         return -1;
                 *out++ = (char)(hi * 16 + lo);
                 s += 2;
         }
         *out = '\0';
-        return 0;
-}
-
-/** @returns 1 if s is well-formed UTF-8 (no overlongs, no surrogates). */
-static int rest_utf8_valid(const unsigned char *s) {
-        while (*s) {
-                uint32_t cp;
-                int extra, i;
-
-                if (*s < 0x80) {
-                        s++;
-                        continue;
-                }
-                if ((*s & 0xe0) == 0xc0) {
-                        extra = 1;
-                        cp = *s & 0x1f;
-                } else if ((*s & 0xf0) == 0xe0) {
-                        extra = 2;
-                        cp = *s & 0x0f;
-                } else if ((*s & 0xf8) == 0xf0) {
-                        extra = 3;
-                        cp = *s & 0x07;
-                } else {
-                        return 0;
-                }
-                for (i = 1; i <= extra; i++) {
-                        if ((s[i] & 0xc0) != 0x80)
-                                return 0;
-                        cp = (cp << 6) | (s[i] & 0x3f);
-                }
-                if ((extra == 1 && cp < 0x80) || (extra == 2 && cp < 0x800) ||
-                    (extra == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-                    (cp >= 0xd800 && cp <= 0xdfff))
-                        return 0;
-                s += extra + 1;
-        }
-        return 1;
+        return out - start;
 }
 
 /**
@@ -316,8 +334,9 @@ static int rest_utf8_valid(const unsigned char *s) {
  *          segments), or -1 after setting a 400 reply.
  */
 static int rest_split_path(rdc_rest_call_t *call) {
-        size_t len = strcspn(call->uri, "?#");
+        size_t len = strcspn(call->uri, "?#"), offset;
         char *cursor, *end;
+        const char *problem;
 
         if (call->uri[0] != '/')
                 return 1;
@@ -339,11 +358,23 @@ static int rest_split_path(rdc_rest_call_t *call) {
                         *end++ = '\0';
                 if (!*cursor || call->segment_cnt == RDC_REST_MAX_SEGMENTS)
                         return 1;
-                if (rest_percent_decode(cursor) == -1 ||
-                    !rest_utf8_valid((const unsigned char *)cursor)) {
+                len = (size_t)rest_percent_decode(cursor);
+                if (len == (size_t)-1) {
                         rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Malformed URL path: invalid "
-                                         "percent-encoding or UTF-8");
+                                         "Malformed URL path: segment %zu "
+                                         "has an invalid percent-escape",
+                                         call->segment_cnt + 1);
+                        return -1;
+                }
+                /* The same check as body text: a name accepted in a
+                 * body can always be named in a path again. */
+                problem = rdc_utf8_check(cursor, len, &offset);
+                if (problem) {
+                        rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                         "Malformed URL path: segment %zu "
+                                         "at decoded byte %zu: %s",
+                                         call->segment_cnt + 1, offset,
+                                         problem);
                         return -1;
                 }
                 call->segments[call->segment_cnt++] = cursor;
@@ -412,15 +443,70 @@ static void rest_route(rdc_rest_call_t *call) {
                 rest_reply_not_found(call);
 }
 
+static int rest_hex4(const char *s, uint32_t *out) {
+        uint32_t value = 0;
+        int i;
+
+        for (i = 0; i < 4; i++) {
+                int digit = rest_hex_value(s[i]);
+
+                if (digit < 0)
+                        return -1;
+                value = value * 16 + (uint32_t)digit;
+        }
+        *out = value;
+        return 0;
+}
+
 /**
- * Parses the body as one JSON value: strict grammar, valid UTF-8, bounded
- * depth, nothing but whitespace after it.
+ * Checks the \u escapes of a body json-c has accepted: json-c turns an
+ * unpaired surrogate into U+FFFD without a word and cuts keys at an
+ * escaped NUL, so both are refused here, from the text. In valid JSON a
+ * backslash only ever starts an escape inside a string, so no string
+ * tracking is needed.
+ * @returns NULL, or the problem with *offset at its escape.
+ */
+static const char *rest_check_escapes(const char *json, size_t len,
+                                      size_t *offset) {
+        size_t i;
+
+        for (i = 0; i + 1 < len; i++) {
+                uint32_t cp, low;
+
+                if (json[i] != '\\')
+                        continue;
+                if (json[i + 1] != 'u' || i + 6 > len ||
+                    rest_hex4(json + i + 2, &cp) == -1) {
+                        i++; /* a one-character escape */
+                        continue;
+                }
+                *offset = i;
+                if (cp >= 0xd800 && cp <= 0xdbff && i + 12 <= len &&
+                    json[i + 6] == '\\' && json[i + 7] == 'u' &&
+                    rest_hex4(json + i + 8, &low) == 0 && low >= 0xdc00 &&
+                    low <= 0xdfff) {
+                        i += 11;
+                        continue;
+                }
+                if (rdc_utf8_codepoint_problem(cp))
+                        return cp ? "unpaired UTF-16 surrogate escape "
+                                    "(U+D800..U+DFFF are not characters)"
+                                  : "escaped NUL character (\\u0000)";
+                i += 5;
+        }
+        return NULL;
+}
+
+/**
+ * Parses the body as one JSON value: strict grammar, strict UTF-8 without
+ * NUL (raw or escaped), bounded depth, nothing but whitespace after it.
  * @returns the value, or NULL after setting a 400 reply.
  */
 static json_object *rest_parse_body(rdc_rest_call_t *call) {
         struct json_tokener *tok = NULL;
         json_object *value = NULL;
         enum json_tokener_error jerr;
+        const char *problem;
         size_t end;
 
         if (call->body_len == 0) {
@@ -429,13 +515,14 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
                                  "required");
                 return NULL;
         }
-        if (memchr(call->body, '\0', call->body_len)) {
+        /* json-c's own UTF-8 check lets overlong forms, surrogates and
+         * code points above U+10FFFF through. */
+        problem = rdc_utf8_check(call->body, call->body_len, &end);
+        if (problem) {
                 rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Malformed JSON in request body: NUL byte "
-                                 "at offset %zu",
-                                 (size_t)((char *)memchr(call->body, '\0',
-                                                         call->body_len) -
-                                          call->body));
+                                 "Malformed JSON in request body at offset "
+                                 "%zu: invalid text: %s",
+                                 end, problem);
                 return NULL;
         }
         tok = json_tokener_new_ex(RDC_REST_JSON_MAX_DEPTH);
@@ -464,6 +551,14 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
                                  "Malformed JSON in request body at offset "
                                  "%zu: %s",
                                  end, reason);
+                json_object_put(value);
+                value = NULL;
+        } else if ((problem = rest_check_escapes(call->body, call->body_len,
+                                                 &end)) != NULL) {
+                rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                 "Malformed JSON in request body at offset "
+                                 "%zu: %s",
+                                 end, problem);
                 json_object_put(value);
                 value = NULL;
         }
@@ -787,14 +882,16 @@ static void rest_on_herder(rdc_rest_call_t *call) {
         rdc_herder_t *herder = rest_herder(call);
         rdc_reply_t reply;
 
+        /* A bad request is refused first: only a good one waits for the
+         * herder. */
+        if (route->prepare && route->prepare(call, &req) == -1)
+                return;
         if (!herder) {
                 rest_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE,
                                  "Request cannot be completed because the "
                                  "worker is still starting up");
                 return;
         }
-        if (route->prepare && route->prepare(call, &req) == -1)
-                return;
 
         memset(&reply, 0, sizeof(reply));
         rdc_herder_request(herder, &req, &reply, RDC_REST_HERDER_TIMEOUT_MS);
@@ -1107,24 +1204,37 @@ static void rest_on_logger_put(rdc_rest_call_t *call) {
                                  json_object_get_string(level_obj));
                 return;
         }
+        /* Like log4j in Kafka: the namespace and every logger below it
+         * (all of them for root) take the level. */
+        if (rdc_log_set_tree(namespace, level) == -1) {
+                if (errno == ENOSPC)
+                        rest_reply_error(call, MHD_HTTP_CONFLICT,
+                                         "Cannot set the level of logger "
+                                         "'%s': %d loggers have a level "
+                                         "already, the most this worker "
+                                         "keeps; set a common parent "
+                                         "namespace instead",
+                                         namespace, RDC_LOG_MAX_LOGGERS);
+                else if (errno == ENAMETOOLONG)
+                        rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                         "Logger name is longer than %d "
+                                         "bytes",
+                                         RDC_LOG_MAX_NAME_LEN);
+                else
+                        rest_reply_oom(call);
+                return;
+        }
         if (rest_logger_snapshot(&list) == -1)
                 goto oom;
         names = calloc(list.cnt + 1, sizeof(*names));
         changed = json_object_new_array();
         if (!names || !changed)
                 goto oom;
-
-        /* Like log4j in Kafka: the namespace and every logger below it
-         * (all of them for root) take the level. */
-        rdc_log_set_level(namespace, level);
         names[name_cnt++] = namespace;
-        for (i = 0; i < list.cnt; i++) {
-                if (!strcmp(list.items[i].name, namespace) ||
-                    !rest_logger_in(list.items[i].name, namespace))
-                        continue;
-                rdc_log_set_level(list.items[i].name, level);
-                names[name_cnt++] = list.items[i].name;
-        }
+        for (i = 0; i < list.cnt; i++)
+                if (strcmp(list.items[i].name, namespace) &&
+                    rest_logger_in(list.items[i].name, namespace))
+                        names[name_cnt++] = list.items[i].name;
         qsort(names, name_cnt, sizeof(*names), rest_name_cmp);
         for (i = 0; i < name_cnt; i++)
                 json_object_array_add(changed,
@@ -1145,9 +1255,189 @@ done:
 
 /*
  * ---------------------------------------------------------------------
+ * libmicrohttpd's own error answers
+ * ---------------------------------------------------------------------
+ *
+ * MHD answers the requests it cannot parse itself (bad request line or
+ * HTTP version, bad Content-Length or chunked encoding, request line or
+ * headers beyond the connection memory), before any callback of
+ * ours runs, with an HTML page; 0.9.75 has no option or hook to change
+ * that. It builds those answers with its own public functions
+ * MHD_create_response_from_buffer() and MHD_queue_response(), which
+ * Debian's libmicrohttpd12 calls through its PLT. So both are defined
+ * here: a definition in the executable takes precedence over the
+ * library's for the library's own calls too. The page MHD passes is kept
+ * (same thread, just before it queues it) and Kafka's JSON error body,
+ * with the page's text as message, is queued in its place. rdconnect's own
+ * answers call the library's functions directly (rest_mhd). A build that
+ * binds those calls inside the library would bring MHD's HTML back;
+ * tests/blackbox/test_rest_hostile.py would then fail.
+ */
+
+/**
+ * Writes a whole JSON error answer straight to a connection's socket, for
+ * the answers MHD's queue cannot carry: a bad Content-Length (see below)
+ * and the request deadline's 408.
+ */
+static void rest_send_raw_error(int fd, unsigned int status,
+                                const char *message) {
+        json_object *body = rest_error_body((int)status, message);
+        const char *text =
+                body ? json_object_to_json_string_ext(body, RDC_REST_JSON_FLAGS)
+                     : NULL;
+        const char *reason = MHD_get_reason_phrase_for(status);
+        char *answer = NULL;
+        int len;
+
+        if (text) {
+                len = asprintf(&answer,
+                               "HTTP/1.1 %u %s\r\nConnection: close\r\n"
+                               "Content-Type: application/json\r\n"
+                               "Content-Length: %zu\r\n\r\n%s",
+                               status, reason && *reason ? reason : "Error",
+                               strlen(text), text);
+                if (len < 0)
+                        answer = NULL;
+                else /* a client gone or not reading just misses it */
+                        (void)send(fd, answer, (size_t)len,
+                                   MSG_NOSIGNAL | MSG_DONTWAIT);
+        }
+        free(answer);
+        json_object_put(body);
+}
+
+typedef struct MHD_Response *(*rest_create_fn)(size_t, void *,
+                                               enum MHD_ResponseMemoryMode);
+typedef enum MHD_Result (*rest_queue_fn)(struct MHD_Connection *, unsigned int,
+                                         struct MHD_Response *);
+
+static struct {
+        pthread_once_t once;
+        rest_create_fn create;
+        rest_queue_fn queue;
+} rest_mhd = {.once = PTHREAD_ONCE_INIT};
+
+/* The page MHD built last on this thread, until it queues it. */
+static _Thread_local const char *rest_mhd_page;
+static _Thread_local size_t rest_mhd_page_len;
+
+static void rest_mhd_resolve(void) {
+        rest_mhd.create = (rest_create_fn)dlsym(
+                RTLD_NEXT, "MHD_create_response_from_buffer");
+        rest_mhd.queue = (rest_queue_fn)dlsym(RTLD_NEXT, "MHD_queue_response");
+}
+
+static struct MHD_Response *rest_mhd_create(size_t size, void *buffer,
+                                            enum MHD_ResponseMemoryMode mode) {
+        pthread_once(&rest_mhd.once, rest_mhd_resolve);
+        return rest_mhd.create ? rest_mhd.create(size, buffer, mode) : NULL;
+}
+
+static enum MHD_Result rest_mhd_queue(struct MHD_Connection *conn,
+                                      unsigned int status,
+                                      struct MHD_Response *response) {
+        pthread_once(&rest_mhd.once, rest_mhd_resolve);
+        return rest_mhd.queue ? rest_mhd.queue(conn, status, response) : MHD_NO;
+}
+
+/** The text of an MHD error page: its body without tags and entities. */
+static void rest_mhd_page_text(const char *page, size_t len, char *out,
+                               size_t out_size) {
+        const char *end = page + len, *p;
+        size_t n = 0;
+
+        p = memmem(page, len, "<body>", 6);
+        p = p ? p + 6 : page;
+        while (p < end && n + 1 < out_size && strncmp(p, "</body>", 7)) {
+                if (*p == '<') {
+                        p = memchr(p, '>', (size_t)(end - p));
+                        p = p ? p + 1 : end;
+                } else if (*p == '&') {
+                        const char *semi = memchr(p, ';', (size_t)(end - p));
+
+                        out[n++] = !strncmp(p, "&quot;", 6) ? '"' : '?';
+                        p = semi ? semi + 1 : end;
+                } else {
+                        out[n++] = *p++;
+                }
+        }
+        out[n] = '\0';
+}
+
+struct MHD_Response *
+MHD_create_response_from_buffer(size_t size, void *buffer,
+                                enum MHD_ResponseMemoryMode mode) {
+        /* Only MHD gets here: its error pages are static HTML. */
+        if (mode == MHD_RESPMEM_PERSISTENT && buffer && size > 6 &&
+            !strncmp(buffer, "<html>", 6)) {
+                rest_mhd_page = buffer;
+                rest_mhd_page_len = size;
+        }
+        return rest_mhd_create(size, buffer, mode);
+}
+
+enum MHD_Result MHD_queue_response(struct MHD_Connection *conn,
+                                   unsigned int status,
+                                   struct MHD_Response *response) {
+        struct MHD_Response *json_response = NULL;
+        char message[512];
+        json_object *body;
+        const char *text;
+        size_t len = 0;
+        enum MHD_Result ret;
+
+        if (status < 400)
+                return rest_mhd_queue(conn, status, response);
+        if (rest_mhd_page)
+                rest_mhd_page_text(rest_mhd_page, rest_mhd_page_len, message,
+                                   sizeof(message));
+        else
+                snprintf(message, sizeof(message), "HTTP %u", status);
+        rdc_log_info(RDC_REST_LOGGER, "Refused a malformed request: %u %s",
+                     status, message);
+        /* MHD 0.9.75 refuses a bad Content-Length (or a missing Host) in
+         * parse_connection_headers(), whose caller then moves the
+         * connection on as if all were well: the status line and headers
+         * go out twice, a broken answer with any body. For those pages
+         * the answer is written here and MHD told it could not queue one,
+         * upon which it closes the connection. */
+        if (rest_mhd_page &&
+            (memmem(rest_mhd_page, rest_mhd_page_len, "Content-Length", 14) ||
+             memmem(rest_mhd_page, rest_mhd_page_len, "Host:", 5))) {
+                const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+                        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                rest_mhd_page = NULL;
+                if (info)
+                        rest_send_raw_error(info->connect_fd, status, message);
+                return MHD_NO;
+        }
+        rest_mhd_page = NULL;
+        body = rest_error_body((int)status, message);
+        text = body ? json_object_to_json_string_length(
+                              body, RDC_REST_JSON_FLAGS, &len)
+                    : NULL;
+        if (text)
+                json_response = rest_mhd_create(len, (void *)text,
+                                                MHD_RESPMEM_MUST_COPY);
+        json_object_put(body);
+        if (!json_response)
+                return rest_mhd_queue(conn, status, response);
+        MHD_add_response_header(json_response, MHD_HTTP_HEADER_CONTENT_TYPE,
+                                "application/json");
+        ret = rest_mhd_queue(conn, status, json_response);
+        MHD_destroy_response(json_response);
+        return ret;
+}
+
+/*
+ * ---------------------------------------------------------------------
  * MHD callbacks
  * ---------------------------------------------------------------------
  */
+
+static void rest_conn_set_state(rdc_rest_t *rest, struct MHD_Connection *conn,
+                                rest_conn_state_t state);
 
 static void rest_call_free(rdc_rest_call_t *call) {
         if (!call)
@@ -1174,6 +1464,7 @@ static void *rest_on_uri(void *cls, const char *uri,
                 return NULL;
         call->rest = cls;
         call->conn = conn;
+        rest_conn_set_state(cls, conn, RDC_REST_CONN_RECEIVING);
         clock_gettime(CLOCK_MONOTONIC, &call->started);
         call->uri = strdup(uri ? uri : "");
         if (!call->uri) {
@@ -1186,9 +1477,8 @@ static void *rest_on_uri(void *cls, const char *uri,
 static void rest_on_completed(void *cls, struct MHD_Connection *conn,
                               void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
-        (void)cls;
-        (void)conn;
         (void)toe;
+        rest_conn_set_state(cls, conn, RDC_REST_CONN_IDLE);
         rest_call_free(*con_cls);
         *con_cls = NULL;
 }
@@ -1243,8 +1533,7 @@ static enum MHD_Result rest_respond(rdc_rest_call_t *call) {
                         call->reply, RDC_REST_JSON_FLAGS, &len);
         if (!text)
                 len = 0;
-        response = MHD_create_response_from_buffer(len, (void *)text,
-                                                   MHD_RESPMEM_MUST_COPY);
+        response = rest_mhd_create(len, (void *)text, MHD_RESPMEM_MUST_COPY);
         if (!response)
                 return MHD_NO;
         if (len > 0)
@@ -1253,8 +1542,7 @@ static enum MHD_Result rest_respond(rdc_rest_call_t *call) {
         if (call->location)
                 MHD_add_response_header(response, MHD_HTTP_HEADER_LOCATION,
                                         call->location);
-        ret = MHD_queue_response(call->conn, (unsigned int)call->status,
-                                 response);
+        ret = rest_mhd_queue(call->conn, (unsigned int)call->status, response);
         MHD_destroy_response(response);
         rest_log_access(call, len);
         return ret;
@@ -1326,6 +1614,143 @@ static int rest_on_headers(rdc_rest_call_t *call, const char *method) {
         return 0;
 }
 
+/*
+ * The request deadline. MHD's connection timeout is an idle timeout: one
+ * byte every few seconds keeps a connection, and its thread, forever.
+ * Each connection gets a deadline by which its next request must have
+ * fully arrived (set when it opens and when a request completes); the
+ * reaper shuts overdue ones down, which makes MHD's own thread see the end
+ * of the stream and close the connection. MHD calls the CLOSED
+ * notification before it closes the descriptor, and both sides hold
+ * conn_lock, so the reaper never touches a descriptor that was reused.
+ */
+
+static void rest_on_connection(void *cls, struct MHD_Connection *conn,
+                               void **socket_context,
+                               enum MHD_ConnectionNotificationCode code) {
+        rdc_rest_t *rest = cls;
+        rest_conn_t *c = *socket_context;
+
+        if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+                const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+                        conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+
+                c = info ? calloc(1, sizeof(*c)) : NULL;
+                *socket_context = c;
+                if (!c)
+                        return; /* untracked: MHD's idle timeout only */
+                c->fd = info->connect_fd;
+                pthread_mutex_lock(&rest->conn_lock);
+                c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
+                c->next = rest->conns;
+                if (rest->conns)
+                        rest->conns->prev = c;
+                rest->conns = c;
+                pthread_mutex_unlock(&rest->conn_lock);
+                return;
+        }
+        if (!c)
+                return;
+        pthread_mutex_lock(&rest->conn_lock);
+        if (c->prev)
+                c->prev->next = c->next;
+        else
+                rest->conns = c->next;
+        if (c->next)
+                c->next->prev = c->prev;
+        pthread_mutex_unlock(&rest->conn_lock);
+        free(c);
+        *socket_context = NULL;
+}
+
+/** Moves the connection's request on; once answered (idle again), the
+ *  next request's deadline starts. */
+static void rest_conn_set_state(rdc_rest_t *rest, struct MHD_Connection *conn,
+                                rest_conn_state_t state) {
+        const union MHD_ConnectionInfo *info = MHD_get_connection_info(
+                conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+        rest_conn_t *c = info ? info->socket_context : NULL;
+
+        if (!c)
+                return;
+        pthread_mutex_lock(&rest->conn_lock);
+        c->state = state;
+        if (state == RDC_REST_CONN_IDLE)
+                c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
+        pthread_mutex_unlock(&rest->conn_lock);
+}
+
+/**
+ * Ends an overdue connection. A client whose request line came in is told
+ * why (best effort: nothing else writes to a connection whose request has
+ * not arrived); an idle keep-alive connection is closed without a word,
+ * or its client could read the 408 as the answer to its next request.
+ */
+static void rest_conn_cut(const rdc_rest_t *rest, rest_conn_t *c) {
+        char message[128];
+
+        if (c->state == RDC_REST_CONN_RECEIVING) {
+                snprintf(message, sizeof(message),
+                         "Request not received within "
+                         "rest.request.timeout.ms (%" PRId64 " ms)",
+                         rest->request_timeout_ms);
+                rest_send_raw_error(c->fd, MHD_HTTP_REQUEST_TIMEOUT, message);
+        }
+        shutdown(c->fd, SHUT_RDWR);
+        c->cut = 1;
+}
+
+static void *rest_reaper_main(void *arg) {
+        rdc_rest_t *rest = arg;
+        /* Checks a few times per deadline, at least once a second. */
+        int64_t period = rest->request_timeout_ms / 4 < 1000
+                                 ? rest->request_timeout_ms / 4
+                                 : 1000;
+
+        pthread_mutex_lock(&rest->conn_lock);
+        while (!rest->stopping) {
+                struct timespec wake = rdc_clock_deadline(period);
+                int64_t now = rdc_clock_now_ms();
+                size_t cut = 0;
+                rest_conn_t *c;
+
+                for (c = rest->conns; c; c = c->next) {
+                        if (c->state == RDC_REST_CONN_BUSY || c->cut ||
+                            now < c->deadline)
+                                continue;
+                        rest_conn_cut(rest, c);
+                        cut++;
+                }
+                if (cut)
+                        rdc_log_warn(RDC_REST_LOGGER,
+                                     "Closed %zu connection(s) whose request "
+                                     "did not arrive within "
+                                     "rest.request.timeout.ms (%" PRId64 " ms)",
+                                     cut, rest->request_timeout_ms);
+                pthread_cond_timedwait(&rest->conn_cond, &rest->conn_lock,
+                                       &wake);
+        }
+        pthread_mutex_unlock(&rest->conn_lock);
+        return NULL;
+}
+
+/**
+ * MHD hands the request target over as a C string, so a raw NUL in it
+ * would cut "/connectors/a\0b" to "/connectors/a" and answer for "a".
+ * MHD parses the request line in place: the target starts at url and the
+ * version follows it after one separator, so a target longer than the
+ * string rest_on_uri saw holds a NUL.
+ */
+static int rest_target_has_nul(const rdc_rest_call_t *call, const char *url,
+                               const char *version) {
+        size_t seen = strlen(call->uri);
+
+        if (!url || !version || !*version || version <= url ||
+            (size_t)(version - url) > RDC_REST_CONNECTION_MEMORY)
+                return 0; /* not that layout: nothing to conclude */
+        return (size_t)(version - url) > seen + 1;
+}
+
 static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                                        const char *url, const char *method,
                                        const char *version,
@@ -1335,16 +1760,26 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
         rdc_rest_call_t *call = *con_cls;
 
         (void)cls;
-        (void)url;
-        (void)version;
         if (!call)
                 return MHD_NO; /* out of memory in rest_on_uri */
         call->conn = conn;
 
         if (!call->headers_seen) {
                 call->headers_seen = 1;
-                if (rest_on_headers(call, method))
+                if (rest_target_has_nul(call, url, version)) {
+                        call->method = method;
+                        rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                         "Malformed URL path: NUL character "
+                                         "in the request target");
+                        rest_conn_set_state(call->rest, conn,
+                                            RDC_REST_CONN_BUSY);
                         return rest_respond(call);
+                }
+                if (rest_on_headers(call, method)) {
+                        rest_conn_set_state(call->rest, conn,
+                                            RDC_REST_CONN_BUSY);
+                        return rest_respond(call);
+                }
                 return MHD_YES;
         }
         if (*upload_data_size > 0) {
@@ -1353,6 +1788,7 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                 return MHD_YES;
         }
 
+        rest_conn_set_state(call->rest, conn, RDC_REST_CONN_BUSY);
         if (call->body_too_large)
                 rest_reply_too_large(call);
         else if (call->route && call->status == 0)
@@ -1576,18 +2012,45 @@ static int rest_advertise(rdc_worker_t *worker, const rest_listener_t *l,
         return 0;
 }
 
-static int rest_read_limits(rdc_rest_t *rest, char *errstr,
-                            size_t errstr_size) {
-        const char *text = rest_config(rest->worker, "rest.max.request.bytes");
-        int64_t value = RDC_REST_DEFAULT_MAX_REQUEST_BYTES;
+/** Reads an integer worker key within [min, max], dflt when unset.
+ *  @returns 0 or -1 with errstr naming the key. */
+static int rest_read_int(const rdc_rest_t *rest, const char *key, int64_t dflt,
+                         int64_t min, int64_t max, int64_t *out, char *errstr,
+                         size_t errstr_size) {
+        const char *text = rest_config(rest->worker, key);
 
-        if (text && (rdc_config_parse_int64(text, &value) == -1 || value < 1 ||
-                     value > INT32_MAX)) {
+        *out = dflt;
+        if (text && (rdc_config_parse_int64(text, out) == -1 || *out < min ||
+                     *out > max)) {
                 snprintf(errstr, errstr_size,
-                         "rest.max.request.bytes: invalid value '%s'", text);
+                         "%s: invalid value '%s': expected an integer from "
+                         "%" PRId64 " to %" PRId64,
+                         key, text, min, max);
                 return -1;
         }
-        rest->max_request_bytes = (size_t)value;
+        return 0;
+}
+
+static int rest_read_limits(rdc_rest_t *rest, char *errstr,
+                            size_t errstr_size) {
+        int64_t bytes, conns, per_ip;
+
+        if (rest_read_int(rest, "rest.max.request.bytes",
+                          RDC_REST_DEFAULT_MAX_REQUEST_BYTES, 1, INT32_MAX,
+                          &bytes, errstr, errstr_size) == -1 ||
+            rest_read_int(rest, "rest.connections.max",
+                          RDC_REST_DEFAULT_CONNECTIONS_MAX, 1, 100000, &conns,
+                          errstr, errstr_size) == -1 ||
+            rest_read_int(rest, "rest.connections.max.per.ip",
+                          RDC_REST_DEFAULT_CONNECTIONS_MAX_PER_IP, 0, 100000,
+                          &per_ip, errstr, errstr_size) == -1 ||
+            rest_read_int(rest, "rest.request.timeout.ms",
+                          RDC_REST_DEFAULT_REQUEST_TIMEOUT_MS, 100, 3600000,
+                          &rest->request_timeout_ms, errstr, errstr_size) == -1)
+                return -1;
+        rest->max_request_bytes = (size_t)bytes;
+        rest->connections_max = (unsigned int)conns;
+        rest->connections_max_per_ip = (unsigned int)per_ip;
         return 0;
 }
 
@@ -1605,9 +2068,10 @@ static struct MHD_Daemon *rest_daemon_start(rdc_rest_t *rest,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
                 MHD_OPTION_URI_LOG_CALLBACK, rest_on_uri, rest,
                 MHD_OPTION_NOTIFY_COMPLETED, rest_on_completed, rest,
-                MHD_OPTION_CONNECTION_LIMIT,
-                (unsigned int)RDC_REST_CONNECTION_LIMIT,
-                MHD_OPTION_CONNECTION_TIMEOUT,
+                MHD_OPTION_NOTIFY_CONNECTION, rest_on_connection, rest,
+                MHD_OPTION_CONNECTION_LIMIT, rest->connections_max,
+                MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                rest->connections_max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
                 (unsigned int)RDC_REST_IDLE_TIMEOUT_S,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                 (size_t)RDC_REST_CONNECTION_MEMORY, MHD_OPTION_END);
@@ -1628,8 +2092,16 @@ rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
         }
         rest->worker = worker;
         pthread_mutex_init(&rest->lock, NULL);
+        pthread_mutex_init(&rest->conn_lock, NULL);
+        rdc_clock_cond_init(&rest->conn_cond);
         if (rest_read_limits(rest, errstr, errstr_size) == -1)
                 goto fail;
+        if (pthread_create(&rest->reaper, NULL, rest_reaper_main, rest)) {
+                snprintf(errstr, errstr_size,
+                         "listeners: cannot start the REST reaper thread");
+                goto fail;
+        }
+        rest->reaper_running = 1;
 
         copy = strdup(spec ? spec : RDC_REST_DEFAULT_LISTENERS);
         if (!copy) {
@@ -1708,10 +2180,19 @@ void rdc_rest_stop(rdc_rest_t *rest) {
 
         if (!rest)
                 return;
+        if (rest->reaper_running) {
+                pthread_mutex_lock(&rest->conn_lock);
+                rest->stopping = 1;
+                pthread_cond_signal(&rest->conn_cond);
+                pthread_mutex_unlock(&rest->conn_lock);
+                pthread_join(rest->reaper, NULL);
+        }
         /* Waits for the connection threads, hence for requests still
          * waiting on the herder: stop REST before the herder. */
         for (i = 0; i < rest->daemon_cnt; i++)
                 MHD_stop_daemon(rest->daemons[i]);
+        pthread_cond_destroy(&rest->conn_cond);
+        pthread_mutex_destroy(&rest->conn_lock);
         pthread_mutex_destroy(&rest->lock);
         free(rest->cluster_id);
         free(rest);

@@ -4,6 +4,7 @@
  * concurrent threads. stderr is redirected to a file to read lines back.
  */
 #define _GNU_SOURCE
+#include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
 #include <regex.h>
@@ -243,6 +244,95 @@ static void test_concurrent_lines_stay_whole(void **state) {
         free(text);
 }
 
+/* A namespace and everything below it, nothing beside it. */
+static void test_set_tree(void **state) {
+        (void)state;
+        rdc_log_set_level("tree.a", RDC_LOG_WARN);
+        rdc_log_set_level("tree.a.b", RDC_LOG_WARN);
+        rdc_log_set_level("tree-x", RDC_LOG_WARN);
+        rdc_log_set_level("treex", RDC_LOG_WARN);
+        rdc_log_set_level("tre", RDC_LOG_WARN);
+        assert_int_equal(rdc_log_set_tree("tree", RDC_LOG_ERROR), 0);
+        assert_int_equal(rdc_log_get_level("tree"), RDC_LOG_ERROR);
+        assert_int_equal(rdc_log_get_level("tree.a"), RDC_LOG_ERROR);
+        assert_int_equal(rdc_log_get_level("tree.a.b"), RDC_LOG_ERROR);
+        assert_int_equal(rdc_log_get_level("tree-x"), RDC_LOG_WARN);
+        assert_int_equal(rdc_log_get_level("treex"), RDC_LOG_WARN);
+        assert_int_equal(rdc_log_get_level("tre"), RDC_LOG_WARN);
+        /* Root: every logger. */
+        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_DEBUG), 0);
+        assert_int_equal(rdc_log_get_level("treex"), RDC_LOG_DEBUG);
+        assert_int_equal(rdc_log_get_level("tree.a.b"), RDC_LOG_DEBUG);
+        assert_int_equal(rdc_log_get_level("root"), RDC_LOG_DEBUG);
+        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_INFO), 0);
+}
+
+static void count_cb(void *opaque, const char *logger, rdc_log_level_t level) {
+        (void)logger;
+        (void)level;
+        (*(size_t *)opaque)++;
+}
+
+static size_t logger_count(void) {
+        size_t cnt = 0;
+        rdc_log_foreach(count_cb, &cnt);
+        return cnt - 1; /* root */
+}
+
+/* The table of named loggers is bounded (REST clients fill it), and
+ * lookups in a full table still find the right ancestor. */
+static void test_logger_cap(void **state) {
+        (void)state;
+        char name[RDC_LOG_MAX_NAME_LEN + 2];
+
+        memset(name, 'n', sizeof(name) - 1);
+        name[sizeof(name) - 1] = '\0';
+        errno = 0;
+        assert_int_equal(rdc_log_set_level(name, RDC_LOG_DEBUG), -1);
+        assert_int_equal(errno, ENAMETOOLONG);
+        errno = 0;
+        assert_int_equal(rdc_log_set_level("", RDC_LOG_DEBUG), -1);
+        assert_int_equal(errno, EINVAL);
+        name[RDC_LOG_MAX_NAME_LEN] = '\0';
+        assert_int_equal(rdc_log_set_level(name, RDC_LOG_DEBUG), 0);
+
+        size_t before = logger_count(), added = 0;
+        /* Descending, so that every insertion lands in front. */
+        for (int i = RDC_LOG_MAX_LOGGERS; i >= 0; i--) {
+                char cap[32];
+                snprintf(cap, sizeof(cap), "cap.%04d", i);
+                errno = 0;
+                if (rdc_log_set_level(cap, i % 2 ? RDC_LOG_DEBUG
+                                                 : RDC_LOG_ERROR) == -1) {
+                        assert_int_equal(errno, ENOSPC);
+                        break;
+                }
+                added++;
+        }
+        assert_int_equal(before + added, RDC_LOG_MAX_LOGGERS);
+        assert_int_equal(logger_count(), RDC_LOG_MAX_LOGGERS);
+        /* Full: new names are refused, known ones and root still change. */
+        errno = 0;
+        assert_int_equal(rdc_log_set_level("one.more", RDC_LOG_WARN), -1);
+        assert_int_equal(errno, ENOSPC);
+        char last[32];
+        snprintf(last, sizeof(last), "cap.%04d",
+                 RDC_LOG_MAX_LOGGERS - (int)added + 1);
+        assert_int_equal(rdc_log_set_level(last, RDC_LOG_TRACE), 0);
+        assert_int_equal(rdc_log_get_level(last), RDC_LOG_TRACE);
+        assert_int_equal(rdc_log_set_level("root", RDC_LOG_WARN), 0);
+        assert_int_equal(rdc_log_get_level("root"), RDC_LOG_WARN);
+        assert_int_equal(logger_count(), RDC_LOG_MAX_LOGGERS);
+        /* Dotted ancestors among many neighbours. */
+        assert_int_equal(rdc_log_get_level("cap.1023.child"), RDC_LOG_DEBUG);
+        assert_int_equal(rdc_log_get_level("cap.1022.a.b"), RDC_LOG_ERROR);
+        assert_int_equal(rdc_log_get_level("cap.10220"), RDC_LOG_WARN);
+        assert_int_equal(rdc_log_get_level("cap"), RDC_LOG_WARN);
+        assert_true(rdc_log_enabled(RDC_LOG_DEBUG, "cap.1023.x"));
+        assert_false(rdc_log_enabled(RDC_LOG_WARN, "cap.1022.x"));
+        rdc_log_set_level("root", RDC_LOG_INFO);
+}
+
 int main(void) {
         /* RDC_LOG_LEVEL sets the root level at first use. */
         setenv("RDC_LOG_LEVEL", "error", 1);
@@ -262,6 +352,9 @@ int main(void) {
                 cmocka_unit_test(test_foreach),
                 cmocka_unit_test(test_level_names),
                 cmocka_unit_test(test_concurrent_lines_stay_whole),
+                cmocka_unit_test(test_set_tree),
+                /* Last: it fills the table. */
+                cmocka_unit_test(test_logger_cap),
         };
         int failed = cmocka_run_group_tests(tests, NULL, NULL);
         unlink(capture_path);

@@ -3,8 +3,10 @@
  * a herder: a hand-built worker (config map, registry over the built
  * plugins) serves on a free loopback port and is driven with raw HTTP
  * over sockets. Covers routing and error bodies, body limits and hostile
- * bodies, the plugin and logger endpoints, listener parsing and the
- * advertised address, and many concurrent clients. Connector endpoints
+ * bodies (text that is not strict UTF-8, NUL), the errors libmicrohttpd
+ * answers itself, the request deadline, the plugin and logger endpoints
+ * (and the logger cap), listener parsing and the advertised address, and
+ * many concurrent clients. Connector endpoints
  * (herder) are covered by tests/blackbox/test_rest_*.py.
  */
 #define _GNU_SOURCE
@@ -32,6 +34,7 @@
 #include "map.h"
 #include "registry.h"
 #include "rest.h"
+#include "utf8.h"
 #include "worker.h"
 
 #define FILE_SOURCE   "org.apache.kafka.connect.file.FileStreamSourceConnector"
@@ -262,6 +265,7 @@ static const char *assert_error(const http_reply_t *r, int status) {
         json_object *code;
 
         assert_int_equal(r->status, status);
+        assert_null(rdc_utf8_check(r->body, r->body_len, NULL));
         assert_non_null(r->json);
         assert_int_equal(json_object_object_length(r->json), 2);
         assert_true(json_object_object_get_ex(r->json, "error_code", &code));
@@ -342,9 +346,52 @@ static void test_oversized_head(void **state) {
         /* MHD refuses a request line beyond the connection memory. */
         http("GET", path, NULL, &r);
         assert_true(r.status == 414 || r.status == 431);
+        assert_error(&r, r.status);
         http_reply_clear(&r);
         free(path);
         /* The server still answers. */
+        http("GET", "/", NULL, &r);
+        assert_int_equal(r.status, 200);
+        http_reply_clear(&r);
+}
+
+/* Requests MHD refuses before any callback of ours runs still get
+ * Kafka's JSON error body, once (MHD 0.9.75 itself would send the status
+ * line and headers of a bad Content-Length twice). */
+static void test_mhd_errors(void **state) {
+        static const struct {
+                const char *request;
+                int status;
+                const char *needle;
+        } cases[] = {
+                {"GET / HTTP/3.0\r\nHost: x\r\n\r\n", 505, "version"},
+                {"GET / HTTP/0.9\r\nHost: x\r\n\r\n", 505, "version"},
+                {"GET / XTTP/1.1\r\nHost: x\r\n\r\n", 400, "syntactically"},
+                {"PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 12z\r\n\r\n",
+                 400, "Content-Length"},
+                {"PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\n"
+                 "Content-Length: 123456789012345678901234567890\r\n\r\n",
+                 413, "Content-Length"},
+                {"PUT /admin/loggers/x HTTP/1.1\r\nHost: x\r\n"
+                 "Transfer-Encoding: chunked\r\n\r\nxyz\r\n",
+                 400, "chunked"},
+        };
+        http_reply_t r;
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+                const char *message;
+
+                http_raw(g_server.port, cases[i].request,
+                         strlen(cases[i].request), &r);
+                message = assert_error(&r, cases[i].status);
+                if (!strstr(message, cases[i].needle) || strchr(message, '<'))
+                        fail_msg("%s: '%s'", cases[i].request, message);
+                assert_null(strstr(r.body, "HTTP/1.1"));
+                http_reply_clear(&r);
+        }
         http("GET", "/", NULL, &r);
         assert_int_equal(r.status, 200);
         http_reply_clear(&r);
@@ -638,6 +685,95 @@ static void test_bad_bodies(void **state) {
         http_reply_clear(&r);
 }
 
+/* Text the worker would store or echo must be strict UTF-8 without NUL,
+ * in bodies (json-c accepts overlong forms and surrogates, and turns a
+ * lone "\ud800" escape into U+FFFD) and in path segments alike. */
+static void test_hostile_text(void **state) {
+        static const struct {
+                const char *name; /* JSON text of the "name" value */
+                const char *needle;
+        } bad_names[] = {
+                {"\"\xc0\xaf\"", "overlong"},
+                {"\"a\xe0\x80\xaf\"", "overlong"},
+                {"\"\xed\xa0\x80\"", "surrogate"},
+                {"\"\xf4\x90\x80\x80\"", "U+10FFFF"},
+                {"\"\\ud800\"", "surrogate"},
+                {"\"\\udc00x\"", "surrogate"},
+                {"\"a\\ud800\\u0041\"", "surrogate"},
+                {"\"\\ud83d\"", "surrogate"},
+                {"\"a\\u0000b\"", "NUL"},
+        };
+        static const char *const bad_configs[] = {
+                "{\"name\":\"x\",\"config\":{\"k\\u0000ey\":\"v\"}}",
+                "{\"name\":\"x\",\"config\":{\"k\":\"v\\u0000\"}}",
+                "{\"name\":\"x\",\"config\":{\"k\\udfff\":\"v\"}}",
+                "{\"name\":\"x\",\"config\":{\"k\":\"\xed\xbf\xbf\"}}",
+        };
+        static const char *const good_names[] = {
+                "\"\\ud83d\\ude00\"", /* a valid pair */
+                "\"\\\\ud800\"",      /* an escaped backslash, then text */
+                "\"caf\xc3\xa9\"",
+                "\"\xef\xbf\xbd\"",
+        };
+        static const char *const bad_paths[] = {
+                "/connectors/%C0%AF",       "/connectors/%ED%A0%80",
+                "/connectors/%F4%90%80%80", "/connectors/a%00b",
+                "/connectors/\xc0\xaf",     "/connectors/%FF/config",
+        };
+        char body[256];
+        http_reply_t r;
+        size_t i;
+
+        (void)state;
+        for (i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++) {
+                const char *message;
+
+                snprintf(body, sizeof(body), "{\"name\":%s,\"config\":{}}",
+                         bad_names[i].name);
+                http("POST", "/connectors", body, &r);
+                message = assert_error(&r, 400);
+                if (!strstr(message, bad_names[i].needle))
+                        fail_msg("%s: '%s' not in '%s'", bad_names[i].name,
+                                 bad_names[i].needle, message);
+                http_reply_clear(&r);
+                /* Same check for bodies answered without the herder. */
+                snprintf(body, sizeof(body), "{\"level\":%s}",
+                         bad_names[i].name);
+                http("PUT", "/admin/loggers/x", body, &r);
+                assert_non_null(
+                        strstr(assert_error(&r, 400), bad_names[i].needle));
+                http_reply_clear(&r);
+        }
+        for (i = 0; i < sizeof(bad_configs) / sizeof(bad_configs[0]); i++) {
+                http("POST", "/connectors", bad_configs[i], &r);
+                assert_error(&r, 400);
+                http_reply_clear(&r);
+        }
+        /* Valid text passes the checks and reaches the herder (none). */
+        for (i = 0; i < sizeof(good_names) / sizeof(good_names[0]); i++) {
+                snprintf(body, sizeof(body), "{\"name\":%s,\"config\":{}}",
+                         good_names[i]);
+                http("POST", "/connectors", body, &r);
+                assert_error(&r, 503);
+                http_reply_clear(&r);
+        }
+        for (i = 0; i < sizeof(bad_paths) / sizeof(bad_paths[0]); i++) {
+                http("GET", bad_paths[i], NULL, &r);
+                assert_non_null(strstr(assert_error(&r, 400), "URL path"));
+                http_reply_clear(&r);
+        }
+        /* A raw NUL in the request line must not answer for "a". */
+        {
+                static const char req[] = "GET /connectors/a\0b HTTP/1.1\r\n"
+                                          "Host: x\r\nConnection: close\r\n"
+                                          "\r\n";
+
+                http_raw(g_server.port, req, sizeof(req) - 1, &r);
+                assert_int_equal(r.status, 400);
+                http_reply_clear(&r);
+        }
+}
+
 static void test_too_large(void **state) {
         char *big = malloc(MAX_BYTES + 100);
         char *request = NULL;
@@ -729,6 +865,53 @@ static void test_loggers(void **state) {
         http_reply_clear(&r);
 }
 
+/* PUT /admin/loggers/{new name} adds to a bounded table: beyond it a
+ * clear refusal, and root (which lists every logger) still answers. */
+static void test_logger_flood(void **state) {
+        char path[400], name[300];
+        const char *message = NULL;
+        http_reply_t r;
+        int i;
+
+        (void)state;
+        memset(name, 'n', RDC_LOG_MAX_NAME_LEN + 1);
+        name[RDC_LOG_MAX_NAME_LEN + 1] = '\0';
+        snprintf(path, sizeof(path), "/admin/loggers/%s", name);
+        http("PUT", path, "{\"level\":\"DEBUG\"}", &r);
+        assert_non_null(strstr(assert_error(&r, 400), "255"));
+        http_reply_clear(&r);
+
+        for (i = 0; i <= RDC_LOG_MAX_LOGGERS; i++) {
+                snprintf(path, sizeof(path), "/admin/loggers/flood.%04d", i);
+                http("PUT", path, "{\"level\":\"DEBUG\"}", &r);
+                if (r.status != 200)
+                        break;
+                http_reply_clear(&r);
+        }
+        assert_true(i > 0 && i < RDC_LOG_MAX_LOGGERS);
+        message = assert_error(&r, 409);
+        if (!strstr(message, "1024"))
+                fail_msg("no limit in '%s'", message);
+        http_reply_clear(&r);
+        /* A known logger can still change. */
+        http("PUT", "/admin/loggers/flood.0000", "{\"level\":\"WARN\"}", &r);
+        assert_int_equal(r.status, 200);
+        http_reply_clear(&r);
+
+        http("PUT", "/admin/loggers/root", "{\"level\":\"INFO\"}", &r);
+        assert_int_equal(r.status, 200);
+        /* root and every named logger, flood.* among them. */
+        assert_int_equal(json_object_array_length(r.json),
+                         RDC_LOG_MAX_LOGGERS + 1);
+        http_reply_clear(&r);
+        assert_int_equal(rdc_log_get_level("flood.0000"), RDC_LOG_INFO);
+        http("GET", "/admin/loggers", NULL, &r);
+        assert_int_equal(r.status, 200);
+        assert_int_equal(json_object_object_length(r.json),
+                         RDC_LOG_MAX_LOGGERS + 1);
+        http_reply_clear(&r);
+}
+
 /* Many clients at once: each thread runs several requests. */
 #define CLIENTS 50
 
@@ -794,6 +977,69 @@ static void test_keep_alive(void **state) {
         free(answer);
 }
 
+/* A request that trickles in, a byte at a time, is cut at
+ * rest.request.timeout.ms with a JSON 408; MHD's idle timeout alone would
+ * keep it (and its thread) forever. */
+static void test_request_deadline(void **state) {
+        static const char *const settings[] = {"rest.request.timeout.ms", "200",
+                                               NULL};
+        static const char prefix[] = "GET / HTTP/1.1\r\nHost: x\r\nX-A: ";
+        server_t srv;
+        char errstr[512], answer[1024] = "";
+        json_object *body;
+        const char *sep;
+        size_t got = 0;
+        int fd, i;
+
+        (void)state;
+        assert_non_null(server_start(&srv, settings, errstr, sizeof(errstr)));
+        fd = http_connect(srv.port);
+        assert_true(fd >= 0);
+        assert_int_equal(send_all(fd, prefix, sizeof(prefix) - 1), 0);
+        /* Bounded: 200 bytes, one per 50 ms, far beyond the deadline. */
+        for (i = 0; i < 200 && got == 0; i++) {
+                struct pollfd pfd = {.fd = fd, .events = POLLIN};
+                ssize_t n;
+
+                if (send(fd, "a", 1, MSG_NOSIGNAL) != 1)
+                        break;
+                if (poll(&pfd, 1, 50) != 1)
+                        continue;
+                n = recv(fd, answer, sizeof(answer) - 1, 0);
+                if (n <= 0)
+                        break;
+                got = (size_t)n;
+        }
+        close(fd);
+        assert_true(i < 200);
+        answer[got] = '\0';
+        assert_int_equal(strncmp(answer, "HTTP/1.1 408 ", 13), 0);
+        sep = strstr(answer, "\r\n\r\n");
+        assert_non_null(sep);
+        body = json_tokener_parse(sep + 4);
+        assert_non_null(body);
+        assert_non_null(strstr(jstr(body, "message"), "rest.request.timeout"));
+        json_object_put(body);
+
+        /* An idle keep-alive connection is closed too, without a 408 its
+         * client could take for the answer to its next request. */
+        {
+                static const char req[] = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+                char *all;
+
+                fd = http_connect(srv.port);
+                assert_true(fd >= 0);
+                assert_int_equal(send_all(fd, req, sizeof(req) - 1), 0);
+                all = recv_all(fd, &got); /* until the server closes */
+                close(fd);
+                assert_non_null(all);
+                assert_int_equal(strncmp(all, "HTTP/1.1 200 ", 13), 0);
+                assert_null(strstr(all, "408"));
+                free(all);
+        }
+        server_stop(&srv);
+}
+
 /* ------------------------------------------------------------ start-up */
 
 static void expect_start_error(const char *const *settings,
@@ -820,6 +1066,14 @@ static void test_listener_errors(void **state) {
                                           NULL};
         static const char *const maxb[] = {"rest.max.request.bytes", "-1",
                                            NULL};
+        static const char *const limits[][3] = {
+                {"rest.request.timeout.ms", "abc", NULL},
+                {"rest.request.timeout.ms", "99", NULL},
+                {"rest.connections.max", "0", NULL},
+                {"rest.connections.max", "1e3", NULL},
+                {"rest.connections.max.per.ip", "-1", NULL},
+        };
+        size_t i;
         char spec[64];
         const char *inuse[] = {"listeners", spec, NULL};
 
@@ -831,6 +1085,8 @@ static void test_listener_errors(void **state) {
         expect_start_error(garbage, "listeners");
         expect_start_error(adv, "rest.advertised.listener");
         expect_start_error(maxb, "rest.max.request.bytes");
+        for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+                expect_start_error(limits[i], limits[i][0]);
         /* The shared server's port is taken. */
         snprintf(spec, sizeof(spec), "http://127.0.0.1:%d", g_server.port);
         expect_start_error(inuse, "cannot bind");
@@ -882,15 +1138,19 @@ int main(void) {
                 cmocka_unit_test(test_root),
                 cmocka_unit_test(test_not_found_and_method),
                 cmocka_unit_test(test_oversized_head),
+                cmocka_unit_test(test_mhd_errors),
                 cmocka_unit_test(test_no_herder),
                 cmocka_unit_test(test_plugins_list),
                 cmocka_unit_test(test_plugin_config),
                 cmocka_unit_test(test_validate),
                 cmocka_unit_test(test_bad_bodies),
+                cmocka_unit_test(test_hostile_text),
                 cmocka_unit_test(test_too_large),
                 cmocka_unit_test(test_loggers),
+                cmocka_unit_test(test_logger_flood),
                 cmocka_unit_test(test_concurrent),
                 cmocka_unit_test(test_keep_alive),
+                cmocka_unit_test(test_request_deadline),
                 cmocka_unit_test(test_listener_errors),
                 cmocka_unit_test(test_advertised),
         };
