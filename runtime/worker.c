@@ -16,6 +16,7 @@
 #include "embedded.h"
 #include "host.h"
 #include "log.h"
+#include "utf8.h"
 
 /* Highest tasks.max: tasks are threads of one worker. */
 #define RDC_TASKS_MAX 1024
@@ -97,6 +98,32 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
          .min = 1,
          .documentation = "rdconnect: largest REST request body (413 "
                           "beyond)."},
+        {.name = "rest.request.timeout.ms",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "10000",
+         .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
+         .min = 100,
+         .max = 3600000,
+         .documentation = "rdconnect: time a REST request may take to "
+                          "arrive (408 beyond)."},
+        {.name = "rest.connections.max",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "512",
+         .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
+         .min = 1,
+         .max = 100000,
+         .documentation = "rdconnect: open REST connections per listener."},
+        {.name = "rest.connections.max.per.ip",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "128",
+         .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
+         .min = 0,
+         .max = 100000,
+         .documentation = "rdconnect: open REST connections per client "
+                          "address (0: no limit)."},
         {.name = "topic.creation.enable",
          .type = RDCP_CFG_BOOLEAN,
          .importance = RDCP_IMPORTANCE_LOW,
@@ -697,6 +724,33 @@ static size_t validate_sink_topics(const rdc_map_t *cfg,
         return 0;
 }
 
+/* Every key and value of a connector config is strict UTF-8 without NUL
+ * (rdc_utf8_check, as REST checks its input): configs also come from
+ * files, and a name or value that is not would make the JSON answers
+ * invalid and the connector impossible to name over REST. */
+static size_t validate_text(const rdc_map_t *cfg, rdc_config_errors_t *errs) {
+        size_t cnt = 0, off;
+        for (size_t i = 0; i < rdc_map_count(cfg); i++) {
+                const char *key = rdc_map_key_at(cfg, i);
+                const char *value = rdc_map_value_at(cfg, i);
+                const char *why = rdc_utf8_check(key, strlen(key), &off);
+                if (why) {
+                        rdc_config_errors_add(errs, "(key)",
+                                              "A key is not valid UTF-8: %s "
+                                              "at byte %zu",
+                                              why, off);
+                        cnt++;
+                } else if ((why = rdc_utf8_check(value, strlen(value), &off))) {
+                        rdc_config_errors_add(errs, key,
+                                              "The value is not valid UTF-8: "
+                                              "%s at byte %zu",
+                                              why, off);
+                        cnt++;
+                }
+        }
+        return cnt;
+}
+
 size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
                                      const rdc_plugin_t **pluginp,
                                      rdc_map_t **resolvedp,
@@ -712,6 +766,11 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
         if (!resolved) {
                 rdc_config_errors_add(errs, "name", "out of memory");
                 return 1;
+        }
+        cnt = validate_text(cfg, errs);
+        if (cnt) {
+                rdc_map_destroy(resolved);
+                return cnt;
         }
         cnt = rdc_configdef_validate(
                 rdc_connector_config_defs, rdc_connector_config_def_cnt,

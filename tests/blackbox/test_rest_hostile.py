@@ -73,6 +73,30 @@ def test_invalid_text_in_names_refused(tmp_path, worker):
     assert_no_connectors(rest)
 
 
+def test_invalid_text_in_connector_files_refused(tmp_path, worker):
+    """Names and values that come from files (.properties on the command
+    line, connector.configs.file) pass the same UTF-8 check as REST
+    bodies: the connector is refused with a log line, GET /connectors
+    stays valid JSON."""
+    bad = tmp_path / "bad.properties"
+    bad.write_bytes(b"name=bad\xc0\xafname\nconnector.class=FileStreamSource"
+                    b"\nfile=/dev/null\ntopic=t\n")
+    value = tmp_path / "value.properties"
+    value.write_bytes(b"name=value\nconnector.class=FileStreamSource\n"
+                      b"file=/dev/null\ntopic=t\xed\xa0\x80\n")
+    configs = tmp_path / "connectors.json"
+    configs.write_bytes(b'{"cf\xc0\xaf": {"config": {"connector.class": '
+                        b'"FileStreamSource", "file": "/dev/null", '
+                        b'"topic": "t"}}}')
+    w, rest = rest_worker(worker, [bad, value],
+                          {"connector.configs.file": str(configs)})
+    rest.wait_healthy()
+    assert_no_connectors(rest)
+    assert w.wait_for_log(r"name: The value is not valid UTF-8: overlong")
+    assert w.wait_for_log(r"topic: The value is not valid UTF-8: .*surrogate")
+    assert w.stop() == 0
+
+
 def test_paths_checked_like_bodies(tmp_path, worker):
     _, rest = rest_worker(worker)
     rest.wait_healthy()
