@@ -545,15 +545,18 @@ static rdcp_err_t fsrc_grow_records(fsrc_task_t *t, char *errstr,
         return RDCP_OK;
 }
 
-/* Reports a line over line.max.bytes when it is not tolerated. */
-static rdcp_err_t fsrc_overlong_error(const fsrc_task_t *t, size_t at_least,
-                                      char *errstr, size_t errstr_size) {
+/* Reports a line over line.max.bytes when it is not tolerated.
+ * complete: length is the line's, else what was read of it so far. */
+static rdcp_err_t fsrc_overlong_error(const fsrc_task_t *t, size_t length,
+                                      int complete, char *errstr,
+                                      size_t errstr_size) {
         snprintf(errstr, errstr_size,
                  "line at position %" PRIu64 " of file '%s' is longer than "
-                 "line.max.bytes (%zu > %zu bytes); raise line.max.bytes "
+                 "line.max.bytes=%zu (%s%zu bytes); raise line.max.bytes "
                  "(and the producer's message.max.bytes) or set "
                  "errors.tolerance=all to skip such lines",
-                 t->position, fsrc_name(t), at_least, t->line_max);
+                 t->position, fsrc_name(t), t->line_max,
+                 complete ? "" : "at least ", length);
         return RDCP_ERR_DATA;
 }
 
@@ -640,8 +643,9 @@ static rdcp_err_t fsrc_extract(fsrc_task_t *t, size_t *cnt, char *errstr,
                                 break;
                         if (!t->tolerate) {
                                 if (*cnt == 0)
-                                        err = fsrc_overlong_error(
-                                                t, known, errstr, errstr_size);
+                                        err = fsrc_overlong_error(t, known, 0,
+                                                                  errstr,
+                                                                  errstr_size);
                                 break;
                         }
                         fsrc_skip_begin(t);
@@ -656,7 +660,7 @@ static rdcp_err_t fsrc_extract(fsrc_task_t *t, size_t *cnt, char *errstr,
                                 t->scanned = t->start;
                                 if (*cnt == 0)
                                         err = fsrc_overlong_error(t, line_len,
-                                                                  errstr,
+                                                                  1, errstr,
                                                                   errstr_size);
                                 break;
                         }
