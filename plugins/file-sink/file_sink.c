@@ -190,11 +190,8 @@ static int fsink_retriable(int err) {
 static rdcp_err_t fsink_error(const fsink_task_t *t, const char *what, int err,
                               char *errstr, size_t errstr_size) {
         int retriable = fsink_retriable(err);
-        snprintf(errstr, errstr_size,
-                 "cannot %s '%s': %s (%s %d); %zu byte(s) not written yet; "
-                 "%s",
-                 what, fsink_name(t), strerror(err), fsink_errno_name(err), err,
-                 t->len,
+        snprintf(errstr, errstr_size, "cannot %s '%s': %s (%s %d); %s", what,
+                 fsink_name(t), strerror(err), fsink_errno_name(err), err,
                  retriable ? "retrying, nothing is committed until it works"
                            : "the task fails; records not flushed are "
                              "delivered again after a restart");

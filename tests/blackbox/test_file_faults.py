@@ -8,8 +8,8 @@ import re
 
 from harness import (committed_offsets, file_sink, file_source, produce,
                      read_lines, topic_record_count, wait_until, write_lines)
-from rest_helpers import (create, rest_worker, status, stays, values,
-                          wait_state, wait_task, wait_values)
+from rest_helpers import (assert_error, create, rest_worker, status, stays,
+                          values, wait_state, wait_task, wait_values)
 
 BIG_LINE = 12 * 1024 * 1024
 
@@ -122,6 +122,21 @@ def test_overlong_line_fails_task_by_default(tmp_path, worker, mock_cluster):
     assert f"position {position} of file '{path}'" in task["trace"], task
     wait_values(mock_cluster.bootstrap, topic, before)
     assert w.running()
+
+
+def test_line_max_bytes_is_validated(tmp_path, worker, mock_cluster):
+    """A bound that is not a positive integer up to 1000000000 is a 400
+    naming the key."""
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    for bad in ("0", "-5", "1000000001", "lots"):
+        config = file_source("v", tmp_path / "v.txt", "v",
+                             {"line.max.bytes": bad})
+        message = assert_error(rest.post("/connectors", json={
+            "name": "v", "config": config}), 400)
+        assert "line.max.bytes" in message, (bad, message)
+    create(rest, "v", file_source("v", tmp_path / "v.txt", "v",
+                                  {"line.max.bytes": "1000000000"}))
 
 
 def test_no_newline_stays_bounded(tmp_path, worker, mock_cluster):
