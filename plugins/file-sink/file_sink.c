@@ -66,6 +66,7 @@ typedef struct fsink_task {
         int regular;          /* fd is a regular file (sync, cut back) */
         uint64_t written_end; /* file size after our last write */
         uint64_t flushed_end; /* file size after the last good fsync */
+        int sync_warned;      /* told that the file cannot be synced */
 } fsink_task_t;
 
 static const char *fsink_name(const fsink_task_t *t) {
@@ -233,17 +234,27 @@ static rdcp_err_t fsink_write_out(fsink_task_t *t, size_t *written,
 
 /* fsync. A failed fsync may have dropped the data it was to write (the
  * kernel can report the error once and call the pages clean), so
- * retrying could commit offsets of lost lines: it is fatal for files.
- * Pipes and terminals cannot be synced and need not be. */
+ * retrying could commit offsets of lost lines: it is fatal. EINVAL,
+ * ENOTSUP and EROFS say the file cannot be synced at all (pipes,
+ * terminals, some special file systems): the data is written, which is
+ * all such a file offers. */
 static rdcp_err_t fsink_sync(fsink_task_t *t, char *errstr,
                              size_t errstr_size) {
-        if (fsync(t->fd) == 0) {
+        int err = fsync(t->fd) == 0 ? 0 : errno;
+        if (err == EINVAL || err == ENOTSUP || err == EROFS) {
+                if (t->regular && !t->sync_warned)
+                        t->host->log(t->ctx, RDCP_LOG_WARN,
+                                     "'%s' cannot be synced (%s): lines are "
+                                     "written but may not survive a crash of "
+                                     "the machine",
+                                     fsink_name(t), strerror(err));
+                t->sync_warned = 1;
+                err = 0;
+        }
+        if (!err) {
                 t->flushed_end = t->written_end;
                 return RDCP_OK;
         }
-        int err = errno;
-        if (!t->regular && (err == EINVAL || err == ENOTSUP || err == EROFS))
-                return RDCP_OK;
         snprintf(errstr, errstr_size,
                  "cannot sync '%s': %s (%s %d); what was written since the "
                  "last flush may not be on disk, so the task fails and those "

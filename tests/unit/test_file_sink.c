@@ -572,6 +572,30 @@ static void test_sync_failure_is_fatal(void **state) {
         free(data);
 }
 
+/* A file system that cannot sync at all (EINVAL) is not an error: the
+ * lines are written and count as flushed. */
+static void test_sync_unsupported_is_flushed(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        size_t len;
+        static const char *const lines[] = {"x", "y"};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        fault_arm(fx->path, 0, 0, EINVAL);
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(
+                        put_lines(fx, lines + i, 1, errstr, sizeof(errstr)),
+                        RDCP_OK);
+                flush(fx);
+        }
+        fault_disarm();
+        stop_task(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, "x\ny\n");
+        free(data);
+}
+
 /* A task that ends without a last good flush (it failed, or flush could
  * not write) leaves no line of uncommitted records behind; what another
  * writer appended meanwhile is not touched. */
@@ -646,6 +670,8 @@ int main(void) {
                                                 teardown),
                 cmocka_unit_test_setup_teardown(test_sync_failure_is_fatal,
                                                 setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_sync_unsupported_is_flushed, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_unflushed_lines_cut_at_end,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_failure, setup,
