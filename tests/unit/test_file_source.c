@@ -670,6 +670,31 @@ static void test_overlong_line_skipped(void **state) {
         free(data);
 }
 
+/* A skipped line whose \r is the last byte read: a \n arriving later is
+ * the rest of its terminator, not an empty line. */
+static void test_overlong_line_cr_then_lf(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const extra[] = {"line.max.bytes", "10",
+                                            "errors.tolerance", "all", NULL};
+        static const char *const want[] = {"a", "b"};
+        char data[64];
+
+        strcpy(data, "a\n");
+        memset(data + 2, 'x', 50);
+        strcpy(data + 52, "\r");
+        write_file(fx->path, data, 0);
+        start_task_with(fx, fx->path, NULL, extra);
+        collect(fx, &got, 1);
+        assert_int_equal(poll_once(fx, &got), 0);
+        write_file(fx->path, "\nb\n", 1);
+        collect(fx, &got, 2);
+        assert_int_equal(poll_once(fx, &got), 0);
+        assert_lines(&got, want, 2);
+        assert_string_equal(got.offset, "{\"position\":56}");
+        collected_clear(&got);
+}
+
 /* A line longer than a read, arriving in parts, is skipped without being
  * buffered; its end may come much later. */
 static void test_overlong_line_across_reads(void **state) {
@@ -804,6 +829,8 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_unchanged_file_not_reread,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_overlong_line_skipped,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overlong_line_cr_then_lf,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_overlong_line_across_reads,
                                                 setup, teardown),
