@@ -22,6 +22,16 @@
  * write(2) per put() batch instead of one per record, fsync on flush so data is
  * durable before the host commits consumer offsets, and a file that was
  * deleted or renamed away is re-created at the next flush.
+ *
+ * Write errors never lose data: the host commits consumer offsets only
+ * after flush() succeeds, so flush() fails whenever a byte put so far is
+ * not written and synced. Disk full and quota (ENOSPC, EDQUOT) are
+ * RDCP_ERR_RETRIABLE: the operator may free space. Bytes a short write did
+ * get out stay in the file and only the rest is written again, so a retry
+ * neither tears nor duplicates a line. Everything else (EROFS, EBADF,
+ * EFBIG, EIO, a failed fsync) is fatal; then the bytes written since the
+ * last successful flush are cut off the file again when the task ends,
+ * because their records were not committed and are delivered again.
  */
 #define _GNU_SOURCE
 #include <rdconnect/plugin.h>
@@ -38,7 +48,7 @@
 
 #define FSINK_CLASS "org.apache.kafka.connect.file.FileStreamSinkConnector"
 
-/* Pending bytes beyond which put() refuses a batch it cannot write. */
+/* First size of the line buffer; it grows for larger batches. */
 #define FSINK_WRITE_AT (256 * 1024)
 /* A buffer grown past this by a huge batch is released once written. */
 #define FSINK_KEEP_MAX (4 * FSINK_WRITE_AT)
@@ -53,6 +63,10 @@ typedef struct fsink_task {
         char *buf; /* rendered lines not yet written */
         size_t len;
         size_t size;
+        int regular;          /* fd is a regular file (sync, cut back) */
+        uint64_t written_end; /* file size after our last write */
+        uint64_t flushed_end; /* file size after the last good fsync */
+        int sync_warned;      /* told that the file cannot be synced */
 } fsink_task_t;
 
 static const char *fsink_name(const fsink_task_t *t) {
@@ -134,9 +148,61 @@ static int fsink_append_str(fsink_task_t *t, const char *str) {
         return fsink_append(t, str, strlen(str));
 }
 
-/* Writes the buffer; what could not be written stays for the next try. */
-static rdcp_err_t fsink_write_out(fsink_task_t *t, char *errstr,
-                                  size_t errstr_size) {
+/* The symbolic name of the errno values an operator is likely to see. */
+static const char *fsink_errno_name(int err) {
+        switch (err) {
+        case ENOSPC:
+                return "ENOSPC";
+        case EDQUOT:
+                return "EDQUOT";
+        case EIO:
+                return "EIO";
+        case EROFS:
+                return "EROFS";
+        case EBADF:
+                return "EBADF";
+        case EFBIG:
+                return "EFBIG";
+        case EPIPE:
+                return "EPIPE";
+        case EACCES:
+                return "EACCES";
+        case ENOENT:
+                return "ENOENT";
+        case EAGAIN:
+                return "EAGAIN";
+        default:
+                return "errno";
+        }
+}
+
+/* Whether an operator (or time) can clear the error while the task keeps
+ * its data: a full disk or quota, a missing directory or permission of a
+ * file being re-created, a full non-blocking stdout. An I/O error means
+ * the device may have lost what it was given, and EFBIG, EROFS, EBADF,
+ * EPIPE do not go away by waiting. */
+static int fsink_retriable(int err) {
+        return err == ENOSPC || err == EDQUOT || err == EAGAIN ||
+               err == EWOULDBLOCK || err == ENOMEM || err == ENOENT ||
+               err == EACCES;
+}
+
+/* Describes a failed file operation in errstr. @returns its status. */
+static rdcp_err_t fsink_error(const fsink_task_t *t, const char *what, int err,
+                              char *errstr, size_t errstr_size) {
+        int retriable = fsink_retriable(err);
+        snprintf(errstr, errstr_size, "cannot %s '%s': %s (%s %d); %s", what,
+                 fsink_name(t), strerror(err), fsink_errno_name(err), err,
+                 retriable ? "retrying, nothing is committed until it works"
+                           : "the task fails; records not flushed are "
+                             "delivered again after a restart");
+        return retriable ? RDCP_ERR_RETRIABLE : RDCP_ERR_FATAL;
+}
+
+/* Writes the buffer; what could not be written stays for the next try.
+ * *written: bytes that got out in this call. */
+static rdcp_err_t fsink_write_out(fsink_task_t *t, size_t *written,
+                                  char *errstr, size_t errstr_size) {
         size_t done = 0;
         int err = 0;
         while (done < t->len) {
@@ -152,18 +218,80 @@ static rdcp_err_t fsink_write_out(fsink_task_t *t, char *errstr,
         if (done) {
                 memmove(t->buf, t->buf + done, t->len - done);
                 t->len -= done;
+                t->written_end += done;
         }
-        if (err) {
-                snprintf(errstr, errstr_size, "cannot write to '%s': %s",
-                         fsink_name(t), strerror(err));
-                return RDCP_ERR_RETRIABLE;
-        }
+        if (written)
+                *written = done;
+        if (err)
+                return fsink_error(t, "write to", err, errstr, errstr_size);
         if (t->size > FSINK_KEEP_MAX) {
                 t->host->free(t->buf);
                 t->buf = NULL;
                 t->size = 0;
         }
         return RDCP_OK;
+}
+
+/* fsync. A failed fsync may have dropped the data it was to write (the
+ * kernel can report the error once and call the pages clean), so
+ * retrying could commit offsets of lost lines: it is fatal. EINVAL,
+ * ENOTSUP and EROFS say the file cannot be synced at all (pipes,
+ * terminals, some special file systems): the data is written, which is
+ * all such a file offers. */
+static rdcp_err_t fsink_sync(fsink_task_t *t, char *errstr,
+                             size_t errstr_size) {
+        int err = fsync(t->fd) == 0 ? 0 : errno;
+        if (err == EINVAL || err == ENOTSUP || err == EROFS) {
+                if (t->regular && !t->sync_warned)
+                        t->host->log(t->ctx, RDCP_LOG_WARN,
+                                     "'%s' cannot be synced (%s): lines are "
+                                     "written but may not survive a crash of "
+                                     "the machine",
+                                     fsink_name(t), strerror(err));
+                t->sync_warned = 1;
+                err = 0;
+        }
+        if (!err) {
+                t->flushed_end = t->written_end;
+                return RDCP_OK;
+        }
+        snprintf(errstr, errstr_size,
+                 "cannot sync '%s': %s (%s %d); what was written since the "
+                 "last flush may not be on disk, so the task fails and those "
+                 "records are delivered again after a restart",
+                 fsink_name(t), strerror(err), fsink_errno_name(err), err);
+        return RDCP_ERR_FATAL;
+}
+
+/* Cuts off what was written after the last good flush: the host did not
+ * commit those records, so they come again and would be duplicated (or a
+ * torn last line would stay). Only when nobody else appended meanwhile. */
+static void fsink_cut_unflushed(fsink_task_t *t) {
+        struct stat st;
+        if (!t->regular || t->fd < 0 || t->written_end <= t->flushed_end)
+                return;
+        if (fstat(t->fd, &st) != 0 || (uint64_t)st.st_size != t->written_end) {
+                t->host->log(t->ctx, RDCP_LOG_WARN,
+                             "'%s' changed under the sink; leaving the %" PRIu64
+                             " byte(s) written since the last flush (their "
+                             "records are delivered again)",
+                             t->path, t->written_end - t->flushed_end);
+                return;
+        }
+        if (ftruncate(t->fd, (off_t)t->flushed_end) != 0) {
+                t->host->log(t->ctx, RDCP_LOG_WARN,
+                             "cannot cut '%s' back to %" PRIu64
+                             " bytes: %s; the records after it are delivered "
+                             "again and may appear twice",
+                             t->path, t->flushed_end, strerror(errno));
+                return;
+        }
+        t->host->log(t->ctx, RDCP_LOG_WARN,
+                     "cut %" PRIu64 " byte(s) not flushed off '%s' (back to "
+                     "%" PRIu64 " bytes): their records were not committed "
+                     "and are delivered again",
+                     t->written_end - t->flushed_end, t->path, t->flushed_end);
+        t->written_end = t->flushed_end;
 }
 
 /* ---------------------------------------------------------- rendering */
@@ -413,21 +541,28 @@ nomem:
 
 static rdcp_err_t fsink_open(fsink_task_t *t, char *errstr,
                              size_t errstr_size) {
+        struct stat st;
         int fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
         if (fd < 0) {
+                int err = errno;
                 snprintf(errstr, errstr_size,
-                         "cannot open '%s' for appending: %s", t->path,
-                         strerror(errno));
-                return RDCP_ERR_RETRIABLE;
+                         "cannot open '%s' for appending: %s (%s %d)", t->path,
+                         strerror(err), fsink_errno_name(err), err);
+                return fsink_retriable(err) ? RDCP_ERR_RETRIABLE
+                                            : RDCP_ERR_FATAL;
         }
         if (t->fd >= 0)
                 close(t->fd);
         t->fd = fd;
+        /* What is in the file already was not written by this task. */
+        t->regular = fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+        t->written_end = t->flushed_end = t->regular ? (uint64_t)st.st_size : 0;
         return RDCP_OK;
 }
 
 /* A file deleted or renamed away (log rotation) is re-created: writing on
- * into an unlinked or renamed inode would hide the data from the user. */
+ * into an unlinked or renamed inode would hide the data from the user.
+ * What went into the old file is synced first: flush() vouches for it. */
 static rdcp_err_t fsink_reopen_if_moved(fsink_task_t *t, char *errstr,
                                         size_t errstr_size) {
         struct stat by_path, by_fd;
@@ -440,6 +575,11 @@ static rdcp_err_t fsink_reopen_if_moved(fsink_task_t *t, char *errstr,
         } else if (errno != ENOENT) {
                 return RDCP_OK;
         }
+        if (t->written_end > t->flushed_end) {
+                rdcp_err_t err = fsink_sync(t, errstr, errstr_size);
+                if (err)
+                        return err;
+        }
         t->host->log(t->ctx, RDCP_LOG_INFO,
                      "'%s' was removed or replaced; re-opening it", t->path);
         return fsink_open(t, errstr, errstr_size);
@@ -449,7 +589,8 @@ static void fsink_task_destroy(void *opaque) {
         fsink_task_t *t = opaque;
         /* Lines not flushed are dropped on purpose: their consumer offsets
          * were not committed, so they are delivered again after a restart
-         * and writing them now would duplicate them. */
+         * and keeping them would duplicate them. */
+        fsink_cut_unflushed(t);
         if (t->path && t->fd >= 0)
                 close(t->fd);
         t->host->free(t->path);
@@ -496,31 +637,36 @@ static rdcp_err_t fsink_task_put(void *opaque,
                                  const rdcp_sink_record_t *records, size_t cnt,
                                  char *errstr, size_t errstr_size) {
         fsink_task_t *t = opaque;
-        char ignored[256];
-        /* A full buffer that cannot be written refuses the batch before
-         * taking any of it, so the host's retry offers exactly what we do
-         * not have (no duplicates) and memory stays bounded. */
-        if (t->len >= FSINK_WRITE_AT) {
-                rdcp_err_t err = fsink_write_out(t, errstr, errstr_size);
-                if (err)
-                        return err;
-        }
-        size_t mark = t->len;
+        size_t written;
+        /* Until what an earlier batch left unwritten is out, a batch is
+         * refused before any of it is taken: the host's retry then offers
+         * exactly what we do not have (no duplicates), with backoff, and
+         * memory stays bounded. */
+        rdcp_err_t err = fsink_reopen_if_moved(t, errstr, errstr_size);
+        if (!err && t->len)
+                err = fsink_write_out(t, NULL, errstr, errstr_size);
+        if (err)
+                return err;
         for (size_t i = 0; i < cnt; i++) {
-                rdcp_err_t err = fsink_render_line(t, &records[i].value, errstr,
-                                                   errstr_size);
+                err = fsink_render_line(t, &records[i].value, errstr,
+                                        errstr_size);
                 if (err) {
-                        t->len = mark;
+                        t->len = 0;
                         return err;
                 }
         }
-        /* The batch is taken: one write(2) per batch (never per record)
-         * makes it visible to readers of the file right away; fsync waits
-         * for flush(). A write failure now is reported by the next put()
-         * or flush(), which retry it. */
-        if (!fsink_reopen_if_moved(t, ignored, sizeof(ignored)))
-                (void)fsink_write_out(t, ignored, sizeof(ignored));
-        return RDCP_OK;
+        /* One write(2) per batch (never per record) makes it visible to
+         * readers of the file right away; fsync waits for flush(). */
+        err = fsink_write_out(t, &written, errstr, errstr_size);
+        if (err == RDCP_ERR_RETRIABLE && written == 0) {
+                /* Not taken after all: offered again by the host. */
+                t->len = 0;
+                return err;
+        }
+        /* Partly written: taken, the rest waits in the buffer and the
+         * next put() or flush() reports the error if it persists. A
+         * fatal error ends the task whether or not the batch was taken. */
+        return err == RDCP_ERR_RETRIABLE ? RDCP_OK : err;
 }
 
 static rdcp_err_t fsink_task_flush(void *opaque, char *errstr,
@@ -528,17 +674,10 @@ static rdcp_err_t fsink_task_flush(void *opaque, char *errstr,
         fsink_task_t *t = opaque;
         rdcp_err_t err = fsink_reopen_if_moved(t, errstr, errstr_size);
         if (!err)
-                err = fsink_write_out(t, errstr, errstr_size);
-        if (err)
-                return err;
-        /* Pipes and terminals cannot be synced and need not be. */
-        if (fsync(t->fd) != 0 && errno != EINVAL && errno != ENOTSUP &&
-            errno != EROFS) {
-                snprintf(errstr, errstr_size, "cannot sync '%s': %s",
-                         fsink_name(t), strerror(errno));
-                return RDCP_ERR_RETRIABLE;
-        }
-        return RDCP_OK;
+                err = fsink_write_out(t, NULL, errstr, errstr_size);
+        if (!err)
+                err = fsink_sync(t, errstr, errstr_size);
+        return err;
 }
 
 /* ---------------------------------------------------------- descriptor */

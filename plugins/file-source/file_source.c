@@ -13,6 +13,18 @@
  * rotated (renamed away and replaced) or truncated without failing the
  * task; a \r at the end of the data does not stall its line forever when
  * nothing follows it.
+ *
+ * Truncation in place (logrotate's copytruncate) is told by the size
+ * falling below the read position or, when the writer has already grown
+ * the file past it again, by its first bytes no longer being the ones we
+ * read. Those are compared only when fstat() says the file changed and we
+ * were away (after an idle wait, or once a second while reading on), so
+ * tailing costs no extra read per poll.
+ *
+ * Lines are bounded by line.max.bytes (Kafka's are not: one huge line
+ * fails the producer forever and a file without newlines eats the heap).
+ * A longer line is never buffered whole: with errors.tolerance=all it is
+ * read past and dropped with a warning, else the task fails naming it.
  */
 #define _GNU_SOURCE
 #include <rdconnect/plugin.h>
@@ -44,6 +56,16 @@
 #define FSRC_CR_GRACE_MS 100
 /* Records array: first allocation; it doubles up to batch.size. */
 #define FSRC_RECORDS_MIN 256
+/* Bytes at the start of the file kept to recognise it after a change. */
+#define FSRC_PREFIX_MAX 256
+/* While data keeps coming, how often a copytruncate is looked for. */
+#define FSRC_VERIFY_MS 1000
+/* The largest value librdkafka's default message.max.bytes (1000000)
+ * accepts with a null key and no headers: 36 bytes are record framing
+ * (measured with librdkafka 2.0.2: 999964 produces, 999965 does not). */
+#define FSRC_LINE_MAX_DEFAULT "999964"
+/* librdkafka's upper limit of message.max.bytes. */
+#define FSRC_LINE_MAX_MAX 1000000000
 
 #define FSRC_INOTIFY_FILE_MASK                                                 \
         (IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
@@ -81,6 +103,19 @@ typedef struct fsrc_task {
         int skip_lf; /* a \r ended the last line: a \n next belongs to it */
         int cr_held; /* the data ends with a \r whose pair is unknown */
         int64_t idle_since_ms; /* -1: the last read returned data */
+
+        size_t line_max;        /* line.max.bytes */
+        int tolerate;           /* errors.tolerance=all: skip long lines */
+        int skipping;           /* reading past an overlong line */
+        uint64_t skip_position; /* where that line started */
+
+        /* What tells a file truncated in place from one appended to. */
+        char prefix[FSRC_PREFIX_MAX]; /* file bytes [0, prefix_len) */
+        size_t prefix_len;
+        int verify_due;      /* we were away: look before reading on */
+        int64_t verified_ms; /* last look */
+        off_t seen_size;     /* fstat at the last look */
+        struct timespec seen_mtime, seen_ctime;
 
         int inotify_fd; /* -1: inotify not available */
         int wd_file;
@@ -232,13 +267,22 @@ static uint32_t fsrc_conn_validate(const rdcp_host_t *host,
 
 /* ------------------------------------------------- file state changes */
 
+static const char *fsrc_name(const fsrc_task_t *t) {
+        return t->path ? t->path : "standard input";
+}
+
+/* File offset of the next read. */
+static uint64_t fsrc_read_offset(const fsrc_task_t *t) {
+        return t->position + (t->len - t->start);
+}
+
 /* Warns about a problem with the file once, not on every retry. */
 static void fsrc_note_problem(fsrc_task_t *t, int err, const char *what) {
         if (t->problem == err)
                 return;
         t->problem = err;
         t->host->log(t->ctx, RDCP_LOG_WARN, "%s '%s': %s; retrying", what,
-                     t->path ? t->path : "standard input", strerror(err));
+                     fsrc_name(t), strerror(err));
 }
 
 static void fsrc_watch_dir(fsrc_task_t *t) {
@@ -267,21 +311,96 @@ static int fsrc_watching(const fsrc_task_t *t) {
                (t->fd < 0 || t->wd_file >= 0);
 }
 
+/* Remembers the file's state of now as the one last looked at. */
+static void fsrc_note_seen(fsrc_task_t *t, const struct stat *st) {
+        t->seen_size = st->st_size;
+        t->seen_mtime = st->st_mtim;
+        t->seen_ctime = st->st_ctim;
+        t->verified_ms = fsrc_now_ms();
+        t->verify_due = 0;
+}
+
 /* Drops the buffered data and continues reading fd at position. */
 static void fsrc_restart_at(fsrc_task_t *t, uint64_t position) {
         char before;
+        struct stat st;
         /* Failure is harmless at 0 (pipes cannot seek and need not). */
         if (lseek(t->fd, (off_t)position, SEEK_SET) < 0 && position > 0)
                 position = 0;
         t->start = t->len = t->scanned = 0;
         t->position = position;
         t->cr_held = 0;
+        t->skipping = 0;
         t->idle_since_ms = -1;
         /* A line that ended with \r: a \n at position is still part of its
          * terminator, not an empty line. */
         t->skip_lf = position > 0 &&
                      pread(t->fd, &before, 1, (off_t)position - 1) == 1 &&
                      before == '\r';
+        t->prefix_len = 0;
+        if (!t->path)
+                return;
+        /* Resuming mid-file: what is there now is what we take as read. */
+        if (position > 0) {
+                size_t want = position < FSRC_PREFIX_MAX ? (size_t)position
+                                                         : FSRC_PREFIX_MAX;
+                ssize_t n = pread(t->fd, t->prefix, want, 0);
+                t->prefix_len = n > 0 ? (size_t)n : 0;
+        }
+        if (fstat(t->fd, &st) == 0)
+                fsrc_note_seen(t, &st);
+}
+
+/* Keeps the first bytes of the file as they are read. */
+static void fsrc_note_read(fsrc_task_t *t, uint64_t offset, const char *data,
+                           size_t len) {
+        if (!t->path || offset >= FSRC_PREFIX_MAX || offset != t->prefix_len)
+                return;
+        size_t take = FSRC_PREFIX_MAX - (size_t)offset;
+        if (take > len)
+                take = len;
+        memcpy(t->prefix + offset, data, take);
+        t->prefix_len += take;
+}
+
+/* Looks for a truncation the position cannot show: the file regrew past
+ * it, so only its first bytes differ from those we read. One fstat; the
+ * prefix is read again only if the file changed since the last look.
+ * @returns 1 if reading restarted at the beginning, else 0. */
+static int fsrc_verify(fsrc_task_t *t) {
+        struct stat st;
+        char now[FSRC_PREFIX_MAX];
+        if (!t->path || t->fd < 0 || fstat(t->fd, &st) != 0 ||
+            !S_ISREG(st.st_mode))
+                return 0;
+        int changed = st.st_size != t->seen_size ||
+                      st.st_mtim.tv_sec != t->seen_mtime.tv_sec ||
+                      st.st_mtim.tv_nsec != t->seen_mtime.tv_nsec ||
+                      st.st_ctim.tv_sec != t->seen_ctime.tv_sec ||
+                      st.st_ctim.tv_nsec != t->seen_ctime.tv_nsec;
+        fsrc_note_seen(t, &st);
+        uint64_t read_offset = fsrc_read_offset(t);
+        if ((uint64_t)st.st_size < read_offset) {
+                t->host->log(t->ctx, RDCP_LOG_WARN,
+                             "file '%s' was truncated to %" PRIu64
+                             " bytes (read up to %" PRIu64
+                             "); reading it from the start",
+                             t->path, (uint64_t)st.st_size, read_offset);
+                fsrc_restart_at(t, 0);
+                return 1;
+        }
+        if (!changed || t->prefix_len == 0)
+                return 0;
+        ssize_t n = pread(t->fd, now, t->prefix_len, 0);
+        if (n == (ssize_t)t->prefix_len && !memcmp(now, t->prefix, (size_t)n))
+                return 0;
+        t->host->log(t->ctx, RDCP_LOG_WARN,
+                     "file '%s' was truncated and written again (its first "
+                     "%zu bytes changed; %" PRIu64 " bytes now, read up to "
+                     "%" PRIu64 "); reading it from the start",
+                     t->path, t->prefix_len, (uint64_t)st.st_size, read_offset);
+        fsrc_restart_at(t, 0);
+        return 1;
 }
 
 /* Where to start in a newly opened file: the stored position the first
@@ -360,16 +479,12 @@ static int fsrc_check_path(fsrc_task_t *t) {
         }
         if (t->fd < 0 || st.st_dev != t->dev || st.st_ino != t->ino)
                 return fsrc_open(t);
-        uint64_t read_offset = t->position + (t->len - t->start);
-        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= read_offset)
+        /* At the end of the data: a size below the position is a
+         * truncation (the prefix is looked at before the next read after
+         * the idle wait that follows). */
+        if (!S_ISREG(st.st_mode) || (uint64_t)st.st_size >= fsrc_read_offset(t))
                 return 0;
-        t->host->log(t->ctx, RDCP_LOG_WARN,
-                     "file '%s' was truncated to %" PRIu64
-                     " bytes (read up to %" PRIu64
-                     "); reading it from the start",
-                     t->path, (uint64_t)st.st_size, read_offset);
-        fsrc_restart_at(t, 0);
-        return 1;
+        return fsrc_verify(t);
 }
 
 /* ---------------------------------------------------------- splitting */
@@ -430,32 +545,132 @@ static rdcp_err_t fsrc_grow_records(fsrc_task_t *t, char *errstr,
         return RDCP_OK;
 }
 
+/* Reports a line over line.max.bytes when it is not tolerated.
+ * complete: length is the line's, else what was read of it so far. */
+static rdcp_err_t fsrc_overlong_error(const fsrc_task_t *t, size_t length,
+                                      int complete, char *errstr,
+                                      size_t errstr_size) {
+        snprintf(errstr, errstr_size,
+                 "line at position %" PRIu64 " of file '%s' is longer than "
+                 "line.max.bytes=%zu (%s%zu bytes); raise line.max.bytes "
+                 "(and the producer's message.max.bytes) or set "
+                 "errors.tolerance=all to skip such lines",
+                 t->position, fsrc_name(t), t->line_max,
+                 complete ? "" : "at least ", length);
+        return RDCP_ERR_DATA;
+}
+
+/* Drops buf[start, start + len) of the overlong line being skipped. */
+static void fsrc_skip_bytes(fsrc_task_t *t, size_t len) {
+        t->start += len;
+        t->scanned = t->start;
+        t->position += len;
+}
+
+/* Skipping: drops data up to the end of the overlong line, then its
+ * terminator. @returns 1 once the line is behind us, else 0. */
+static int fsrc_skip_line(fsrc_task_t *t) {
+        const char *from = t->buf + t->start;
+        size_t avail = t->len - t->start;
+        const char *lf = memchr(from, '\n', avail);
+        const char *cr = memchr(from, '\r', lf ? (size_t)(lf - from) : avail);
+        const char *end = cr ? cr : lf;
+        if (!end) {
+                fsrc_skip_bytes(t, avail);
+                return 0;
+        }
+        fsrc_skip_bytes(t, (size_t)(end - from));
+        uint64_t length = t->position - t->skip_position;
+        size_t term = 1;
+        if (*end == '\r') {
+                if (t->start + 1 < t->len)
+                        term = t->buf[t->start + 1] == '\n' ? 2 : 1;
+                else
+                        t->skip_lf = 1; /* a \n next still belongs to it */
+        }
+        fsrc_skip_bytes(t, term);
+        t->skipping = 0;
+        t->host->log(t->ctx, RDCP_LOG_WARN,
+                     "skipped a line of %" PRIu64 " bytes at position %" PRIu64
+                     " of file '%s': longer than line.max.bytes (%zu) "
+                     "(errors.tolerance=all)",
+                     length, t->skip_position, fsrc_name(t), t->line_max);
+        return 1;
+}
+
+/* Starts skipping the overlong line at buf[start]: nothing of it is kept. */
+static void fsrc_skip_begin(fsrc_task_t *t) {
+        t->skipping = 1;
+        t->skip_position = t->position;
+        t->host->log(t->ctx, RDCP_LOG_WARN,
+                     "line at position %" PRIu64 " of file '%s' is longer "
+                     "than line.max.bytes (%zu); skipping it "
+                     "(errors.tolerance=all)",
+                     t->position, fsrc_name(t), t->line_max);
+}
+
 /* Turns the complete lines in the buffer into up to batch.size records
  * pointing into the buffer. Only the last one carries the offset: the host
- * keeps the last offset of each partition per batch. */
+ * keeps the last offset of each partition per batch. A line over
+ * line.max.bytes is skipped (its bytes count in the next offset) or, not
+ * tolerated, fails the poll that has no record before it. */
 static rdcp_err_t fsrc_extract(fsrc_task_t *t, size_t *cnt, char *errstr,
                                size_t errstr_size) {
         size_t line_len, term_len;
         int cr_final = t->input_eof ||
                        (t->idle_since_ms >= 0 &&
                         fsrc_now_ms() - t->idle_since_ms >= FSRC_CR_GRACE_MS);
+        rdcp_err_t err = RDCP_OK;
         t->cr_held = 0;
-        if (t->skip_lf && t->start < t->len) {
-                if (t->buf[t->start] == '\n') {
-                        t->start++;
-                        t->position++;
+        for (;;) {
+                if (t->skip_lf && t->start < t->len) {
+                        if (t->buf[t->start] == '\n') {
+                                t->start++;
+                                t->position++;
+                        }
+                        t->skip_lf = 0;
+                        if (t->scanned < t->start)
+                                t->scanned = t->start;
                 }
-                t->skip_lf = 0;
-                if (t->scanned < t->start)
-                        t->scanned = t->start;
-        }
-        while (*cnt < t->batch_size &&
-               fsrc_next_line(t, cr_final, &line_len, &term_len)) {
+                if (t->skipping && !fsrc_skip_line(t))
+                        break;
+                if (*cnt == t->batch_size)
+                        break;
+                if (!fsrc_next_line(t, cr_final, &line_len, &term_len)) {
+                        /* What is left is one unfinished line. */
+                        size_t known = t->scanned - t->start;
+                        if (known <= t->line_max)
+                                break;
+                        if (!t->tolerate) {
+                                if (*cnt == 0)
+                                        err = fsrc_overlong_error(t, known, 0,
+                                                                  errstr,
+                                                                  errstr_size);
+                                break;
+                        }
+                        fsrc_skip_begin(t);
+                        continue;
+                }
+                if (line_len > t->line_max) {
+                        /* The line is not consumed here: a \r that ends
+                         * it is looked at again. */
+                        t->skip_lf = 0;
+                        if (!t->tolerate) {
+                                /* The same line fails the next poll. */
+                                t->scanned = t->start;
+                                if (*cnt == 0)
+                                        err = fsrc_overlong_error(t, line_len,
+                                                                  1, errstr,
+                                                                  errstr_size);
+                                break;
+                        }
+                        fsrc_skip_begin(t);
+                        continue;
+                }
                 if (*cnt == t->records_size) {
-                        rdcp_err_t err =
-                                fsrc_grow_records(t, errstr, errstr_size);
+                        err = fsrc_grow_records(t, errstr, errstr_size);
                         if (err)
-                                return err;
+                                break;
                 }
                 rdcp_source_record_t *rec = &t->records[(*cnt)++];
                 memset(rec, 0, sizeof(*rec));
@@ -477,7 +692,7 @@ static rdcp_err_t fsrc_extract(fsrc_task_t *t, size_t *cnt, char *errstr,
                          "{\"position\":%" PRIu64 "}", t->position);
                 t->records[*cnt - 1].source_offset = t->offset_json;
         }
-        return RDCP_OK;
+        return err;
 }
 
 /* ------------------------------------------------------------ reading */
@@ -495,8 +710,15 @@ static rdcp_err_t fsrc_make_room(fsrc_task_t *t, char *errstr,
         }
         if (t->buf_size - t->len >= FSRC_READ_CHUNK / 2)
                 return RDCP_OK;
-        /* A line longer than the buffer: no limit, as in Kafka. */
+        /* A line longer than the buffer, up to line.max.bytes: what is
+         * pending is one unfinished line of at most line_max + 1 bytes
+         * (a held \r), so the cap always leaves room for a read. */
+        size_t cap = t->line_max + FSRC_READ_CHUNK;
         size_t size = t->buf_size ? t->buf_size * 2 : FSRC_READ_CHUNK;
+        if (size > cap)
+                size = cap;
+        if (size <= t->buf_size)
+                return RDCP_OK;
         char *grown = t->host->realloc(t->buf, size);
         if (!grown) {
                 snprintf(errstr, errstr_size,
@@ -522,6 +744,12 @@ static rdcp_err_t fsrc_fill(fsrc_task_t *t, int *got_data, char *errstr,
         int attempted = 0;
         *got_data = 0;
         if (t->fd >= 0 && !t->input_eof && (t->path || fsrc_stdin_ready())) {
+                /* We were away (idle) or have read on for a while: the
+                 * file may have been truncated and written again. */
+                if (t->path &&
+                    (t->verify_due ||
+                     fsrc_now_ms() - t->verified_ms >= FSRC_VERIFY_MS))
+                        fsrc_verify(t);
                 rdcp_err_t err = fsrc_make_room(t, errstr, errstr_size);
                 if (err)
                         return err;
@@ -531,6 +759,8 @@ static rdcp_err_t fsrc_fill(fsrc_task_t *t, int *got_data, char *errstr,
                 } while (n < 0 && errno == EINTR);
         }
         if (n > 0) {
+                fsrc_note_read(t, fsrc_read_offset(t), t->buf + t->len,
+                               (size_t)n);
                 t->len += (size_t)n;
                 t->idle_since_ms = -1;
                 t->problem = 0;
@@ -580,6 +810,7 @@ static int fsrc_idle_wait(fsrc_task_t *t) {
         int32_t r = t->host->wait(t->ctx, fd, POLLIN, timeout);
         if (r == 1 && fd == t->inotify_fd)
                 fsrc_drain_inotify(t);
+        t->verify_due = 1;
         return r < 0 ? -1 : 0;
 }
 
@@ -652,7 +883,9 @@ static rdcp_err_t fsrc_task_create(const rdcp_ctx_t *ctx,
                                    char *errstr, size_t errstr_size) {
         const char *file = host->config_get(cfg, "file");
         const char *topic = host->config_get(cfg, "topic");
+        const char *tolerance = host->config_get(cfg, "errors.tolerance");
         int64_t batch_size = 2000;
+        int64_t line_max = strtoll(FSRC_LINE_MAX_DEFAULT, NULL, 10);
         rdcp_err_t err = RDCP_ERR_NOMEM;
 
         if (!topic || !*topic) {
@@ -667,6 +900,14 @@ static rdcp_err_t fsrc_task_create(const rdcp_ctx_t *ctx,
                          INT32_MAX);
                 return RDCP_ERR_CONFIG;
         }
+        if (host->config_get(cfg, "line.max.bytes") &&
+            (host->config_get_int64(cfg, "line.max.bytes", &line_max) ||
+             line_max < 1 || line_max > FSRC_LINE_MAX_MAX)) {
+                snprintf(errstr, errstr_size,
+                         "'line.max.bytes' must be an integer from 1 to %d",
+                         FSRC_LINE_MAX_MAX);
+                return RDCP_ERR_CONFIG;
+        }
         fsrc_task_t *t = host->malloc(sizeof(*t));
         if (!t)
                 goto nomem;
@@ -674,6 +915,8 @@ static rdcp_err_t fsrc_task_create(const rdcp_ctx_t *ctx,
         t->ctx = ctx;
         t->host = host;
         t->batch_size = (size_t)batch_size;
+        t->line_max = (size_t)line_max;
+        t->tolerate = tolerance && !strcmp(tolerance, "all");
         t->fd = -1;
         t->inotify_fd = t->wd_file = t->wd_dir = -1;
         t->idle_since_ms = -1;
@@ -707,11 +950,17 @@ static rdcp_err_t fsrc_task_poll(void *opaque,
         for (;;) {
                 int got_data;
                 rdcp_err_t err = fsrc_extract(t, cnt, errstr, errstr_size);
-                if (err || *cnt > 0)
+                if (err)
+                        return err;
+                if (*cnt > 0)
                         break;
                 err = fsrc_fill(t, &got_data, errstr, errstr_size);
                 if (err)
                         return err;
+                /* Data may keep coming (an overlong line being skipped,
+                 * an endless device): a stop must still get through. */
+                if (got_data && t->host->should_stop(t->ctx))
+                        break;
                 if (got_data || fsrc_check_path(t))
                         continue;
                 /* Wait once, then hand control back so the host can do
@@ -720,6 +969,10 @@ static rdcp_err_t fsrc_task_poll(void *opaque,
                         break;
                 waited = 1;
         }
+        /* Idle: whatever happens to the file before the next poll reads
+         * it is looked at first. */
+        if (*cnt == 0)
+                t->verify_due = 1;
         *records = t->records;
         return RDCP_OK;
 }
@@ -754,6 +1007,23 @@ static const rdcp_config_def_t fsrc_config_defs[] = {
                 .documentation = "The maximum number of records the source "
                                  "task can read from the file each time it "
                                  "is polled",
+        },
+        {
+                .name = "line.max.bytes",
+                .type = RDCP_CFG_INT,
+                .importance = RDCP_IMPORTANCE_MEDIUM,
+                .flags = RDCP_CFGF_HAS_MIN | RDCP_CFGF_HAS_MAX,
+                .order = 4,
+                .default_value = FSRC_LINE_MAX_DEFAULT,
+                .min = 1,
+                .max = FSRC_LINE_MAX_MAX,
+                .documentation =
+                        "The longest line (in bytes, without its terminator) "
+                        "the task reads; it bounds the line buffer. The "
+                        "default is the largest value the producer's "
+                        "default message.max.bytes (1000000) accepts. A "
+                        "longer line is skipped with a warning when "
+                        "errors.tolerance=all, else it fails the task",
         },
 };
 

@@ -18,10 +18,70 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "host.h"
 #include "map.h"
+
+/* Fault injection. The plugin is dlopen'd, so its write() and fsync()
+ * resolve in the global scope, where this executable comes before libc:
+ * these definitions see every call the plugin makes. They pass through
+ * (raw syscalls, so nothing recurses) unless armed for the file at
+ * fault.path, which then takes fault.allow more bytes and fails every
+ * write after that with fault.write_err, and every fsync with
+ * fault.fsync_err. */
+static struct {
+        int armed;
+        dev_t dev;
+        ino_t ino;
+        size_t allow;
+        int write_err;
+        int fsync_err;
+} fault;
+
+static int fault_hits(int fd) {
+        struct stat st;
+        return fault.armed && fd > 2 && syscall(SYS_fstat, fd, &st) == 0 &&
+               st.st_dev == fault.dev && st.st_ino == fault.ino;
+}
+
+ssize_t write(int fd, const void *buf, size_t len) {
+        if (fault_hits(fd) && fault.write_err) {
+                if (fault.allow == 0) {
+                        errno = fault.write_err;
+                        return -1;
+                }
+                if (len > fault.allow)
+                        len = fault.allow;
+                fault.allow -= len;
+        }
+        return syscall(SYS_write, fd, buf, len);
+}
+
+int fsync(int fd) {
+        if (fault_hits(fd) && fault.fsync_err) {
+                errno = fault.fsync_err;
+                return -1;
+        }
+        return (int)syscall(SYS_fsync, fd);
+}
+
+static void fault_arm(const char *path, size_t allow, int write_err,
+                      int fsync_err) {
+        struct stat st;
+        assert_int_equal(stat(path, &st), 0);
+        fault.dev = st.st_dev;
+        fault.ino = st.st_ino;
+        fault.allow = allow;
+        fault.write_err = write_err;
+        fault.fsync_err = fsync_err;
+        fault.armed = 1;
+}
+
+static void fault_disarm(void) {
+        memset(&fault, 0, sizeof(fault));
+}
 
 typedef struct fixture {
         void *dl;
@@ -54,6 +114,7 @@ static int setup(void **state) {
 static int teardown(void **state) {
         fixture_t *fx = *state;
         char rotated[160];
+        fault_disarm();
         if (fx->task)
                 fx->desc->sink_task->destroy(fx->task);
         snprintf(rotated, sizeof(rotated), "%s.1", fx->path);
@@ -93,6 +154,31 @@ static void put_values(fixture_t *fx, const rdcp_data_t *values, size_t cnt) {
                                                   sizeof(errstr)),
                          RDCP_OK);
         free(recs);
+}
+
+/* put() of string values. @returns its status; errstr gets the text. */
+static rdcp_err_t put_lines(fixture_t *fx, const char *const *lines, size_t cnt,
+                            char *errstr, size_t errstr_size) {
+        rdcp_sink_record_t recs[16];
+        assert_true(cnt <= 16);
+        memset(recs, 0, sizeof(recs));
+        for (size_t i = 0; i < cnt; i++) {
+                recs[i].topic = "t";
+                recs[i].offset = (int64_t)i;
+                recs[i].timestamp = -1;
+                recs[i].value.kind = RDCP_DATA_STRING;
+                recs[i].value.u.bytes.ptr = lines[i];
+                recs[i].value.u.bytes.len = strlen(lines[i]);
+        }
+        errstr[0] = '\0';
+        return fx->desc->sink_task->put(fx->task, recs, cnt, errstr,
+                                        errstr_size);
+}
+
+static void stop_task(fixture_t *fx) {
+        if (fx->task)
+                fx->desc->sink_task->destroy(fx->task);
+        fx->task = NULL;
 }
 
 static void flush(fixture_t *fx) {
@@ -339,35 +425,213 @@ static void test_reopen_after_rotation(void **state) {
         free(data);
 }
 
-/* /dev/full fails every write with ENOSPC. */
-static void test_write_failure_is_retriable(void **state) {
+/* /dev/full fails every write with ENOSPC: put() refuses the batch
+ * (nothing of it is taken, so the host's retry does not duplicate it) and
+ * says which file and which error. */
+static void test_disk_full_refuses_batch(void **state) {
         fixture_t *fx = *state;
-        char errstr[256] = "";
-        size_t big_len = 300 * 1024;
-        char *big = malloc(big_len + 1);
-        rdcp_data_t small = string_value("small");
-        rdcp_sink_record_t rec = {.value = small};
+        char errstr[512] = "";
+        static const char *const lines[] = {"small"};
 
         assert_int_equal(start_task(fx, "/dev/full", errstr, sizeof(errstr)),
                          RDCP_OK);
-        put_values(fx, &small, 1);
+        for (int attempt = 0; attempt < 3; attempt++) {
+                assert_int_equal(
+                        put_lines(fx, lines, 1, errstr, sizeof(errstr)),
+                        RDCP_ERR_RETRIABLE);
+                assert_non_null(strstr(errstr, "/dev/full"));
+                assert_non_null(strstr(errstr, strerror(ENOSPC)));
+                assert_non_null(strstr(errstr, "ENOSPC"));
+        }
+        /* Nothing was taken, so nothing is pending: flush vouches for an
+         * empty set. */
+        flush(fx);
+}
+
+/* A short write, then ENOSPC until space is freed: the batch is taken
+ * (part of it is in the file), the next batch is refused until the rest
+ * is out, flush() fails meanwhile (no offsets commit), and afterwards the
+ * file holds every line exactly once, none torn. */
+static void test_partial_write_resumes(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        size_t len;
+        static const char *const batch1[] = {"line-0", "line-1", "line-2",
+                                             "line-3", "line-4"};
+        static const char *const batch2[] = {"line-5"};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        fault_arm(fx->path, 10, ENOSPC, 0);
+        assert_int_equal(put_lines(fx, batch1, 5, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(file_size(fx->path), 10);
+        for (int attempt = 0; attempt < 2; attempt++) {
+                assert_int_equal(
+                        put_lines(fx, batch2, 1, errstr, sizeof(errstr)),
+                        RDCP_ERR_RETRIABLE);
+                assert_non_null(strstr(errstr, fx->path));
+                assert_non_null(strstr(errstr, "ENOSPC"));
+                assert_int_equal(fx->desc->sink_task->flush(fx->task, errstr,
+                                                            sizeof(errstr)),
+                                 RDCP_ERR_RETRIABLE);
+                assert_non_null(strstr(errstr, strerror(ENOSPC)));
+        }
+        fault_disarm();
+        assert_int_equal(put_lines(fx, batch2, 1, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        flush(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, "line-0\nline-1\nline-2\nline-3\nline-4\n"
+                                  "line-5\n");
+        free(data);
+}
+
+/* EDQUOT is a full disk too. */
+static void test_quota_is_retriable(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        static const char *const lines[] = {"q"};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        fault_arm(fx->path, 0, EDQUOT, 0);
+        assert_int_equal(put_lines(fx, lines, 1, errstr, sizeof(errstr)),
+                         RDCP_ERR_RETRIABLE);
+        assert_non_null(strstr(errstr, "EDQUOT"));
+        fault_disarm();
+        assert_int_equal(put_lines(fx, lines, 1, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        flush(fx);
+        assert_int_equal(file_size(fx->path), 2);
+}
+
+/* Errors that waiting does not clear fail the task at once, naming the
+ * file and the error; when the task ends, what was written after the last
+ * flush (here a torn line) is cut off: those records come again. */
+static void test_fatal_write_errors(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        size_t len;
+        static const int errs[] = {EROFS, EBADF, EFBIG, EIO};
+        static const char *const names[] = {"EROFS", "EBADF", "EFBIG", "EIO"};
+        static const char *const flushed[] = {"kept"};
+        static const char *const batch[] = {"gone-1", "gone-2"};
+
+        for (size_t i = 0; i < sizeof(errs) / sizeof(errs[0]); i++) {
+                assert_int_equal(
+                        start_task(fx, fx->path, errstr, sizeof(errstr)),
+                        RDCP_OK);
+                assert_int_equal(
+                        put_lines(fx, flushed, 1, errstr, sizeof(errstr)),
+                        RDCP_OK);
+                flush(fx);
+                fault_arm(fx->path, 3, errs[i], 0);
+                assert_int_equal(
+                        put_lines(fx, batch, 2, errstr, sizeof(errstr)),
+                        RDCP_ERR_FATAL);
+                assert_non_null(strstr(errstr, fx->path));
+                assert_non_null(strstr(errstr, strerror(errs[i])));
+                assert_non_null(strstr(errstr, names[i]));
+                fault_disarm();
+                stop_task(fx);
+                char *data = read_file(fx->path, &len);
+                assert_string_equal(data, "kept\n");
+                free(data);
+                assert_int_equal(unlink(fx->path), 0);
+        }
+}
+
+/* A failed fsync may have dropped the data: fatal, never retried into a
+ * commit; the unsynced lines are cut off when the task ends. */
+static void test_sync_failure_is_fatal(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        size_t len;
+        static const char *const flushed[] = {"synced"};
+        static const char *const batch[] = {"unsynced"};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(put_lines(fx, flushed, 1, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        flush(fx);
+        assert_int_equal(put_lines(fx, batch, 1, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        fault_arm(fx->path, 0, 0, EIO);
         assert_int_equal(
                 fx->desc->sink_task->flush(fx->task, errstr, sizeof(errstr)),
-                RDCP_ERR_RETRIABLE);
-        assert_non_null(strstr(errstr, strerror(ENOSPC)));
+                RDCP_ERR_FATAL);
+        assert_non_null(strstr(errstr, "sync"));
+        assert_non_null(strstr(errstr, fx->path));
+        assert_non_null(strstr(errstr, strerror(EIO)));
+        fault_disarm();
+        stop_task(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, "synced\n");
+        free(data);
+}
 
-        /* Once more than the write threshold is pending and cannot be
-         * written, put() refuses new batches instead of growing. */
-        memset(big, 'B', big_len);
-        big[big_len] = '\0';
-        rdcp_data_t big_value = string_value(big);
-        put_values(fx, &big_value, 1);
-        errstr[0] = '\0';
-        assert_int_equal(fx->desc->sink_task->put(fx->task, &rec, 1, errstr,
-                                                  sizeof(errstr)),
-                         RDCP_ERR_RETRIABLE);
-        assert_non_null(strstr(errstr, "/dev/full"));
-        free(big);
+/* A file system that cannot sync at all (EINVAL) is not an error: the
+ * lines are written and count as flushed. */
+static void test_sync_unsupported_is_flushed(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        size_t len;
+        static const char *const lines[] = {"x", "y"};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        fault_arm(fx->path, 0, 0, EINVAL);
+        for (int i = 0; i < 2; i++) {
+                assert_int_equal(
+                        put_lines(fx, lines + i, 1, errstr, sizeof(errstr)),
+                        RDCP_OK);
+                flush(fx);
+        }
+        fault_disarm();
+        stop_task(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, "x\ny\n");
+        free(data);
+}
+
+/* A task that ends without a last good flush (it failed, or flush could
+ * not write) leaves no line of uncommitted records behind; what another
+ * writer appended meanwhile is not touched. */
+static void test_unflushed_lines_cut_at_end(void **state) {
+        fixture_t *fx = *state;
+        char errstr[512] = "";
+        size_t len;
+        static const char *const first[] = {"a"};
+        static const char *const second[] = {"b", "c"};
+
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(put_lines(fx, first, 1, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        flush(fx);
+        assert_int_equal(put_lines(fx, second, 2, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(file_size(fx->path), 6);
+        stop_task(fx);
+        char *data = read_file(fx->path, &len);
+        assert_string_equal(data, "a\n");
+        free(data);
+
+        /* Someone else appended: keep everything. */
+        assert_int_equal(start_task(fx, fx->path, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        assert_int_equal(put_lines(fx, second, 2, errstr, sizeof(errstr)),
+                         RDCP_OK);
+        int fd = open(fx->path, O_WRONLY | O_APPEND);
+        assert_true(fd >= 0);
+        assert_int_equal(write(fd, "other\n", 6), 6);
+        close(fd);
+        stop_task(fx);
+        data = read_file(fx->path, &len);
+        assert_string_equal(data, "a\nb\nc\nother\n");
+        free(data);
 }
 
 static void test_open_failure(void **state) {
@@ -396,7 +660,19 @@ int main(void) {
                         test_large_batch_written_before_flush, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_reopen_after_rotation,
                                                 setup, teardown),
-                cmocka_unit_test_setup_teardown(test_write_failure_is_retriable,
+                cmocka_unit_test_setup_teardown(test_disk_full_refuses_batch,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_partial_write_resumes,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_quota_is_retriable, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_fatal_write_errors, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_sync_failure_is_fatal,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_sync_unsupported_is_flushed, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unflushed_lines_cut_at_end,
                                                 setup, teardown),
                 cmocka_unit_test_setup_teardown(test_open_failure, setup,
                                                 teardown),

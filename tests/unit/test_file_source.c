@@ -14,11 +14,13 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -27,11 +29,21 @@
 #include "map.h"
 #include "offsets.h"
 
+/* The plugin is dlopen'd, so its pread() resolves in the global scope,
+ * where this executable comes before libc: counting here sees every
+ * pread the plugin makes (how often it re-reads what it has read). */
+static size_t preads;
+
+ssize_t pread(int fd, void *buf, size_t len, off_t offset) {
+        preads++;
+        return syscall(SYS_pread64, fd, buf, len, offset);
+}
+
 #define TEST_CONNECTOR "fsrc-test"
 #define TEST_TOPIC     "lines"
 /* Upper bound for anything that waits for data; never a timing claim. */
 #define TEST_DEADLINE_MS 10000
-#define TEST_MAX_LINES   64
+#define TEST_MAX_LINES   1024
 
 typedef struct fixture {
         void *dl;
@@ -114,9 +126,10 @@ static void write_file(const char *path, const char *data, int append) {
         close(fd);
 }
 
-/* file NULL: stdin. batch_size NULL: the plugin's default. */
-static void start_task(fixture_t *fx, const char *file,
-                       const char *batch_size) {
+/* file NULL: stdin. batch_size NULL: the plugin's default. extra: more
+ * key, value pairs, NULL-terminated (may be NULL). */
+static void start_task_with(fixture_t *fx, const char *file,
+                            const char *batch_size, const char *const *extra) {
         char errstr[256] = "";
         rdc_map_t *cfg = rdc_map_new();
         assert_non_null(cfg);
@@ -125,11 +138,18 @@ static void start_task(fixture_t *fx, const char *file,
                 assert_int_equal(rdc_map_set(cfg, "file", file), 0);
         if (batch_size)
                 assert_int_equal(rdc_map_set(cfg, "batch.size", batch_size), 0);
+        for (size_t i = 0; extra && extra[i]; i += 2)
+                assert_int_equal(rdc_map_set(cfg, extra[i], extra[i + 1]), 0);
         rdcp_err_t err = fx->desc->source_task->create(
                 &fx->ctx, &rdc_host, rdc_map_as_cconfig(cfg), &fx->task, errstr,
                 sizeof(errstr));
         rdc_map_destroy(cfg);
         assert_int_equal(err, RDCP_OK);
+}
+
+static void start_task(fixture_t *fx, const char *file,
+                       const char *batch_size) {
+        start_task_with(fx, file, batch_size, NULL);
 }
 
 /* One poll; checks the record contract and appends to out.
@@ -205,9 +225,15 @@ static void test_descriptor(void **state) {
         assert_string_equal(desc->aliases[0], "FileStreamSource");
         assert_string_equal(desc->aliases[1], "FileStreamSourceConnector");
         assert_null(desc->aliases[2]);
-        assert_int_equal(desc->config_def_cnt, 3);
+        assert_int_equal(desc->config_def_cnt, 4);
         assert_string_equal(desc->config_defs[2].name, "batch.size");
         assert_string_equal(desc->config_defs[2].default_value, "2000");
+        /* The largest value librdkafka's default message.max.bytes
+         * (1000000) takes with a null key: 36 bytes of record framing. */
+        assert_string_equal(desc->config_defs[3].name, "line.max.bytes");
+        assert_string_equal(desc->config_defs[3].default_value, "999964");
+        assert_true(desc->config_defs[3].flags & RDCP_CFGF_HAS_MIN);
+        assert_true(desc->config_defs[3].flags & RDCP_CFGF_HAS_MAX);
 
         rdc_map_t *cfg = rdc_map_new();
         rdc_map_t *task_cfgs[4];
@@ -513,6 +539,264 @@ static void test_stop_ends_wait(void **state) {
         assert_int_equal(poll_once(fx, &got), 0);
 }
 
+/* logrotate's copytruncate: same inode, size set to 0, and the writer
+ * goes on; here the file regrew past the read position while the task
+ * waited at its end, so only its changed first bytes tell. Every new line
+ * arrives whole, with offsets of the new content. */
+static void test_copytruncate_regrown(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        char line[64], offset[64];
+        size_t new_size = 0;
+        struct stat before, after;
+
+        write_file(fx->path, "", 0);
+        for (int i = 0; i < 100; i++) {
+                snprintf(line, sizeof(line), "s-%03d\n", i);
+                write_file(fx->path, line, 1);
+        }
+        start_task(fx, fx->path, NULL);
+        collect(fx, &got, 100);
+        assert_string_equal(got.offset, "{\"position\":600}");
+        /* Caught up: the task waits at the end of the file. */
+        assert_int_equal(poll_once(fx, &got), 0);
+        assert_int_equal(stat(fx->path, &before), 0);
+
+        int fd = open(fx->path, O_WRONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(ftruncate(fd, 0), 0);
+        for (int i = 0; i < 300; i++) {
+                int n = snprintf(line, sizeof(line), "line-v%04d-%s\n", i,
+                                 "longer than before");
+                assert_int_equal(write(fd, line, (size_t)n), n);
+                new_size += (size_t)n;
+        }
+        close(fd);
+        assert_int_equal(stat(fx->path, &after), 0);
+        assert_int_equal(before.st_ino, after.st_ino);
+
+        collect(fx, &got, 400);
+        for (int i = 0; i < 300; i++) {
+                snprintf(line, sizeof(line), "line-v%04d-%s", i,
+                         "longer than before");
+                assert_string_equal(got.lines[100 + i], line);
+        }
+        snprintf(offset, sizeof(offset), "{\"position\":%zu}", new_size);
+        assert_string_equal(got.offset, offset);
+        collected_clear(&got);
+}
+
+/* A file shorter than the compared prefix, rewritten in place with other
+ * content that is longer than what was read. */
+static void test_small_file_rewritten_in_place(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const want[] = {"a", "b", "xyz", "uvw"};
+
+        write_file(fx->path, "a\nb\n", 0);
+        start_task(fx, fx->path, NULL);
+        collect(fx, &got, 2);
+        assert_int_equal(poll_once(fx, &got), 0);
+        int fd = open(fx->path, O_WRONLY);
+        assert_true(fd >= 0);
+        assert_int_equal(pwrite(fd, "xyz\nuvw\n", 8, 0), 8);
+        close(fd);
+        collect(fx, &got, 4);
+        assert_lines(&got, want, 4);
+        assert_string_equal(got.offset, "{\"position\":8}");
+        collected_clear(&got);
+}
+
+/* Idle polls of a file that does not change read nothing again. */
+static void test_unchanged_file_not_reread(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+
+        write_file(fx->path, "one\ntwo\n", 0);
+        start_task(fx, fx->path, NULL);
+        collect(fx, &got, 2);
+        assert_int_equal(poll_once(fx, &got), 0);
+        size_t before = preads;
+        for (int i = 0; i < 5; i++)
+                assert_int_equal(poll_once(fx, &got), 0);
+        assert_int_equal(preads, before);
+        /* Appends are not mistaken for a replacement. */
+        write_file(fx->path, "three\n", 1);
+        collect(fx, &got, 3);
+        assert_string_equal(got.lines[2], "three");
+        assert_string_equal(got.offset, "{\"position\":14}");
+        collected_clear(&got);
+}
+
+/* errors.tolerance=all: a line over line.max.bytes is skipped whole (any
+ * terminator), and the next record's offset covers it. */
+static void test_overlong_line_skipped(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const extra[] = {"line.max.bytes", "100",
+                                            "errors.tolerance", "all", NULL};
+        static const char *const want[] = {"a", "b", "exactly", "c"};
+        static const char *const offsets[] = {
+                "{\"position\":2}", "{\"position\":5006}",
+                "{\"position\":5107}", "{\"position\":5410}"};
+        char *data = malloc(6000);
+
+        /* a, 5000 x + CRLF, b, 100 e's (at the limit: kept), 300 y + CR, c */
+        strcpy(data, "a\n");
+        memset(data + 2, 'x', 5000);
+        strcpy(data + 5002, "\r\nb\n");
+        memset(data + 5006, 'e', 100);
+        strcpy(data + 5106, "\n");
+        write_file(fx->path, data, 0);
+        memset(data, 'y', 300);
+        strcpy(data + 300, "\rc\n");
+        write_file(fx->path, data, 1);
+        start_task_with(fx, fx->path, "1", extra);
+        for (size_t i = 0; i < 4; i++) {
+                size_t cnt = 0;
+                int64_t deadline = now_ms() + TEST_DEADLINE_MS;
+                while (cnt == 0 && now_ms() < deadline)
+                        cnt = poll_once(fx, &got);
+                assert_int_equal(cnt, 1);
+                if (i == 2) {
+                        assert_int_equal(strlen(got.lines[2]), 100);
+                        free(got.lines[2]);
+                        got.lines[2] = strdup("exactly");
+                }
+                assert_string_equal(got.offset, offsets[i]);
+        }
+        assert_lines(&got, want, 4);
+        collected_clear(&got);
+        free(data);
+}
+
+/* A skipped line whose \r is the last byte read: a \n arriving later is
+ * the rest of its terminator, not an empty line. */
+static void test_overlong_line_cr_then_lf(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const extra[] = {"line.max.bytes", "10",
+                                            "errors.tolerance", "all", NULL};
+        static const char *const want[] = {"a", "b"};
+        char data[64];
+
+        strcpy(data, "a\n");
+        memset(data + 2, 'x', 50);
+        strcpy(data + 52, "\r");
+        write_file(fx->path, data, 0);
+        start_task_with(fx, fx->path, NULL, extra);
+        collect(fx, &got, 1);
+        assert_int_equal(poll_once(fx, &got), 0);
+        write_file(fx->path, "\nb\n", 1);
+        collect(fx, &got, 2);
+        assert_int_equal(poll_once(fx, &got), 0);
+        assert_lines(&got, want, 2);
+        assert_string_equal(got.offset, "{\"position\":56}");
+        collected_clear(&got);
+}
+
+/* A line longer than a read, arriving in parts, is skipped without being
+ * buffered; its end may come much later. */
+static void test_overlong_line_across_reads(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const extra[] = {"line.max.bytes", "1000",
+                                            "errors.tolerance", "all", NULL};
+        size_t big = 600 * 1024;
+        char *data = malloc(big + 1);
+        char offset[64];
+
+        memset(data, 'x', big);
+        data[big] = '\0';
+        write_file(fx->path, "first\n", 0);
+        write_file(fx->path, data, 1);
+        start_task_with(fx, fx->path, NULL, extra);
+        collect(fx, &got, 1);
+        assert_int_equal(poll_once(fx, &got), 0);
+        write_file(fx->path, data, 1);
+        assert_int_equal(poll_once(fx, &got), 0);
+        write_file(fx->path, "\nnext\n", 1);
+        collect(fx, &got, 2);
+        assert_string_equal(got.lines[1], "next");
+        snprintf(offset, sizeof(offset), "{\"position\":%zu}", 6 + 2 * big + 6);
+        assert_string_equal(got.offset, offset);
+        collected_clear(&got);
+        free(data);
+}
+
+/* Heap bytes in use, including chunks malloc got by mmap(). */
+static size_t heap_in_use(void) {
+        struct mallinfo2 mi = mallinfo2();
+        return mi.uordblks + mi.hblkhd;
+}
+
+/* 20 MB without a newline: the line buffer stays at its bound (default
+ * line.max.bytes) instead of growing with the line. */
+static void test_no_newline_memory_bounded(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const extra[] = {"errors.tolerance", "all", NULL};
+        size_t chunk = 1024 * 1024, total = 20 * chunk;
+        char *data = malloc(chunk + 1);
+        char offset[64];
+
+        memset(data, 'z', chunk);
+        data[chunk] = '\0';
+        write_file(fx->path, "", 0);
+        for (size_t i = 0; i < total / chunk; i++)
+                write_file(fx->path, data, 1);
+        free(data);
+        size_t heap_before = heap_in_use();
+        start_task_with(fx, fx->path, NULL, extra);
+        for (int i = 0; i < 3; i++)
+                assert_int_equal(poll_once(fx, &got), 0);
+        size_t heap_during = heap_in_use();
+        print_message("heap: %zu bytes before, %zu while skipping\n",
+                      heap_before, heap_during);
+        assert_true(heap_during < heap_before + 3 * chunk);
+        write_file(fx->path, "\nafter\n", 1);
+        collect(fx, &got, 1);
+        assert_string_equal(got.lines[0], "after");
+        snprintf(offset, sizeof(offset), "{\"position\":%zu}", total + 7);
+        assert_string_equal(got.offset, offset);
+        collected_clear(&got);
+}
+
+/* errors.tolerance=none (the default): the lines before arrive, then
+ * poll() fails naming the key to raise, the file and the position; again
+ * on every later poll (the task fails there, nothing is skipped). */
+static void test_overlong_line_fails(void **state) {
+        fixture_t *fx = *state;
+        collected_t got = {0};
+        static const char *const extra[] = {"line.max.bytes", "100", NULL};
+        char *data = malloc(600);
+        char errstr[512];
+        const rdcp_source_record_t *recs;
+        size_t cnt;
+
+        strcpy(data, "a\n");
+        memset(data + 2, 'x', 500);
+        strcpy(data + 502, "\nb\n");
+        write_file(fx->path, data, 0);
+        free(data);
+        start_task_with(fx, fx->path, NULL, extra);
+        collect(fx, &got, 1);
+        assert_string_equal(got.offset, "{\"position\":2}");
+        for (int i = 0; i < 2; i++) {
+                errstr[0] = '\0';
+                assert_int_equal(fx->desc->source_task->poll(fx->task, &recs,
+                                                             &cnt, errstr,
+                                                             sizeof(errstr)),
+                                 RDCP_ERR_DATA);
+                print_message("%s\n", errstr);
+                assert_non_null(strstr(errstr, "line.max.bytes"));
+                assert_non_null(strstr(errstr, "errors.tolerance=all"));
+                assert_non_null(strstr(errstr, fx->path));
+                assert_non_null(strstr(errstr, "position 2"));
+        }
+        collected_clear(&got);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test_setup_teardown(test_descriptor, setup,
@@ -537,6 +821,22 @@ int main(void) {
                 cmocka_unit_test_setup_teardown(test_rotation, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stdin, setup, teardown),
                 cmocka_unit_test_setup_teardown(test_stop_ends_wait, setup,
+                                                teardown),
+                cmocka_unit_test_setup_teardown(test_copytruncate_regrown,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(
+                        test_small_file_rewritten_in_place, setup, teardown),
+                cmocka_unit_test_setup_teardown(test_unchanged_file_not_reread,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overlong_line_skipped,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overlong_line_cr_then_lf,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overlong_line_across_reads,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_no_newline_memory_bounded,
+                                                setup, teardown),
+                cmocka_unit_test_setup_teardown(test_overlong_line_fails, setup,
                                                 teardown),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
