@@ -121,6 +121,9 @@ int main(int argc, char **argv) {
         sigaddset(&sigs, SIGTERM);
         pthread_sigmask(SIG_BLOCK, &sigs, NULL);
         signal(SIGPIPE, SIG_IGN);
+        /* A write past RLIMIT_FSIZE must be an EFBIG the writing plugin
+         * reports (its task fails), not a signal that ends the worker. */
+        signal(SIGXFSZ, SIG_IGN);
 
         rdc_map_t *props = rdc_map_new();
         if (!props ||
