@@ -43,12 +43,14 @@ class Rest:
     def delete(self, path, **kwargs):
         return self.request("DELETE", path, **kwargs)
 
-    def raw(self, data, timeout=TIMEOUT):
-        """Sends raw bytes on a new connection; returns (status, headers,
-        body bytes) of the answer, read until the server closes."""
+    def raw(self, data, timeout=TIMEOUT, source=None):
+        """Sends raw bytes on a new connection (from address source, if
+        given); returns (status, headers, body bytes) of the answer, read
+        until the server closes."""
         parts = urlsplit(self.url)
-        with socket.create_connection((parts.hostname, parts.port),
-                                      timeout=timeout) as s:
+        with socket.create_connection(
+                (parts.hostname, parts.port), timeout=timeout,
+                source_address=(source, 0) if source else None) as s:
             try:
                 s.sendall(data)
                 s.shutdown(socket.SHUT_WR)

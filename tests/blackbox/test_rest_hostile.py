@@ -239,23 +239,10 @@ def tricklers():
 def fresh_get(rest, path, source):
     """GET on a new connection from source (a loopback address); returns
     (status, parsed JSON body). Bounded by the socket timeout."""
-    port = urlsplit(rest.url).port
-    with socket.create_connection(("127.0.0.1", port), timeout=30,
-                                  source_address=(source, 0)) as s:
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n"
-                  f"Connection: close\r\n\r\n".encode())
-        chunks = []
-        while True:
-            try:
-                chunk = s.recv(65536)
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            chunks.append(chunk)
-    head, _, body = b"".join(chunks).partition(b"\r\n\r\n")
-    assert head, f"no answer to GET {path} from {source}"
-    return int(head.split()[1]), json.loads(body)
+    status, _, body = rest.raw(f"GET {path} HTTP/1.1\r\nHost: x\r\n"
+                               f"Connection: close\r\n\r\n".encode(),
+                               timeout=30, source=source)
+    return status, json.loads(body)
 
 
 def assert_serves(rest, source):
