@@ -15,15 +15,17 @@ the status is only looked at).
   group ids          long connector names never share a consumer group
   restarts           kill -9 and SIGTERM at random moments, many rounds
 
-Restart rounds: librdkafka 2.0.2's mock makes a restarted member wait for
-the group's rebalance delay (3 s into an empty group; after kill -9 also
-the old member's session timeout), and it does not implement static
+Restart rounds: librdkafka 2.0.2's mock makes a (re)joining member wait
+for the group's rebalance delay (3 s into an empty group; after kill -9
+first the old member's session timeout), and it does not implement static
 membership (it reads group.instance.id and ignores it), so each round
-costs seconds and 20 rounds of each kind would take minutes. The rounds
-tests therefore use a 2 s session timeout and RDC_SINK_FAULT_ROUNDS rounds
-(default 4 each, what CI runs; RDC_SINK_FAULT_ROUNDS=20 for the full
-run). Kill moments come from a seeded generator: RDC_SINK_FAULT_SEED
-repeats a run (the seed is printed).
+costs seconds: measured, about 7 s per kill -9 round and 4 s per SIGTERM
+round with a 4 s session timeout (shorter ones make the mock evict the
+member during its own first-join delay, forever). 20 rounds of each would
+take about 4 minutes, so the rounds tests run RDC_SINK_FAULT_ROUNDS rounds:
+4 by default (CI), RDC_SINK_FAULT_ROUNDS=20 for the full run. Kill moments
+come from a seeded generator: RDC_SINK_FAULT_SEED repeats a run (the seed
+is printed).
 """
 
 import collections
@@ -321,14 +323,17 @@ class SteadyProducer(threading.Thread):
 
 
 def restart_rounds(tmp_path, mock_cluster, worker, interrupt):
-    """Starts a file sink, then ROUNDS times: waits a random moment
-    (0.2-4 s, records flowing in all the while), interrupts the worker and
-    starts it again with the same files. Returns the produced records and
-    the sink file's lines once every record arrived."""
+    """Starts a file sink, then ROUNDS times: waits until the sink wrote
+    something since its (re)start, then a random 0-1.5 s more (records
+    flowing in all the while), interrupts the worker and starts it again
+    with the same files. Returns the produced records and the sink file's
+    lines once every record arrived."""
     mock_cluster.create_topic(TOPIC, 2)
     out = tmp_path / "out.txt"
-    props = {"consumer.session.timeout.ms": "2000",
-             "consumer.heartbeat.interval.ms": "500",
+    # The mock evicts a member that waits longer than its session timeout
+    # in the 3 s first-join delay: 4 s is the shortest that works.
+    props = {"consumer.session.timeout.ms": "4000",
+             "consumer.heartbeat.interval.ms": "1000",
              "offset.flush.interval.ms": "500"}
     w = worker([file_sink("rounds-sink", out, TOPIC)], props)
     rng = random.Random(SEED)
@@ -336,8 +341,12 @@ def restart_rounds(tmp_path, mock_cluster, worker, interrupt):
     producer = SteadyProducer(mock_cluster.bootstrap, "round")
     producer.start()
     try:
-        for _ in range(ROUNDS):
-            time.sleep(rng.uniform(0.2, 4.0))
+        for n in range(ROUNDS):
+            # Mid-stream: the sink has consumed since this (re)start.
+            before = len(read_lines(out))
+            assert wait_until(lambda: len(read_lines(out)) > before,
+                              timeout=60), f"round {n}: the sink never moved"
+            time.sleep(rng.uniform(0.0, 1.5))
             interrupt(w)
             w.restart()
     finally:
