@@ -35,7 +35,10 @@ static void sink_warn(rdc_task_t *t, const char *fmt, ...) {
         va_start(ap, fmt);
         vsnprintf(text, sizeof(text), fmt, ap);
         va_end(ap);
-        if (t->failed || (t->warning_shown && !strcmp(text, t->warning)))
+        /* Stopping (errors served by consumer_close): the herder owns the
+         * state now. */
+        if (t->failed || rdc_task_stop_requested(t) ||
+            (t->warning_shown && !strcmp(text, t->warning)))
                 return;
         rdc_log(RDC_LOG_WARN, "task", t->ctx.scope, "%s", text);
         memcpy(t->warning, text, sizeof(text));
@@ -111,7 +114,7 @@ static int sink_kafka_error(rdc_task_t *t, rd_kafka_resp_err_t err,
         default:
                 break;
         }
-        if (sink_error_is_permanent(err)) {
+        if (sink_error_is_permanent(err) && !rdc_task_stop_requested(t)) {
                 rdc_task_fail(t, "consumer", "%s (%s)", text,
                               rd_kafka_err2name(err));
                 return -1;
