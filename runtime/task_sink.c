@@ -224,6 +224,7 @@ static void sink_held_clear(rdc_task_t *t) {
                 rd_kafka_message_destroy(t->held[i]);
         t->held_cnt = 0;
         t->held_rec_cnt = 0;
+        t->retry_backoff_ms = 0; /* the next refusal starts over */
         rdc_arena_reset(&t->arena);
         if (t->rewound)
                 rd_kafka_topic_partition_list_destroy(t->rewound);
@@ -288,9 +289,14 @@ static void sink_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 else
                         rd_kafka_assign(rk, parts);
                 /* Paused by REST, or waiting for put() to accept the held
-                 * batch: new partitions wait too. */
+                 * batch: new partitions wait too. Otherwise resumed
+                 * explicitly: librdkafka keeps a partition's pause flag
+                 * across unassign and assign, so one paused for a held
+                 * batch that a rebalance dropped came back paused. */
                 if (t->paused || t->held_cnt)
                         rd_kafka_pause_partitions(rk, parts);
+                else
+                        rd_kafka_resume_partitions(rk, parts);
                 sink_warn_clear(t);
                 return;
         }
@@ -535,7 +541,6 @@ static int sink_put(rdc_task_t *t) {
                 if (!t->held[i]->err)
                         sink_track(t, t->held[i]);
         t->pending_cnt += (int64_t)t->held_rec_cnt;
-        t->retry_backoff_ms = 0;
         sink_held_clear(t);
         return 0;
 }

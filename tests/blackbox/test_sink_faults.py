@@ -39,8 +39,8 @@ from confluent_kafka import Producer
 
 from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, committed_offsets,
                      connector, file_sink, numbered_lines, produce,
-                     read_lines, wait_until, write_properties)
-from rest_helpers import rest_worker, status, wait_task
+                     read_lines, wait_until, watermarks, write_properties)
+from rest_helpers import rest_worker, stays, wait_task
 
 TOPIC = "faults"
 TEST_PLUGIN_PATH = {"plugin.path": f"{PLUGINS_DIR},{TEST_PLUGINS_GOOD_DIR}"}
@@ -165,13 +165,12 @@ def test_put_retries_keep_group_membership(tmp_path, mock_cluster, worker):
     produce(mock_cluster.bootstrap, TOPIC, numbered_lines(100, 100, "retry"))
     marker.unlink()
 
-    def arrived():
-        return {tuple(line.split()) for line in read_lines(record_file)}
-    assert wait_until(lambda: len(arrived()) >= 200, timeout=60), \
-        f"{len(arrived())} of 200 records put"
+    assert wait_until(lambda: len(set(read_lines(record_file))) >= 200,
+                      timeout=60), \
+        f"{len(set(read_lines(record_file)))} of 200 records put"
     lines = read_lines(record_file)
     report_duplicates("records put", lines)
-    assert {(TOPIC, p, o) for (_, p, o) in arrived()} == arrived()
+    assert set(lines) == topic_lines(mock_cluster.bootstrap)
     assert not w.log_lines_matching(EVICTION_RE), \
         w.log_lines_matching(EVICTION_RE)[:5]
     # Kept its assignment throughout: nothing was put twice.
@@ -203,6 +202,79 @@ def test_stop_during_put_retries(tmp_path, mock_cluster, worker):
     assert wait_until(lambda: len(read_lines(record_file)) >= 50,
                       timeout=60), read_lines(record_file)
     assert len(set(read_lines(record_file))) == 50
+
+
+def topic_lines(bootstrap):
+    """What test.record.file holds once every record of TOPIC was put."""
+    return {f"{TOPIC} {p} {o}" for p, (low, high) in
+            watermarks(bootstrap, TOPIC).items() for o in range(low, high)}
+
+
+def retry_sink(name, marker, record_file, extra=None):
+    """TestSink whose put() is RETRIABLE while marker exists."""
+    return connector(name, "com.example.test.TestSink", {
+        "topics": TOPIC, "test.retry.while.file": str(marker),
+        "test.record.file": str(record_file), **(extra or {})})
+
+
+def test_pause_during_put_retries(tmp_path, mock_cluster, worker):
+    """A REST pause holds the retries: no put() while PAUSED even once the
+    target is back; after the resume the held batch goes, exactly once."""
+    mock_cluster.create_topic(TOPIC, 1)
+    marker, record_file = tmp_path / "target-down", tmp_path / "records.txt"
+    marker.write_text("down\n")
+    name = "retry-pause-sink"
+    w, rest = rest_worker(worker, [retry_sink(name, marker, record_file)],
+                          TEST_PLUGIN_PATH)
+    produce(mock_cluster.bootstrap, TOPIC, numbered_lines(0, 50))
+    w.wait_for_log(r"put failed, retrying", timeout=30)
+    assert rest.put(f"/connectors/{name}/pause").status_code == 202
+    wait_task(rest, name, 0, lambda t: t["state"] == "PAUSED", "PAUSED")
+    marker.unlink()
+    broke = stays(lambda: read_lines(record_file) == [], seconds=4)
+    assert broke is None, "put() was called while the task was PAUSED"
+    assert rest.put(f"/connectors/{name}/resume").status_code == 202
+    assert wait_until(lambda: len(read_lines(record_file)) >= 50,
+                      timeout=30), read_lines(record_file)
+    assert sorted(read_lines(record_file)) == sorted(
+        f"{TOPIC} 0 {o}" for o in range(50))
+    sink_running(rest, name)
+    assert w.stop() == 0
+
+
+def test_rebalance_during_put_retries(tmp_path, mock_cluster, worker):
+    """Worker a's put() fails; worker b joins the same group (same
+    connector name). The rebalance takes partitions from a while it holds
+    a batch: a drops those records, b gets them; once a's target is back,
+    the union of both outputs is every record."""
+    mock_cluster.create_topic(TOPIC, 2)
+    name = "shared-sink"
+    files = {}
+    for who in ("a", "b"):
+        marker = tmp_path / f"{who}-down"
+        files[who] = (marker, tmp_path / f"{who}-records.txt")
+        files[who] += (write_properties(
+            tmp_path / f"{who}-sink.properties",
+            retry_sink(name, marker, files[who][1])),)
+    files["a"][0].write_text("down\n")
+    wa, _ = rest_worker(worker, [files["a"][2]], TEST_PLUGIN_PATH, name="a")
+    produce(mock_cluster.bootstrap, TOPIC, numbered_lines(0, 100))
+    wa.wait_for_log(r"put failed, retrying", timeout=30)
+    wb, _ = rest_worker(worker, [files["b"][2]], TEST_PLUGIN_PATH, name="b")
+    wa.wait_for_log(r"left to their next owner", timeout=60)
+    assert wait_until(lambda: read_lines(files["b"][1]), timeout=60), \
+        "b never got a partition"
+    files["a"][0].unlink()
+
+    def union():
+        return {line for who in "ab" for line in read_lines(files[who][1])}
+    assert wait_until(lambda: len(union()) >= 100, timeout=60), \
+        f"{len(union())} of 100 records put"
+    assert union() == topic_lines(mock_cluster.bootstrap)
+    lines = read_lines(files["a"][1]) + read_lines(files["b"][1])
+    report_duplicates("records put by a and b", lines)
+    assert not wa.log_lines_matching(r"max\.poll\.interval|maximum poll")
+    assert wa.stop() == 0 and wb.stop() == 0
 
 
 # ------------------------------------------------------ consumer errors
