@@ -915,25 +915,36 @@ static size_t sink_topics(const rdc_conn_t *c, char ***out) {
 static rd_kafka_conf_t *sink_member_conf(rdc_herder_t *h, rdc_conn_t *c,
                                          const char *group, char *errstr,
                                          size_t errstr_size) {
-        char client_id[300];
-        snprintf(client_id, sizeof(client_id), "connector-offsets-%s", c->name);
+        char *client_id = NULL;
+        if (asprintf(&client_id, "connector-offsets-%s", c->name) < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
         const char *const defaults[] = {
                 "group.id",           group,   "client.id", client_id,
                 "enable.auto.commit", "false", NULL};
-        return rdc_worker_client_conf(h->worker, "consumer", c->resolved,
-                                      defaults, errstr, errstr_size);
+        rd_kafka_conf_t *conf =
+                rdc_worker_client_conf(h->worker, "consumer", c->resolved,
+                                       defaults, errstr, errstr_size);
+        free(client_id);
+        return conf;
 }
 
 /* Sink offsets are the committed offsets of group connect-<name>. */
 static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_req_type_t type,
                             json_object *list, rdc_reply_t *reply) {
-        char errstr[1024], group[300];
+        char errstr[1024];
         rd_kafka_t *rk = rdc_worker_admin(h->worker, errstr, sizeof(errstr));
         if (!rk) {
                 reply_error(reply, 500, "%s", errstr);
                 return;
         }
-        snprintf(group, sizeof(group), "connect-%s", c->name);
+        /* The whole name: a cut one could be another connector's group. */
+        char *group = rdc_task_sink_group_id(c->name);
+        if (!group) {
+                reply_error(reply, 500, "out of memory");
+                return;
+        }
         char **topics = NULL;
         size_t topic_cnt = sink_topics(c, &topics);
         const char *const *names = (const char *const *)topics;
@@ -959,6 +970,7 @@ static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_req_type_t type,
         for (size_t i = 0; i < topic_cnt; i++)
                 free(topics[i]);
         free(topics);
+        free(group);
         if (status) {
                 reply_error(reply, status, "%s", errstr);
         } else if (arr) {
@@ -1383,11 +1395,13 @@ static void handle_task_event(rdc_herder_t *h, rdc_cmd_t *cmd) {
                 return;
         }
         rdc_slot_t *s = &c->slots[cmd->task_id];
+        /* A RUNNING task that reports a reason (or its end) keeps its
+         * running time: only a start of running counts for the backoff. */
+        if (cmd->state == RDC_STATE_RUNNING && s->state != RDC_STATE_RUNNING)
+                s->running_since_ms = rdc_clock_now_ms();
         s->state = cmd->state;
         set_text(&s->trace, cmd->text);
-        if (cmd->state == RDC_STATE_RUNNING)
-                s->running_since_ms = rdc_clock_now_ms();
-        else if (cmd->state == RDC_STATE_FAILED)
+        if (cmd->state == RDC_STATE_FAILED)
                 schedule_restart(h, c, s);
 }
 

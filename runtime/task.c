@@ -256,7 +256,10 @@ int rdc_task_pause_check(rdc_task_t *t) {
 void rdc_task_set_warning(rdc_task_t *t, const char *reason) {
         if (!reason)
                 reason = "";
-        if (t->failed || !strcmp(t->warning, reason))
+        /* Stopping (errors served while clients close): the owner has the
+         * task's state from now on. */
+        if (t->failed || rdc_task_stop_requested(t) ||
+            !strcmp(t->warning, reason))
                 return;
         snprintf(t->warning, sizeof(t->warning), "%s", reason);
         if (*reason)

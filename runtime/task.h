@@ -81,6 +81,11 @@ void rdc_task_stop(rdc_task_t *task);
  */
 int rdc_task_join_until(rdc_task_t *task, int64_t deadline_ms);
 
+/** The consumer group of a sink connector: "connect-<connector>" as in
+ *  Kafka Connect, never truncated (two long names never share a group).
+ *  @returns a malloc'd string the caller frees, or NULL (out of memory). */
+char *rdc_task_sink_group_id(const char *connector);
+
 int32_t rdc_task_id(const rdc_task_t *task);
 /** The spec's tag: tells this run of a task from a later one that may
  *  reuse the freed address. */

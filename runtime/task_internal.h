@@ -140,6 +140,19 @@ struct rdc_task {
         const rd_kafka_topic_t *track_rkt;
         int32_t track_partition;
         int track_idx; /* -1: none */
+        /* A batch that put() refused with RDCP_ERR_RETRIABLE, offered
+         * again after a backoff while the assignment is paused and the
+         * consumer keeps polling (membership). A rebalance drops the
+         * records of revoked partitions from it (see sink_held_drop). */
+        rd_kafka_message_t **held; /* RDC_SINK_BATCH slots */
+        rdcp_sink_record_t *held_recs;
+        size_t held_cnt;     /* messages held; 0: not retrying */
+        size_t held_rec_cnt; /* records converted from them */
+        int64_t retry_backoff_ms;
+        int64_t retry_at_ms;
+        /* Partitions sought back to a message that arrived while paused
+         * (each only once per retry: later ones are further on). */
+        rd_kafka_topic_partition_list_t *rewound;
 };
 
 /* -- task.c: shared by both loops; task thread only unless noted. */

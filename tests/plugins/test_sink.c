@@ -9,8 +9,18 @@
  * fails the task with RDCP_ERR_FATAL. test.fail.while.file = path: every
  * put() of records fails while that file exists. test.fail.task = id: only
  * that task fails on purpose (default -1: every task).
+ * test.retry.while.file = path: every put() of records returns
+ * RDCP_ERR_RETRIABLE while that file exists (a target that is down).
+ *
+ * test.record.file = path: each record taken by a successful put() is
+ * appended there as a line "<topic> <partition> <offset>" (written before
+ * put returns), so that a test can count what arrived and how often.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "test_plugin.h"
+
+#include <errno.h>
+#include <unistd.h>
 
 typedef struct test_sink_task {
         const rdcp_ctx_t *ctx;
@@ -18,6 +28,8 @@ typedef struct test_sink_task {
         rdct_failer_t failer;
         uint64_t records_put;
         uint64_t records_flushed;
+        char *retry_file;  /* test.retry.while.file, NULL when unset */
+        FILE *record_file; /* test.record.file, NULL when unset */
 } test_sink_task_t;
 
 static void test_sink_task_destroy(void *task_ptr) {
@@ -30,7 +42,29 @@ static void test_sink_task_destroy(void *task_ptr) {
                         " flushed",
                         task->records_put, task->records_flushed);
         rdct_failer_clear(&task->failer);
+        if (task->record_file)
+                fclose(task->record_file);
+        free(task->retry_file);
         free(task);
+}
+
+static rdcp_err_t test_sink_task_files(test_sink_task_t *task,
+                                       const rdcp_config_t *cfg, char *errstr,
+                                       size_t errstr_size) {
+        const char *retry =
+                task->host->config_get(cfg, "test.retry.while.file");
+        const char *record = task->host->config_get(cfg, "test.record.file");
+
+        if (retry && *retry && !(task->retry_file = strdup(retry))) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return RDCP_ERR_NOMEM;
+        }
+        if (record && *record && !(task->record_file = fopen(record, "a"))) {
+                snprintf(errstr, errstr_size, "test.record.file %s: %s", record,
+                         strerror(errno));
+                return RDCP_ERR_CONFIG;
+        }
+        return RDCP_OK;
 }
 
 static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
@@ -53,9 +87,10 @@ static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
         if (err == RDCP_OK)
                 err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
                                         errstr_size);
+        if (err == RDCP_OK)
+                err = test_sink_task_files(task, cfg, errstr, errstr_size);
         if (err != RDCP_OK) {
-                rdct_failer_clear(&task->failer);
-                free(task);
+                test_sink_task_destroy(task);
                 return err;
         }
         *taskp = task;
@@ -69,7 +104,6 @@ static rdcp_err_t test_sink_task_put(void *task_ptr,
         test_sink_task_t *task = task_ptr;
         rdcp_err_t err;
 
-        (void)records;
         err = rdct_failer_check(&task->failer, RDCT_FAIL_PUT, errstr,
                                 errstr_size);
         if (err == RDCP_OK && cnt > 0)
@@ -77,6 +111,26 @@ static rdcp_err_t test_sink_task_put(void *task_ptr,
                                              errstr_size);
         if (err != RDCP_OK)
                 return err;
+        if (cnt > 0 && task->retry_file &&
+            access(task->retry_file, F_OK) == 0) {
+                snprintf(errstr, errstr_size,
+                         "injected retriable failure in put while file %s "
+                         "exists (test.retry.while.file)",
+                         task->retry_file);
+                return RDCP_ERR_RETRIABLE;
+        }
+        if (task->record_file) {
+                for (size_t i = 0; i < cnt; i++)
+                        fprintf(task->record_file,
+                                "%s %" PRId32 " %" PRId64 "\n",
+                                records[i].topic, records[i].partition,
+                                records[i].offset);
+                if (fflush(task->record_file)) {
+                        snprintf(errstr, errstr_size, "test.record.file: %s",
+                                 strerror(errno));
+                        return RDCP_ERR_FATAL;
+                }
+        }
         task->records_put += cnt;
         return RDCP_OK;
 }
@@ -102,6 +156,15 @@ static const rdcp_config_def_t test_sink_config[] = {
         RDCT_CONFIG_FAIL_AFTER,
         RDCT_CONFIG_FAIL_WHILE_FILE,
         RDCT_CONFIG_FAIL_TASK,
+        {.name = "test.retry.while.file",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "put() returns RETRIABLE while this file exists."},
+        {.name = "test.record.file",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "Appends \"<topic> <partition> <offset>\" per "
+                          "record put."},
 };
 
 static const char *const test_sink_aliases[] = {"TestDiscardSink", NULL};

@@ -468,7 +468,8 @@ typedef struct rdcp_sink_task_vtable {
 
         /** Takes a batch. Records (and all they point to) are valid only
          *  during the call: copy what must outlive it.
-         *  RDCP_ERR_RETRIABLE: the host offers the same batch again later.
+         *  RDCP_ERR_RETRIABLE: the host offers the same batch again later,
+         *  less the records of partitions revoked meanwhile.
          *  @locality the task's thread. */
         rdcp_err_t (*put)(void *task, const rdcp_sink_record_t *records,
                           size_t cnt, char *errstr, size_t errstr_size);
