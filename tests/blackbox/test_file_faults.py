@@ -187,7 +187,7 @@ def test_sink_disk_full_is_loud_and_commits_nothing(tmp_path, worker,
     create(rest, "fs", file_sink("fs", path, topic))
     wait_state(rest, "fs", "RUNNING", ["RUNNING"])
 
-    pattern = (r"put failed, retrying in (\d+) ms: cannot write to "
+    pattern = (r"put failed, retrying in (\d+) ms[^:]*: cannot write to "
                rf"'{re.escape(str(path))}': No space left on device "
                r"\(ENOSPC")
 
