@@ -422,6 +422,7 @@ static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                             json_object *j, rdcp_data_t *out, int depth) {
         const rdcp_schema_t *s = &schema->pub;
         json_type type = json_object_get_type(j);
+        int32_t scale;
 
         switch (s->type) {
         case RDCP_SCHEMA_BOOLEAN:
@@ -452,6 +453,12 @@ static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                 if (json_is_decimal(s) &&
                     (type == json_type_int || type == json_type_double))
                         return dec_decimal_number(d, schema, j, out);
+                /* Kafka's Decimal.toLogical needs the scale for base64
+                 * bytes too; without it the value could not be written
+                 * again. */
+                if (json_is_decimal(s) && json_decimal_scale(s, &scale))
+                        return dec_fail(d, "Invalid Decimal schema: scale "
+                                           "parameter not found.");
                 if (type != json_type_string)
                         return dec_type_error(d, schema, j);
                 switch (base64_decode(d, json_object_get_string(j),

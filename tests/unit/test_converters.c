@@ -810,6 +810,21 @@ static void test_json_decimal(void **state) {
         assert_int_equal(back.u.bytes.len, 2);
         assert_memory_equal(back.u.bytes.ptr, "\x00\x96", 2);
         conv_close(&c);
+
+        /* As Kafka's Decimal.toLogical: without a valid scale there is no
+         * value, whatever the format (found by tests/fuzz/fuzz_json: the
+         * value was accepted and could not be written again). */
+        conv_open(&c, "json-converter.so", NULL);
+        assert_to_fails(&c,
+                        "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                        "\"" DECIMAL_NAME "\"},\"payload\":\"AHs=\"}",
+                        "scale parameter not found");
+        assert_to_fails(&c,
+                        "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                        "\"" DECIMAL_NAME "\",\"parameters\":"
+                        "{\"scale\":\"two\"}},\"payload\":\"AHs=\"}",
+                        "scale parameter not found");
+        conv_close(&c);
 }
 
 static void test_json_to_data(void **state) {
