@@ -8,6 +8,9 @@
 # Each instrumented process writes its reports to
 # build-tsan/tsan-reports/tsan.<pid>; the script prints one line per
 # distinct report and exits 1 if there is any (or if a test failed).
+# RDC_TSAN_OPTIONS is appended to TSAN_OPTIONS (a later option wins), e.g.
+# ignore_noninstrumented_modules=0 to also see accesses made inside
+# json-c or libmicrohttpd (noisier: librdkafka's own atomics show up).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 build=${RDC_TSAN_BUILD_DIR:-build-tsan}
@@ -24,7 +27,8 @@ mkdir -p "$reports"
 # behaviour; races are judged from the reports below.
 export LD_PRELOAD="$PWD/$build/tests/libthrd_shim.so"
 export TSAN_OPTIONS="ignore_noninstrumented_modules=1 exitcode=0 \
-halt_on_error=0 second_deadlock_stack=1 log_path=$reports/tsan"
+halt_on_error=0 second_deadlock_stack=1 log_path=$reports/tsan \
+${RDC_TSAN_OPTIONS:-}"
 
 rc=0
 (cd "$build" && ctest -R "${1:-blackbox}" -j2 --timeout 900 \
