@@ -23,6 +23,7 @@
 
 typedef struct fuzz_conv {
         const char *label;
+        int numeric; /* decimal.format=NUMERIC */
         const rdcp_converter_vtable_t *vt;
         void *inst;
         rdcp_ctx_t ctx;
@@ -81,6 +82,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
         open_conv(&g_convs[0], desc, "schemas.enable=true", with_schema);
         open_conv(&g_convs[1], desc, "schemas.enable=false", schemaless);
         open_conv(&g_convs[2], desc, "decimal.format=NUMERIC", numeric);
+        g_convs[2].numeric = 1;
         return 0;
 }
 
@@ -102,6 +104,13 @@ static void run_one(fuzz_conv_t *c, const uint8_t *data, size_t size) {
         }
         err = c->vt->from_data(c->inst, "topic", &decoded, &c->scratch,
                                &encoded, errstr, sizeof(errstr));
+        /* A deliberate bound, not a loss: decimal.format=NUMERIC prints
+         * unscaled values of up to 128 bytes (javafmt.c, about 308
+         * digits, the decoder's own limit for numbers), while base64 input
+         * may be longer. Such a record fails as a data error. */
+        if (err == RDCP_ERR_DATA && c->numeric &&
+            !strncmp(errstr, "Invalid Decimal value of ", 25))
+                return;
         if (err != RDCP_OK)
                 rdc_fuzz_fail("%s: decoded, but cannot encode it again: %s",
                               c->label, errstr);

@@ -304,6 +304,31 @@ static void exchange(const fuzz_buf_t *req, fuzz_buf_t *reply) {
         close(fd);
 }
 
+/* A 201 names the new connector: the advertised URL, then the name as
+ * one percent-encoded path segment (so it cannot add a segment). */
+static void check_location(const char *head, const char *head_end, int status) {
+        const char *loc = strcasestr(head, "\r\nLocation: ");
+        char prefix[320];
+        size_t len;
+
+        if (loc && loc > head_end)
+                loc = NULL;
+        if (status != 201) {
+                if (loc)
+                        rdc_fuzz_fail("Location on a %d answer", status);
+                return;
+        }
+        snprintf(prefix, sizeof(prefix), "%sconnectors/", g_worker->rest_url);
+        if (!loc || strncmp(loc + 12, prefix, strlen(prefix)))
+                rdc_fuzz_fail("201 without a Location under %s", prefix);
+        loc += 12 + strlen(prefix);
+        len = strcspn(loc, "\r");
+        if (len == 0 || strspn(loc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
+                                    "opqrstuvwxyz0123456789-._~%") < len)
+                rdc_fuzz_fail("Location segment not encoded: %.*s", (int)len,
+                              loc);
+}
+
 static void check_reply(const fuzz_buf_t *reply, int is_head) {
         const char *head_end, *body;
         int status;
@@ -318,6 +343,7 @@ static void check_reply(const fuzz_buf_t *reply, int is_head) {
         if (!head_end)
                 rdc_fuzz_fail("answer without end of headers");
         body = head_end + 4;
+        check_location(reply->data, head_end, status);
         if (is_head || !strcasestr(reply->data, "application/json") ||
             strcasestr(reply->data, "application/json") > head_end)
                 return; /* MHD's own error pages are not JSON */
