@@ -811,6 +811,31 @@ static void test_json_decimal(void **state) {
         assert_memory_equal(back.u.bytes.ptr, "\x00\x96", 2);
         conv_close(&c);
 
+        /* What NUMERIC writes, it reads: the extremes of the 128-byte
+         * unscaled range print with 308 and 309 digits (found by
+         * tests/fuzz/fuzz_json: the reader stopped at 300). */
+        conv_open(&c, "json-converter.so", numeric);
+        {
+                uint8_t extreme[128];
+
+                extreme[0] = 0x7f;
+                memset(extreme + 1, 0xff, sizeof(extreme) - 1);
+                d = d_bytes(&s_decimal2, extreme, sizeof(extreme));
+                assert_round_trip(&c, &d);
+                extreme[0] = 0x80;
+                memset(extreme + 1, 0, sizeof(extreme) - 1);
+                d = d_bytes(&s_decimal2, extreme, sizeof(extreme));
+                assert_round_trip(&c, &d);
+                /* 10^308 is past the largest 128-byte value (about
+                 * 8.99E+307): refused on input. */
+                assert_to_fails(&c,
+                                "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                                "\"" DECIMAL_NAME "\",\"parameters\":"
+                                "{\"scale\":\"0\"}},\"payload\":1E+308}",
+                                "more than 128 bytes");
+        }
+        conv_close(&c);
+
         /* As Kafka's Decimal.toLogical: without a valid scale there is no
          * value, whatever the format (found by tests/fuzz/fuzz_json: the
          * value was accepted and could not be written again). */
@@ -1016,6 +1041,76 @@ static void test_json_to_data_errors(void **state) {
         conv_open(&c, "json-converter.so", schemas_off);
         assert_to_fails(&c, "{\"a\":", "serialization error");
         assert_to_fails(&c, "nul", "serialization error");
+        conv_close(&c);
+}
+
+/* json-c reads an integer literal beyond int64 as a uint64 and one beyond
+ * that (or below INT64_MIN) as the nearest bound, without a word: such a
+ * value must be refused, never stored as a different number. */
+static void test_json_integers_beyond_64_bits(void **state) {
+        static const char *const numeric[] = {"decimal.format", "NUMERIC",
+                                              NULL};
+        static const char *const too_big[] = {
+                "9223372036854775808", "18446744073709551615",
+                "99999999999999999999999", "-9223372036854775809"};
+        char text[256];
+        rdcp_data_t d;
+        conv_t c;
+        (void)state;
+
+        conv_open(&c, "json-converter.so", NULL);
+        for (size_t i = 0; i < sizeof(too_big) / sizeof(too_big[0]); i++) {
+                snprintf(text, sizeof(text),
+                         "{\"schema\":{\"type\":\"int64\"},\"payload\":%s}",
+                         too_big[i]);
+                assert_to_fails(&c, text, "out of range for INT64");
+        }
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"int64\"},"
+                                      "\"payload\":-9223372036854775808}",
+                                      &d),
+                         RDCP_OK);
+        assert_true(d.u.i == INT64_MIN);
+        conv_close(&c);
+
+        conv_open(&c, "json-converter.so", schemas_off);
+        assert_to_fails(&c, "[1, 9223372036854775808]",
+                        "out of range for INT64");
+        assert_to_fails(&c, "{\"a\": -99999999999999999999}",
+                        "out of range for INT64");
+        assert_int_equal(conv_to_text(&c, "[-9223372036854775808]", &d),
+                         RDCP_OK);
+        assert_true(d.u.list.elems[0].u.i == INT64_MIN);
+        conv_close(&c);
+
+        /* Decimals as numbers: exact up to the 64-bit range and with a
+         * fraction; an integer literal beyond it cannot be read exactly. */
+        conv_open(&c, "json-converter.so", numeric);
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"bytes\","
+                                      "\"name\":\"" DECIMAL_NAME
+                                      "\",\"parameters\":{\"scale\":\"0\"}},"
+                                      "\"payload\":18446744073709551614}",
+                                      &d),
+                         RDCP_OK);
+        assert_int_equal(d.u.bytes.len, 9);
+        assert_memory_equal(d.u.bytes.ptr,
+                            "\x00\xff\xff\xff\xff\xff\xff\xff\xfe", 9);
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"bytes\","
+                                      "\"name\":\"" DECIMAL_NAME
+                                      "\",\"parameters\":{\"scale\":\"0\"}},"
+                                      "\"payload\":18446744073709551616.0}",
+                                      &d),
+                         RDCP_OK);
+        assert_int_equal(d.u.bytes.len, 9);
+        assert_memory_equal(d.u.bytes.ptr, "\x01\0\0\0\0\0\0\0\0", 9);
+        assert_to_fails(
+                &c,
+                "{\"schema\":{\"type\":\"bytes\",\"name\":\"" DECIMAL_NAME
+                "\",\"parameters\":{\"scale\":\"0\"}},"
+                "\"payload\":18446744073709551616}",
+                "beyond the 64-bit range");
         conv_close(&c);
 }
 
@@ -1230,6 +1325,7 @@ int main(void) {
                 cmocka_unit_test(test_json_to_data),
                 cmocka_unit_test(test_json_text_round_trips),
                 cmocka_unit_test(test_json_to_data_errors),
+                cmocka_unit_test(test_json_integers_beyond_64_bits),
                 cmocka_unit_test(test_json_config_errors),
                 cmocka_unit_test(test_string_converter),
                 cmocka_unit_test(test_string_converter_encoding),
