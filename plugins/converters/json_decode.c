@@ -261,7 +261,7 @@ static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
         char digits[DECIMAL_MAX_DIGITS + 1];
         unsigned char mag[DECIMAL_MAX_DIGITS / 2 + 2];
         size_t n = 0, frac = 0, len = sizeof(mag), first;
-        long exp10 = 0, shift;
+        int64_t exp10 = 0, shift;
         int negative = 0, seen_point = 0;
         int32_t scale;
         unsigned char *dst;
@@ -293,7 +293,13 @@ static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
         }
         if (*p)
                 exp10 = strtol(p + 1, NULL, 10);
-        shift = exp10 - (long)frac + scale;
+        /* Any exponent this large gives too many digits or too few; the
+         * bound keeps the sum below from overflowing. */
+        if (exp10 > INT32_MAX)
+                exp10 = INT32_MAX;
+        if (exp10 < INT32_MIN)
+                exp10 = INT32_MIN;
+        shift = exp10 - (int64_t)frac + scale;
         if (shift >= 0) {
                 if (n && n + (size_t)shift > DECIMAL_MAX_DIGITS)
                         goto too_big;

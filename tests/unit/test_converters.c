@@ -826,6 +826,20 @@ static void test_json_decimal(void **state) {
                 memset(extreme + 1, 0, sizeof(extreme) - 1);
                 d = d_bytes(&s_decimal2, extreme, sizeof(extreme));
                 assert_round_trip(&c, &d);
+                /* Exponents past any long (found by tests/fuzz: the
+                 * scale was added to a saturated strtol result). */
+                assert_to_fails(&c,
+                                "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                                "\"" DECIMAL_NAME "\",\"parameters\":"
+                                "{\"scale\":\"8\"}},\"payload\":"
+                                "1e39223372036854775808094}",
+                                "has more than 310 digits");
+                assert_to_fails(&c,
+                                "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                                "\"" DECIMAL_NAME "\",\"parameters\":"
+                                "{\"scale\":\"-8\"}},\"payload\":"
+                                "1e-39223372036854775808094}",
+                                "cannot be represented with scale -8");
                 /* 10^308 is past the largest 128-byte value (about
                  * 8.99E+307): refused on input. */
                 assert_to_fails(&c,
