@@ -13,6 +13,7 @@
 #include "json_converter.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -527,6 +528,23 @@ static rdcp_err_t dec_schemaless(json_dec_t *d, json_object *j,
         return dec_fail(d, "Unknown JSON node type");
 }
 
+/* The encoder writes NaN and the infinities as Jackson does, quoted
+ * (QUOTE_NON_NUMERIC_NUMBERS): exactly those strings read back. */
+static rdcp_err_t dec_non_finite(json_dec_t *d, const json_schema_t *schema,
+                                 json_object *j, rdcp_data_t *out) {
+        const char *text = json_object_get_string(j);
+
+        if (!strcmp(text, "NaN"))
+                out->u.f = NAN;
+        else if (!strcmp(text, "Infinity"))
+                out->u.f = INFINITY;
+        else if (!strcmp(text, "-Infinity"))
+                out->u.f = -INFINITY;
+        else
+                return dec_type_error(d, schema, j);
+        return RDCP_OK;
+}
+
 static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                             json_object *j, rdcp_data_t *out, int depth) {
         const rdcp_schema_t *s = &schema->pub;
@@ -547,9 +565,11 @@ static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                 return dec_int(d, schema, j, out);
         case RDCP_SCHEMA_FLOAT32:
         case RDCP_SCHEMA_FLOAT64:
+                out->kind = RDCP_DATA_FLOAT;
+                if (type == json_type_string)
+                        return dec_non_finite(d, schema, j, out);
                 if (type != json_type_int && type != json_type_double)
                         return dec_type_error(d, schema, j);
-                out->kind = RDCP_DATA_FLOAT;
                 out->u.f = json_object_get_double(j);
                 if (s->type == RDCP_SCHEMA_FLOAT32)
                         out->u.f = (float)out->u.f;

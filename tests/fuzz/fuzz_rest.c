@@ -245,17 +245,6 @@ static void build_request(const uint8_t *data, size_t size, fuzz_buf_t *req,
         buf_add(req, p, (size_t)(end - p));
 }
 
-static int connect_server(void) {
-        struct sockaddr_in addr = {.sin_family = AF_INET,
-                                   .sin_port = htons((uint16_t)g_port)};
-        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-
-        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd < 0 || connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
-                rdc_fuzz_fail("connect: %s", strerror(errno));
-        return fd;
-}
-
 static int wait_fd(int fd, short events) {
         struct pollfd pfd = {.fd = fd, .events = events};
         int rc;
@@ -264,6 +253,24 @@ static int wait_fd(int fd, short events) {
                 rc = poll(&pfd, 1, FUZZ_IO_TIMEOUT_MS);
         while (rc < 0 && errno == EINTR);
         return rc;
+}
+
+static int connect_server(void) {
+        struct sockaddr_in addr = {.sin_family = AF_INET,
+                                   .sin_port = htons((uint16_t)g_port)};
+        int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0), err = 0;
+        socklen_t len = sizeof(err);
+
+        addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd < 0)
+                rdc_fuzz_fail("socket: %s", strerror(errno));
+        if (!connect(fd, (struct sockaddr *)&addr, sizeof(addr)))
+                return fd;
+        /* libFuzzer's timers interrupt; the connect goes on regardless. */
+        if (errno != EINTR || wait_fd(fd, POLLOUT) <= 0 ||
+            getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) || err)
+                rdc_fuzz_fail("connect: %s", strerror(err ? err : errno));
+        return fd;
 }
 
 /** Sends the request and reads the answer until the server closes. A

@@ -1058,6 +1058,39 @@ static void test_json_to_data_errors(void **state) {
         conv_close(&c);
 }
 
+/* NaN and the infinities are written as Jackson writes them, quoted; the
+ * reader takes those three strings back for float schemas (found by
+ * tests/fuzz/fuzz_json: 1.5E+400 read as a float is Infinity, which was
+ * written as "Infinity" and then refused). */
+static void test_json_non_finite_floats(void **state) {
+        rdcp_data_t d;
+        conv_t c;
+        (void)state;
+
+        conv_open(&c, "json-converter.so", NULL);
+        d = d_float(&s_float32, INFINITY);
+        assert_round_trip(&c, &d);
+        d = d_float(&s_float64, -INFINITY);
+        assert_round_trip(&c, &d);
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"double\"},"
+                                      "\"payload\":\"NaN\"}",
+                                      &d),
+                         RDCP_OK);
+        assert_true(isnan(d.u.f));
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"float\"},"
+                                      "\"payload\":1.5E+400}",
+                                      &d),
+                         RDCP_OK);
+        assert_true(isinf(d.u.f) && d.u.f > 0);
+        assert_to_fails(&c,
+                        "{\"schema\":{\"type\":\"float\"},"
+                        "\"payload\":\"infinity\"}",
+                        "Invalid JSON value for FLOAT32 schema: found STRING");
+        conv_close(&c);
+}
+
 /* json-c reads an integer literal beyond int64 as a uint64 and one beyond
  * that (or below INT64_MIN) as the nearest bound, without a word: such a
  * value must be refused, never stored as a different number. */
@@ -1340,6 +1373,7 @@ int main(void) {
                 cmocka_unit_test(test_json_text_round_trips),
                 cmocka_unit_test(test_json_to_data_errors),
                 cmocka_unit_test(test_json_integers_beyond_64_bits),
+                cmocka_unit_test(test_json_non_finite_floats),
                 cmocka_unit_test(test_json_config_errors),
                 cmocka_unit_test(test_string_converter),
                 cmocka_unit_test(test_string_converter_encoding),
