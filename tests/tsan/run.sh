@@ -36,10 +36,12 @@ rc=0
 
 shopt -s nullglob
 files=("$reports"/tsan.*)
-if [ ${#files[@]} -gt 0 ]; then
+# Files may also hold statistics (verbosity=1): count reports, not files.
+if [ ${#files[@]} -gt 0 ] &&
+  grep -qE '^(WARNING|ERROR): ThreadSanitizer' "${files[@]}"; then
   echo "ThreadSanitizer reports (count, summary) in $reports:"
-  grep -h '^SUMMARY: ThreadSanitizer' "${files[@]}" | sort | uniq -c |
-    sort -rn
+  grep -hE '^SUMMARY: ThreadSanitizer|^==[0-9]+==ERROR: ThreadSanitizer' \
+    "${files[@]}" | sed 's/^==[0-9]*==//' | sort | uniq -c | sort -rn
   rc=1
 else
   echo "ThreadSanitizer: no reports"
