@@ -247,7 +247,10 @@ static int props_next_logical(props_reader_t *rd) {
                                   PROPS_MAX_LINE);
                 return -1;
         }
-        rd->line[rd->line_len++] = '\n';
+        /* Through props_line_put: a line that was only a continuation
+         * backslash has put nothing yet, so there may be no buffer. */
+        if (props_line_put(rd, "\n", 1))
+                return -1;
         rd->line[rd->line_len] = '\0';
         return 0;
 }
@@ -549,6 +552,12 @@ static json_object *props_json_parse(const char *text, char *errstr,
                             "invalid JSON at line %d: unexpected text after "
                             "the end of the object",
                             props_text_line(text, end));
+                goto fail;
+        }
+        if (!root) {
+                /* json-c's value for a valid "null". */
+                props_error(errstr, errstr_size,
+                            "expected a JSON object, got null");
                 goto fail;
         }
         json_tokener_free(tok);

@@ -8,6 +8,7 @@ packages=(
   librdkafka-dev libmicrohttpd-dev libjson-c-dev libinih-dev libcmocka-dev
   python3 python3-pytest python3-requests python3-confluent-kafka
   kcat curl valgrind
+  clang libclang-rt-14-dev
 )
 
 missing=()

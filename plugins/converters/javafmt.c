@@ -135,8 +135,7 @@ size_t javafmt_float(char *dst, float value) {
         return java_float_text(dst, (double)value, 1);
 }
 
-/* Largest unscaled value we print: 128 bytes, about 308 digits. */
-#define DECIMAL_MAX_BYTES 128
+#define DECIMAL_MAX_BYTES JAVAFMT_DECIMAL_MAX_BYTES
 
 /* Decimal digits of the magnitude in mag[0..len) (big-endian), most
  * significant first, into digits. @returns the digit count. */

@@ -26,11 +26,17 @@ size_t javafmt_float(char *dst, float value);
 /** @returns 1 if value is NaN or infinite (JSON must quote it). */
 int javafmt_is_special(double value);
 
+/** Largest unscaled Decimal value printed, in bytes (about 309 digits):
+ *  the JSON decoder refuses numbers beyond it, so what is written reads
+ *  back. */
+#define JAVAFMT_DECIMAL_MAX_BYTES 128
+
 /**
  * @brief BigDecimal.toString of a Connect Decimal: unscaled value as a
  *        big-endian two's-complement integer and a scale.
  * @param dst room for dst_size bytes.
- * @returns the length written, or 0 if dst is too small or len is 0.
+ * @returns the length written, or 0 if dst is too small, len is 0 or
+ *          len is over JAVAFMT_DECIMAL_MAX_BYTES.
  */
 size_t javafmt_decimal(char *dst, size_t dst_size, const uint8_t *unscaled,
                        size_t len, int32_t scale);

@@ -13,12 +13,14 @@
 #include "json_converter.h"
 
 #include <limits.h>
+#include <math.h>
 #include <stdarg.h>
 #include <string.h>
 
 #include <json-c/json.h>
 
 #include "conv_common.h"
+#include "javafmt.h"
 
 #define JSON_MAX_DEPTH 1000
 
@@ -35,6 +37,9 @@ typedef struct json_dec {
         rdcp_arena_t *arena;
         char *errstr;
         size_t errstr_size;
+        const char *text; /**< the record, for dec_clamped() */
+        size_t text_len;
+        int clamped; /**< dec_clamped()'s answer; -1 until asked */
 } json_dec_t;
 
 static const json_schema_t *as_json_schema(const rdcp_schema_t *schema) {
@@ -101,6 +106,86 @@ static char *dec_copy_string(json_dec_t *d, json_object *j) {
                         (size_t)json_object_get_string_len(j));
 }
 
+/*
+ * json-c reads an integer literal beyond int64 as a uint64, and one beyond
+ * uint64 or below INT64_MIN as the nearest bound, without a word. A value
+ * at a bound is therefore exact only if the record holds no literal past
+ * the bounds: this scan (outside strings) tells, once per record and only
+ * when a value at a bound is met, so ordinary records never pay for it.
+ */
+static int dec_text_has_clamped_int(const char *p, size_t len) {
+        static const char max_pos[] = "18446744073709551615";
+        static const char max_neg[] = "9223372036854775808";
+        size_t i = 0;
+
+        while (i < len) {
+                if (p[i] == '"') {
+                        for (i++; i < len && p[i] != '"'; i++)
+                                if (p[i] == '\\')
+                                        i++;
+                        i++;
+                        continue;
+                }
+                if (p[i] != '-' && (p[i] < '0' || p[i] > '9')) {
+                        i++;
+                        continue;
+                }
+                int negative = p[i] == '-';
+                size_t start = i + (size_t)negative, end = start;
+                while (end < len && p[end] >= '0' && p[end] <= '9')
+                        end++;
+                int integer = end == len ||
+                              (p[end] != '.' && p[end] != 'e' && p[end] != 'E');
+                for (i = end;
+                     i < len && p[i] && strchr(".eE+-0123456789", p[i]); i++)
+                        ;
+                if (!integer)
+                        continue;
+                while (end - start > 1 && p[start] == '0')
+                        start++;
+                const char *bound = negative ? max_neg : max_pos;
+                size_t n = end - start, bound_len = strlen(bound);
+                if (n > bound_len ||
+                    (n == bound_len && memcmp(p + start, bound, n) > 0))
+                        return 1;
+        }
+        return 0;
+}
+
+static int dec_clamped(json_dec_t *d) {
+        if (d->clamped < 0)
+                d->clamped = dec_text_has_clamped_int(d->text, d->text_len);
+        return d->clamped;
+}
+
+/** @returns 1 if the integer j holds a value json-c may have clamped. */
+static int dec_int_at_bound(json_object *j) {
+        int64_t v = json_object_get_int64(j);
+
+        return v == INT64_MIN ||
+               (v == INT64_MAX && json_object_get_uint64(j) == UINT64_MAX);
+}
+
+/** The int64 value of the integer j. @returns 0, or -1 if the literal
+ *  was outside int64 (a uint64, or clamped by json-c). */
+static int dec_get_int64(json_dec_t *d, json_object *j, int64_t *value) {
+        int64_t v = json_object_get_int64(j);
+
+        if (v == INT64_MAX && json_object_get_uint64(j) != (uint64_t)INT64_MAX)
+                return -1;
+        if (v == INT64_MIN && dec_clamped(d))
+                return -1;
+        *value = v;
+        return 0;
+}
+
+/** The literal of an integer that dec_get_int64() refused, for messages. */
+static const char *dec_int_text(json_dec_t *d, json_object *j) {
+        return dec_int_at_bound(j) && dec_clamped(d)
+                       ? "(an integer beyond the 64-bit range)"
+                       : json_object_get_string(j);
+}
+
 static json_object *get_member(json_object *obj, const char *key) {
         json_object *member = NULL;
         if (!json_object_is_type(obj, json_type_object) ||
@@ -164,9 +249,12 @@ static int base64_decode(json_dec_t *d, const char *src, size_t len,
  * decimal.format=NUMERIC input: a JSON number becomes the unscaled
  * two's-complement big-endian bytes at the schema's scale (minimal length,
  * as BigInteger.toByteArray). A value that needs more fraction digits than
- * the scale allows is refused rather than rounded.
+ * the scale allows is refused rather than rounded, and so is one whose
+ * unscaled value needs more than JAVAFMT_DECIMAL_MAX_BYTES, the most the
+ * encoder prints: a value read here can always be written again, and
+ * every value written reads back (128 bytes print as at most 309 digits).
  */
-#define DECIMAL_MAX_DIGITS 300
+#define DECIMAL_MAX_DIGITS 310
 
 static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
                                      json_object *j, rdcp_data_t *out) {
@@ -174,7 +262,7 @@ static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
         char digits[DECIMAL_MAX_DIGITS + 1];
         unsigned char mag[DECIMAL_MAX_DIGITS / 2 + 2];
         size_t n = 0, frac = 0, len = sizeof(mag), first;
-        long exp10 = 0, shift;
+        int64_t exp10 = 0, shift;
         int negative = 0, seen_point = 0;
         int32_t scale;
         unsigned char *dst;
@@ -182,6 +270,13 @@ static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
         if (json_decimal_scale(&schema->pub, &scale))
                 return dec_fail(d, "Invalid Decimal schema: scale parameter "
                                    "not found.");
+        /* A double keeps its literal; an integer json-c clamped does not. */
+        if (json_object_is_type(j, json_type_int) && dec_int_at_bound(j) &&
+            dec_clamped(d))
+                return dec_fail(d, "Decimal value beyond the 64-bit range "
+                                   "cannot be read exactly as a JSON "
+                                   "integer: write it with a fraction "
+                                   "(.0)");
         if (*p == '-') {
                 negative = 1;
                 p++;
@@ -199,7 +294,13 @@ static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
         }
         if (*p)
                 exp10 = strtol(p + 1, NULL, 10);
-        shift = exp10 - (long)frac + scale;
+        /* Any exponent this large gives too many digits or too few; the
+         * bound keeps the sum below from overflowing. */
+        if (exp10 > INT32_MAX)
+                exp10 = INT32_MAX;
+        if (exp10 < INT32_MIN)
+                exp10 = INT32_MIN;
+        shift = exp10 - (int64_t)frac + scale;
         if (shift >= 0) {
                 if (n && n + (size_t)shift > DECIMAL_MAX_DIGITS)
                         goto too_big;
@@ -237,6 +338,11 @@ static rdcp_err_t dec_decimal_number(json_dec_t *d, const json_schema_t *schema,
                ((mag[first] == 0 && !(mag[first + 1] & 0x80)) ||
                 (mag[first] == 0xff && (mag[first + 1] & 0x80))))
                 first++;
+        if (len - first > JAVAFMT_DECIMAL_MAX_BYTES)
+                return dec_fail(d,
+                                "Decimal value %s is out of range: more "
+                                "than %d bytes unscaled",
+                                text, JAVAFMT_DECIMAL_MAX_BYTES);
         dst = d->conv->host->arena_alloc(d->arena, len - first);
         if (!dst)
                 return dec_nomem(d);
@@ -268,11 +374,11 @@ static rdcp_err_t dec_int(json_dec_t *d, const json_schema_t *schema,
         int64_t value;
         if (!json_object_is_type(j, json_type_int))
                 return dec_type_error(d, schema, j);
-        value = json_object_get_int64(j);
-        if (value < limits[schema->pub.type][0] ||
+        if (dec_get_int64(d, j, &value) ||
+            value < limits[schema->pub.type][0] ||
             value > limits[schema->pub.type][1])
                 return dec_fail(d, "Value %s is out of range for %s",
-                                json_object_get_string(j),
+                                dec_int_text(d, j),
                                 conv_schema_type_name(schema->pub.type));
         out->kind = RDCP_DATA_INT;
         out->u.i = value;
@@ -399,7 +505,11 @@ static rdcp_err_t dec_schemaless(json_dec_t *d, json_object *j,
                 return RDCP_OK;
         case json_type_int:
                 out->kind = RDCP_DATA_INT;
-                out->u.i = json_object_get_int64(j);
+                if (dec_get_int64(d, j, &out->u.i))
+                        return dec_fail(
+                                d, "Value %s is out of range for %s",
+                                dec_int_text(d, j),
+                                conv_schema_type_name(RDCP_SCHEMA_INT64));
                 return RDCP_OK;
         case json_type_double:
                 out->kind = RDCP_DATA_FLOAT;
@@ -418,10 +528,28 @@ static rdcp_err_t dec_schemaless(json_dec_t *d, json_object *j,
         return dec_fail(d, "Unknown JSON node type");
 }
 
+/* The encoder writes NaN and the infinities as Jackson does, quoted
+ * (QUOTE_NON_NUMERIC_NUMBERS): exactly those strings read back. */
+static rdcp_err_t dec_non_finite(json_dec_t *d, const json_schema_t *schema,
+                                 json_object *j, rdcp_data_t *out) {
+        const char *text = json_object_get_string(j);
+
+        if (!strcmp(text, "NaN"))
+                out->u.f = NAN;
+        else if (!strcmp(text, "Infinity"))
+                out->u.f = INFINITY;
+        else if (!strcmp(text, "-Infinity"))
+                out->u.f = -INFINITY;
+        else
+                return dec_type_error(d, schema, j);
+        return RDCP_OK;
+}
+
 static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                             json_object *j, rdcp_data_t *out, int depth) {
         const rdcp_schema_t *s = &schema->pub;
         json_type type = json_object_get_type(j);
+        int32_t scale;
 
         switch (s->type) {
         case RDCP_SCHEMA_BOOLEAN:
@@ -437,9 +565,11 @@ static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                 return dec_int(d, schema, j, out);
         case RDCP_SCHEMA_FLOAT32:
         case RDCP_SCHEMA_FLOAT64:
+                out->kind = RDCP_DATA_FLOAT;
+                if (type == json_type_string)
+                        return dec_non_finite(d, schema, j, out);
                 if (type != json_type_int && type != json_type_double)
                         return dec_type_error(d, schema, j);
-                out->kind = RDCP_DATA_FLOAT;
                 out->u.f = json_object_get_double(j);
                 if (s->type == RDCP_SCHEMA_FLOAT32)
                         out->u.f = (float)out->u.f;
@@ -452,6 +582,12 @@ static rdcp_err_t dec_typed(json_dec_t *d, const json_schema_t *schema,
                 if (json_is_decimal(s) &&
                     (type == json_type_int || type == json_type_double))
                         return dec_decimal_number(d, schema, j, out);
+                /* Kafka's Decimal.toLogical needs the scale for base64
+                 * bytes too; without it the value could not be written
+                 * again. */
+                if (json_is_decimal(s) && json_decimal_scale(s, &scale))
+                        return dec_fail(d, "Invalid Decimal schema: scale "
+                                           "parameter not found.");
                 if (type != json_type_string)
                         return dec_type_error(d, schema, j);
                 switch (base64_decode(d, json_object_get_string(j),
@@ -781,7 +917,10 @@ rdcp_err_t json_decode(json_conv_t *conv, const void *ptr, size_t len,
         json_dec_t d = {.conv = conv,
                         .arena = arena,
                         .errstr = errstr,
-                        .errstr_size = errstr_size};
+                        .errstr_size = errstr_size,
+                        .text = ptr,
+                        .text_len = len,
+                        .clamped = -1};
         const json_schema_t *schema = NULL;
         json_object *root = NULL, *payload = NULL, *schema_json;
         rdcp_err_t err;

@@ -810,6 +810,60 @@ static void test_json_decimal(void **state) {
         assert_int_equal(back.u.bytes.len, 2);
         assert_memory_equal(back.u.bytes.ptr, "\x00\x96", 2);
         conv_close(&c);
+
+        /* What NUMERIC writes, it reads: the extremes of the 128-byte
+         * unscaled range print with 308 and 309 digits (found by
+         * tests/fuzz/fuzz_json: the reader stopped at 300). */
+        conv_open(&c, "json-converter.so", numeric);
+        {
+                uint8_t extreme[128];
+
+                extreme[0] = 0x7f;
+                memset(extreme + 1, 0xff, sizeof(extreme) - 1);
+                d = d_bytes(&s_decimal2, extreme, sizeof(extreme));
+                assert_round_trip(&c, &d);
+                extreme[0] = 0x80;
+                memset(extreme + 1, 0, sizeof(extreme) - 1);
+                d = d_bytes(&s_decimal2, extreme, sizeof(extreme));
+                assert_round_trip(&c, &d);
+                /* Exponents past any long (found by tests/fuzz: the
+                 * scale was added to a saturated strtol result). */
+                assert_to_fails(&c,
+                                "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                                "\"" DECIMAL_NAME "\",\"parameters\":"
+                                "{\"scale\":\"8\"}},\"payload\":"
+                                "1e39223372036854775808094}",
+                                "has more than 310 digits");
+                assert_to_fails(&c,
+                                "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                                "\"" DECIMAL_NAME "\",\"parameters\":"
+                                "{\"scale\":\"-8\"}},\"payload\":"
+                                "1e-39223372036854775808094}",
+                                "cannot be represented with scale -8");
+                /* 10^308 is past the largest 128-byte value (about
+                 * 8.99E+307): refused on input. */
+                assert_to_fails(&c,
+                                "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                                "\"" DECIMAL_NAME "\",\"parameters\":"
+                                "{\"scale\":\"0\"}},\"payload\":1E+308}",
+                                "more than 128 bytes");
+        }
+        conv_close(&c);
+
+        /* As Kafka's Decimal.toLogical: without a valid scale there is no
+         * value, whatever the format (found by tests/fuzz/fuzz_json: the
+         * value was accepted and could not be written again). */
+        conv_open(&c, "json-converter.so", NULL);
+        assert_to_fails(&c,
+                        "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                        "\"" DECIMAL_NAME "\"},\"payload\":\"AHs=\"}",
+                        "scale parameter not found");
+        assert_to_fails(&c,
+                        "{\"schema\":{\"type\":\"bytes\",\"name\":"
+                        "\"" DECIMAL_NAME "\",\"parameters\":"
+                        "{\"scale\":\"two\"}},\"payload\":\"AHs=\"}",
+                        "scale parameter not found");
+        conv_close(&c);
 }
 
 static void test_json_to_data(void **state) {
@@ -1001,6 +1055,109 @@ static void test_json_to_data_errors(void **state) {
         conv_open(&c, "json-converter.so", schemas_off);
         assert_to_fails(&c, "{\"a\":", "serialization error");
         assert_to_fails(&c, "nul", "serialization error");
+        conv_close(&c);
+}
+
+/* NaN and the infinities are written as Jackson writes them, quoted; the
+ * reader takes those three strings back for float schemas (found by
+ * tests/fuzz/fuzz_json: 1.5E+400 read as a float is Infinity, which was
+ * written as "Infinity" and then refused). */
+static void test_json_non_finite_floats(void **state) {
+        rdcp_data_t d;
+        conv_t c;
+        (void)state;
+
+        conv_open(&c, "json-converter.so", NULL);
+        d = d_float(&s_float32, INFINITY);
+        assert_round_trip(&c, &d);
+        d = d_float(&s_float64, -INFINITY);
+        assert_round_trip(&c, &d);
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"double\"},"
+                                      "\"payload\":\"NaN\"}",
+                                      &d),
+                         RDCP_OK);
+        assert_true(isnan(d.u.f));
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"float\"},"
+                                      "\"payload\":1.5E+400}",
+                                      &d),
+                         RDCP_OK);
+        assert_true(isinf(d.u.f) && d.u.f > 0);
+        assert_to_fails(&c,
+                        "{\"schema\":{\"type\":\"float\"},"
+                        "\"payload\":\"infinity\"}",
+                        "Invalid JSON value for FLOAT32 schema: found STRING");
+        conv_close(&c);
+}
+
+/* json-c reads an integer literal beyond int64 as a uint64 and one beyond
+ * that (or below INT64_MIN) as the nearest bound, without a word: such a
+ * value must be refused, never stored as a different number. */
+static void test_json_integers_beyond_64_bits(void **state) {
+        static const char *const numeric[] = {"decimal.format", "NUMERIC",
+                                              NULL};
+        static const char *const too_big[] = {
+                "9223372036854775808", "18446744073709551615",
+                "99999999999999999999999", "-9223372036854775809"};
+        char text[256];
+        rdcp_data_t d;
+        conv_t c;
+        (void)state;
+
+        conv_open(&c, "json-converter.so", NULL);
+        for (size_t i = 0; i < sizeof(too_big) / sizeof(too_big[0]); i++) {
+                snprintf(text, sizeof(text),
+                         "{\"schema\":{\"type\":\"int64\"},\"payload\":%s}",
+                         too_big[i]);
+                assert_to_fails(&c, text, "out of range for INT64");
+        }
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"int64\"},"
+                                      "\"payload\":-9223372036854775808}",
+                                      &d),
+                         RDCP_OK);
+        assert_true(d.u.i == INT64_MIN);
+        conv_close(&c);
+
+        conv_open(&c, "json-converter.so", schemas_off);
+        assert_to_fails(&c, "[1, 9223372036854775808]",
+                        "out of range for INT64");
+        assert_to_fails(&c, "{\"a\": -99999999999999999999}",
+                        "out of range for INT64");
+        assert_int_equal(conv_to_text(&c, "[-9223372036854775808]", &d),
+                         RDCP_OK);
+        assert_true(d.u.list.elems[0].u.i == INT64_MIN);
+        conv_close(&c);
+
+        /* Decimals as numbers: exact up to the 64-bit range and with a
+         * fraction; an integer literal beyond it cannot be read exactly. */
+        conv_open(&c, "json-converter.so", numeric);
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"bytes\","
+                                      "\"name\":\"" DECIMAL_NAME
+                                      "\",\"parameters\":{\"scale\":\"0\"}},"
+                                      "\"payload\":18446744073709551614}",
+                                      &d),
+                         RDCP_OK);
+        assert_int_equal(d.u.bytes.len, 9);
+        assert_memory_equal(d.u.bytes.ptr,
+                            "\x00\xff\xff\xff\xff\xff\xff\xff\xfe", 9);
+        assert_int_equal(conv_to_text(&c,
+                                      "{\"schema\":{\"type\":\"bytes\","
+                                      "\"name\":\"" DECIMAL_NAME
+                                      "\",\"parameters\":{\"scale\":\"0\"}},"
+                                      "\"payload\":18446744073709551616.0}",
+                                      &d),
+                         RDCP_OK);
+        assert_int_equal(d.u.bytes.len, 9);
+        assert_memory_equal(d.u.bytes.ptr, "\x01\0\0\0\0\0\0\0\0", 9);
+        assert_to_fails(
+                &c,
+                "{\"schema\":{\"type\":\"bytes\",\"name\":\"" DECIMAL_NAME
+                "\",\"parameters\":{\"scale\":\"0\"}},"
+                "\"payload\":18446744073709551616}",
+                "beyond the 64-bit range");
         conv_close(&c);
 }
 
@@ -1215,6 +1372,8 @@ int main(void) {
                 cmocka_unit_test(test_json_to_data),
                 cmocka_unit_test(test_json_text_round_trips),
                 cmocka_unit_test(test_json_to_data_errors),
+                cmocka_unit_test(test_json_integers_beyond_64_bits),
+                cmocka_unit_test(test_json_non_finite_floats),
                 cmocka_unit_test(test_json_config_errors),
                 cmocka_unit_test(test_string_converter),
                 cmocka_unit_test(test_string_converter_encoding),

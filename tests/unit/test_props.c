@@ -165,6 +165,20 @@ static void test_continuation(void **state) {
         rdc_map_destroy(map);
 }
 
+/* Found by tests/fuzz (fuzz_props): a logical line that is nothing but
+ * a continuation backslash used to be terminated before its buffer
+ * existed (a NULL write). Java reads it as an empty line. */
+static void test_lone_continuation(void **state) {
+        (void)state;
+        rdc_map_t *map = parse_ok("\\\n\nk=4\n");
+        assert_int_equal(rdc_map_count(map), 1);
+        assert_string_equal(rdc_map_get(map, "k"), "4");
+        rdc_map_destroy(map);
+        map = parse_ok("\\");
+        assert_int_equal(rdc_map_count(map), 0);
+        rdc_map_destroy(map);
+}
+
 static void test_line_endings_and_bom(void **state) {
         (void)state;
         rdc_map_t *map = parse_ok("\xef\xbb\xbf"
@@ -365,6 +379,9 @@ static void test_json_errors(void **state) {
         json_fails("{\"initial_state\":\"SLEEPING\",\"config\":{}}",
                    "initial_state");
         json_fails("[1,2]", "expected a JSON object, got array");
+        /* Found by tests/fuzz: json-c parses "null" to NULL, which was
+         * taken for a parse error and reported without a reason. */
+        json_fails("\t null \n", "expected a JSON object, got null");
         json_fails("{\"a\":\"b\"", "unexpected end of input");
         json_fails("{\"a\":\"b\"}\n{", "line 2: unexpected text");
         json_fails("{\n\"a\": \"b\",\n\"c\" \"d\"}", "line 3");
@@ -429,6 +446,7 @@ int main(void) {
                 cmocka_unit_test(test_escapes),
                 cmocka_unit_test(test_bracket_key),
                 cmocka_unit_test(test_continuation),
+                cmocka_unit_test(test_lone_continuation),
                 cmocka_unit_test(test_line_endings_and_bom),
                 cmocka_unit_test(test_duplicates_last_wins),
                 cmocka_unit_test(test_long_lines),
