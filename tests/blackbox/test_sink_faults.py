@@ -14,68 +14,26 @@ the status is only looked at).
   consumer errors    an authentication failure fails the task with the
                      reason in its trace instead of spinning RUNNING
   group ids          long connector names never share a consumer group
-  restarts           kill -9 and SIGTERM at random moments, many rounds
 
-Restart rounds: librdkafka 2.0.2's mock makes a (re)joining member wait
-for the group's rebalance delay (3 s into an empty group; after kill -9
-first the old member's session timeout), and it does not implement static
-membership (it reads group.instance.id and ignores it), so each round
-costs seconds: measured, about 7 s per kill -9 round and 4 s per SIGTERM
-round with a 4 s session timeout (shorter ones make the mock evict the
-member during its own first-join delay, forever). 20 rounds of each would
-take about 4 minutes, so the rounds tests run RDC_SINK_FAULT_ROUNDS rounds:
-4 by default (CI), RDC_SINK_FAULT_ROUNDS=20 for the full run. Kill moments
-come from a seeded generator: RDC_SINK_FAULT_SEED repeats a run (the seed
-is printed).
+The kill -9 and SIGTERM restart rounds are test_sink_kill9_rounds.py and
+test_sink_sigterm_rounds.py (sink_rounds.py holds what they share).
 """
 
-import collections
-import os
-import random
 import re
-import threading
 import time
-
-from confluent_kafka import Producer
 
 from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, committed_offsets,
                      connector, file_sink, numbered_lines, produce,
                      read_lines, wait_until, watermarks, write_properties)
 from rest_helpers import rest_worker, stays, wait_task
+from sink_rounds import (TOPIC, duplicates, report_duplicates,
+                         wait_all_lines)
 
-TOPIC = "faults"
 TEST_PLUGIN_PATH = {"plugin.path": f"{PLUGINS_DIR},{TEST_PLUGINS_GOOD_DIR}"}
-ROUNDS = int(os.environ.get("RDC_SINK_FAULT_ROUNDS", "4"))
-SEED = int(os.environ.get("RDC_SINK_FAULT_SEED", str(int(time.time()))))
 
 # librdkafka logs these when a member is evicted or lost its generation.
 EVICTION_RE = (r"max\.poll\.interval\.ms|maximum poll interval|"
                r"Unknown member|Illegal generation|assignment lost")
-
-
-def duplicates(lines):
-    """{line: times} of lines that appear more than once."""
-    return {k: n for k, n in collections.Counter(lines).items() if n > 1}
-
-
-def wait_all_lines(path, expected, timeout=60):
-    """Waits until every expected line is in path; returns the file's
-    lines. Fails naming how many are missing."""
-    want = set(expected)
-    got = wait_until(lambda: want <= set(read_lines(path)) and
-                     read_lines(path), timeout=timeout)
-    if not got:
-        missing = want - set(read_lines(path))
-        raise AssertionError(f"{len(missing)} of {len(want)} records never "
-                             f"reached {path}, e.g. {sorted(missing)[:3]}")
-    return got
-
-
-def report_duplicates(what, lines):
-    dups = duplicates(lines)
-    print(f"{what}: {len(lines)} lines, {len(set(lines))} distinct, "
-          f"{sum(dups.values()) - len(dups)} duplicates")
-    return dups
 
 
 def broker_outage(cluster, broker, seconds):
@@ -358,100 +316,6 @@ def test_long_connector_names_have_their_own_groups(tmp_path, mock_cluster,
             mock_cluster.bootstrap, f"connect-{n}", TOPIC) == {0: 10},
             timeout=30), n
     assert w.stop() == 0
-
-
-# ------------------------------------------------------------- restarts
-
-
-class SteadyProducer(threading.Thread):
-    """Produces numbered records at a steady pace until stopped."""
-
-    def __init__(self, bootstrap, prefix, per_second=100):
-        super().__init__(daemon=True)
-        self.producer = Producer({"bootstrap.servers": bootstrap,
-                                  "linger.ms": 5})
-        self.prefix, self.pause = prefix, 1.0 / per_second
-        self.sent, self.errors = [], []
-        self.halt = threading.Event()
-
-    def run(self):
-        i = 0
-        while not self.halt.is_set():
-            line = numbered_lines(i, 1, self.prefix)[0]
-            self.producer.produce(TOPIC, value=line,
-                                  on_delivery=self._delivered)
-            self.producer.poll(0)
-            i += 1
-            time.sleep(self.pause)
-        self.producer.flush(30)
-
-    def _delivered(self, err, msg):
-        if err is not None:
-            self.errors.append(err)
-        else:
-            self.sent.append(msg.value().decode("utf-8"))
-
-    def finish(self):
-        self.halt.set()
-        self.join(timeout=60)
-        assert not self.is_alive(), "producer did not finish"
-        assert not self.errors, self.errors[:3]
-        return self.sent
-
-
-def restart_rounds(tmp_path, mock_cluster, worker, interrupt):
-    """Starts a file sink, then ROUNDS times: waits until the sink wrote
-    something since its (re)start, then a random 0-1.5 s more (records
-    flowing in all the while), interrupts the worker and starts it again
-    with the same files. Returns the produced records and the sink file's
-    lines once every record arrived."""
-    mock_cluster.create_topic(TOPIC, 2)
-    out = tmp_path / "out.txt"
-    # The mock evicts a member that waits longer than its session timeout
-    # in the 3 s first-join delay: 4 s is the shortest that works.
-    props = {"consumer.session.timeout.ms": "4000",
-             "consumer.heartbeat.interval.ms": "1000",
-             "offset.flush.interval.ms": "500"}
-    w = worker([file_sink("rounds-sink", out, TOPIC)], props)
-    rng = random.Random(SEED)
-    print(f"RDC_SINK_FAULT_SEED={SEED} RDC_SINK_FAULT_ROUNDS={ROUNDS}")
-    producer = SteadyProducer(mock_cluster.bootstrap, "round")
-    producer.start()
-    try:
-        for n in range(ROUNDS):
-            # Mid-stream: the sink has consumed since this (re)start.
-            before = len(read_lines(out))
-            assert wait_until(lambda: len(read_lines(out)) > before,
-                              timeout=60), f"round {n}: the sink never moved"
-            time.sleep(rng.uniform(0.0, 1.5))
-            interrupt(w)
-            w.restart()
-    finally:
-        sent = producer.finish()
-    assert sent, "nothing was produced"
-    lines = wait_all_lines(out, sent, timeout=90)
-    foreign = set(lines) - set(sent)
-    assert len(foreign) <= ROUNDS, sorted(foreign)[:5]
-    assert w.stop() == 0
-    return sent, [line for line in lines if line not in foreign]
-
-
-def test_kill9_rounds_lose_nothing(tmp_path, mock_cluster, worker):
-    sent, lines = restart_rounds(tmp_path, mock_cluster, worker,
-                                 lambda w: w.kill9())
-    report_duplicates("sink file after kill -9 rounds", lines)
-    assert set(lines) == set(sent)
-
-
-def test_sigterm_rounds_are_exactly_once(tmp_path, mock_cluster, worker):
-    def graceful(w):
-        assert w.stop() == 0
-
-    sent, lines = restart_rounds(tmp_path, mock_cluster, worker, graceful)
-    dups = report_duplicates("sink file after SIGTERM rounds", lines)
-    assert set(lines) == set(sent)
-    assert not dups, list(dups.items())[:5]
-    assert len(lines) == len(sent)
 
 
 def test_eviction_pattern_matches_librdkafka_texts():

@@ -83,12 +83,6 @@ static void validate_table(const char *what, const rdcp_config_def_t *defs,
         rdc_map_destroy(copy);
 }
 
-static int empty_class(const rdc_map_t *cfg) {
-        const char *cls = rdc_map_get(cfg, "connector.class");
-
-        return cls && !*cls;
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         rdc_map_t *cfg = parse_input(data, size), *resolved = NULL;
         rdc_config_errors_t errs = {0};
@@ -103,14 +97,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         cnt = rdc_connector_config_validate(g_worker, cfg, &plugin, &resolved,
                                             &errs);
         check_errors("connector config", cnt, &errs);
-        if (cnt == 0 && !plugin && empty_class(cfg)) {
-                /* Known, reported, not fixed here (worker.c is edited
-                 * elsewhere): an empty connector.class passes with no
-                 * plugin, and the herder then dereferences the NULL
-                 * plugin (POST /connectors crashes the worker). Skipped
-                 * so that the target keeps finding other problems;
-                 * remove this branch with the fix. */
-        } else if (cnt == 0) {
+        if (cnt == 0) {
                 if (!resolved || !plugin)
                         rdc_fuzz_fail("valid config without resolved map or "
                                       "plugin");
