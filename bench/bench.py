@@ -34,7 +34,7 @@ SOURCE_DIR = Path(__file__).resolve().parents[1]
 STRING_CONVERTER = "org.apache.kafka.connect.storage.StringConverter"
 JSON_CONVERTER = "org.apache.kafka.connect.json.JsonConverter"
 # rdconnect's producer runs with Kafka Connect's no-loss settings
-# (runtime/task.c); the main kcat rows get the same through -X.
+# (runtime/tasks/task_source.c); the main kcat rows get the same through -X.
 KCAT_SAFE = ["-X", "acks=all", "-X", "enable.idempotence=true"]
 # The mock keeps ~5 MB per partition (TESTING.md); aim well below.
 PARTITION_BUDGET = 2 * 1024 * 1024

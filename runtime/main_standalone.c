@@ -17,12 +17,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "crash.h"
-#include "herder.h"
-#include "log.h"
-#include "props.h"
-#include "rest.h"
-#include "worker.h"
+#include "plugins/crash.h"
+#include "herder/herder.h"
+#include "core/log.h"
+#include "core/props.h"
+#include "rest/rest.h"
+#include "worker/worker.h"
 
 #define RDC_CLI_REQUEST_TIMEOUT_MS 90000
 

@@ -7,9 +7,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
-#include "map.h"
-#include "registry.h"
+#include "core/log.h"
+#include "core/map.h"
+#include "plugins/registry.h"
 
 void rdc_fuzz_fail(const char *fmt, ...) {
         va_list ap;

@@ -8,7 +8,7 @@
 #define RDC_FUZZ_COMMON_H
 
 #include <stddef.h>
-#include "worker.h"
+#include "worker/worker.h"
 
 /** A worker with `settings` ("key", "value", ..., NULL) as its config
  *  and a scanned registry over RDC_FUZZ_PLUGIN_DIR. Never freed: it

@@ -18,10 +18,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "configdef.h"
+#include "core/configdef.h"
 #include "fuzz_common.h"
-#include "map.h"
-#include "worker.h"
+#include "core/map.h"
+#include "worker/worker.h"
 
 static rdc_worker_t *g_worker;
 

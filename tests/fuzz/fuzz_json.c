@@ -16,8 +16,8 @@
 #include <rdconnect/plugin.h>
 
 #include "fuzz_common.h"
-#include "host.h"
-#include "map.h"
+#include "plugins/host.h"
+#include "core/map.h"
 
 #define FUZZ_JSON_INSTANCES 3
 

@@ -11,8 +11,8 @@
 #include <string.h>
 
 #include "fuzz_common.h"
-#include "map.h"
-#include "props.h"
+#include "core/map.h"
+#include "core/props.h"
 
 static void check_result(const char *what, int rc, rdc_map_t *map,
                          const char *errstr) {

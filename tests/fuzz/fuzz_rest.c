@@ -32,10 +32,10 @@
 #include <json-c/json.h>
 
 #include "fuzz_common.h"
-#include "herder.h"
-#include "log.h"
-#include "map.h"
-#include "rest.h"
+#include "herder/herder.h"
+#include "core/log.h"
+#include "core/map.h"
+#include "rest/rest.h"
 
 #define FUZZ_IO_TIMEOUT_MS 20000
 #define FUZZ_MAX_REPLY     (1 << 20)

@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "configdef.h"
+#include "core/configdef.h"
 
 static void test_parse_int64(void **state) {
         (void)state;

@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "host.h"
-#include "map.h"
+#include "plugins/host.h"
+#include "core/map.h"
 
 #define DECIMAL_NAME "org.apache.kafka.connect.data.Decimal"
 

@@ -17,8 +17,8 @@
 
 #include <cmocka.h>
 
-#include "crash.h"
-#include "map.h"
+#include "plugins/crash.h"
+#include "core/map.h"
 
 #define PLUGIN "/opt/p/crash.so"
 

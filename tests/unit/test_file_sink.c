@@ -21,8 +21,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "map.h"
+#include "plugins/host.h"
+#include "core/map.h"
 
 /* Fault injection. The plugin is dlopen'd, so its write() and fsync()
  * resolve in the global scope, where this executable comes before libc:

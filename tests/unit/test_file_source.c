@@ -25,9 +25,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "map.h"
-#include "offsets.h"
+#include "plugins/host.h"
+#include "core/map.h"
+#include "storage/offsets.h"
 
 /* The plugin is dlopen'd, so its pread() resolves in the global scope,
  * where this executable comes before libc: counting here sees every

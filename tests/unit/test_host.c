@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "host.h"
+#include "plugins/host.h"
 
 static const rdcp_host_t *host = &rdc_host;
 

@@ -19,7 +19,7 @@
 
 #include <cmocka.h>
 
-#include "log.h"
+#include "core/log.h"
 
 static char capture_path[] = "/tmp/rdc-test-log-XXXXXX";
 static int saved_stderr = -1;

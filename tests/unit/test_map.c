@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "map.h"
+#include "core/map.h"
 
 static void test_set_get_sorted(void **state) {
         (void)state;

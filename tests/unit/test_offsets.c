@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "offsets.h"
+#include "storage/offsets.h"
 
 static char errstr[512];
 

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "props.h"
+#include "core/props.h"
 
 static char errstr[512];
 

@@ -27,10 +27,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "host.h"
-#include "map.h"
-#include "offsets.h"
-#include "registry.h"
+#include "plugins/host.h"
+#include "core/map.h"
+#include "storage/offsets.h"
+#include "plugins/registry.h"
 
 #define BROKEN_DIR  RDC_TEST_BROKEN_PLUGIN_DIR
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"

@@ -30,12 +30,12 @@
 
 #include <json-c/json.h>
 
-#include "log.h"
-#include "map.h"
-#include "registry.h"
-#include "rest.h"
-#include "utf8.h"
-#include "worker.h"
+#include "core/log.h"
+#include "core/map.h"
+#include "plugins/registry.h"
+#include "rest/rest.h"
+#include "core/utf8.h"
+#include "worker/worker.h"
 
 #define FILE_SOURCE   "org.apache.kafka.connect.file.FileStreamSourceConnector"
 #define FILE_SINK     "org.apache.kafka.connect.file.FileStreamSinkConnector"

@@ -11,7 +11,7 @@
 
 #include <cmocka.h>
 
-#include "utf8.h"
+#include "core/utf8.h"
 
 static void expect_valid(const char *s, size_t len) {
         size_t offset = 0;

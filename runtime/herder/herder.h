@@ -1,0 +1,93 @@
+/*
+ * The herder owns every connector and task of a worker: their configs,
+ * target states (STARTED, PAUSED, STOPPED), runtime states and traces.
+ * It is one thread with a command queue. REST handlers, the command line
+ * and task threads post requests and wait for the reply; no other thread
+ * touches herder state, so there is no lock beyond the queue's.
+ *
+ * Replies carry an HTTP-like status and a JSON body shaped exactly as
+ * Kafka Connect's REST API answers, so the REST layer is transport only.
+ */
+#ifndef RDC_HERDER_H
+#define RDC_HERDER_H
+
+#include <json-c/json.h>
+#include "core/map.h"
+
+typedef struct rdc_herder rdc_herder_t;
+typedef struct rdc_worker rdc_worker_t;
+
+typedef enum rdc_req_type {
+        RDC_REQ_LIST = 1,        /**< GET /connectors[?expand=] */
+        RDC_REQ_CREATE,          /**< POST /connectors */
+        RDC_REQ_GET_INFO,        /**< GET /connectors/{c} */
+        RDC_REQ_GET_CONFIG,      /**< GET /connectors/{c}/config */
+        RDC_REQ_PUT_CONFIG,      /**< PUT /connectors/{c}/config */
+        RDC_REQ_PATCH_CONFIG,    /**< PATCH /connectors/{c}/config */
+        RDC_REQ_GET_STATUS,      /**< GET /connectors/{c}/status */
+        RDC_REQ_RESTART,         /**< POST /connectors/{c}/restart */
+        RDC_REQ_PAUSE,           /**< PUT /connectors/{c}/pause */
+        RDC_REQ_RESUME,          /**< PUT /connectors/{c}/resume */
+        RDC_REQ_STOP,            /**< PUT /connectors/{c}/stop */
+        RDC_REQ_GET_TASKS,       /**< GET /connectors/{c}/tasks */
+        RDC_REQ_GET_TASK_STATUS, /**< GET /connectors/{c}/tasks/{t}/status */
+        RDC_REQ_RESTART_TASK,    /**< POST /connectors/{c}/tasks/{t}/restart */
+        RDC_REQ_DELETE,          /**< DELETE /connectors/{c} */
+        RDC_REQ_GET_TOPICS,      /**< GET /connectors/{c}/topics */
+        RDC_REQ_RESET_TOPICS,    /**< PUT /connectors/{c}/topics/reset */
+        RDC_REQ_GET_OFFSETS,     /**< GET /connectors/{c}/offsets */
+        RDC_REQ_ALTER_OFFSETS,   /**< PATCH /connectors/{c}/offsets */
+        RDC_REQ_RESET_OFFSETS,   /**< DELETE /connectors/{c}/offsets */
+        RDC_REQ_HEALTH,          /**< GET /health */
+        RDC_REQ__CNT
+} rdc_req_type_t;
+
+/** A request. Everything is borrowed for the duration of the call. */
+typedef struct rdc_request {
+        rdc_req_type_t type;
+        const char *connector;     /**< {c} */
+        int task;                  /**< {t} */
+        const rdc_map_t *config;   /**< CREATE, PUT_CONFIG */
+        json_object *json;         /**< PATCH_CONFIG map (null values
+                                        remove), ALTER_OFFSETS body */
+        const char *initial_state; /**< CREATE: RUNNING|PAUSED|STOPPED or
+                                        NULL */
+        int include_tasks;         /**< RESTART */
+        int only_failed;           /**< RESTART */
+        int expand_status;         /**< LIST */
+        int expand_info;           /**< LIST */
+} rdc_request_t;
+
+/** A reply: the REST answer. */
+typedef struct rdc_reply {
+        int status;         /**< 200, 201, 202, 204, 400, 404, 409, 500 */
+        json_object *body;  /**< owned by the receiver; NULL when empty or
+                                 on error */
+        char message[1024]; /**< error text when status >= 400 */
+} rdc_reply_t;
+
+/** Starts the herder thread. @returns NULL with errstr on failure. */
+rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
+                               size_t errstr_size);
+/**
+ * @brief Stops every connector (gracefully: all tasks within one
+ *        task.shutdown.graceful.timeout.ms), then the thread; frees.
+ * @returns the number of tasks that did not stop (stuck in plugin code):
+ *          they still run, so the caller must not unload plugins or free
+ *          the offset store; it should end the process instead.
+ */
+size_t rdc_herder_stop(rdc_herder_t *herder);
+
+/**
+ * @brief Runs a request on the herder thread and waits for the reply.
+ * @param timeout_ms after this the reply is 500 "Request timed out" (the
+ *        request still completes on the herder thread).
+ * @locality any thread but the herder's.
+ */
+void rdc_herder_request(rdc_herder_t *herder, const rdc_request_t *req,
+                        rdc_reply_t *reply, int timeout_ms);
+
+/** Releases reply->body. */
+void rdc_reply_clear(rdc_reply_t *reply);
+
+#endif

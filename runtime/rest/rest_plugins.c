@@ -1,0 +1,557 @@
+/*
+ * REST renderings of the plugin endpoints: the plugin list, a plugin's
+ * config definitions (Kafka's ConfigKeyInfo) and config validation
+ * (Kafka's ConfigInfos), all built from the descriptors' config tables
+ * and the framework's connector keys (worker.h).
+ */
+#define _GNU_SOURCE
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <microhttpd.h>
+
+#include "core/configdef.h"
+#include "plugins/registry.h"
+#include "rest/rest_internal.h"
+
+/* Kafka's plugin types, in the order Kafka lists them. */
+static const struct {
+        uint32_t type;
+        const char *name;
+} rest_plugin_types[] = {
+        {RDCP_PLUGIN_SINK, "sink"},
+        {RDCP_PLUGIN_SOURCE, "source"},
+        {RDCP_PLUGIN_TRANSFORM, "transformation"},
+        {RDCP_PLUGIN_PREDICATE, "predicate"},
+        {RDCP_PLUGIN_CONVERTER, "converter"},
+        {RDCP_PLUGIN_HEADER_CONVERTER, "header_converter"},
+};
+
+#define REST_PLUGIN_TYPE_CNT                                                   \
+        (sizeof(rest_plugin_types) / sizeof(rest_plugin_types[0]))
+
+/*
+ * Framework keys that only one kind of connector has: Kafka's
+ * SinkConnectorConfig and SourceConnectorConfig differ by these, while
+ * rdc_connector_config_defs is one table for both.
+ */
+static const struct {
+        const char *prefix; /* a key equal to it or starting with it */
+        uint32_t type;      /* the only connector type that has it */
+} rest_framework_key_owners[] = {
+        {"topics", RDCP_PLUGIN_SINK},
+        {"topic.creation.", RDCP_PLUGIN_SOURCE},
+};
+
+/** One table of definitions: the stride is the declared struct size, which
+ *  for a plugin may be larger than this host's. */
+typedef struct rest_def_table {
+        const rdcp_config_def_t *defs;
+        size_t cnt;
+        size_t size;
+} rest_def_table_t;
+
+/** Definitions in rendering order, without duplicate names. */
+typedef struct rest_def_list {
+        const rdcp_config_def_t **items;
+        size_t cnt;
+} rest_def_list_t;
+
+static size_t rest_type_rank(uint32_t type) {
+        size_t i;
+
+        for (i = 0; i < REST_PLUGIN_TYPE_CNT; i++)
+                if (rest_plugin_types[i].type == type)
+                        return i;
+        return REST_PLUGIN_TYPE_CNT;
+}
+
+static const char *rest_type_name(uint32_t type) {
+        size_t rank = rest_type_rank(type);
+
+        return rank < REST_PLUGIN_TYPE_CNT ? rest_plugin_types[rank].name
+                                           : "unknown";
+}
+
+static int rest_is_connector(const rdc_plugin_t *plugin) {
+        return plugin->desc->type == RDCP_PLUGIN_SOURCE ||
+               plugin->desc->type == RDCP_PLUGIN_SINK;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * GET /connector-plugins
+ * ---------------------------------------------------------------------
+ */
+
+static int rest_plugin_cmp(const void *a, const void *b) {
+        const rdc_plugin_t *pa = *(const rdc_plugin_t *const *)a;
+        const rdc_plugin_t *pb = *(const rdc_plugin_t *const *)b;
+        size_t ra = rest_type_rank(pa->desc->type);
+        size_t rb = rest_type_rank(pb->desc->type);
+
+        if (ra != rb)
+                return ra < rb ? -1 : 1;
+        return strcmp(pa->desc->class_name, pb->desc->class_name);
+}
+
+/** @returns a malloc'ed snapshot of the registry's plugins, or NULL
+ *  (*cnt = 0 and no error when there are none). */
+static const rdc_plugin_t **rest_plugins_snapshot(rdc_registry_t *reg,
+                                                  size_t *cnt, int *oom) {
+        const rdc_plugin_t **plugins = NULL;
+        size_t size = 0, total;
+
+        *cnt = 0;
+        *oom = 0;
+        if (!reg)
+                return NULL;
+        /* Plugins may be added between two calls: retry until it fits. */
+        while ((total = rdc_registry_list(reg, plugins, size)) > size) {
+                const rdc_plugin_t **grown;
+
+                size = total + 8;
+                grown = realloc(plugins, size * sizeof(*plugins));
+                if (!grown) {
+                        free(plugins);
+                        *oom = 1;
+                        return NULL;
+                }
+                plugins = grown;
+        }
+        *cnt = total;
+        return plugins;
+}
+
+int rdc_rest_plugins_list(rdc_worker_t *worker, int connectors_only,
+                          json_object **out, char *errstr, size_t errstr_size) {
+        const rdc_plugin_t **plugins;
+        json_object *list;
+        size_t cnt, i;
+        int oom;
+
+        *out = NULL;
+        plugins = rest_plugins_snapshot(worker->registry, &cnt, &oom);
+        list = json_object_new_array();
+        if (oom || !list) {
+                free(plugins);
+                json_object_put(list);
+                snprintf(errstr, errstr_size, "Out of memory");
+                return MHD_HTTP_INTERNAL_SERVER_ERROR;
+        }
+        if (cnt > 1)
+                qsort(plugins, cnt, sizeof(*plugins), rest_plugin_cmp);
+        for (i = 0; i < cnt; i++) {
+                const rdcp_descriptor_t *desc = plugins[i]->desc;
+                json_object *info;
+
+                if (connectors_only && !rest_is_connector(plugins[i]))
+                        continue;
+                info = json_object_new_object();
+                if (!info)
+                        continue;
+                json_object_object_add(
+                        info, "class",
+                        json_object_new_string(desc->class_name));
+                json_object_object_add(
+                        info, "type",
+                        json_object_new_string(rest_type_name(desc->type)));
+                /* Kafka's placeholder for a plugin without a version. */
+                json_object_object_add(
+                        info, "version",
+                        json_object_new_string(desc->version ? desc->version
+                                                             : "undefined"));
+                json_object_array_add(list, info);
+        }
+        free(plugins);
+        *out = list;
+        return MHD_HTTP_OK;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * Definitions
+ * ---------------------------------------------------------------------
+ */
+
+static const rdcp_config_def_t *rest_def_at(const rest_def_table_t *table,
+                                            size_t i) {
+        return (const rdcp_config_def_t *)((const char *)table->defs +
+                                           i * table->size);
+}
+
+/** @returns 1 if the framework key belongs to connectors of this type. */
+static int rest_framework_key_applies(const char *name, uint32_t type) {
+        size_t i;
+
+        for (i = 0; i < sizeof(rest_framework_key_owners) /
+                                sizeof(rest_framework_key_owners[0]);
+             i++) {
+                const char *prefix = rest_framework_key_owners[i].prefix;
+                size_t len = strlen(prefix);
+
+                if (!strncmp(name, prefix, len) &&
+                    (name[len] == '\0' || name[len] == '.' ||
+                     prefix[len - 1] == '.'))
+                        return rest_framework_key_owners[i].type == type;
+        }
+        return 1;
+}
+
+static const rdcp_config_def_t *rest_def_list_find(const rest_def_list_t *l,
+                                                   const char *name) {
+        size_t i;
+
+        for (i = 0; i < l->cnt; i++)
+                if (!strcmp(l->items[i]->name, name))
+                        return l->items[i];
+        return NULL;
+}
+
+/**
+ * Builds the list of definitions from tables, in order; the first table
+ * that defines a name wins. table_framework (or -1) names the framework
+ * table, whose keys are filtered by connector type.
+ * @returns 0 or -1 on OOM.
+ */
+static int rest_def_list_build(rest_def_list_t *list,
+                               const rest_def_table_t *tables, size_t table_cnt,
+                               int table_framework, uint32_t plugin_type) {
+        size_t total = 0, t, i;
+
+        for (t = 0; t < table_cnt; t++)
+                total += tables[t].cnt;
+        list->cnt = 0;
+        list->items = calloc(total ? total : 1, sizeof(*list->items));
+        if (!list->items)
+                return -1;
+        for (t = 0; t < table_cnt; t++) {
+                for (i = 0; i < tables[t].cnt; i++) {
+                        const rdcp_config_def_t *def =
+                                rest_def_at(&tables[t], i);
+
+                        if (!def->name || rest_def_list_find(list, def->name))
+                                continue;
+                        if ((int)t == table_framework &&
+                            !rest_framework_key_applies(def->name, plugin_type))
+                                continue;
+                        list->items[list->cnt++] = def;
+                }
+        }
+        return 0;
+}
+
+static rest_def_table_t rest_plugin_table(const rdc_plugin_t *plugin) {
+        rest_def_table_t table = {plugin->desc->config_defs,
+                                  plugin->desc->config_def_cnt,
+                                  plugin->desc->config_def_size};
+
+        if (!table.defs || table.size == 0)
+                table.cnt = 0;
+        return table;
+}
+
+static rest_def_table_t rest_framework_table(void) {
+        rest_def_table_t table = {rdc_connector_config_defs,
+                                  rdc_connector_config_def_cnt,
+                                  sizeof(rdcp_config_def_t)};
+
+        return table;
+}
+
+static json_object *rest_string_or_null(const char *s) {
+        return s ? json_object_new_string(s) : NULL;
+}
+
+/** Kafka's ConfigKeyInfo. A key without a definition (an error reported
+ *  on an unknown key) gets a minimal one: def NULL, name given. */
+static json_object *rest_key_info(const rdcp_config_def_t *def,
+                                  const char *name) {
+        json_object *info = json_object_new_object();
+        const char *dflt = def ? def->default_value : NULL;
+        int order = def ? (int)def->order : -1;
+
+        if (!info)
+                return NULL;
+        if (dflt && def->type == RDCP_CFG_PASSWORD)
+                dflt = "[hidden]";
+        /* Kafka's "no position" for keys outside any group. */
+        if (def && !def->group && def->order == 0)
+                order = -1;
+        json_object_object_add(info, "name", json_object_new_string(name));
+        json_object_object_add(
+                info, "type",
+                json_object_new_string(def ? rdc_configdef_type_name(def->type)
+                                           : "STRING"));
+        json_object_object_add(
+                info, "required",
+                json_object_new_boolean(def &&
+                                        (def->flags & RDCP_CFGF_REQUIRED)));
+        json_object_object_add(info, "default_value",
+                               rest_string_or_null(dflt));
+        json_object_object_add(
+                info, "importance",
+                json_object_new_string(
+                        def ? rdc_configdef_importance_name(def->importance)
+                            : "LOW"));
+        json_object_object_add(
+                info, "documentation",
+                json_object_new_string(
+                        def && def->documentation ? def->documentation : ""));
+        json_object_object_add(info, "group",
+                               rest_string_or_null(def ? def->group : NULL));
+        json_object_object_add(info, "order", json_object_new_int(order));
+        json_object_object_add(info, "width", json_object_new_string("NONE"));
+        json_object_object_add(
+                info, "display_name",
+                json_object_new_string(
+                        def && def->display_name ? def->display_name : name));
+        json_object_object_add(info, "dependents", json_object_new_array());
+        return info;
+}
+
+/** Resolves a plugin named in a path; 404 with the registry's message. */
+static const rdc_plugin_t *rest_resolve(rdc_worker_t *worker, const char *name,
+                                        uint32_t type, int *status,
+                                        char *errstr, size_t errstr_size) {
+        const rdc_plugin_t *plugin = NULL;
+
+        if (worker->registry)
+                plugin = rdc_registry_find(worker->registry, name, type, errstr,
+                                           errstr_size);
+        else
+                snprintf(errstr, errstr_size, "Unknown plugin %s.", name);
+        *status = plugin ? MHD_HTTP_OK : MHD_HTTP_NOT_FOUND;
+        return plugin;
+}
+
+int rdc_rest_plugin_config(rdc_worker_t *worker, const char *plugin_name,
+                           json_object **out, char *errstr,
+                           size_t errstr_size) {
+        rest_def_table_t tables[2];
+        rest_def_list_t list = {0};
+        const rdc_plugin_t *plugin;
+        json_object *body = NULL;
+        size_t table_cnt = 1, i;
+        int status;
+
+        *out = NULL;
+        plugin = rest_resolve(worker, plugin_name, 0, &status, errstr,
+                              errstr_size);
+        if (!plugin)
+                return status;
+        /* As Kafka: the plugin's keys first, then the framework's for
+         * connectors; a key both define is the plugin's. */
+        tables[0] = rest_plugin_table(plugin);
+        if (rest_is_connector(plugin))
+                tables[table_cnt++] = rest_framework_table();
+        if (rest_def_list_build(&list, tables, table_cnt, 1,
+                                plugin->desc->type) == -1)
+                goto oom;
+        body = json_object_new_array();
+        if (!body)
+                goto oom;
+        for (i = 0; i < list.cnt; i++)
+                json_object_array_add(body, rest_key_info(list.items[i],
+                                                          list.items[i]->name));
+        free(list.items);
+        *out = body;
+        return MHD_HTTP_OK;
+
+oom:
+        free(list.items);
+        snprintf(errstr, errstr_size, "Out of memory");
+        return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/*
+ * ---------------------------------------------------------------------
+ * PUT /connector-plugins/{plugin}/config/validate
+ * ---------------------------------------------------------------------
+ */
+
+/** Kafka's ConfigValueInfo of one key, with the errors reported on it
+ *  (marked used in err_used). */
+static json_object *rest_value_info(const rdcp_config_def_t *def,
+                                    const char *name, const rdc_map_t *cfg,
+                                    const rdc_config_errors_t *errs,
+                                    char *err_used) {
+        json_object *info = json_object_new_object();
+        json_object *errors = json_object_new_array();
+        json_object *recommended = json_object_new_array();
+        const char *value = rdc_map_get(cfg, name);
+        size_t i;
+
+        if (!info || !errors || !recommended) {
+                json_object_put(info);
+                json_object_put(errors);
+                json_object_put(recommended);
+                return NULL;
+        }
+        /* Kafka shows the value validation used: the default when unset. */
+        if (!value && def)
+                value = def->default_value;
+        if (value && def && def->type == RDCP_CFG_PASSWORD)
+                value = "[hidden]";
+        for (i = 0; i < errs->cnt; i++) {
+                if (!errs->items[i].key || strcmp(errs->items[i].key, name))
+                        continue;
+                err_used[i] = 1;
+                json_object_array_add(
+                        errors,
+                        json_object_new_string(errs->items[i].message
+                                                       ? errs->items[i].message
+                                                       : ""));
+        }
+        for (i = 0; def && def->valid_values && def->valid_values[i]; i++)
+                json_object_array_add(
+                        recommended,
+                        json_object_new_string(def->valid_values[i]));
+        json_object_object_add(info, "name", json_object_new_string(name));
+        json_object_object_add(info, "value", rest_string_or_null(value));
+        json_object_object_add(info, "recommended_values", recommended);
+        json_object_object_add(info, "errors", errors);
+        json_object_object_add(info, "visible", json_object_new_boolean(1));
+        return info;
+}
+
+static int rest_add_config(json_object *configs, const rdcp_config_def_t *def,
+                           const char *name, const rdc_map_t *cfg,
+                           const rdc_config_errors_t *errs, char *err_used) {
+        json_object *entry = json_object_new_object();
+        json_object *definition = rest_key_info(def, name);
+        json_object *value = rest_value_info(def, name, cfg, errs, err_used);
+
+        if (!entry || !definition || !value) {
+                json_object_put(entry);
+                json_object_put(definition);
+                json_object_put(value);
+                return -1;
+        }
+        json_object_object_add(entry, "definition", definition);
+        json_object_object_add(entry, "value", value);
+        json_object_array_add(configs, entry);
+        return 0;
+}
+
+/** Group names in order of first appearance, as Kafka lists them. */
+static json_object *rest_groups(const rest_def_list_t *list) {
+        json_object *groups = json_object_new_array();
+        size_t i, j;
+
+        for (i = 0; groups && i < list->cnt; i++) {
+                const char *group = list->items[i]->group;
+                int seen = 0;
+
+                if (!group)
+                        continue;
+                for (j = 0; j < i && !seen; j++)
+                        seen = list->items[j]->group &&
+                               !strcmp(list->items[j]->group, group);
+                if (!seen)
+                        json_object_array_add(groups,
+                                              json_object_new_string(group));
+        }
+        return groups;
+}
+
+/** Checks the body's connector.class against the path's plugin (Kafka
+ *  refuses a mismatch) and fills it in when absent. */
+static int rest_check_connector_class(rdc_worker_t *worker,
+                                      const rdc_plugin_t *plugin,
+                                      const char *plugin_name, rdc_map_t *cfg,
+                                      int *status, char *errstr,
+                                      size_t errstr_size) {
+        const char *included = rdc_map_get(cfg, "connector.class");
+        char ignored[512];
+
+        if (!included) {
+                if (rdc_map_set(cfg, "connector.class", plugin_name) == -1) {
+                        snprintf(errstr, errstr_size, "Out of memory");
+                        *status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+                        return -1;
+                }
+                return 0;
+        }
+        if (rdc_registry_find(worker->registry, included,
+                              RDC_PLUGIN_ANY_CONNECTOR, ignored,
+                              sizeof(ignored)) != plugin) {
+                snprintf(errstr, errstr_size,
+                         "Included connector type %s does not match request "
+                         "type %s",
+                         included, plugin_name);
+                *status = MHD_HTTP_BAD_REQUEST;
+                return -1;
+        }
+        return 0;
+}
+
+int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
+                             rdc_map_t *cfg, json_object **out, char *errstr,
+                             size_t errstr_size) {
+        rdc_config_errors_t errs = {0};
+        rest_def_table_t tables[2];
+        rest_def_list_t list = {0};
+        const rdc_plugin_t *plugin;
+        json_object *body = NULL, *configs = NULL, *groups = NULL;
+        char *err_used = NULL;
+        size_t i;
+        int status;
+
+        *out = NULL;
+        plugin = rest_resolve(worker, plugin_name, RDC_PLUGIN_ANY_CONNECTOR,
+                              &status, errstr, errstr_size);
+        if (!plugin)
+                return status;
+        if (rest_check_connector_class(worker, plugin, plugin_name, cfg,
+                                       &status, errstr, errstr_size) == -1)
+                return status;
+
+        rdc_connector_config_validate(worker, cfg, NULL, NULL, &errs);
+
+        /* As Kafka: the framework's keys first, then the plugin's. */
+        tables[0] = rest_framework_table();
+        tables[1] = rest_plugin_table(plugin);
+        if (rest_def_list_build(&list, tables, 2, 0, plugin->desc->type) == -1)
+                goto oom;
+        err_used = calloc(errs.cnt + 1, 1);
+        body = json_object_new_object();
+        configs = json_object_new_array();
+        groups = rest_groups(&list);
+        if (!err_used || !body || !configs || !groups)
+                goto oom;
+        for (i = 0; i < list.cnt; i++)
+                if (rest_add_config(configs, list.items[i], list.items[i]->name,
+                                    cfg, &errs, err_used) == -1)
+                        goto oom;
+        /* Problems on keys nobody defines still need a place to show. */
+        for (i = 0; i < errs.cnt; i++)
+                if (!err_used[i] &&
+                    rest_add_config(configs, NULL,
+                                    errs.items[i].key ? errs.items[i].key : "",
+                                    cfg, &errs, err_used) == -1)
+                        goto oom;
+
+        json_object_object_add(
+                body, "name", json_object_new_string(plugin->desc->class_name));
+        json_object_object_add(body, "error_count",
+                               json_object_new_int((int)errs.cnt));
+        json_object_object_add(body, "groups", groups);
+        json_object_object_add(body, "configs", configs);
+        *out = body;
+        status = MHD_HTTP_OK;
+        goto done;
+
+oom:
+        json_object_put(body);
+        json_object_put(configs);
+        json_object_put(groups);
+        snprintf(errstr, errstr_size, "Out of memory");
+        status = MHD_HTTP_INTERNAL_SERVER_ERROR;
+done:
+        free(err_used);
+        free(list.items);
+        rdc_config_errors_clear(&errs);
+        return status;
+}
