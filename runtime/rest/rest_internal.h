@@ -1,15 +1,180 @@
 /*
- * Private to the REST server (rest.c, rest_plugins.c): the renderings of
- * the plugin endpoints, kept apart from the HTTP transport so that they
- * read as plain "worker in, Kafka JSON out" functions.
+ * Private to the REST room (server.c, routes.c, loggers.c, listeners.c,
+ * plugins.c): the server and call structs, the route type, the replies
+ * in Kafka's error shape, and the renderings of the plugin endpoints,
+ * kept apart from the HTTP transport so that they read as plain "worker
+ * in, Kafka JSON out" functions.
  */
 #ifndef RDC_REST_INTERNAL_H
 #define RDC_REST_INTERNAL_H
 
+#include <pthread.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <sys/socket.h>
+#include <microhttpd.h>
 #include <json-c/json.h>
 #include "core/map.h"
+#include "herder/herder.h"
+#include "rest/rest.h"
 #include "worker/worker.h"
+
+#ifndef RDC_VERSION
+#define RDC_VERSION "unknown"
+#endif
+#ifndef RDC_GIT_COMMIT
+#define RDC_GIT_COMMIT "unknown"
+#endif
+
+#define RDC_REST_LOGGER            "rest"
+#define RDC_REST_DEFAULT_LISTENERS "http://127.0.0.1:8083"
+/* Kafka's ConnectorsResource waits 90 s for the herder: long enough for a
+ * rebalance to finish. */
+#define RDC_REST_HERDER_TIMEOUT_MS         90000
+#define RDC_REST_DEFAULT_MAX_REQUEST_BYTES 1048576
+#define RDC_REST_MAX_LISTENERS             8
+#define RDC_REST_MAX_SEGMENTS              8
+#define RDC_REST_MAX_PARAMS                2
+/* Far deeper than any Connect body, shallow enough for json-c's recursive
+ * free and serialization to stay cheap. */
+#define RDC_REST_JSON_MAX_DEPTH 64
+/* Defaults of rest.connections.max, rest.connections.max.per.ip and
+ * rest.request.timeout.ms: a connection costs a thread here, so the
+ * limits bound threads and descriptors, and the deadline frees a slot held
+ * by a request that trickles in (a steady byte resets MHD's idle timeout,
+ * never this). */
+#define RDC_REST_DEFAULT_CONNECTIONS_MAX        512
+#define RDC_REST_DEFAULT_CONNECTIONS_MAX_PER_IP 128
+#define RDC_REST_DEFAULT_REQUEST_TIMEOUT_MS     10000
+/* A response the client does not read is cut after this long idle. */
+#define RDC_REST_IDLE_TIMEOUT_S 30
+/* Bounds the request line and headers (MHD answers 414/431 beyond). */
+#define RDC_REST_CONNECTION_MEMORY     (64 * 1024)
+#define RDC_REST_CLUSTER_ID_TIMEOUT_MS 1000
+#define RDC_REST_JSON_FLAGS                                                    \
+        (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
+
+/** Where a connection is in its current request. */
+typedef enum rest_conn_state {
+        RDC_REST_CONN_IDLE,      /* waiting for a request line */
+        RDC_REST_CONN_RECEIVING, /* request line in, headers or body not */
+        RDC_REST_CONN_BUSY,      /* whole request in: being answered */
+} rest_conn_state_t;
+
+/** An open connection, tracked for the request deadline. */
+typedef struct rest_conn {
+        struct rest_conn *prev, *next;
+        int fd;
+        rest_conn_state_t state;
+        int cut;          /* the reaper has shut it down */
+        int64_t deadline; /* rdc_clock_now_ms() by which a request must
+                           * have arrived, unless busy */
+} rest_conn_t;
+
+struct rdc_rest {
+        rdc_worker_t *worker;
+        struct MHD_Daemon *daemons[RDC_REST_MAX_LISTENERS];
+        size_t daemon_cnt;
+        size_t max_request_bytes;
+        unsigned int connections_max;        /* per listener */
+        unsigned int connections_max_per_ip; /* 0 = no limit */
+        int64_t request_timeout_ms;
+        pthread_mutex_t lock; /* guards cluster_id */
+        char *cluster_id;     /* cached once known */
+
+        /* The reaper thread cuts connections whose request is overdue. */
+        pthread_mutex_t conn_lock; /* guards conns, stopping */
+        pthread_cond_t conn_cond;  /* signalled to stop the reaper */
+        rest_conn_t *conns;
+        int stopping;
+        pthread_t reaper;
+        int reaper_running;
+};
+
+typedef struct rdc_rest_call rdc_rest_call_t;
+
+/** A route: handler is called once the whole body is in. */
+typedef struct rdc_rest_route {
+        const char *method;
+        const char *pattern; /* "{}" segments are parameters */
+        void (*handler)(rdc_rest_call_t *call);
+        rdc_req_type_t req_type; /* herder routes */
+        /** Fills what the path and body add to the herder request.
+         *  @returns 0, or -1 after setting the error reply. */
+        int (*prepare)(rdc_rest_call_t *call, rdc_request_t *req);
+} rdc_rest_route_t;
+
+/** One HTTP request, from the URI log callback to completion. */
+struct rdc_rest_call {
+        rdc_rest_t *rest;
+        struct MHD_Connection *conn;
+        char *uri;  /* raw, as received */
+        char *path; /* decoded segments point into it */
+        char *segments[RDC_REST_MAX_SEGMENTS];
+        size_t segment_cnt;
+        const char *method;
+        const rdc_rest_route_t *route;
+        const char *params[RDC_REST_MAX_PARAMS];
+        int headers_seen;
+        char *body; /* NUL-terminated, body_len bytes */
+        size_t body_len;
+        size_t body_size;
+        int body_too_large;
+        struct timespec started;
+
+        /* Owned by the call, lent to the herder request. */
+        json_object *json;
+        rdc_map_t *config;
+        char *name;
+
+        /* The answer. */
+        int status;
+        json_object *reply;
+        char *location;
+};
+
+/** A listener of `listeners`, parsed and bound. */
+typedef struct rest_listener {
+        char host[256]; /* without brackets; "" = all interfaces */
+        int port;
+        int fd;
+        int family;
+        int bound_port;
+} rest_listener_t;
+
+/*
+ * Replies (routes.c). Each sets the call's answer; the transport sends it.
+ */
+
+/** Takes ownership of body (may be NULL: no body). */
+void rdc_rest_reply(rdc_rest_call_t *call, int status, json_object *body);
+/** Kafka's error body {"error_code": status, "message": ...}. */
+json_object *rdc_rest_error_body(int status, const char *message);
+void rdc_rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
+                          ...) __attribute__((format(printf, 3, 4)));
+void rdc_rest_reply_oom(rdc_rest_call_t *call);
+/** Parses the body as one JSON object into call->json.
+ *  @returns 0, or -1 after setting the error reply. */
+int rdc_rest_parse_body_object(rdc_rest_call_t *call);
+/** Finds the route of call (method, decoded path) or sets 404/405. */
+void rdc_rest_route(rdc_rest_call_t *call);
+
+/* The /admin/loggers endpoints (loggers.c). */
+void rdc_rest_on_loggers(rdc_rest_call_t *call);
+void rdc_rest_on_logger_get(rdc_rest_call_t *call);
+void rdc_rest_on_logger_put(rdc_rest_call_t *call);
+
+/* Listeners (listeners.c). */
+
+/** Parses and binds every entry of `listeners` (default when unset),
+ *  at most RDC_REST_MAX_LISTENERS, and sets the worker's advertised
+ *  URL. @returns the number bound (>= 1), or -1 with errstr (then none
+ *  is left open). */
+int rdc_rest_listeners_open(rdc_worker_t *worker, rest_listener_t *out,
+                            char *errstr, size_t errstr_size);
+/** A worker key's value, NULL when unset or empty. */
+const char *rdc_rest_config(const rdc_worker_t *worker, const char *key);
 
 /**
  * @brief Converts a JSON object whose values are scalars into a map, the

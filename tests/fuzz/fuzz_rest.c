@@ -1,6 +1,6 @@
 /*
- * Fuzz target: REST request parsing and routing (runtime/rest.c,
- * rest_plugins.c) up to the herder request each route produces.
+ * Fuzz target: REST request parsing and routing (runtime/rest/) up to
+ * the herder request each route produces.
  *
  * The real server runs in-process on a loopback port; every input becomes
  * one HTTP request. A stand-in for rdc_herder_request() (the herder.h
@@ -43,7 +43,7 @@
 
 static rdc_worker_t *g_worker;
 static int g_port;
-/* Any non-NULL pointer: rest.c only passes it back to the stand-in. */
+/* Any non-NULL pointer: the REST room only passes it back to the stand-in. */
 static int g_fake_herder;
 
 static int request_needs_connector(rdc_req_type_t type) {

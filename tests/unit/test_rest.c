@@ -1,5 +1,5 @@
 /*
- * Unit tests of the REST server (runtime/rest.c, rest_plugins.c) without
+ * Unit tests of the REST server (runtime/rest/) without
  * a herder: a hand-built worker (config map, registry over the built
  * plugins) serves on a free loopback port and is driven with raw HTTP
  * over sockets. Covers routing and error bodies, body limits and hostile
