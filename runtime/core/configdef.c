@@ -460,3 +460,11 @@ size_t rdc_configdef_validate(const rdcp_config_def_t *defs, size_t def_cnt,
         }
         return errs->cnt - before;
 }
+
+int rdc_config_blank(const char *value) {
+        if (!value)
+                return 1;
+        while (isspace((unsigned char)*value))
+                value++;
+        return !*value;
+}

@@ -63,4 +63,8 @@ const char *rdc_configdef_type_name(uint32_t type);
 /** "HIGH", "MEDIUM", "LOW". */
 const char *rdc_configdef_importance_name(uint32_t importance);
 
+/** @returns 1 if value is absent, empty or whitespace only (Kafka trims
+ *  values, so such a value is "not set"). */
+int rdc_config_blank(const char *value);
+
 #endif

@@ -5,7 +5,16 @@
  * connectors, fire and forget).
  */
 #define _GNU_SOURCE
+#include "core/clock.h"
+#include "core/fileio.h"
+#include "core/log.h"
 #include "herder/herder.h"
+#include "kafka/clients.h"
+#include "kafka/sink_offsets.h"
+#include "plugins/crash.h"
+#include "plugins/host.h"
+#include "tasks/task.h"
+#include "worker/worker.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,14 +25,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/clock.h"
-#include "plugins/crash.h"
-#include "core/fileio.h"
-#include "plugins/host.h"
-#include "kafka/sink_offsets.h"
-#include "core/log.h"
-#include "tasks/task.h"
-#include "worker/worker.h"
 
 typedef enum rdc_target {
         RDC_TARGET_STARTED = 0,

@@ -2,7 +2,10 @@
  * Embedded Kafka: an in-process librdkafka mock cluster (see embedded.h).
  */
 #define _GNU_SOURCE
+#include "core/log.h"
+#include "kafka/clients.h"
 #include "kafka/embedded.h"
+#include "worker/worker.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -11,8 +14,6 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-#include "core/log.h"
-#include "worker/worker.h"
 
 struct rdc_embedded {
         rd_kafka_t *owner; /* the mock cluster lives on this handle */

@@ -8,6 +8,10 @@
  * tracked per poll batch, not per record.
  */
 #define _GNU_SOURCE
+#include "core/clock.h"
+#include "core/log.h"
+#include "kafka/topics.h"
+#include "plugins/crash.h"
 #include "tasks/task_internal.h"
 
 #include <errno.h>
@@ -18,9 +22,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
-#include "plugins/crash.h"
-#include "core/log.h"
 
 static const char *const state_names[] = {
         [RDC_STATE_UNASSIGNED] = "UNASSIGNED", [RDC_STATE_RUNNING] = "RUNNING",

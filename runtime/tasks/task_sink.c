@@ -3,6 +3,9 @@
  * consumer offsets of what was flushed (see task.h).
  */
 #define _GNU_SOURCE
+#include "core/clock.h"
+#include "core/log.h"
+#include "kafka/clients.h"
 #include "tasks/task_internal.h"
 
 #include <errno.h>
@@ -13,8 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
-#include "core/log.h"
 
 /* ============================================================== sink */
 

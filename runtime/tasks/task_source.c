@@ -4,6 +4,9 @@
  * done batches are stored (see task.h).
  */
 #define _GNU_SOURCE
+#include "core/clock.h"
+#include "core/log.h"
+#include "kafka/clients.h"
 #include "tasks/task_internal.h"
 
 #include <errno.h>
@@ -14,8 +17,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/clock.h"
-#include "core/log.h"
 
 /* ============================================================ source */
 

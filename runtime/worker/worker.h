@@ -2,7 +2,7 @@
  * The worker: what every part of one rdconnect process shares — the
  * validated worker config, the plugin registry, the offset store, the
  * Kafka cluster it talks to (real, or embedded) — and the framework's own
- * config tables (worker keys, connector keys).
+ * config tables (worker keys, connector keys: config_defs.c).
  */
 #ifndef RDC_WORKER_H
 #define RDC_WORKER_H
@@ -63,56 +63,16 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                              char *errstr, size_t errstr_size);
 void rdc_worker_destroy(rdc_worker_t *worker);
 
-/** Logger of librdkafka's own lines (/admin/loggers/librdkafka). */
-#define RDC_WORKER_KAFKA_LOGGER "librdkafka"
+/** @returns 1 if key is a worker key of Kafka's that is no client key:
+ *  one of the worker table, a refused feature, or a prefixed key (client
+ *  roles, converters). Any other worker key is an admin client setting. */
+int rdc_worker_is_framework_key(const char *key);
 
-/** Routes librdkafka's log lines (syslog level mapped) and errors to the
- *  worker's logger instead of raw stderr. A later
- *  rd_kafka_conf_set_error_cb replaces the error part. */
-void rdc_worker_kafka_logging(rd_kafka_conf_t *conf);
-
-/**
- * @brief Builds a librdkafka config for a connector's client:
- *        bootstrap.servers, then worker "<role>." keys, then connector
- *        "<role>.override." keys (role: producer, consumer, admin), with
- *        rdc_worker_kafka_logging() applied. Both key sets were validated
- *        (worker start, connector create); Java-only keys (README) are
- *        skipped.
- * @returns the conf or NULL with errstr naming the key and value.
- */
-rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
-                                        const rdc_map_t *connector_cfg,
-                                        const char *const *defaults,
-                                        char *errstr, size_t errstr_size);
-
-/** The producer config of a source task: Kafka Connect's guarantees
- *  (acks=all, idempotence, the Java partitioner) and bounded queues as
- *  defaults, then rdc_worker_client_conf()'s layers. Validation makes one
- *  from every source connector config it accepts. */
-rd_kafka_conf_t *rdc_worker_producer_conf(rdc_worker_t *worker,
-                                          const rdc_map_t *connector_cfg,
-                                          const char *client_id, char *errstr,
-                                          size_t errstr_size);
-
-/**
- * @brief Makes sure topic exists: creates it with the Admin API
- *        (partitions/replication from the connector's
- *        topic.creation.default.* keys, else broker defaults) when
- *        metadata says it is missing. If CreateTopics is unsupported or
- *        times out, logs a warning and relies on auto-creation.
- * @returns 0 (exists or creation attempted), -1 with errstr on a hard
- *          error (e.g. authorization).
- * @locality any thread.
- */
-int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
-                            const rdc_map_t *connector_cfg, char *errstr,
-                            size_t errstr_size);
-
-/** The worker's admin client (a consumer-type handle: its metadata
- *  requests never auto-create topics), created on first use.
- *  @returns it, or NULL with errstr. @locality any thread. */
-rd_kafka_t *rdc_worker_admin(rdc_worker_t *worker, char *errstr,
-                             size_t errstr_size);
+/** Checks that the converters cfg names (key.converter,
+ *  value.converter) exist. @returns problems added to errs. */
+size_t rdc_worker_validate_converters(rdc_worker_t *worker,
+                                      const rdc_map_t *cfg,
+                                      rdc_config_errors_t *errs);
 
 /** Reads a worker key as int64 (defaults are applied at creation). */
 int64_t rdc_worker_get_int(const rdc_worker_t *worker, const char *key);

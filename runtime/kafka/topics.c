@@ -1,0 +1,129 @@
+/*
+ * Topic administration: makes sure a source's topic exists, creating it
+ * with the Admin API from the connector's topic.creation.default.* keys,
+ * and falling back to auto-creation (with a warning) where CreateTopics
+ * is unsupported or times out.
+ */
+#define _GNU_SOURCE
+#include "kafka/topics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/configdef.h"
+#include "core/log.h"
+#include "kafka/clients.h"
+#include "kafka/embedded.h"
+#include "worker/worker.h"
+
+/* @returns 1 if the topic exists, 0 if not, -1 if unknown (error). */
+static int topic_exists(rd_kafka_t *rk, const char *topic) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+        if (!rkt)
+                return -1;
+        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
+        int exists = -1;
+        if (!err && md->topic_cnt == 1) {
+                rd_kafka_resp_err_t terr = md->topics[0].err;
+                if (!terr && md->topics[0].partition_cnt > 0)
+                        exists = 1;
+                else if (terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                        exists = 0;
+        }
+        if (md)
+                rd_kafka_metadata_destroy(md);
+        rd_kafka_topic_destroy(rkt);
+        return exists;
+}
+
+static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                         int replication) {
+        char kerr[512];
+        rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
+                topic, partitions, replication, kerr, sizeof(kerr));
+        if (!nt) {
+                rdc_log(RDC_LOG_WARN, "worker", NULL,
+                        "Cannot describe topic %s for creation: %s", topic,
+                        kerr);
+                return;
+        }
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_AdminOptions_t *opts =
+                rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(opts, 5000, kerr,
+                                                  sizeof(kerr));
+        rd_kafka_AdminOptions_set_operation_timeout(opts, 5000, kerr,
+                                                    sizeof(kerr));
+        rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
+        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        const char *why = "no answer";
+        if (ev) {
+                err = rd_kafka_event_error(ev);
+                why = rd_kafka_event_error_string(ev);
+                const rd_kafka_CreateTopics_result_t *res =
+                        rd_kafka_event_CreateTopics_result(ev);
+                size_t cnt = 0;
+                const rd_kafka_topic_result_t **tres =
+                        res ? rd_kafka_CreateTopics_result_topics(res, &cnt)
+                            : NULL;
+                if (!err && cnt == 1) {
+                        err = rd_kafka_topic_result_error(tres[0]);
+                        why = rd_kafka_topic_result_error_string(tres[0]);
+                }
+        }
+        if (!err || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
+                rdc_log(RDC_LOG_INFO, "worker", NULL,
+                        "Created topic %s (partitions %d, replication "
+                        "factor %d; -1 = broker default)",
+                        topic, partitions, replication);
+        else
+                rdc_log(RDC_LOG_WARN, "worker", NULL,
+                        "Could not create topic %s with the Admin API (%s: "
+                        "%s); relying on the broker's automatic topic "
+                        "creation",
+                        topic, rd_kafka_err2name(err), why ? why : "");
+        if (ev)
+                rd_kafka_event_destroy(ev);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_queue_destroy(q);
+        rd_kafka_NewTopic_destroy(nt);
+}
+
+int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
+                            const rdc_map_t *connector_cfg, char *errstr,
+                            size_t errstr_size) {
+        int64_t partitions = -1, replication = -1;
+        const char *value;
+        int enabled = 1;
+        rdc_config_parse_bool(
+                rdc_map_get(worker->config, "topic.creation.enable"), &enabled);
+        if (!enabled)
+                return 0;
+        if (connector_cfg &&
+            (value = rdc_map_get(connector_cfg,
+                                 "topic.creation.default.partitions")))
+                rdc_config_parse_int64(value, &partitions);
+        if (connector_cfg &&
+            (value = rdc_map_get(connector_cfg,
+                                 "topic.creation.default.replication.factor")))
+                rdc_config_parse_int64(value, &replication);
+        if (worker->embedded)
+                return rdc_embedded_create_topic(worker->embedded, topic,
+                                                 (int)partitions, errstr,
+                                                 errstr_size);
+        rd_kafka_t *rk = rdc_worker_admin(worker, errstr, errstr_size);
+        if (!rk)
+                return -1;
+        int exists = topic_exists(rk, topic);
+        if (exists == 0)
+                create_topic(rk, topic, (int)partitions, (int)replication);
+        else if (exists < 0)
+                rdc_log(RDC_LOG_WARN, "worker", NULL,
+                        "Could not read metadata of topic %s; producing "
+                        "without checking that it exists",
+                        topic);
+        return 0;
+}
