@@ -21,6 +21,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/errstr.h"
+#include "core/strlist.h"
+
 /* The fields every ABI 1.x definition has (1.0 ends with validator). */
 #define CONFIGDEF_MIN_SIZE                                                     \
         (offsetof(rdcp_config_def_t, validator) +                              \
@@ -281,23 +284,14 @@ static int configdef_check_list(const rdcp_config_def_t *def,
                 }
                 return 0;
         }
+        rdc_strlist_t list;
         int ret = 0;
-        char *copy = strdup(trimmed), *rest = copy, *element;
-        if (!copy) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return -1;
-        }
-        while (!ret && (element = strsep(&rest, ","))) {
-                char *item = configdef_trimmed_dup(element);
-                if (!item) {
-                        snprintf(errstr, errstr_size, "out of memory");
-                        ret = -1;
-                        break;
-                }
-                ret = configdef_check_valid(def, item, errstr, errstr_size);
-                free(item);
-        }
-        free(copy);
+        if (rdc_strlist_parse(trimmed, &list) == -1)
+                return rdc_errstr_set(errstr, errstr_size, "out of memory");
+        for (size_t i = 0; !ret && i < list.cnt; i++)
+                ret = configdef_check_valid(def, list.items[i], errstr,
+                                            errstr_size);
+        rdc_strlist_clear(&list);
         return ret;
 }
 

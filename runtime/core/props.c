@@ -25,22 +25,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include "core/errstr.h"
+
 /* Longest logical line accepted; inih's buffer grows up to this. */
 #define PROPS_MAX_LINE (16 * 1024 * 1024)
 
 /* ------------------------------------------------------------ helpers */
-
-static void props_error(char *errstr, size_t errstr_size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void props_error(char *errstr, size_t errstr_size, const char *fmt,
-                        ...) {
-        va_list ap;
-        if (!errstr || !errstr_size)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-}
 
 /** @returns the 1-based line of byte offset in text. */
 static int props_text_line(const char *text, size_t offset) {
@@ -477,7 +467,7 @@ static int props_parse(const char *name, const char *text, size_t len,
         /* Parse into a scratch map so that out is untouched on error. */
         rd.out = rdc_map_new();
         if (!rd.out) {
-                props_error(errstr, errstr_size, "%s: out of memory", name);
+                rdc_errstr_set(errstr, errstr_size, "%s: out of memory", name);
                 goto done;
         }
         int rc = ini_parse_stream(props_ini_read, &rd, props_ini_handler, &rd);
@@ -489,7 +479,7 @@ static int props_parse(const char *name, const char *text, size_t len,
         if (rd.failed)
                 goto done;
         if (rdc_map_merge(out, rd.out)) {
-                props_error(errstr, errstr_size, "%s: out of memory", name);
+                rdc_errstr_set(errstr, errstr_size, "%s: out of memory", name);
                 goto done;
         }
         ret = 0;
@@ -510,7 +500,7 @@ int rdc_props_load_file(const char *path, rdc_map_t *out, char *errstr,
         size_t len;
         char *text = props_read_file(path, &len);
         if (!text) {
-                props_error(errstr, errstr_size, "%s: cannot read: %s", path,
+                rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s", path,
                             strerror(errno));
                 return -1;
         }
@@ -528,27 +518,27 @@ static json_object *props_json_parse(const char *text, char *errstr,
         json_object *root = NULL;
         size_t len = strlen(text);
         if (!tok) {
-                props_error(errstr, errstr_size, "out of memory");
+                rdc_errstr_set(errstr, errstr_size, "out of memory");
                 return NULL;
         }
         root = json_tokener_parse_ex(tok, text, (int)len);
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         size_t end = json_tokener_get_parse_end(tok);
         if (jerr == json_tokener_continue) {
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "invalid JSON at line %d: unexpected end of input",
                             props_text_line(text, len));
                 goto fail;
         }
         if (jerr != json_tokener_success) {
-                props_error(errstr, errstr_size, "invalid JSON at line %d: %s",
+                rdc_errstr_set(errstr, errstr_size, "invalid JSON at line %d: %s",
                             props_text_line(text, end),
                             json_tokener_error_desc(jerr));
                 goto fail;
         }
         end += strspn(text + end, " \t\r\n");
         if (end < len) {
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "invalid JSON at line %d: unexpected text after "
                             "the end of the object",
                             props_text_line(text, end));
@@ -556,7 +546,7 @@ static json_object *props_json_parse(const char *text, char *errstr,
         }
         if (!root) {
                 /* json-c's value for a valid "null". */
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "expected a JSON object, got null");
                 goto fail;
         }
@@ -579,13 +569,13 @@ static int props_json_store_config(json_object *config, rdc_map_t *out,
                 case json_type_boolean:
                         break;
                 case json_type_null:
-                        props_error(errstr, errstr_size,
+                        rdc_errstr_set(errstr, errstr_size,
                                     "config key \"%s\" is null: give it a "
                                     "value or leave it out",
                                     key);
                         return -1;
                 default:
-                        props_error(errstr, errstr_size,
+                        rdc_errstr_set(errstr, errstr_size,
                                     "config key \"%s\" has a nested %s: values "
                                     "must be strings, numbers or booleans",
                                     key,
@@ -596,7 +586,7 @@ static int props_json_store_config(json_object *config, rdc_map_t *out,
                 }
                 /* Numbers and booleans keep the text they were written as. */
                 if (rdc_map_set(out, key, json_object_get_string(value))) {
-                        props_error(errstr, errstr_size, "out of memory");
+                        rdc_errstr_set(errstr, errstr_size, "out of memory");
                         return -1;
                 }
         }
@@ -619,13 +609,13 @@ static int props_json_store_request(json_object *root, json_object *config,
                             (strcmp(state, "RUNNING") &&
                              strcmp(state, "PAUSED") &&
                              strcmp(state, "STOPPED"))) {
-                                props_error(errstr, errstr_size,
+                                rdc_errstr_set(errstr, errstr_size,
                                             "\"initial_state\" must be "
                                             "RUNNING, PAUSED or STOPPED");
                                 return -1;
                         }
                 } else if (strcmp(key, "config")) {
-                        props_error(errstr, errstr_size,
+                        rdc_errstr_set(errstr, errstr_size,
                                     "unknown top-level field \"%s\" (expected "
                                     "name, config, initial_state)",
                                     key);
@@ -633,14 +623,14 @@ static int props_json_store_request(json_object *root, json_object *config,
                 }
         }
         if (name && !json_object_is_type(name, json_type_string)) {
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "\"name\" must be a JSON string");
                 return -1;
         }
         if (name && json_object_object_get_ex(config, "name", &config_name) &&
             strcmp(json_object_get_string(name),
                    json_object_get_string(config_name))) {
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "connector name \"%s\" differs from config.name "
                             "\"%s\"",
                             json_object_get_string(name),
@@ -650,7 +640,7 @@ static int props_json_store_request(json_object *root, json_object *config,
         if (props_json_store_config(config, out, errstr, errstr_size))
                 return -1;
         if (name && rdc_map_set(out, "name", json_object_get_string(name))) {
-                props_error(errstr, errstr_size, "out of memory");
+                rdc_errstr_set(errstr, errstr_size, "out of memory");
                 return -1;
         }
         return 0;
@@ -665,14 +655,14 @@ int rdc_props_load_json_string(const char *text, rdc_map_t *out, char *errstr,
         if (!root)
                 return -1;
         if (!json_object_is_type(root, json_type_object)) {
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "expected a JSON object, got %s",
                             json_type_to_name(json_object_get_type(root)));
                 goto done;
         }
         scratch = rdc_map_new();
         if (!scratch) {
-                props_error(errstr, errstr_size, "out of memory");
+                rdc_errstr_set(errstr, errstr_size, "out of memory");
                 goto done;
         }
         if (!json_object_object_get_ex(root, "config", &config)) {
@@ -682,11 +672,11 @@ int rdc_props_load_json_string(const char *text, rdc_map_t *out, char *errstr,
                 ret = props_json_store_request(root, config, scratch, errstr,
                                                errstr_size);
         } else {
-                props_error(errstr, errstr_size,
+                rdc_errstr_set(errstr, errstr_size,
                             "\"config\" must be a JSON object");
         }
         if (ret == 0 && rdc_map_merge(out, scratch)) {
-                props_error(errstr, errstr_size, "out of memory");
+                rdc_errstr_set(errstr, errstr_size, "out of memory");
                 ret = -1;
         }
 done:
@@ -712,7 +702,7 @@ int rdc_props_load_connector_file(const char *path, rdc_map_t *out,
         char *text = props_read_file(path, &len);
         int ret;
         if (!text) {
-                props_error(errstr, errstr_size, "%s: cannot read: %s", path,
+                rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s", path,
                             strerror(errno));
                 return -1;
         }
@@ -725,14 +715,14 @@ int rdc_props_load_connector_file(const char *path, rdc_map_t *out,
         if (!strncmp(json, "\xef\xbb\xbf", 3))
                 json += 3;
         if (strlen(json) != len - (size_t)(json - text)) {
-                props_error(errstr, errstr_size, "%s: NUL byte in JSON file",
+                rdc_errstr_set(errstr, errstr_size, "%s: NUL byte in JSON file",
                             path);
                 ret = -1;
                 goto done;
         }
         ret = rdc_props_load_json_string(json, out, reason, sizeof(reason));
         if (ret)
-                props_error(errstr, errstr_size, "%s: %s", path, reason);
+                rdc_errstr_set(errstr, errstr_size, "%s: %s", path, reason);
 done:
         free(text);
         return ret;

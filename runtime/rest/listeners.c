@@ -16,6 +16,8 @@
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include "core/errstr.h"
+#include "core/strlist.h"
 #include "rest/rest_internal.h"
 
 /*
@@ -229,28 +231,21 @@ static int rest_advertise(rdc_worker_t *worker, const rest_listener_t *l,
 int rdc_rest_listeners_open(rdc_worker_t *worker, rest_listener_t *out,
                             char *errstr, size_t errstr_size) {
         const char *spec = rdc_rest_config(worker, "listeners");
-        char *copy = strdup(spec ? spec : RDC_REST_DEFAULT_LISTENERS);
-        char *item, *save = NULL;
+        rdc_strlist_t list;
         int cnt = 0;
 
-        if (!copy) {
-                snprintf(errstr, errstr_size, "Out of memory");
-                return -1;
-        }
-        for (item = strtok_r(copy, ",", &save); item;
-             item = strtok_r(NULL, ",", &save)) {
-                size_t len;
+        if (rdc_strlist_parse(spec ? spec : RDC_REST_DEFAULT_LISTENERS,
+                              &list) == -1)
+                return rdc_errstr_set(errstr, errstr_size, "Out of memory");
+        for (size_t i = 0; i < list.cnt; i++) {
+                const char *item = list.items[i];
 
-                item += strspn(item, " \t");
-                len = strlen(item);
-                while (len > 0 && strchr(" \t", item[len - 1]))
-                        item[--len] = '\0';
                 if (!*item)
                         continue;
                 if (cnt == RDC_REST_MAX_LISTENERS) {
-                        snprintf(errstr, errstr_size,
-                                 "listeners: more than %d listeners",
-                                 RDC_REST_MAX_LISTENERS);
+                        rdc_errstr_set(errstr, errstr_size,
+                                       "listeners: more than %d listeners",
+                                       RDC_REST_MAX_LISTENERS);
                         goto fail;
                 }
                 if (rest_listener_parse(item, &out[cnt], errstr,
@@ -262,19 +257,20 @@ int rdc_rest_listeners_open(rdc_worker_t *worker, rest_listener_t *out,
                         goto fail;
         }
         if (cnt == 0) {
-                snprintf(errstr, errstr_size, "listeners: no listener in '%s'",
-                         spec ? spec : "");
+                rdc_errstr_set(errstr, errstr_size,
+                               "listeners: no listener in '%s'",
+                               spec ? spec : "");
                 goto fail;
         }
         /* Advertised before serving: a 201 answer's Location needs it. */
         if (rest_advertise(worker, &out[0], errstr, errstr_size) == -1)
                 goto fail;
-        free(copy);
+        rdc_strlist_clear(&list);
         return cnt;
 fail:
         while (cnt-- > 0)
                 if (out[cnt].fd != -1)
                         close(out[cnt].fd);
-        free(copy);
+        rdc_strlist_clear(&list);
         return -1;
 }
