@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,14 @@
 typedef struct rdc_log_entry {
         char *logger;
         rdc_log_level_t level;
+        int64_t modified_ms; /**< wall clock of the last change that
+                                  rdc_log_set_tree made, -1: none */
 } rdc_log_entry_t;
+
+/* Names of loggers that exist without a level of their own: declared,
+ * written to, or set to the level they already had (Kafka's log4j
+ * creates a logger in each case). Bounded like the level table. */
+#define RDC_LOG_MAX_KNOWN 1024
 
 static struct {
         pthread_once_t once;
@@ -37,6 +45,10 @@ static struct {
         rdc_log_entry_t *entries;
         size_t cnt;
         size_t size;
+        char **known; /**< sorted */
+        size_t known_cnt;
+        size_t known_size;
+        int64_t root_modified_ms;
         /* Written under lock, read without it. */
         atomic_int root_level;
         atomic_int min_level; /**< lowest level of root and entries */
@@ -44,6 +56,7 @@ static struct {
 } g_log = {
         .once = PTHREAD_ONCE_INIT,
         .lock = PTHREAD_MUTEX_INITIALIZER,
+        .root_modified_ms = -1,
 };
 
 static void log_init_once(void) {
@@ -86,6 +99,8 @@ int rdc_log_level_parse(const char *name) {
                 return RDC_LOG_WARN;
         if (!strcasecmp(name, "FATAL"))
                 return RDC_LOG_ERROR;
+        if (!strcasecmp(name, "ALL"))
+                return RDC_LOG_TRACE;
         return -1;
 }
 
@@ -125,6 +140,51 @@ static int log_search_locked(const char *logger, size_t len, size_t *pos) {
 static ssize_t log_find_locked(const char *logger, size_t len) {
         size_t pos;
         return log_search_locked(logger, len, &pos) ? (ssize_t)pos : -1;
+}
+
+/** Binary search of the known names. @locks g_log.lock */
+static int log_known_search_locked(const char *logger, size_t len,
+                                   size_t *pos) {
+        size_t lo = 0, hi = g_log.known_cnt;
+        while (lo < hi) {
+                size_t mid = lo + (hi - lo) / 2;
+                int cmp = log_cmp(g_log.known[mid], logger, len);
+                if (cmp == 0) {
+                        *pos = mid;
+                        return 1;
+                }
+                if (cmp < 0)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        *pos = lo;
+        return 0;
+}
+
+/** Adds logger to the known names (nothing when full or out of memory:
+ *  it then only cannot be looked up by name). @locks g_log.lock */
+static void log_known_add_locked(const char *logger, size_t len) {
+        size_t pos;
+        char *name;
+        if (len == 0 || len > RDC_LOG_MAX_NAME_LEN ||
+            log_known_search_locked(logger, len, &pos) ||
+            g_log.known_cnt == RDC_LOG_MAX_KNOWN)
+                return;
+        if (g_log.known_cnt == g_log.known_size) {
+                size_t size = g_log.known_size ? g_log.known_size * 2 : 32;
+                char **grown = realloc(g_log.known, size * sizeof(*grown));
+                if (!grown)
+                        return;
+                g_log.known = grown;
+                g_log.known_size = size;
+        }
+        if (!(name = strndup(logger, len)))
+                return;
+        memmove(&g_log.known[pos + 1], &g_log.known[pos],
+                (g_log.known_cnt - pos) * sizeof(g_log.known[0]));
+        g_log.known[pos] = name;
+        g_log.known_cnt++;
 }
 
 /**
@@ -183,6 +243,36 @@ rdc_log_level_t rdc_log_get_level(const char *logger) {
         return effective;
 }
 
+void rdc_log_declare(const char *logger) {
+        if (!logger || !strcmp(logger, RDC_LOG_ROOT))
+                return;
+        log_init();
+        pthread_mutex_lock(&g_log.lock);
+        log_known_add_locked(logger, strlen(logger));
+        pthread_mutex_unlock(&g_log.lock);
+}
+
+int rdc_log_lookup(const char *logger, rdc_log_level_t *level,
+                   int64_t *modified_ms) {
+        size_t len = logger ? strlen(logger) : 0, pos;
+        int exists;
+        log_init();
+        pthread_mutex_lock(&g_log.lock);
+        *level = log_resolve_locked(logger);
+        *modified_ms = -1;
+        if (!logger || !strcmp(logger, RDC_LOG_ROOT)) {
+                exists = 1;
+                *modified_ms = g_log.root_modified_ms;
+        } else if (log_search_locked(logger, len, &pos)) {
+                exists = 1;
+                *modified_ms = g_log.entries[pos].modified_ms;
+        } else {
+                exists = len > 0 && log_known_search_locked(logger, len, &pos);
+        }
+        pthread_mutex_unlock(&g_log.lock);
+        return exists;
+}
+
 /**
  * Sets one named logger, adding it if new. @returns 0 or an errno value.
  * @locks g_log.lock
@@ -214,14 +304,14 @@ static int log_set_locked(const char *logger, size_t len,
                 (g_log.cnt - pos) * sizeof(g_log.entries[0]));
         g_log.entries[pos].logger = name;
         g_log.entries[pos].level = level;
+        g_log.entries[pos].modified_ms = -1;
         g_log.cnt++;
         return 0;
 }
 
-/** Sets logger, and with subtree every logger below it. */
-static int log_set(const char *logger, rdc_log_level_t level, int subtree) {
-        size_t len = logger ? strlen(logger) : 0, pos;
-        int root = !logger || !strcmp(logger, RDC_LOG_ROOT), err = 0;
+/** @returns 0, or -1 with errno for a name that cannot be a logger. */
+static int log_check_name(const char *logger, size_t len) {
+        int err = 0;
         if (logger && len == 0)
                 err = EINVAL;
         else if (len > RDC_LOG_MAX_NAME_LEN)
@@ -230,26 +320,20 @@ static int log_set(const char *logger, rdc_log_level_t level, int subtree) {
                 errno = err;
                 return -1;
         }
+        return 0;
+}
+
+int rdc_log_set_level(const char *logger, rdc_log_level_t level) {
+        size_t len = logger ? strlen(logger) : 0;
+        int err = 0;
+        if (log_check_name(logger, len) == -1)
+                return -1;
         log_init();
         pthread_mutex_lock(&g_log.lock);
-        if (root) {
+        if (!logger || !strcmp(logger, RDC_LOG_ROOT))
                 atomic_store(&g_log.root_level, (int)level);
-                for (size_t i = 0; subtree && i < g_log.cnt; i++)
-                        g_log.entries[i].level = level;
-        } else {
+        else
                 err = log_set_locked(logger, len, level);
-        }
-        if (!root && !err && subtree) {
-                /* The descendants ("name." + anything) sort together. */
-                char prefix[RDC_LOG_MAX_NAME_LEN + 2];
-                memcpy(prefix, logger, len);
-                prefix[len] = '.';
-                log_search_locked(prefix, len + 1, &pos);
-                for (; pos < g_log.cnt &&
-                       !strncmp(g_log.entries[pos].logger, prefix, len + 1);
-                     pos++)
-                        g_log.entries[pos].level = level;
-        }
         log_update_bounds_locked();
         pthread_mutex_unlock(&g_log.lock);
         if (err) {
@@ -259,16 +343,126 @@ static int log_set(const char *logger, rdc_log_level_t level, int subtree) {
         return 0;
 }
 
-int rdc_log_set_level(const char *logger, rdc_log_level_t level) {
-        return log_set(logger, level, 0);
+static int64_t log_wall_ms(void) {
+        struct timespec now;
+        clock_gettime(CLOCK_REALTIME, &now);
+        return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
 }
 
-int rdc_log_set_tree(const char *logger, rdc_log_level_t level) {
-        return log_set(logger, level, 1);
+/** Gives an entry the level; stamps it if that changed it. */
+static void log_entry_change(rdc_log_entry_t *e, rdc_log_level_t level,
+                             int64_t now) {
+        if (e->level == level)
+                return;
+        e->level = level;
+        e->modified_ms = now;
+}
+
+/** 1 if name is namespace or below it ("a.b" for "a"; all for root). */
+static int log_in_tree(const char *name, const char *namespace, size_t len,
+                       int root) {
+        return root || (!strncmp(name, namespace, len) &&
+                        (name[len] == '\0' || name[len] == '.'));
+}
+
+static int log_name_cmp(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/**
+ * The names of namespace and of every logger below it that has a level
+ * or is known, sorted and unique. @returns the count (names NULL on OOM).
+ * @locks g_log.lock
+ */
+static size_t log_tree_names_locked(const char *namespace, size_t len,
+                                    int root, char ***out) {
+        size_t cnt = 0;
+        char **names = calloc(g_log.cnt + g_log.known_cnt + 1, sizeof(*names));
+        *out = names;
+        if (!names)
+                return 0;
+        names[cnt++] = strdup(root ? RDC_LOG_ROOT : namespace);
+        for (size_t i = 0; i < g_log.cnt; i++)
+                if (log_in_tree(g_log.entries[i].logger, namespace, len, root))
+                        names[cnt++] = strdup(g_log.entries[i].logger);
+        for (size_t i = 0; i < g_log.known_cnt; i++)
+                if (log_in_tree(g_log.known[i], namespace, len, root))
+                        names[cnt++] = strdup(g_log.known[i]);
+        return cnt;
+}
+
+int rdc_log_set_tree(const char *logger, rdc_log_level_t level,
+                     void (*affected)(void *opaque, const char *logger),
+                     void *opaque) {
+        size_t len = logger ? strlen(logger) : 0, pos, cnt, kept = 0;
+        int root = !logger || !strcmp(logger, RDC_LOG_ROOT), err = 0;
+        char **names = NULL;
+        if (log_check_name(logger, len) == -1)
+                return -1;
+        log_init();
+        int64_t now = log_wall_ms();
+        pthread_mutex_lock(&g_log.lock);
+        if (root) {
+                if (atomic_load(&g_log.root_level) != (int)level) {
+                        atomic_store(&g_log.root_level, (int)level);
+                        g_log.root_modified_ms = now;
+                }
+        } else if (log_search_locked(logger, len, &pos)) {
+                log_entry_change(&g_log.entries[pos], level, now);
+        } else if (log_resolve_locked(logger) != level) {
+                /* As Kafka: a logger gets a level of its own only when the
+                 * level differs from the one it has already. */
+                err = log_set_locked(logger, len, level);
+                if (!err && log_search_locked(logger, len, &pos))
+                        g_log.entries[pos].modified_ms = now;
+        } else {
+                log_known_add_locked(logger, len);
+        }
+        if (!err) {
+                for (size_t i = 0; i < g_log.cnt; i++)
+                        if (log_in_tree(g_log.entries[i].logger, logger, len,
+                                        root))
+                                log_entry_change(&g_log.entries[i], level,
+                                                 now);
+                cnt = log_tree_names_locked(logger, len, root, &names);
+        }
+        log_update_bounds_locked();
+        pthread_mutex_unlock(&g_log.lock);
+        if (err) {
+                errno = err;
+                return -1;
+        }
+        if (!names) {
+                errno = ENOMEM;
+                return -1;
+        }
+        for (size_t i = 0; i < cnt; i++)
+                if (!names[i])
+                        err = ENOMEM;
+        if (!err) {
+                qsort(names, cnt, sizeof(*names), log_name_cmp);
+                for (size_t i = 0; i < cnt; i++) {
+                        if (!kept || strcmp(names[kept - 1], names[i]))
+                                names[kept++] = names[i];
+                        else
+                                free(names[i]);
+                }
+                for (size_t i = 0; affected && i < kept; i++)
+                        affected(opaque, names[i]);
+                cnt = kept;
+        }
+        for (size_t i = 0; i < cnt; i++)
+                free(names[i]);
+        free(names);
+        if (err) {
+                errno = err;
+                return -1;
+        }
+        return 0;
 }
 
 void rdc_log_foreach(void (*cb)(void *opaque, const char *logger,
-                                rdc_log_level_t level),
+                                rdc_log_level_t level, int64_t modified_ms),
                      void *opaque) {
         log_init();
         /* Callbacks run on a snapshot, outside the lock, so that they may
@@ -278,17 +472,19 @@ void rdc_log_foreach(void (*cb)(void *opaque, const char *logger,
         rdc_log_entry_t *snapshot = calloc(cnt ? cnt : 1, sizeof(*snapshot));
         size_t copied = 0;
         for (; snapshot && copied < cnt; copied++) {
+                snapshot[copied] = g_log.entries[copied];
                 snapshot[copied].logger = strdup(g_log.entries[copied].logger);
-                snapshot[copied].level = g_log.entries[copied].level;
                 if (!snapshot[copied].logger)
                         break;
         }
         rdc_log_level_t root = (rdc_log_level_t)atomic_load(&g_log.root_level);
+        int64_t root_modified = g_log.root_modified_ms;
         pthread_mutex_unlock(&g_log.lock);
 
-        cb(opaque, RDC_LOG_ROOT, root);
+        cb(opaque, RDC_LOG_ROOT, root, root_modified);
         for (size_t i = 0; i < copied; i++)
-                cb(opaque, snapshot[i].logger, snapshot[i].level);
+                cb(opaque, snapshot[i].logger, snapshot[i].level,
+                   snapshot[i].modified_ms);
         for (size_t i = 0; i < copied; i++)
                 free(snapshot[i].logger);
         free(snapshot);
@@ -323,6 +519,10 @@ void rdc_logv(rdc_log_level_t level, const char *logger, const char *scope,
               const char *fmt, va_list ap) {
         if (!rdc_log_enabled(level, logger))
                 return;
+        /* A logger that writes exists (Kafka: its class created it):
+         * GET /admin/loggers/{name} finds it. A line is a write(2)
+         * already; the lookup costs less. */
+        rdc_log_declare(logger);
         char prefix[256];
         int prefix_len = log_format_time(prefix, sizeof(prefix));
         prefix_len += snprintf(prefix + prefix_len,

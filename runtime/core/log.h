@@ -10,6 +10,7 @@
 #define RDC_LOG_H
 
 #include <stdarg.h>
+#include <stdint.h>
 
 typedef enum rdc_log_level {
         RDC_LOG_OFF = 0,
@@ -47,15 +48,36 @@ int rdc_log_enabled(rdc_log_level_t level, const char *logger);
 int rdc_log_set_level(const char *logger, rdc_log_level_t level);
 /**
  * @brief Sets logger and every logger below it ("a.b" for "a"; all of
- *        them for root), in one step, as log4j does for Kafka's PUT
- *        /admin/loggers/{name}. @returns as rdc_log_set_level.
+ *        them for root), in one step, as Kafka's PUT /admin/loggers/{name}
+ *        does: a logger without a level of its own gets one only if the
+ *        level differs from the one it has; each logger whose level
+ *        changes gets the time of the change (rdc_log_lookup).
+ * @param affected called (outside the lock) with logger and every logger
+ *        below it that has a level or is known, in name order: Kafka's
+ *        answer. May be NULL.
+ * @returns as rdc_log_set_level.
  */
-int rdc_log_set_tree(const char *logger, rdc_log_level_t level);
+int rdc_log_set_tree(const char *logger, rdc_log_level_t level,
+                     void (*affected)(void *opaque, const char *logger),
+                     void *opaque);
 /** @returns the effective level of logger (its own, else root's). */
 rdc_log_level_t rdc_log_get_level(const char *logger);
-/** Calls cb for every logger with an explicit level (root first). */
+/**
+ * @brief Looks a logger up by name, as GET /admin/loggers/{name}.
+ * @param level out: its effective level.
+ * @param modified_ms out: wall-clock ms of the last change
+ *        rdc_log_set_tree made to its own level, -1 if none.
+ * @returns 1 if the logger exists: root, one with a level, one declared
+ *          or written to; 0 otherwise.
+ */
+int rdc_log_lookup(const char *logger, rdc_log_level_t *level,
+                   int64_t *modified_ms);
+/** Makes logger known (a plugin class's logger, before it writes). */
+void rdc_log_declare(const char *logger);
+/** Calls cb for every logger with an explicit level (root first, then in
+ *  name order), with the time of its last change (-1: none). */
 void rdc_log_foreach(void (*cb)(void *opaque, const char *logger,
-                                rdc_log_level_t level),
+                                rdc_log_level_t level, int64_t modified_ms),
                      void *opaque);
 
 /** Replaces every newline in text with a space, so that a multi-line
@@ -64,7 +86,8 @@ void rdc_log_flatten(char *text);
 
 /** "ERROR", "WARN", ... */
 const char *rdc_log_level_name(rdc_log_level_t level);
-/** Parses a level name (case-insensitive, also "WARNING", "FATAL" = ERROR).
+/** Parses a level name (case-insensitive; also "WARNING", "FATAL" =
+ *  ERROR and "ALL" = TRACE, log4j's and java.util.logging's names).
  *  @returns the level or -1. */
 int rdc_log_level_parse(const char *name);
 

@@ -3,6 +3,7 @@ herder (/, /connector-plugins, validation, /admin/loggers), routing and
 error bodies, hostile and oversized requests, many clients at once."""
 
 import threading
+import time
 
 from harness import wait_until
 from rest_helpers import assert_error, dumps, rest_worker
@@ -171,32 +172,67 @@ def test_validate(worker):
 
 
 def test_loggers(worker):
+    """Kafka's LoggingResource, byte for byte: the listing, a logger by
+    name (404 when it does not exist), PUT of a subtree with its answer,
+    last_modified, the level and scope errors."""
     w, rest = rest_worker(worker)
     r = rest.get("/admin/loggers")
     assert r.status_code == 200
     loggers = r.json()
-    assert "root" in loggers
-    assert all(set(v) == {"level"} for v in loggers.values())
+    assert loggers["root"] == {"level": "INFO", "last_modified": None}
+    assert all(set(v) == {"level", "last_modified"} for v in loggers.values())
+    assert list(loggers) == sorted(loggers)
 
+    # Unknown: nothing created it, nothing logs under it.
+    assert_error(rest.get("/admin/loggers/rdc.test"), 404,
+                 "Logger rdc.test not found.")
+    # A subsystem that has written a line exists without a level of its
+    # own: its effective level, never modified.
+    assert rest.get("/admin/loggers/rest").json() == \
+        {"level": "INFO", "last_modified": None}
+
+    before = int(time.time() * 1000)
     r = rest.put("/admin/loggers/rdc.test", json={"level": "DEBUG"})
+    after = int(time.time() * 1000)
     assert r.status_code == 200 and r.json() == ["rdc.test"]
-    assert rest.get("/admin/loggers/rdc.test").json() == {"level": "DEBUG"}
-    assert rest.get("/admin/loggers").json()["rdc.test"] == \
-        {"level": "DEBUG"}
-    # A child without its own level reads its parent's.
-    assert rest.get("/admin/loggers/rdc.test.child").json() == \
-        {"level": "DEBUG"}
+    got = rest.get("/admin/loggers/rdc.test").json()
+    assert got["level"] == "DEBUG"
+    assert before <= got["last_modified"] <= after
+    assert rest.get("/admin/loggers").json()["rdc.test"] == got
+    # A child without its own level reads its parent's; it does not exist
+    # as a logger until something sets it.
+    assert_error(rest.get("/admin/loggers/rdc.test.child"), 404,
+                 "Logger rdc.test.child not found.")
     rest.put("/admin/loggers/rdc.test.child", json={"level": "trace"})
     r = rest.put("/admin/loggers/rdc.test", json={"level": "warn"})
     assert r.json() == ["rdc.test", "rdc.test.child"]
-    assert rest.get("/admin/loggers/rdc.test.child").json() == \
-        {"level": "WARN"}
+    assert rest.get("/admin/loggers/rdc.test.child").json()["level"] == \
+        "WARN"
+    # The level a logger has already: it exists, with no level of its own
+    # (not listed) and no modification time, as in Kafka.
+    r = rest.put("/admin/loggers/rdc.same", json={"level": "INFO"})
+    assert r.status_code == 200 and r.json() == ["rdc.same"]
+    assert rest.get("/admin/loggers/rdc.same").json() == \
+        {"level": "INFO", "last_modified": None}
+    assert "rdc.same" not in rest.get("/admin/loggers").json()
 
+    # Kafka answers an unknown level with 404 (NotFoundException).
     assert_error(rest.put("/admin/loggers/rdc.test",
                           json={"level": "LOUD"}),
-                 400, "invalid log level 'LOUD'.")
+                 404, "invalid log level 'LOUD'.")
     assert_error(rest.put("/admin/loggers/rdc.test", json={}), 400,
                  "Desired 'level' parameter was not specified in request.")
+
+    # scope=cluster: 204 without a body (standalone: this worker is the
+    # cluster); an unknown scope is the worker scope, with a warning.
+    r = rest.put("/admin/loggers/rdc.test?scope=cluster",
+                 json={"level": "ERROR"})
+    assert r.status_code == 204 and r.content == b""
+    assert rest.get("/admin/loggers/rdc.test").json()["level"] == "ERROR"
+    r = rest.put("/admin/loggers/rdc.test?scope=galaxy",
+                 json={"level": "INFO"})
+    assert r.status_code == 200 and r.json() == ["rdc.test", "rdc.test.child"]
+    w.wait_for_log(r"invalid scope 'galaxy'")
 
     # Effect: the REST access log ("rest" logger, INFO) goes quiet at WARN.
     rest.put("/admin/loggers/rest", json={"level": "WARN"})

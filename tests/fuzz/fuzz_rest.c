@@ -370,10 +370,11 @@ static void check_reply(const fuzz_buf_t *reply, int is_head) {
 /* Levels set through PUT /admin/loggers would make the server log every
  * request; each input starts from quiet again. */
 static void collect_logger(void *opaque, const char *logger,
-                           rdc_log_level_t level) {
+                           rdc_log_level_t level, int64_t modified_ms) {
         fuzz_buf_t *names = opaque;
 
         (void)level;
+        (void)modified_ms;
         buf_add(names, logger, strlen(logger) + 1);
 }
 

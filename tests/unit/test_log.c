@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -163,8 +164,10 @@ typedef struct listed {
         char text[512];
 } listed_t;
 
-static void list_cb(void *opaque, const char *logger, rdc_log_level_t level) {
+static void list_cb(void *opaque, const char *logger, rdc_log_level_t level,
+                    int64_t modified_ms) {
         listed_t *out = opaque;
+        (void)modified_ms;
         size_t len = strlen(out->text);
         snprintf(out->text + len, sizeof(out->text) - len, "%s=%s;", logger,
                  rdc_log_level_name(level));
@@ -252,7 +255,7 @@ static void test_set_tree(void **state) {
         rdc_log_set_level("tree-x", RDC_LOG_WARN);
         rdc_log_set_level("treex", RDC_LOG_WARN);
         rdc_log_set_level("tre", RDC_LOG_WARN);
-        assert_int_equal(rdc_log_set_tree("tree", RDC_LOG_ERROR), 0);
+        assert_int_equal(rdc_log_set_tree("tree", RDC_LOG_ERROR, NULL, NULL), 0);
         assert_int_equal(rdc_log_get_level("tree"), RDC_LOG_ERROR);
         assert_int_equal(rdc_log_get_level("tree.a"), RDC_LOG_ERROR);
         assert_int_equal(rdc_log_get_level("tree.a.b"), RDC_LOG_ERROR);
@@ -260,16 +263,86 @@ static void test_set_tree(void **state) {
         assert_int_equal(rdc_log_get_level("treex"), RDC_LOG_WARN);
         assert_int_equal(rdc_log_get_level("tre"), RDC_LOG_WARN);
         /* Root: every logger. */
-        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_DEBUG), 0);
+        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_DEBUG, NULL, NULL), 0);
         assert_int_equal(rdc_log_get_level("treex"), RDC_LOG_DEBUG);
         assert_int_equal(rdc_log_get_level("tree.a.b"), RDC_LOG_DEBUG);
         assert_int_equal(rdc_log_get_level("root"), RDC_LOG_DEBUG);
-        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_INFO), 0);
+        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_INFO, NULL, NULL), 0);
 }
 
-static void count_cb(void *opaque, const char *logger, rdc_log_level_t level) {
+typedef struct affected {
+        char text[512];
+} affected_t;
+
+static void affected_cb(void *opaque, const char *logger) {
+        affected_t *out = opaque;
+        size_t len = strlen(out->text);
+        snprintf(out->text + len, sizeof(out->text) - len, "%s;", logger);
+}
+
+/* Kafka's PUT /admin/loggers semantics: who exists, who gets a level of
+ * its own, who is stamped, and the answer's names. */
+static void test_rest_semantics(void **state) {
+        rdc_log_level_t level;
+        int64_t modified = 0;
+        affected_t out = {""};
+        (void)state;
+
+        rdc_log_set_level("root", RDC_LOG_INFO);
+        /* Unknown until declared or written to. */
+        assert_false(rdc_log_lookup("sem.unknown", &level, &modified));
+        assert_true(rdc_log_lookup("root", &level, &modified));
+        rdc_log_declare("sem.declared");
+        assert_true(rdc_log_lookup("sem.declared", &level, &modified));
+        assert_int_equal(level, RDC_LOG_INFO);
+        assert_int_equal(modified, -1);
+        capture_start();
+        rdc_log(RDC_LOG_ERROR, "sem.writer", NULL, "a line");
+        free(capture_end());
+        assert_true(rdc_log_lookup("sem.writer", &level, &modified));
+
+        /* The level it has already: known, but no level of its own. */
+        assert_int_equal(rdc_log_set_tree("sem.same", RDC_LOG_INFO,
+                                          affected_cb, &out),
+                         0);
+        assert_string_equal(out.text, "sem.same;");
+        assert_true(rdc_log_lookup("sem.same", &level, &modified));
+        assert_int_equal(modified, -1);
+        listed_t listed = {""};
+        rdc_log_foreach(list_cb, &listed);
+        assert_null(strstr(listed.text, "sem.same"));
+
+        /* A new level: its own, stamped with the wall clock. */
+        int64_t before = (int64_t)time(NULL) * 1000 - 1000;
+        out.text[0] = '\0';
+        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_DEBUG, affected_cb,
+                                          &out),
+                         0);
+        /* Itself and everything below it that exists, sorted, once. */
+        assert_string_equal(out.text,
+                            "sem;sem.declared;sem.same;sem.writer;");
+        assert_true(rdc_log_lookup("sem", &level, &modified));
+        assert_int_equal(level, RDC_LOG_DEBUG);
+        assert_true(modified >= before);
+        assert_true(rdc_log_lookup("sem.same", &level, &modified));
+        assert_int_equal(level, RDC_LOG_DEBUG);
+        /* The same level again changes nothing, so no new stamp. */
+        int64_t stamp;
+        rdc_log_lookup("sem", &level, &stamp);
+        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_DEBUG, NULL, NULL),
+                         0);
+        rdc_log_lookup("sem", &level, &modified);
+        assert_int_equal(modified, stamp);
+        assert_int_equal(rdc_log_level_parse("all"), RDC_LOG_TRACE);
+        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_INFO, NULL, NULL),
+                         0);
+}
+
+static void count_cb(void *opaque, const char *logger, rdc_log_level_t level,
+                     int64_t modified_ms) {
         (void)logger;
         (void)level;
+        (void)modified_ms;
         (*(size_t *)opaque)++;
 }
 
@@ -353,6 +426,7 @@ int main(void) {
                 cmocka_unit_test(test_level_names),
                 cmocka_unit_test(test_concurrent_lines_stay_whole),
                 cmocka_unit_test(test_set_tree),
+                cmocka_unit_test(test_rest_semantics),
                 /* Last: it fills the table. */
                 cmocka_unit_test(test_logger_cap),
         };
