@@ -146,6 +146,9 @@ struct rdc_task {
          * records of revoked partitions from it (see sink_held_drop). */
         rd_kafka_message_t **held; /* RDC_SINK_BATCH slots */
         rdcp_sink_record_t *held_recs;
+        /* held_recs in the plugin's layout when its sink_record_size is
+         * not the host's (RDC_SINK_BATCH of them), else NULL. */
+        void *put_recs;
         size_t held_cnt;     /* messages held; 0: not retrying */
         size_t held_rec_cnt; /* records converted from them */
         int64_t retry_backoff_ms;

@@ -15,6 +15,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "plugins/abi.h"
 
 /* ============================================================== sink */
 
@@ -467,21 +468,44 @@ static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                 r->offset = m->offset;
                 rd_kafka_timestamp_type_t tstype;
                 r->timestamp = rd_kafka_message_timestamp(m, &tstype);
+                r->timestamp_type =
+                        tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME
+                                ? RDCP_TIMESTAMP_CREATE_TIME
+                        : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME
+                                ? RDCP_TIMESTAMP_LOG_APPEND_TIME
+                                : RDCP_TIMESTAMP_NONE;
                 rd_kafka_headers_t *hdrs = NULL;
                 if (!rd_kafka_message_headers(m, &hdrs) && hdrs) {
+                        /* In the sink plugin's layout (header_size). */
                         size_t hc = rd_kafka_header_cnt(hdrs);
-                        rdcp_header_t *h =
-                                rdc_arena_alloc(&t->arena, hc * sizeof(*h));
-                        for (size_t k = 0; h && k < hc; k++)
-                                rd_kafka_header_get_all(hdrs, k, &h[k].key,
-                                                        &h[k].value,
-                                                        &h[k].value_len);
-                        r->headers = h;
+                        size_t stride = t->plugin->desc->header_size;
+                        char *h = rdc_arena_alloc(&t->arena, hc * stride);
+                        for (size_t k = 0; h && k < hc; k++) {
+                                rdcp_header_t one = {0};
+                                rd_kafka_header_get_all(hdrs, k, &one.key,
+                                                        &one.value,
+                                                        &one.value_len);
+                                rdc_abi_copy(h + k * stride, stride, &one,
+                                             sizeof(one));
+                        }
+                        r->headers = (const rdcp_header_t *)(void *)h;
                         r->header_cnt = h ? (int32_t)hc : 0;
                 }
                 n++;
         }
         return (ssize_t)n;
+}
+
+/* The held records in the sink plugin's layout: as they are when its
+ * sink_record_size is the host's, else a copy with its stride (a plugin
+ * of an older minor knows fewer fields). */
+static const rdcp_sink_record_t *sink_records_for_plugin(rdc_task_t *t) {
+        size_t stride = t->plugin->desc->sink_record_size;
+        if (stride == sizeof(rdcp_sink_record_t))
+                return t->held_recs;
+        rdc_abi_pack(t->put_recs, stride, t->held_recs,
+                     sizeof(rdcp_sink_record_t), t->held_rec_cnt);
+        return (const rdcp_sink_record_t *)(void *)t->put_recs;
 }
 
 /* Offers the held batch to put(). @returns 0 when it was taken (its
@@ -491,9 +515,9 @@ static int sink_put(rdc_task_t *t) {
         char errstr[2048] = "";
         rdcp_err_t err = RDCP_OK;
         if (t->held_rec_cnt)
-                err = t->plugin->desc->sink_task->put(t->ptask, t->held_recs,
-                                                      t->held_rec_cnt, errstr,
-                                                      sizeof(errstr));
+                err = t->plugin->desc->sink_task->put(
+                        t->ptask, sink_records_for_plugin(t), t->held_rec_cnt,
+                        errstr, sizeof(errstr));
         if (err == RDCP_ERR_RETRIABLE) {
                 t->retry_backoff_ms =
                         t->retry_backoff_ms ? t->retry_backoff_ms * 2 : 100;
@@ -570,7 +594,12 @@ static void sink_retry(rdc_task_t *t) {
 void rdc_task_sink_run(rdc_task_t *t) {
         t->held = calloc(RDC_SINK_BATCH, sizeof(*t->held));
         t->held_recs = calloc(RDC_SINK_BATCH, sizeof(*t->held_recs));
-        if (!t->held || !t->held_recs) {
+        if (t->plugin->desc->sink_record_size != sizeof(*t->held_recs))
+                t->put_recs = calloc(RDC_SINK_BATCH,
+                                     t->plugin->desc->sink_record_size);
+        if (!t->held || !t->held_recs ||
+            (t->plugin->desc->sink_record_size != sizeof(*t->held_recs) &&
+             !t->put_recs)) {
                 rdc_task_fail(t, "create", "out of memory");
                 goto out;
         }
@@ -643,6 +672,8 @@ out:
         rdc_task_topics_free(t);
         free(t->held);
         free(t->held_recs);
+        free(t->put_recs);
         t->held = NULL;
         t->held_recs = NULL;
+        t->put_recs = NULL;
 }

@@ -16,6 +16,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "plugins/abi.h"
 
 /* ============================================================ source */
 
@@ -236,8 +237,10 @@ static ssize_t batch_collect_parts(rdc_task_t *t,
                 return -1;
         rdc_src_part_t *parts = t->part_scratch;
         size_t n = 0, last = SIZE_MAX, mask = t->index_cap - 1;
+        size_t stride = t->plugin->desc->source_record_size;
         for (size_t i = 0; i < cnt; i++) {
-                const char *p = recs[i].source_partition;
+                const rdcp_source_record_t *r = rdc_abi_at(recs, stride, i);
+                const char *p = r->source_partition;
                 size_t j;
                 if (!p)
                         continue;
@@ -259,8 +262,8 @@ static ssize_t batch_collect_parts(rdc_task_t *t,
                         j = slot->idx;
                 }
                 last = j;
-                if (recs[i].source_offset)
-                        parts[j].offset = recs[i].source_offset;
+                if (r->source_offset)
+                        parts[j].offset = r->source_offset;
         }
         return (ssize_t)n;
 }
@@ -289,14 +292,20 @@ batch_new(rdc_task_t *t, const rdcp_source_record_t *recs, size_t cnt) {
         return b;
 }
 
-static rd_kafka_headers_t *headers_build(const rdcp_source_record_t *r) {
+/* The record's headers for librdkafka; the plugin's array has its
+ * stride (header_size). */
+static rd_kafka_headers_t *headers_build(const rdc_task_t *t,
+                                         const rdcp_source_record_t *r) {
         if (r->header_cnt <= 0)
                 return NULL;
+        size_t stride = t->plugin->desc->header_size;
         rd_kafka_headers_t *hdrs = rd_kafka_headers_new(r->header_cnt);
-        for (int32_t i = 0; i < r->header_cnt; i++)
-                rd_kafka_header_add(hdrs, r->headers[i].key, -1,
-                                    r->headers[i].value,
-                                    (ssize_t)r->headers[i].value_len);
+        for (int32_t i = 0; i < r->header_cnt; i++) {
+                const rdcp_header_t *h =
+                        rdc_abi_at(r->headers, stride, (size_t)i);
+                rd_kafka_header_add(hdrs, h->key, -1, h->value,
+                                    (ssize_t)h->value_len);
+        }
         return hdrs;
 }
 
@@ -308,7 +317,7 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                           rdc_src_batch_t *b) {
         rd_kafka_resp_err_t err;
         for (;;) {
-                rd_kafka_headers_t *hdrs = headers_build(r);
+                rd_kafka_headers_t *hdrs = headers_build(t, r);
                 err = rd_kafka_producev(
                         t->rk, RD_KAFKA_V_RKT(rkt),
                         RD_KAFKA_V_PARTITION(r->partition >= 0
@@ -489,8 +498,10 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
         else
                 t->batch_head = b;
         t->batch_tail = b;
+        /* The plugin's stride: a record of an older minor is smaller. */
+        size_t stride = t->plugin->desc->source_record_size;
         for (size_t i = 0; i < cnt; i++) {
-                const rdcp_source_record_t *r = &recs[i];
+                const rdcp_source_record_t *r = rdc_abi_at(recs, stride, i);
                 rdcp_bytes_t key, value;
                 if (!r->topic || !*r->topic) {
                         rdc_task_fail(t, "poll", "record %zu has no topic", i);
