@@ -30,11 +30,21 @@ typedef struct rdc_src_part {
         char *offset_copy;
 } rdc_src_part_t;
 
+/* What a produced message's opaque points to when the plugin has
+ * commit_record: its batch and the record's ack_opaque. (Without
+ * commit_record the opaque is the batch itself: nothing per record.) */
+typedef struct rdc_src_ack {
+        struct rdc_src_batch *batch;
+        void *opaque;
+} rdc_src_ack_t;
+
 typedef struct rdc_src_batch {
         struct rdc_src_batch *next;
         int64_t outstanding; /* produced, not yet acknowledged */
         int complete;        /* every record was handed to librdkafka */
         int failed;          /* a record's delivery failed: never commits */
+        rdc_src_ack_t *acks; /* one per record with commit_record, else
+                                NULL; in the batch's own allocation */
         size_t part_cnt;
         rdc_src_part_t parts[];
 } rdc_src_batch_t;
@@ -51,6 +61,7 @@ typedef struct rdc_out_ref {
 typedef struct rdc_run_entry {
         rdc_out_ref_t key, value;
         int32_t partition;
+        void *opaque; /* the message's: batch or ack (rdc_src_ack_t) */
 } rdc_run_entry_t;
 
 typedef struct rdc_topic_ref {
@@ -105,6 +116,8 @@ struct rdc_task {
 
         /* Source. */
         rdc_src_batch_t *batch_head, *batch_tail;
+        int acks;        /* the plugin has commit_record */
+        int staged;      /* offsets staged since the last store write */
         char delivery_error[512];
         char fatal_error[512];        /* the producer's fatal error */
         rd_kafka_queue_t *main_queue; /* delivery reports wake the task */
