@@ -146,6 +146,12 @@ struct rdc_task {
         /* Sink. */
         rd_kafka_queue_t *queue;
         rd_kafka_topic_partition_list_t *pending; /* next offsets */
+        /* Partitions the plugin was told about with open() and not yet
+         * with close() (only when it has open or close), and the array
+         * in its layout that open/close/pre_commit get (tp_cap slots). */
+        rd_kafka_topic_partition_list_t *owned;
+        void *tp_buf;
+        size_t tp_cap;
         int64_t pending_cnt; /* records put since the last commit */
         /* Entry of pending that the last tracked message updated: a
          * fetched batch holds long runs of one partition, and searching

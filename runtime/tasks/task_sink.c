@@ -147,6 +147,97 @@ static void sink_pending_drop(rdc_task_t *t,
                 t->pending_cnt = 0;
 }
 
+/* ------------------------------------------ partitions to the plugin */
+
+/* Fills the task's array of partitions in the plugin's layout
+ * (topic_partition_size) from list, with offsets if with_offsets.
+ * @returns the array, or NULL (out of memory: the task failed). */
+static rdcp_topic_partition_t *
+sink_tp_array(rdc_task_t *t, const rd_kafka_topic_partition_list_t *list,
+              int with_offsets) {
+        size_t stride = t->plugin->desc->topic_partition_size;
+        size_t cnt = (size_t)list->cnt;
+        if (cnt > t->tp_cap || !t->tp_buf) {
+                size_t cap = cnt > 16 ? cnt : 16;
+                void *grown = realloc(t->tp_buf, cap * stride);
+                if (!grown) {
+                        rdc_task_fail(t, "rebalance", "out of memory");
+                        return NULL;
+                }
+                t->tp_buf = grown;
+                t->tp_cap = cap;
+        }
+        for (size_t i = 0; i < cnt; i++) {
+                rdcp_topic_partition_t tp = {
+                        .topic = list->elems[i].topic,
+                        .partition = list->elems[i].partition,
+                        .offset = with_offsets ? list->elems[i].offset : -1};
+                rdc_abi_copy((char *)t->tp_buf + i * stride, stride, &tp,
+                             sizeof(tp));
+        }
+        return t->tp_buf;
+}
+
+/* Offset i of an array sink_tp_array() built, as the plugin left it. */
+static int64_t sink_tp_offset(const rdc_task_t *t, size_t i) {
+        const rdcp_topic_partition_t *tp = rdc_abi_at(
+                t->tp_buf, t->plugin->desc->topic_partition_size, i);
+        return tp->offset;
+}
+
+/* The plugin's open() for newly assigned partitions. */
+static void sink_open_partitions(rdc_task_t *t,
+                                 const rd_kafka_topic_partition_list_t *parts) {
+        const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
+        if ((!vt->open && !vt->close) || !t->ptask || !parts->cnt ||
+            t->failed)
+                return;
+        for (int i = 0; i < parts->cnt; i++)
+                if (!rd_kafka_topic_partition_list_find(
+                            t->owned, parts->elems[i].topic,
+                            parts->elems[i].partition))
+                        rd_kafka_topic_partition_list_add(
+                                t->owned, parts->elems[i].topic,
+                                parts->elems[i].partition);
+        if (!vt->open)
+                return;
+        char errstr[2048] = "";
+        const rdcp_topic_partition_t *arr = sink_tp_array(t, parts, 0);
+        if (arr && vt->open(t->ptask, arr, (size_t)parts->cnt, errstr,
+                            sizeof(errstr)))
+                rdc_task_fail(t, "open", "%s", errstr);
+}
+
+/* The plugin's close() for partitions it no longer owns (those of parts
+ * that it was told about with open). */
+static void
+sink_close_partitions(rdc_task_t *t,
+                      const rd_kafka_topic_partition_list_t *parts) {
+        const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
+        if (!t->owned || !t->owned->cnt || !t->ptask)
+                return;
+        rd_kafka_topic_partition_list_t *closing =
+                rd_kafka_topic_partition_list_new(parts->cnt + 1);
+        rd_kafka_topic_partition_list_t *kept =
+                rd_kafka_topic_partition_list_new(t->owned->cnt + 1);
+        for (int i = 0; i < t->owned->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &t->owned->elems[i];
+                rd_kafka_topic_partition_list_add(
+                        rd_kafka_topic_partition_list_find(parts, p->topic,
+                                                           p->partition)
+                                ? closing
+                                : kept,
+                        p->topic, p->partition);
+        }
+        rd_kafka_topic_partition_list_destroy(t->owned);
+        t->owned = kept;
+        const rdcp_topic_partition_t *arr =
+                closing->cnt && vt->close ? sink_tp_array(t, closing, 0) : NULL;
+        if (arr)
+                vt->close(t->ptask, arr, (size_t)closing->cnt);
+        rd_kafka_topic_partition_list_destroy(closing);
+}
+
 /* Commit errors saying the group moved on without this member's
  * generation: the offsets are not ours to commit any more. */
 static int sink_generation_gone(rd_kafka_resp_err_t err) {
@@ -156,26 +247,106 @@ static int sink_generation_gone(rd_kafka_resp_err_t err) {
                err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
 }
 
-/* Flushes the plugin, then commits the offsets of everything it had.
+/* Asks a plugin with pre_commit what of pending may be committed.
+ * @returns the list to commit (the caller destroys it; possibly empty),
+ * or NULL if nothing may be committed now (retriable, or failed). */
+static rd_kafka_topic_partition_list_t *sink_pre_commit(rdc_task_t *t) {
+        char errstr[2048] = "";
+        const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
+        rdcp_topic_partition_t *arr = sink_tp_array(t, t->pending, 1);
+        if (!arr)
+                return NULL;
+        rdcp_err_t err = vt->pre_commit(t->ptask, arr, (size_t)t->pending->cnt,
+                                        errstr, sizeof(errstr));
+        if (err == RDCP_ERR_RETRIABLE) {
+                rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                        "pre_commit failed, offsets not committed, will "
+                        "retry: %s",
+                        errstr);
+                return NULL;
+        }
+        if (err) {
+                rdc_task_fail(t, "pre_commit", "%s", errstr);
+                return NULL;
+        }
+        rd_kafka_topic_partition_list_t *commit =
+                rd_kafka_topic_partition_list_new(t->pending->cnt);
+        for (int i = 0; i < t->pending->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &t->pending->elems[i];
+                int64_t offset = sink_tp_offset(t, (size_t)i);
+                if (offset < 0)
+                        continue; /* held back entirely */
+                if (offset > p->offset) {
+                        rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                                "Ignoring offset %" PRId64 " pre_commit "
+                                "gave for %s [%" PRId32 "]: not yet "
+                                "consumed (next is %" PRId64 ")",
+                                offset, p->topic, p->partition, p->offset);
+                        continue;
+                }
+                rd_kafka_topic_partition_list_add(commit, p->topic,
+                                                  p->partition)
+                        ->offset = offset;
+        }
+        return commit;
+}
+
+/* After a commit of what pre_commit allowed: the partitions committed up
+ * to what was put leave pending; those held back stay, so the next
+ * pre_commit is offered them again (as Kafka's currentOffsets). */
+static void sink_pending_release(rdc_task_t *t,
+                                 const rd_kafka_topic_partition_list_t *done) {
+        rd_kafka_topic_partition_list_t *kept =
+                rd_kafka_topic_partition_list_new(t->pending->cnt + 1);
+        for (int i = 0; i < t->pending->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &t->pending->elems[i];
+                const rd_kafka_topic_partition_t *c =
+                        rd_kafka_topic_partition_list_find(done, p->topic,
+                                                           p->partition);
+                if (!c || c->offset < p->offset)
+                        rd_kafka_topic_partition_list_add(kept, p->topic,
+                                                          p->partition)
+                                ->offset = p->offset;
+        }
+        rd_kafka_topic_partition_list_destroy(t->pending);
+        t->pending = kept;
+        t->pending_cnt = 0;
+        t->track_idx = -1;
+}
+
+/* Flushes the plugin (or asks its pre_commit), then commits the offsets
+ * of everything it had (or allowed).
  * @returns 0, or -1 if nothing could be committed. */
 static int sink_commit(rdc_task_t *t) {
         char errstr[2048] = "";
         if (!t->pending || t->pending->cnt == 0 || !t->ptask)
                 return 0;
-        rdcp_err_t err = t->plugin->desc->sink_task->flush(t->ptask, errstr,
-                                                           sizeof(errstr));
-        if (err == RDCP_ERR_RETRIABLE) {
-                rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
-                        "flush failed, offsets not committed, will retry: "
-                        "%s",
-                        errstr);
-                return -1;
+        rd_kafka_topic_partition_list_t *allowed = NULL;
+        if (t->plugin->desc->sink_task->pre_commit) {
+                allowed = sink_pre_commit(t);
+                if (!allowed)
+                        return -1;
+                if (!allowed->cnt) {
+                        rd_kafka_topic_partition_list_destroy(allowed);
+                        return 0; /* everything held back */
+                }
+        } else {
+                rdcp_err_t err = t->plugin->desc->sink_task->flush(
+                        t->ptask, errstr, sizeof(errstr));
+                if (err == RDCP_ERR_RETRIABLE) {
+                        rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                                "flush failed, offsets not committed, will "
+                                "retry: %s",
+                                errstr);
+                        return -1;
+                }
+                if (err) {
+                        rdc_task_fail(t, "flush", "%s", errstr);
+                        return -1;
+                }
         }
-        if (err) {
-                rdc_task_fail(t, "flush", "%s", errstr);
-                return -1;
-        }
-        rd_kafka_resp_err_t kerr = rd_kafka_commit(t->rk, t->pending, 0);
+        rd_kafka_resp_err_t kerr =
+                rd_kafka_commit(t->rk, allowed ? allowed : t->pending, 0);
         if (sink_generation_gone(kerr)) {
                 /* Retrying them forever kept the task RUNNING with nothing
                  * moving; librdkafka rejoins, and the new assignment starts
@@ -186,17 +357,19 @@ static int sink_commit(rdc_task_t *t) {
                         "records since the last commit will come again",
                         rd_kafka_err2str(kerr));
                 sink_pending_reset(t);
-                return -1;
-        }
-        if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        } else if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
                         "Committing consumer offsets failed (%s); they will "
                         "be committed with the next flush",
                         rd_kafka_err2str(kerr));
-                return -1;
+        } else if (allowed) {
+                sink_pending_release(t, allowed);
+        } else {
+                sink_pending_reset(t);
         }
-        sink_pending_reset(t);
-        return 0;
+        if (allowed)
+                rd_kafka_topic_partition_list_destroy(allowed);
+        return kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET ? -1 : 0;
 }
 
 /* ----------------------------------------------------- held batch */
@@ -280,6 +453,7 @@ static void sink_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 else
                         rd_kafka_resume_partitions(rk, parts);
                 sink_warn_clear(t);
+                sink_open_partitions(t, parts);
                 return;
         }
         if (t->held_cnt)
@@ -297,6 +471,9 @@ static void sink_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                  * committed now, or the next owner gets it again. */
                 sink_commit(t);
         }
+        /* As Kafka's SinkTask.close(): after the commit (none when the
+         * assignment was lost). */
+        sink_close_partitions(t, parts);
         /* Whatever the commit did: these offsets are no longer ours. */
         sink_pending_drop(t, parts);
         if (cooperative)
@@ -388,6 +565,7 @@ static int sink_open(rdc_task_t *t) {
         rd_kafka_poll_set_consumer(t->rk);
         t->queue = rd_kafka_queue_get_consumer(t->rk);
         sink_pending_reset(t);
+        t->owned = rd_kafka_topic_partition_list_new(4);
         errstr[0] = '\0';
         if (t->plugin->desc->sink_task->create(
                     &t->ctx, &rdc_host, rdc_map_as_cconfig(t->task_cfg),
@@ -660,6 +838,16 @@ out:
                         rd_kafka_queue_destroy(t->queue);
                 rd_kafka_consumer_close(t->rk);
         }
+        /* The close() of partitions the revocation in consumer_close did
+         * not cover (it is skipped when the consumer has left already). */
+        if (t->owned && t->owned->cnt)
+                sink_close_partitions(t, t->owned);
+        if (t->owned)
+                rd_kafka_topic_partition_list_destroy(t->owned);
+        t->owned = NULL;
+        free(t->tp_buf);
+        t->tp_buf = NULL;
+        t->tp_cap = 0;
         if (t->ptask)
                 t->plugin->desc->sink_task->destroy(t->ptask);
         t->ptask = NULL;

@@ -36,9 +36,10 @@
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
 #define TEST_SOURCE "com.example.test.TestSource"
 #define TEST_SINK   "com.example.test.TestSink"
-/* The working test plugins: CrashSource, TestSink, TestSource. */
+/* The working test plugins: CrashSource, TestPreCommitSink, TestSink,
+ * TestSource. */
 #define CRASH_SOURCE "com.example.test.CrashSource"
-#define GOOD_CNT     3
+#define GOOD_CNT     4
 
 /* ------------------------------------------------------------ helpers */
 
@@ -872,20 +873,22 @@ static void test_find_resolves_names(void **state) {
         assert_string_equal(errstr,
                             "Failed to find any class that implements sink "
                             "connector and which name matches TestSource, "
-                            "available sink connectors are: " TEST_SINK
+                            "available sink connectors are: "
+                            "com.example.test.TestPreCommitSink, " TEST_SINK
                             " (" TEST_SOURCE " is a source connector)");
         assert_null(rdc_registry_find(reg, "Nope", RDCP_PLUGIN_CONVERTER,
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "converter and which name matches Nope, "
                                     "available converters are: (none)");
-        /* Listed in file name order: crash_source.so, test_sink.so,
-         * test_source.so. */
+        /* Listed in file name order: crash_source.so, precommit_sink.so,
+         * test_sink.so, test_source.so. */
         assert_null(rdc_registry_find(reg, "Nope", RDC_PLUGIN_ANY_CONNECTOR,
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "connector and which name matches Nope, "
                                     "available connectors are: " CRASH_SOURCE
+                                    ", com.example.test.TestPreCommitSink"
                                     ", " TEST_SINK ", " TEST_SOURCE);
         /* A short errstr is truncated, never overrun. */
         assert_null(rdc_registry_find(reg, "Nope", 0, errstr, 10));
@@ -988,8 +991,10 @@ static void test_same_file_loaded_once(void **state) {
         assert_int_equal(rdc_registry_list(reg, plugins, 1), GOOD_CNT);
         assert_string_equal(plugins[0]->desc->class_name, CRASH_SOURCE);
         assert_int_equal(rdc_registry_list(reg, plugins, 4), GOOD_CNT);
-        assert_string_equal(plugins[1]->desc->class_name, TEST_SINK);
-        assert_string_equal(plugins[2]->desc->class_name, TEST_SOURCE);
+        assert_string_equal(plugins[1]->desc->class_name,
+                            "com.example.test.TestPreCommitSink");
+        assert_string_equal(plugins[2]->desc->class_name, TEST_SINK);
+        assert_string_equal(plugins[3]->desc->class_name, TEST_SOURCE);
         rdc_registry_destroy(reg);
         remove_tree(dir);
 }
