@@ -1,7 +1,8 @@
 /*
- * Task runtime internals shared by task.c (the thread, events, converters,
- * topics), task_source.c (the source loop) and task_sink.c (the sink
- * loop). Nothing outside these three files includes this header.
+ * Task runtime internals shared by task.c (the thread, events, topics,
+ * Kafka clients), pipeline.c (converters), task_source.c (the source
+ * loop) and task_sink.c (the sink loop). Nothing outside these files
+ * includes this header.
  */
 #ifndef RDC_TASK_INTERNAL_H
 #define RDC_TASK_INTERNAL_H
@@ -17,8 +18,11 @@
 #define RDC_RETRY_MAX_MS 10000 /* ceiling of retriable-error backoff */
 #define RDC_PRODUCE_RUN  1024  /* records per rd_kafka_produce_batch() */
 
+/* An open converter: vt for key and value, hvt for headers. */
 typedef struct rdc_conv {
+        const rdcp_descriptor_t *desc;
         const rdcp_converter_vtable_t *vt;
+        const rdcp_header_converter_vtable_t *hvt;
         void *state;
 } rdc_conv_t;
 
@@ -98,8 +102,14 @@ struct rdc_task {
 
         /* Task thread only. */
         void *ptask;
-        rdc_conv_t key_conv, value_conv;
+        rdc_conv_t key_conv, value_conv, header_conv;
         rdcp_buf_t key_buf, value_buf;
+        /* Source: the current record's headers in the host layout, and
+         * the header converter's output they point into. */
+        rdcp_buf_t hdr_buf;
+        rdcp_header_t *src_hdrs;
+        size_t src_hdr_cap, src_hdr_cnt;
+        int sink_typed_headers; /* the sink plugin reads typed headers */
         rdcp_arena_t arena;
         rd_kafka_t *rk;
         int paused;
@@ -213,6 +223,18 @@ void rdc_task_set_warning(rdc_task_t *t, const char *reason);
 int64_t rdc_task_finish_by(rdc_task_t *t);
 /** Sleeps up to timeout_ms; a stop, pause or resume wakes it. */
 void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms);
+
+/** The Kafka client of the task (producer or consumer) from conf (taken
+ *  over, also on failure) with the task as opaque and error_cb; stage
+ *  names it in a failure. @returns the client, or NULL (task failed). */
+rd_kafka_t *rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type,
+                                rd_kafka_conf_t *conf,
+                                void (*error_cb)(rd_kafka_t *, int,
+                                                 const char *, void *),
+                                const char *stage);
+/** "connector-<role>-<connector>-<task>" as Kafka Connect names a task's
+ *  clients. @returns a malloc'd string, or NULL (out of memory). */
+char *rdc_task_client_id(const rdc_task_t *t, const char *role);
 
 /* -- The loops: each runs the whole life of its task on the thread. */
 void rdc_task_source_run(rdc_task_t *t);

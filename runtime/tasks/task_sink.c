@@ -16,6 +16,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "plugins/abi.h"
+#include "tasks/pipeline.h"
 
 /* ============================================================== sink */
 
@@ -524,11 +525,12 @@ static int sink_subscribe(rdc_task_t *t) {
 }
 
 static int sink_open(rdc_task_t *t) {
-        char errstr[1024], kerr[512], *client_id = NULL;
+        char errstr[1024];
         char *group = rdc_task_sink_group_id(t->connector);
-        if (!group || asprintf(&client_id, "connector-consumer-%s-%d",
-                               t->connector, (int)t->id) < 0) {
+        char *client_id = rdc_task_client_id(t, "consumer");
+        if (!group || !client_id) {
                 free(group);
+                free(client_id);
                 rdc_task_fail(t, "consumer", "out of memory");
                 return -1;
         }
@@ -553,15 +555,10 @@ static int sink_open(rdc_task_t *t) {
                 return -1;
         }
         rd_kafka_conf_set_rebalance_cb(conf, sink_rebalance_cb);
-        rd_kafka_conf_set_error_cb(conf, sink_error_cb);
-        rd_kafka_conf_set_opaque(conf, t);
-        t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
-        if (!t->rk) {
-                rd_kafka_conf_destroy(conf);
-                rdc_task_fail(t, "consumer", "cannot create consumer: %s",
-                              kerr);
+        t->rk = rdc_task_client_new(t, RD_KAFKA_CONSUMER, conf, sink_error_cb,
+                                    "consumer");
+        if (!t->rk)
                 return -1;
-        }
         rd_kafka_poll_set_consumer(t->rk);
         t->queue = rd_kafka_queue_get_consumer(t->rk);
         sink_pending_reset(t);
@@ -617,7 +614,6 @@ static void sink_track(rdc_task_t *t, const rd_kafka_message_t *msg) {
 static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                             size_t cnt, rdcp_sink_record_t *recs) {
         size_t n = 0;
-        char errstr[1024];
         for (size_t i = 0; i < cnt; i++) {
                 rd_kafka_message_t *m = msgs[i];
                 if (m->err) {
@@ -626,49 +622,11 @@ static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                                 return -1;
                         continue;
                 }
-                const char *topic = rd_kafka_topic_name(m->rkt);
-                rdcp_sink_record_t *r = &recs[n];
-                memset(r, 0, sizeof(*r));
-                errstr[0] = '\0';
-                if (t->key_conv.vt->to_data(t->key_conv.state, topic, m->key,
-                                            m->key_len, &t->arena, &r->key,
-                                            errstr, sizeof(errstr)) ||
-                    t->value_conv.vt->to_data(
-                            t->value_conv.state, topic, m->payload, m->len,
-                            &t->arena, &r->value, errstr, sizeof(errstr))) {
-                        if (!rdc_task_conversion_error(t, "convert", topic,
-                                                       errstr))
-                                return -1;
+                int c = rdc_pipeline_sink(t, m, &recs[n]);
+                if (c < 0)
+                        return -1;
+                if (c > 0)
                         continue;
-                }
-                r->topic = topic;
-                r->partition = m->partition;
-                r->offset = m->offset;
-                rd_kafka_timestamp_type_t tstype;
-                r->timestamp = rd_kafka_message_timestamp(m, &tstype);
-                r->timestamp_type =
-                        tstype == RD_KAFKA_TIMESTAMP_CREATE_TIME
-                                ? RDCP_TIMESTAMP_CREATE_TIME
-                        : tstype == RD_KAFKA_TIMESTAMP_LOG_APPEND_TIME
-                                ? RDCP_TIMESTAMP_LOG_APPEND_TIME
-                                : RDCP_TIMESTAMP_NONE;
-                rd_kafka_headers_t *hdrs = NULL;
-                if (!rd_kafka_message_headers(m, &hdrs) && hdrs) {
-                        /* In the sink plugin's layout (header_size). */
-                        size_t hc = rd_kafka_header_cnt(hdrs);
-                        size_t stride = t->plugin->desc->header_size;
-                        char *h = rdc_arena_alloc(&t->arena, hc * stride);
-                        for (size_t k = 0; h && k < hc; k++) {
-                                rdcp_header_t one = {0};
-                                rd_kafka_header_get_all(hdrs, k, &one.key,
-                                                        &one.value,
-                                                        &one.value_len);
-                                rdc_abi_copy(h + k * stride, stride, &one,
-                                             sizeof(one));
-                        }
-                        r->headers = (const rdcp_header_t *)(void *)h;
-                        r->header_cnt = h ? (int32_t)hc : 0;
-                }
                 n++;
         }
         return (ssize_t)n;

@@ -17,6 +17,7 @@
 #include "core/clock.h"
 #include "core/log.h"
 #include "plugins/abi.h"
+#include "tasks/pipeline.h"
 
 /* ============================================================ source */
 
@@ -332,19 +333,16 @@ batch_new(rdc_task_t *t, const rdcp_source_record_t *recs, size_t cnt) {
         return b;
 }
 
-/* The record's headers for librdkafka; the plugin's array has its
- * stride (header_size). */
-static rd_kafka_headers_t *headers_build(const rdc_task_t *t,
-                                         const rdcp_source_record_t *r) {
-        if (r->header_cnt <= 0)
+/* The current record's headers for librdkafka, as the pipeline left
+ * them (serialized, host layout). */
+static rd_kafka_headers_t *headers_build(const rdc_task_t *t) {
+        if (!t->src_hdr_cnt)
                 return NULL;
-        size_t stride = t->plugin->desc->header_size;
-        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(r->header_cnt);
-        for (int32_t i = 0; i < r->header_cnt; i++) {
-                const rdcp_header_t *h =
-                        rdc_abi_at(r->headers, stride, (size_t)i);
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(t->src_hdr_cnt);
+        for (size_t i = 0; i < t->src_hdr_cnt; i++) {
+                const rdcp_header_t *h = &t->src_hdrs[i];
                 rd_kafka_header_add(hdrs, h->key, -1, h->value,
-                                    (ssize_t)h->value_len);
+                                    h->value ? (ssize_t)h->value_len : 0);
         }
         return hdrs;
 }
@@ -357,7 +355,7 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                           rdc_src_batch_t *b, void *opaque) {
         rd_kafka_resp_err_t err;
         for (;;) {
-                rd_kafka_headers_t *hdrs = headers_build(t, r);
+                rd_kafka_headers_t *hdrs = headers_build(t);
                 err = rd_kafka_producev(
                         t->rk, RD_KAFKA_V_RKT(rkt),
                         RD_KAFKA_V_PARTITION(r->partition >= 0
@@ -396,24 +394,6 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
         source_fail_record(t, r->topic, r->partition, err,
                            value->len + key->len);
         return -1;
-}
-
-/* Converts one record, appending to the scratch buffers.
- * @returns 0 ok, 1 skip (tolerated), -1 failed. */
-static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
-                          rdcp_bytes_t *key, rdcp_bytes_t *value) {
-        char errstr[1024];
-        errstr[0] = '\0'; /* not = "": that clears 1 KiB per record */
-        if (t->key_conv.vt->from_data(t->key_conv.state, r->topic, &r->key,
-                                      &t->key_buf, key, errstr,
-                                      sizeof(errstr)) ||
-            t->value_conv.vt->from_data(t->value_conv.state, r->topic,
-                                        &r->value, &t->value_buf, value, errstr,
-                                        sizeof(errstr)))
-                return rdc_task_conversion_error(t, "convert", r->topic, errstr)
-                               ? 1
-                               : -1;
-        return 0;
 }
 
 static rdc_out_ref_t out_ref(const rdcp_buf_t *scratch, size_t before,
@@ -573,7 +553,7 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
                 size_t key_mark = t->key_buf.len;
                 size_t value_mark = t->value_buf.len;
                 void *opaque = b->acks ? (void *)&b->acks[i] : (void *)b;
-                int c = source_convert(t, r, &key, &value);
+                int c = rdc_pipeline_source(t, r, &key, &value);
                 if (c < 0)
                         return -1;
                 if (c > 0) {
@@ -666,19 +646,22 @@ static int64_t conf_get_int64(const rd_kafka_conf_t *conf, const char *name) {
 }
 
 static int source_open(rdc_task_t *t) {
-        char errstr[1024], kerr[512], client_id[300];
-        snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d",
-                 t->connector, (int)t->id);
-        rd_kafka_conf_t *conf = rdc_worker_producer_conf(
-                t->worker, t->conn_cfg, client_id, errstr, sizeof(errstr));
+        char errstr[1024];
+        char *client_id = rdc_task_client_id(t, "producer");
+        rd_kafka_conf_t *conf =
+                client_id ? rdc_worker_producer_conf(t->worker, t->conn_cfg,
+                                                     client_id, errstr,
+                                                     sizeof(errstr))
+                          : NULL;
+        if (!client_id)
+                snprintf(errstr, sizeof(errstr), "out of memory");
+        free(client_id);
         if (!conf) {
                 rdc_task_fail(t, "producer", "%s", errstr);
                 return -1;
         }
         t->acks = t->plugin->desc->source_task->commit_record != NULL;
         rd_kafka_conf_set_dr_msg_cb(conf, source_dr_cb);
-        rd_kafka_conf_set_error_cb(conf, source_error_cb);
-        rd_kafka_conf_set_opaque(conf, t);
         t->queue_max_msgs =
                 conf_get_int64(conf, "queue.buffering.max.messages");
         t->queue_max_bytes =
@@ -691,13 +674,10 @@ static int source_open(rdc_task_t *t) {
                 rdc_task_fail(t, "producer", "out of memory");
                 return -1;
         }
-        t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
-        if (!t->rk) {
-                rd_kafka_conf_destroy(conf);
-                rdc_task_fail(t, "producer", "cannot create producer: %s",
-                              kerr);
+        t->rk = rdc_task_client_new(t, RD_KAFKA_PRODUCER, conf,
+                                    source_error_cb, "producer");
+        if (!t->rk)
                 return -1;
-        }
         /* A delivery report wakes a plugin idling in host->wait(), so
          * that offsets are stored when due even while it has no data. */
         static const uint64_t one = 1;

@@ -42,6 +42,13 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
          .importance = RDCP_IMPORTANCE_HIGH,
          .flags = RDCP_CFGF_REQUIRED,
          .documentation = "Converter class for record values."},
+        {.name = "header.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value =
+                 "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+         .documentation = "Header converter class for record header "
+                          "values."},
         {.name = "plugin.path",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_LOW,
@@ -223,9 +230,7 @@ const rdcp_config_def_t rdc_connector_config_defs[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .group = "Common",
          .order = 6,
-         .documentation = "Header converter: SimpleHeaderConverter or "
-                          "ByteArrayConverter (headers pass as raw "
-                          "bytes)."},
+         .documentation = "Header converter; the worker's if unset."},
         {.name = "topics",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,
@@ -341,14 +346,6 @@ static const char *const true_values[] = {"true", NULL};
 static const char *const any_pattern_values[] = {".*", NULL};
 static const char *const reload_values[] = {"restart", "none", NULL};
 /* Headers pass as raw bytes, which is what these two do with bytes. */
-static const char *const header_converter_values[] = {
-        "org.apache.kafka.connect.storage.SimpleHeaderConverter",
-        "SimpleHeaderConverter",
-        "org.apache.kafka.connect.converters.ByteArrayConverter",
-        "ByteArrayConverter", NULL};
-static const char header_converter_reason[] =
-        "Header converters are not supported by rdconnect yet (headers pass "
-        "as raw bytes, as with SimpleHeaderConverter)";
 
 /* Kafka's ConnectorConfig, SourceConnectorConfig and SinkConnectorConfig
  * keys that rdconnect does not implement. Exact keys come before the
@@ -392,9 +389,6 @@ static const unsupported_key_t connector_unsupported[] = {
          .off_values = reload_values,
          .reason = "Config providers are not supported by rdconnect yet, "
                    "so there is nothing to reload"},
-        {.key = "header.converter",
-         .off_values = header_converter_values,
-         .reason = header_converter_reason},
         /* Kafka 4.1 (KIP-891): plugin versions pinned per connector. */
         {.key = "connector.plugin.version", .reason = version_reason},
         {.key = "key.converter.plugin.version", .reason = version_reason},
@@ -445,9 +439,6 @@ static const unsupported_key_t worker_unsupported[] = {
          .off_values = disabled_values,
          .reason = "Exactly-once source delivery is not supported by "
                    "rdconnect yet (sources deliver at least once)"},
-        {.key = "header.converter",
-         .off_values = header_converter_values,
-         .reason = header_converter_reason},
 };
 
 static const unsupported_key_t *unsupported_find(const unsupported_key_t *table,
@@ -685,15 +676,18 @@ static size_t validate_producer(rdc_worker_t *worker, const rdc_map_t *cfg,
 
 static size_t validate_converters(rdc_worker_t *worker, const rdc_map_t *cfg,
                                   rdc_config_errors_t *errs) {
-        static const char *const keys[] = {"key.converter", "value.converter"};
+        static const char *const keys[] = {"key.converter", "value.converter",
+                                           "header.converter"};
+        static const uint32_t types[] = {RDCP_PLUGIN_CONVERTER,
+                                         RDCP_PLUGIN_CONVERTER,
+                                         RDCP_PLUGIN_HEADER_CONVERTER};
         size_t cnt = 0;
         char errstr[1024];
-        for (size_t i = 0; i < 2; i++) {
+        for (size_t i = 0; i < 3; i++) {
                 const char *cls = rdc_map_get(cfg, keys[i]);
                 if (is_blank(cls))
                         continue;
-                if (!rdc_registry_find(worker->registry, cls,
-                                       RDCP_PLUGIN_CONVERTER, errstr,
+                if (!rdc_registry_find(worker->registry, cls, types[i], errstr,
                                        sizeof(errstr))) {
                         rdc_config_errors_add(errs, keys[i], "%s", errstr);
                         cnt++;
@@ -879,7 +873,8 @@ static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
 static int worker_is_framework_key(const char *key) {
         static const char *const prefixes[] = {
                 "producer.",      "consumer.",        "admin.",
-                "key.converter.", "value.converter.", NULL};
+                "key.converter.", "value.converter.", "header.converter.",
+                NULL};
         if (rdc_configdef_find(rdc_worker_config_defs,
                                rdc_worker_config_def_cnt,
                                sizeof(rdcp_config_def_t), key) ||
