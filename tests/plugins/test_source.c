@@ -32,6 +32,10 @@
  * "commit <position>", the highest stored position of the task's
  * partitions as offset_read() sees it then. The file is flushed at each
  * commit() and at destroy.
+ *
+ * test.headers = true: each record has four headers (ABI 1.1): "seq"
+ * (typed INT64 seq), "name" (typed STRING "n-seq"), "even" (typed
+ * BOOLEAN) and "raw" (raw bytes "r-seq", not converted).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, nanosleep */
 #include "test_plugin.h"
@@ -83,6 +87,8 @@ typedef struct test_source_slot {
         char value[64];
         char offset[48];
         char partition[64];
+        char name[48], raw[48];
+        rdcp_header_t headers[4];
 } test_source_slot_t;
 
 typedef struct test_source_task {
@@ -97,6 +103,7 @@ typedef struct test_source_task {
         int64_t partitions; /* test.source.partitions */
         char *hang_file;    /* test.hang.poll.while.file */
         FILE *ack_file;     /* test.ack.file */
+        int32_t headers;    /* test.headers */
         char live_name[300];
         int live;
         rdct_failer_t failer;
@@ -251,6 +258,8 @@ static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
                 err = RDCP_ERR_NOMEM;
                 goto fail;
         }
+        const char *with_headers = host->config_get(cfg, "test.headers");
+        task->headers = with_headers && !strcmp(with_headers, "true");
         const char *ack = host->config_get(cfg, "test.ack.file");
         if (ack && *ack && !(task->ack_file = fopen(ack, "a"))) {
                 snprintf(errstr, errstr_size, "cannot open %s", ack);
@@ -297,6 +306,30 @@ static void test_source_string(rdcp_data_t *data, const char *text) {
         data->kind = RDCP_DATA_STRING;
         data->u.bytes.ptr = text;
         data->u.bytes.len = strlen(text);
+}
+
+static void test_source_headers(rdcp_source_record_t *record,
+                                test_source_slot_t *slot, int64_t seq) {
+        rdcp_header_t *h = slot->headers;
+        memset(h, 0, sizeof(slot->headers));
+        snprintf(slot->name, sizeof(slot->name), "n-%" PRId64, seq);
+        snprintf(slot->raw, sizeof(slot->raw), "r-%" PRId64, seq);
+        h[0].key = "seq";
+        h[0].typed = 1;
+        h[0].data.kind = RDCP_DATA_INT;
+        h[0].data.u.i = seq;
+        h[1].key = "name";
+        h[1].typed = 1;
+        test_source_string(&h[1].data, slot->name);
+        h[2].key = "even";
+        h[2].typed = 1;
+        h[2].data.kind = RDCP_DATA_BOOL;
+        h[2].data.u.b = seq % 2 == 0;
+        h[3].key = "raw";
+        h[3].value = slot->raw;
+        h[3].value_len = strlen(slot->raw);
+        record->headers = h;
+        record->header_cnt = 4;
 }
 
 static rdcp_err_t test_source_task_poll(void *task_ptr,
@@ -349,6 +382,8 @@ static rdcp_err_t test_source_task_poll(void *task_ptr,
                 record->source_partition = slot->partition;
                 record->source_offset = slot->offset;
                 record->ack_opaque = (void *)(intptr_t)(task->next + 1);
+                if (task->headers)
+                        test_source_headers(record, slot, task->next);
         }
         *cnt = i;
         return RDCP_OK;
@@ -386,6 +421,11 @@ static const rdcp_config_def_t test_source_config[] = {
          .documentation = "Source partitions the records are spread over.",
          .min = 1,
          .max = TEST_SOURCE_MAX_BATCH},
+        {.name = "test.headers",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "false",
+         .documentation = "Records carry typed and raw headers."},
         {.name = "test.ack.file",
          .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,

@@ -36,10 +36,10 @@
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
 #define TEST_SOURCE "com.example.test.TestSource"
 #define TEST_SINK   "com.example.test.TestSink"
-/* The working test plugins: CrashSource, TestPreCommitSink, TestSink,
- * TestSource. */
+/* The working test plugins: CrashSource, HeaderEchoConverter,
+ * TestPreCommitSink, TestSink, TestSource. */
 #define CRASH_SOURCE "com.example.test.CrashSource"
-#define GOOD_CNT     4
+#define GOOD_CNT     5
 
 /* ------------------------------------------------------------ helpers */
 
@@ -880,7 +880,8 @@ static void test_find_resolves_names(void **state) {
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "converter and which name matches Nope, "
-                                    "available converters are: (none)");
+                                    "available converters are: "
+                                    "com.example.test.HeaderEchoConverter");
         /* Listed in file name order: crash_source.so, precommit_sink.so,
          * test_sink.so, test_source.so. */
         assert_null(rdc_registry_find(reg, "Nope", RDC_PLUGIN_ANY_CONNECTOR,
@@ -973,7 +974,7 @@ static void test_plugin_dropped_in_is_found(void **state) {
 
 static void test_same_file_loaded_once(void **state) {
         char dir[64], link_path[PATH_MAX], plugin_path[PATH_MAX + 64];
-        const rdc_plugin_t *plugins[4];
+        const rdc_plugin_t *plugins[5];
         rdc_registry_t *reg;
 
         (void)state;
@@ -990,11 +991,13 @@ static void test_same_file_loaded_once(void **state) {
         /* The list is a snapshot in load order (sorted file names). */
         assert_int_equal(rdc_registry_list(reg, plugins, 1), GOOD_CNT);
         assert_string_equal(plugins[0]->desc->class_name, CRASH_SOURCE);
-        assert_int_equal(rdc_registry_list(reg, plugins, 4), GOOD_CNT);
+        assert_int_equal(rdc_registry_list(reg, plugins, 5), GOOD_CNT);
         assert_string_equal(plugins[1]->desc->class_name,
+                            "com.example.test.HeaderEchoConverter");
+        assert_string_equal(plugins[2]->desc->class_name,
                             "com.example.test.TestPreCommitSink");
-        assert_string_equal(plugins[2]->desc->class_name, TEST_SINK);
-        assert_string_equal(plugins[3]->desc->class_name, TEST_SOURCE);
+        assert_string_equal(plugins[3]->desc->class_name, TEST_SINK);
+        assert_string_equal(plugins[4]->desc->class_name, TEST_SOURCE);
         rdc_registry_destroy(reg);
         remove_tree(dir);
 }
