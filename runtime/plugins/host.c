@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/configdef.h"
@@ -315,6 +316,14 @@ static int32_t host_ctx_task_id(const rdcp_ctx_t *ctx) {
         return ctx->task_id;
 }
 
+static int64_t host_time_ms(int32_t monotonic) {
+        struct timespec ts;
+        if (monotonic)
+                return rdc_clock_now_ms();
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 const rdcp_host_t rdc_host = {
         .struct_size = sizeof(rdcp_host_t),
         .abi_major = RDCP_ABI_MAJOR,
@@ -341,4 +350,5 @@ const rdcp_host_t rdc_host = {
         .request_reconfiguration = host_request_reconfiguration,
         .ctx_connector = host_ctx_connector,
         .ctx_task_id = host_ctx_task_id,
+        .time_ms = host_time_ms,
 };

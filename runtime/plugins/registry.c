@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "plugins/abi.h"
 #include "plugins/crash.h"
 #include "core/log.h"
 
@@ -72,16 +73,12 @@ typedef Elf64_Shdr rdc_elf_shdr_t;
 #define RDC_ELF_MACHINE EM_RISCV
 #endif
 
-/* Bytes of a struct up to and including member: the size the struct had
- * at the ABI minor whose last member that was. */
-#define RDC_SIZE_THROUGH(type, member)                                         \
-        (offsetof(type, member) + sizeof(((type *)0)->member))
-
-/* Minimum sizes: each struct as it was at ABI minor 0 of this major. When a
- * later minor appends members these stay, since plugins built against the
- * older minor declare the smaller size and remain acceptable. */
-#define RDC_DESC_MIN_SIZE       RDC_SIZE_THROUGH(rdcp_descriptor_t, converter)
-#define RDC_CONFIG_DEF_MIN_SIZE RDC_SIZE_THROUGH(rdcp_config_def_t, validator)
+/* Minimum sizes: each struct as it was at ABI minor 0 of this major (see
+ * abi.h). When a later minor appends members these stay, since plugins
+ * built against the older minor declare the smaller size and remain
+ * acceptable. */
+#define RDC_DESC_MIN_SIZE       RDC_ABI10_DESCRIPTOR
+#define RDC_CONFIG_DEF_MIN_SIZE RDC_ABI10_CONFIG_DEF
 
 /* A function pointer of a vtable that a plugin must provide. */
 typedef struct rdc_vtable_fn {
@@ -135,6 +132,16 @@ static const rdc_vtable_rule_t rdc_vtable_converter = {
          RDC_VTABLE_FN(rdcp_converter_vtable_t, to_data),
          RDC_VTABLE_FN(rdcp_converter_vtable_t, destroy)}};
 
+/* Since 1.1; a converter may carry one too (checked when present). */
+static const rdc_vtable_rule_t rdc_vtable_header_converter = {
+        "header_converter",
+        offsetof(rdcp_descriptor_t, header_converter),
+        RDC_SIZE_THROUGH(rdcp_header_converter_vtable_t, destroy),
+        {RDC_VTABLE_FN(rdcp_header_converter_vtable_t, create),
+         RDC_VTABLE_FN(rdcp_header_converter_vtable_t, from_header),
+         RDC_VTABLE_FN(rdcp_header_converter_vtable_t, to_header),
+         RDC_VTABLE_FN(rdcp_header_converter_vtable_t, destroy)}};
+
 /* The plugin types this host runs, with the vtables each one needs and
  * the words used in find() messages. The last two rows are find() queries
  * only: no descriptor may carry those types. */
@@ -158,15 +165,34 @@ static const rdc_type_rule_t rdc_type_rules[] = {
          "converter",
          "converters",
          {&rdc_vtable_converter, NULL}},
+        {RDCP_PLUGIN_HEADER_CONVERTER,
+         "header converter",
+         "header converters",
+         {&rdc_vtable_header_converter, NULL}},
         {RDC_PLUGIN_ANY_CONNECTOR, "connector", "connectors", {NULL}},
         {0, "plugin", "plugins", {NULL}},
 };
+
+/* The host's view of an accepted descriptor: host-sized copies of it and
+ * of its vtables, zero past what the plugin's sizes cover (rdc_abi_copy),
+ * so that the runtime may read every member of this host's minor and finds
+ * NULL or 0 where the plugin is older. Element sizes the descriptor is too
+ * old to hold are the 1.0 ones. */
+typedef struct rdc_plugin_view {
+        rdcp_descriptor_t desc;
+        rdcp_connector_vtable_t connector;
+        rdcp_source_task_vtable_t source_task;
+        rdcp_sink_task_vtable_t sink_task;
+        rdcp_converter_vtable_t converter;
+        rdcp_header_converter_vtable_t header_converter;
+} rdc_plugin_view_t;
 
 /* One accepted plugin file; pub is what find() and list() hand out. */
 typedef struct rdc_loaded {
         rdc_plugin_t pub;
         char *path; /* owned; pub.path points here */
         void *dl;
+        rdc_plugin_view_t view; /* pub.desc points here */
 } rdc_loaded_t;
 
 /* One rejected file, identified by realpath and remembered until it
@@ -290,12 +316,26 @@ static const char *rdc_class_short_name(const char *class_name) {
         return dot ? dot + 1 : class_name;
 }
 
-static int rdc_type_matches(uint32_t wanted, uint32_t type) {
+/* Whether desc serves as a plugin of type wanted: a converter with a
+ * header converter vtable is a header converter too. */
+static int rdc_type_matches(uint32_t wanted, const rdcp_descriptor_t *desc) {
+        uint32_t type = desc->type;
+
         if (wanted == 0)
                 return 1;
         if (wanted == RDC_PLUGIN_ANY_CONNECTOR)
                 return type == RDCP_PLUGIN_SOURCE || type == RDCP_PLUGIN_SINK;
+        if (wanted == RDCP_PLUGIN_HEADER_CONVERTER &&
+            type == RDCP_PLUGIN_CONVERTER)
+                return rdc_plugin_is_header_converter(desc);
         return wanted == type;
+}
+
+int rdc_plugin_is_header_converter(const rdcp_descriptor_t *desc) {
+        /* Only views reach here: header_converter reads 0 for 1.0. */
+        return desc->type == RDCP_PLUGIN_HEADER_CONVERTER ||
+               (desc->type == RDCP_PLUGIN_CONVERTER &&
+                desc->header_converter != NULL);
 }
 
 /* ------------------------------------------------- descriptor checks */
@@ -361,6 +401,87 @@ static int rdc_check_config_defs(const rdcp_descriptor_t *desc, char *errstr,
         return 0;
 }
 
+/* The element sizes of 1.1 descriptors: each at least its smallest size
+ * (RDCP_DESCRIPTOR_HEADER sets them; 0 means the plugin forgot). */
+static int rdc_check_strides(const rdcp_descriptor_t *desc, char *errstr,
+                             size_t errstr_size) {
+        static const struct {
+                const char *name;
+                size_t offset;
+                size_t min;
+        } strides[] = {
+                {"source_record_size",
+                 offsetof(rdcp_descriptor_t, source_record_size),
+                 RDC_ABI10_SOURCE_RECORD},
+                {"sink_record_size",
+                 offsetof(rdcp_descriptor_t, sink_record_size),
+                 RDC_ABI10_SINK_RECORD},
+                {"header_size", offsetof(rdcp_descriptor_t, header_size),
+                 RDC_ABI10_HEADER},
+                {"topic_partition_size",
+                 offsetof(rdcp_descriptor_t, topic_partition_size),
+                 RDC_ABI11_TOPIC_PARTITION},
+        };
+        size_t i;
+
+        for (i = 0; i < sizeof(strides) / sizeof(strides[0]); i++) {
+                uint32_t size;
+
+                if (desc->struct_size < strides[i].offset + sizeof(size))
+                        continue; /* older descriptor: 1.0 sizes */
+                memcpy(&size, (const char *)desc + strides[i].offset,
+                       sizeof(size));
+                if (size < strides[i].min)
+                        return rdc_fail(errstr, errstr_size,
+                                        "%s is %" PRIu32
+                                        ", at least %zu required",
+                                        strides[i].name, size, strides[i].min);
+        }
+        return 0;
+}
+
+/* A vtable copied into the view: NULL stays NULL. */
+static const void *view_vtable(void *dst, size_t dst_size, const void *src) {
+        uint32_t src_size;
+
+        if (!src)
+                return NULL;
+        memcpy(&src_size, src, sizeof(src_size));
+        rdc_abi_copy(dst, dst_size, src, src_size);
+        return dst;
+}
+
+/* Fills view from an accepted descriptor (see rdc_plugin_view_t). */
+static void view_build(rdc_plugin_view_t *view, const rdcp_descriptor_t *desc) {
+        rdcp_descriptor_t *d = &view->desc;
+
+        rdc_abi_copy(d, sizeof(*d), desc, desc->struct_size);
+        /* Members the plugin's descriptor lacks were zeroed by the copy;
+         * only the plugin's own vtables are copied (the pointers of a 1.0
+         * descriptor end with converter). */
+        d->connector = view_vtable(&view->connector, sizeof(view->connector),
+                                   d->connector);
+        d->source_task = view_vtable(&view->source_task,
+                                     sizeof(view->source_task), d->source_task);
+        d->sink_task = view_vtable(&view->sink_task, sizeof(view->sink_task),
+                                   d->sink_task);
+        d->converter = view_vtable(&view->converter, sizeof(view->converter),
+                                   d->converter);
+        d->header_converter =
+                view_vtable(&view->header_converter,
+                            sizeof(view->header_converter), d->header_converter);
+        d->reserved_transform = NULL;
+        d->reserved_predicate = NULL;
+        if (!d->source_record_size)
+                d->source_record_size = RDC_ABI10_SOURCE_RECORD;
+        if (!d->sink_record_size)
+                d->sink_record_size = RDC_ABI10_SINK_RECORD;
+        if (!d->header_size)
+                d->header_size = RDC_ABI10_HEADER;
+        if (!d->topic_partition_size)
+                d->topic_partition_size = RDC_ABI11_TOPIC_PARTITION;
+}
+
 static int rdc_check_names(const rdcp_descriptor_t *desc, char *errstr,
                            size_t errstr_size) {
         const char *name;
@@ -415,20 +536,36 @@ int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc, char *errstr,
                                 desc->struct_size, RDC_DESC_MIN_SIZE);
 
         type_rule = rdc_type_rule_find(desc->type);
-        if (!type_rule || !type_rule->vtables[0])
+        /* Header converters came with 1.1: a 1.0 descriptor has no slot
+         * for their vtable. */
+        if (!type_rule || !type_rule->vtables[0] ||
+            (desc->type == RDCP_PLUGIN_HEADER_CONVERTER &&
+             !RDC_ABI_COVERS(desc->struct_size, rdcp_descriptor_t,
+                             header_converter)))
                 return rdc_fail(errstr, errstr_size,
                                 "type is %" PRIu32
-                                ", host supports %d (source), %d (sink) "
-                                "and %d (converter)",
+                                ", host supports %d (source), %d (sink), "
+                                "%d (converter) and %d (header converter, "
+                                "since ABI 1.1)",
                                 desc->type, RDCP_PLUGIN_SOURCE,
-                                RDCP_PLUGIN_SINK, RDCP_PLUGIN_CONVERTER);
+                                RDCP_PLUGIN_SINK, RDCP_PLUGIN_CONVERTER,
+                                RDCP_PLUGIN_HEADER_CONVERTER);
         if (rdc_check_names(desc, errstr, errstr_size) == -1 ||
-            rdc_check_config_defs(desc, errstr, errstr_size) == -1)
+            rdc_check_config_defs(desc, errstr, errstr_size) == -1 ||
+            rdc_check_strides(desc, errstr, errstr_size) == -1)
                 return -1;
         for (i = 0; type_rule->vtables[i]; i++)
                 if (rdc_check_vtable(desc, type_rule->vtables[i], errstr,
                                      errstr_size) == -1)
                         return -1;
+        /* A converter's optional header converter half. */
+        if (desc->type == RDCP_PLUGIN_CONVERTER &&
+            RDC_ABI_COVERS(desc->struct_size, rdcp_descriptor_t,
+                           header_converter) &&
+            desc->header_converter &&
+            rdc_check_vtable(desc, &rdc_vtable_header_converter, errstr,
+                             errstr_size) == -1)
+                return -1;
         return 0;
 }
 
@@ -605,7 +742,7 @@ static const rdc_plugin_t *registry_find_name(const rdc_registry_t *reg,
         for (i = 0; i < reg->loaded_cnt; i++) {
                 const rdc_plugin_t *plugin = &reg->loaded[i]->pub;
 
-                if (!rdc_type_matches(type, plugin->desc->type))
+                if (!rdc_type_matches(type, plugin->desc))
                         continue;
                 for (j = 0; (plugin_name = rdc_desc_name_at(plugin->desc, j));
                      j++)
@@ -704,7 +841,8 @@ static int registry_add(rdc_registry_t *reg, const char *path, void *dl,
         if (!loaded->path)
                 goto fail;
         loaded->dl = dl;
-        loaded->pub.desc = desc;
+        view_build(&loaded->view, desc);
+        loaded->pub.desc = &loaded->view.desc;
         loaded->pub.path = loaded->path;
         reg->loaded[reg->loaded_cnt++] = loaded;
         return 0;
@@ -967,7 +1105,7 @@ size_t rdc_registry_scan(rdc_registry_t *reg) {
 
 static int rdc_short_name_matches(const rdcp_descriptor_t *desc, uint32_t type,
                                   const char *name) {
-        return rdc_type_matches(type, desc->type) &&
+        return rdc_type_matches(type, desc) &&
                !strcmp(rdc_class_short_name(desc->class_name), name);
 }
 
@@ -1025,7 +1163,7 @@ static void registry_format_miss(const rdc_registry_t *reg,
         for (i = 0; i < reg->loaded_cnt; i++) {
                 const rdcp_descriptor_t *desc = reg->loaded[i]->pub.desc;
 
-                if (!rdc_type_matches(type, desc->type))
+                if (!rdc_type_matches(type, desc))
                         continue;
                 rdc_append(errstr, errstr_size, &len, "%s%s",
                            listed++ ? ", " : "", desc->class_name);

@@ -28,9 +28,18 @@ typedef struct rdc_registry rdc_registry_t;
 
 /** One accepted plugin. */
 typedef struct rdc_plugin {
+        /** The host's view of the plugin's descriptor: host-sized, with
+         *  host-sized copies of its vtables, zero (NULL) in every member
+         *  the plugin's sizes do not cover, and the element sizes
+         *  (source_record_size, ...) always set: a 1.0 plugin's are the
+         *  1.0 sizes. Read any member; call what is not NULL. */
         const rdcp_descriptor_t *desc;
         const char *path; /**< realpath of the .so */
 } rdc_plugin_t;
+
+/** Whether desc (a view) serves as a header converter: one of that type,
+ *  or a converter with a header_converter vtable. */
+int rdc_plugin_is_header_converter(const rdcp_descriptor_t *desc);
 
 /**
  * @param builtin_dir the runtime's own plugin directory, or NULL.
@@ -49,7 +58,8 @@ size_t rdc_registry_scan(rdc_registry_t *reg);
  * rdc_registry_find() type meaning "a source or a sink connector".
  * The other type values select exactly one type: RDCP_PLUGIN_SOURCE finds
  * sources only, RDCP_PLUGIN_SINK sinks only, RDCP_PLUGIN_CONVERTER
- * converters only; 0 finds any type. Plugin types are not bit flags, so
+ * converters only, RDCP_PLUGIN_HEADER_CONVERTER header converters (and
+ * converters that are header converters too); 0 finds any type. Plugin types are not bit flags, so
  * they cannot be OR-ed together.
  */
 #define RDC_PLUGIN_ANY_CONNECTOR 100

@@ -85,11 +85,18 @@ static int rest_is_connector(const rdc_plugin_t *plugin) {
  * ---------------------------------------------------------------------
  */
 
+/* One row of the listing: a converter that is a header converter too
+ * (StringConverter) has two, as in Kafka. */
+typedef struct rest_plugin_row {
+        const rdcp_descriptor_t *desc;
+        uint32_t type;
+} rest_plugin_row_t;
+
 static int rest_plugin_cmp(const void *a, const void *b) {
-        const rdc_plugin_t *pa = *(const rdc_plugin_t *const *)a;
-        const rdc_plugin_t *pb = *(const rdc_plugin_t *const *)b;
-        size_t ra = rest_type_rank(pa->desc->type);
-        size_t rb = rest_type_rank(pb->desc->type);
+        const rest_plugin_row_t *pa = a;
+        const rest_plugin_row_t *pb = b;
+        size_t ra = rest_type_rank(pa->type);
+        size_t rb = rest_type_rank(pb->type);
 
         if (ra != rb)
                 return ra < rb ? -1 : 1;
@@ -127,27 +134,40 @@ static const rdc_plugin_t **rest_plugins_snapshot(rdc_registry_t *reg,
 int rdc_rest_plugins_list(rdc_worker_t *worker, int connectors_only,
                           json_object **out, char *errstr, size_t errstr_size) {
         const rdc_plugin_t **plugins;
+        rest_plugin_row_t *rows;
         json_object *list;
-        size_t cnt, i;
+        size_t cnt, row_cnt = 0, i;
         int oom;
 
         *out = NULL;
         plugins = rest_plugins_snapshot(worker->registry, &cnt, &oom);
+        rows = calloc(2 * cnt + 1, sizeof(*rows));
         list = json_object_new_array();
-        if (oom || !list) {
+        if (oom || !list || !rows) {
                 free(plugins);
+                free(rows);
                 json_object_put(list);
                 snprintf(errstr, errstr_size, "Out of memory");
                 return MHD_HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (cnt > 1)
-                qsort(plugins, cnt, sizeof(*plugins), rest_plugin_cmp);
         for (i = 0; i < cnt; i++) {
                 const rdcp_descriptor_t *desc = plugins[i]->desc;
-                json_object *info;
 
                 if (connectors_only && !rest_is_connector(plugins[i]))
                         continue;
+                rows[row_cnt++] = (rest_plugin_row_t){desc, desc->type};
+                if (desc->type == RDCP_PLUGIN_CONVERTER &&
+                    rdc_plugin_is_header_converter(desc))
+                        rows[row_cnt++] = (rest_plugin_row_t){
+                                desc, RDCP_PLUGIN_HEADER_CONVERTER};
+        }
+        free(plugins);
+        if (row_cnt > 1)
+                qsort(rows, row_cnt, sizeof(*rows), rest_plugin_cmp);
+        for (i = 0; i < row_cnt; i++) {
+                const rdcp_descriptor_t *desc = rows[i].desc;
+                json_object *info;
+
                 info = json_object_new_object();
                 if (!info)
                         continue;
@@ -156,7 +176,7 @@ int rdc_rest_plugins_list(rdc_worker_t *worker, int connectors_only,
                         json_object_new_string(desc->class_name));
                 json_object_object_add(
                         info, "type",
-                        json_object_new_string(rest_type_name(desc->type)));
+                        json_object_new_string(rest_type_name(rows[i].type)));
                 /* Kafka's placeholder for a plugin without a version. */
                 json_object_object_add(
                         info, "version",
@@ -164,7 +184,7 @@ int rdc_rest_plugins_list(rdc_worker_t *worker, int connectors_only,
                                                              : "undefined"));
                 json_object_array_add(list, info);
         }
-        free(plugins);
+        free(rows);
         *out = list;
         return MHD_HTTP_OK;
 }

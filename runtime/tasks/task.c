@@ -1,6 +1,7 @@
 /*
  * Task runtime: the thread of one source or sink task (see task.h), and
- * what both loops share: events, failure, converters, topics, pausing.
+ * what both loops share: events, failure, topics, pausing, the Kafka
+ * client setup (the converters are the pipeline's, pipeline.c).
  *
  * Hot-path rules kept here: no syscall, allocation or flush per record;
  * raw bytes are handed to librdkafka once (RD_KAFKA_MSG_F_COPY) and sink
@@ -8,11 +9,6 @@
  * tracked per poll batch, not per record.
  */
 #define _GNU_SOURCE
-#include "core/clock.h"
-#include "core/log.h"
-#include "kafka/topics.h"
-#include "plugins/crash.h"
-#include "tasks/task_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -22,6 +18,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
+#include "core/log.h"
+#include "kafka/topics.h"
+#include "plugins/crash.h"
+#include "tasks/pipeline.h"
+#include "tasks/task_internal.h"
 
 static const char *const state_names[] = {
         [RDC_STATE_UNASSIGNED] = "UNASSIGNED", [RDC_STATE_RUNNING] = "RUNNING",
@@ -73,84 +75,6 @@ void rdc_task_fail(rdc_task_t *t, const char *stage, const char *fmt, ...) {
         rdc_log(RDC_LOG_ERROR, "task", t->ctx.scope, "Task failed in %s: %s",
                 stage, reason);
         rdc_task_emit(t, RDC_TASK_EV_STATE, RDC_STATE_FAILED, trace);
-}
-
-/* -------------------------------------------------------- converters */
-
-static rdc_map_t *converter_config(rdc_task_t *t, const char *role,
-                                   const char **clsp) {
-        char key[32], prefix[40];
-        snprintf(key, sizeof(key), "%s.converter", role);
-        snprintf(prefix, sizeof(prefix), "%s.converter.", role);
-        const char *cls = rdc_map_get(t->conn_cfg, key);
-        rdc_map_t *cfg;
-        if (cls && *cls) {
-                cfg = rdc_map_strip_prefix(t->conn_cfg, prefix);
-        } else {
-                /* The worker's converter with the worker's settings; a
-                 * connector may still adjust them (schemas.enable). */
-                cls = rdc_map_get(t->worker->config, key);
-                cfg = rdc_map_strip_prefix(t->worker->config, prefix);
-                rdc_map_t *mine = rdc_map_strip_prefix(t->conn_cfg, prefix);
-                if (cfg && mine && rdc_map_merge(cfg, mine)) {
-                        rdc_map_destroy(cfg);
-                        cfg = NULL;
-                }
-                rdc_map_destroy(mine);
-        }
-        if (cfg && rdc_map_set(cfg, "converter.type", role)) {
-                rdc_map_destroy(cfg);
-                cfg = NULL;
-        }
-        *clsp = cls;
-        return cfg;
-}
-
-static int converter_open(rdc_task_t *t, const char *role, rdc_conv_t *conv) {
-        char errstr[2048];
-        const char *cls;
-        rdc_config_errors_t errs = {0};
-        rdc_map_t *cfg = converter_config(t, role, &cls);
-        int ret = -1;
-        if (!cfg) {
-                rdc_task_fail(t, "converter", "out of memory");
-                return -1;
-        }
-        const rdc_plugin_t *plugin = rdc_registry_find(
-                t->worker->registry, cls ? cls : "", RDCP_PLUGIN_CONVERTER,
-                errstr, sizeof(errstr));
-        if (!plugin) {
-                rdc_task_fail(t, "converter", "%s.converter: %s", role, errstr);
-                goto done;
-        }
-        const rdcp_descriptor_t *d = plugin->desc;
-        if (rdc_configdef_validate(d->config_defs, d->config_def_cnt,
-                                   d->config_def_size, cfg, 1, &errs)) {
-                rdc_config_errors_format(&errs, errstr, sizeof(errstr));
-                rdc_task_fail(t, "converter", "%s.converter %s: %s", role,
-                              d->class_name, errstr);
-                goto done;
-        }
-        errstr[0] = '\0';
-        conv->vt = d->converter;
-        if (conv->vt->create(&t->ctx, &rdc_host, rdc_map_as_cconfig(cfg),
-                             &conv->state, errstr, sizeof(errstr))) {
-                conv->vt = NULL;
-                rdc_task_fail(t, "converter", "%s.converter %s: %s", role,
-                              d->class_name, errstr);
-                goto done;
-        }
-        ret = 0;
-done:
-        rdc_config_errors_clear(&errs);
-        rdc_map_destroy(cfg);
-        return ret;
-}
-
-static void converter_close(rdc_conv_t *conv) {
-        if (conv->vt)
-                conv->vt->destroy(conv->state);
-        conv->vt = NULL;
 }
 
 /* Records a conversion problem. @returns 1 to skip the record (tolerated),
@@ -278,6 +202,32 @@ void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms) {
         rdc_host.wait(&t->ctx, -1, 0, timeout_ms);
 }
 
+/* ------------------------------------------------------ Kafka clients */
+
+char *rdc_task_client_id(const rdc_task_t *t, const char *role) {
+        char *id;
+        return asprintf(&id, "connector-%s-%s-%d", role, t->connector,
+                        (int)t->id) < 0
+                       ? NULL
+                       : id;
+}
+
+rd_kafka_t *rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type,
+                                rd_kafka_conf_t *conf,
+                                void (*error_cb)(rd_kafka_t *, int,
+                                                 const char *, void *),
+                                const char *stage) {
+        char kerr[512];
+        rd_kafka_conf_set_error_cb(conf, error_cb);
+        rd_kafka_conf_set_opaque(conf, t);
+        rd_kafka_t *rk = rd_kafka_new(type, conf, kerr, sizeof(kerr));
+        if (!rk) {
+                rd_kafka_conf_destroy(conf);
+                rdc_task_fail(t, stage, "cannot create %s: %s", stage, kerr);
+        }
+        return rk;
+}
+
 /* ============================================================ thread */
 
 static void task_free(rdc_task_t *t) {
@@ -286,6 +236,7 @@ static void task_free(rdc_task_t *t) {
         rdc_map_destroy(t->conn_cfg);
         rdc_buf_destroy(&t->key_buf);
         rdc_buf_destroy(&t->value_buf);
+        rdc_buf_destroy(&t->hdr_buf);
         rdc_arena_destroy(&t->arena);
         pthread_mutex_destroy(&t->lock);
         pthread_cond_destroy(&t->cond);
@@ -307,15 +258,13 @@ static void *task_main(void *arg) {
         t->next_commit_ms =
                 rdc_clock_now_ms() + t->worker->offset_flush_interval_ms;
 
-        if (!converter_open(t, "key", &t->key_conv) &&
-            !converter_open(t, "value", &t->value_conv)) {
+        if (!rdc_pipeline_open(t)) {
                 if (t->plugin->desc->type == RDCP_PLUGIN_SOURCE)
                         rdc_task_source_run(t);
                 else
                         rdc_task_sink_run(t);
         }
-        converter_close(&t->key_conv);
-        converter_close(&t->value_conv);
+        rdc_pipeline_close(t);
         rdc_log(RDC_LOG_INFO, "task", t->ctx.scope, "Task %s",
                 t->failed ? "stopped after failure" : "stopped");
         rdc_crash_task_leave();
@@ -336,6 +285,7 @@ rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
         rdc_clock_cond_init(&t->cond);
         rdc_buf_init(&t->key_buf);
         rdc_buf_init(&t->value_buf);
+        rdc_buf_init(&t->hdr_buf);
         rdc_arena_init(&t->arena);
         t->worker = spec->worker;
         t->id = spec->task_id;

@@ -1,7 +1,8 @@
 /*
- * Task runtime internals shared by task.c (the thread, events, converters,
- * topics), task_source.c (the source loop) and task_sink.c (the sink
- * loop). Nothing outside these three files includes this header.
+ * Task runtime internals shared by task.c (the thread, events, topics,
+ * Kafka clients), pipeline.c (converters), task_source.c (the source
+ * loop) and task_sink.c (the sink loop). Nothing outside these files
+ * includes this header.
  */
 #ifndef RDC_TASK_INTERNAL_H
 #define RDC_TASK_INTERNAL_H
@@ -17,8 +18,11 @@
 #define RDC_RETRY_MAX_MS 10000 /* ceiling of retriable-error backoff */
 #define RDC_PRODUCE_RUN  1024  /* records per rd_kafka_produce_batch() */
 
+/* An open converter: vt for key and value, hvt for headers. */
 typedef struct rdc_conv {
+        const rdcp_descriptor_t *desc;
         const rdcp_converter_vtable_t *vt;
+        const rdcp_header_converter_vtable_t *hvt;
         void *state;
 } rdc_conv_t;
 
@@ -30,11 +34,21 @@ typedef struct rdc_src_part {
         char *offset_copy;
 } rdc_src_part_t;
 
+/* What a produced message's opaque points to when the plugin has
+ * commit_record: its batch and the record's ack_opaque. (Without
+ * commit_record the opaque is the batch itself: nothing per record.) */
+typedef struct rdc_src_ack {
+        struct rdc_src_batch *batch;
+        void *opaque;
+} rdc_src_ack_t;
+
 typedef struct rdc_src_batch {
         struct rdc_src_batch *next;
         int64_t outstanding; /* produced, not yet acknowledged */
         int complete;        /* every record was handed to librdkafka */
         int failed;          /* a record's delivery failed: never commits */
+        rdc_src_ack_t *acks; /* one per record with commit_record, else
+                                NULL; in the batch's own allocation */
         size_t part_cnt;
         rdc_src_part_t parts[];
 } rdc_src_batch_t;
@@ -51,6 +65,7 @@ typedef struct rdc_out_ref {
 typedef struct rdc_run_entry {
         rdc_out_ref_t key, value;
         int32_t partition;
+        void *opaque; /* the message's: batch or ack (rdc_src_ack_t) */
 } rdc_run_entry_t;
 
 typedef struct rdc_topic_ref {
@@ -87,8 +102,14 @@ struct rdc_task {
 
         /* Task thread only. */
         void *ptask;
-        rdc_conv_t key_conv, value_conv;
+        rdc_conv_t key_conv, value_conv, header_conv;
         rdcp_buf_t key_buf, value_buf;
+        /* Source: the current record's headers in the host layout, and
+         * the header converter's output they point into. */
+        rdcp_buf_t hdr_buf;
+        rdcp_header_t *src_hdrs;
+        size_t src_hdr_cap, src_hdr_cnt;
+        int sink_typed_headers; /* the sink plugin reads typed headers */
         rdcp_arena_t arena;
         rd_kafka_t *rk;
         int paused;
@@ -105,6 +126,8 @@ struct rdc_task {
 
         /* Source. */
         rdc_src_batch_t *batch_head, *batch_tail;
+        int acks;        /* the plugin has commit_record */
+        int staged;      /* offsets staged since the last store write */
         char delivery_error[512];
         char fatal_error[512];        /* the producer's fatal error */
         rd_kafka_queue_t *main_queue; /* delivery reports wake the task */
@@ -133,6 +156,12 @@ struct rdc_task {
         /* Sink. */
         rd_kafka_queue_t *queue;
         rd_kafka_topic_partition_list_t *pending; /* next offsets */
+        /* Partitions the plugin was told about with open() and not yet
+         * with close() (only when it has open or close), and the array
+         * in its layout that open/close/pre_commit get (tp_cap slots). */
+        rd_kafka_topic_partition_list_t *owned;
+        void *tp_buf;
+        size_t tp_cap;
         int64_t pending_cnt; /* records put since the last commit */
         /* Entry of pending that the last tracked message updated: a
          * fetched batch holds long runs of one partition, and searching
@@ -146,6 +175,9 @@ struct rdc_task {
          * records of revoked partitions from it (see sink_held_drop). */
         rd_kafka_message_t **held; /* RDC_SINK_BATCH slots */
         rdcp_sink_record_t *held_recs;
+        /* held_recs in the plugin's layout when its sink_record_size is
+         * not the host's (RDC_SINK_BATCH of them), else NULL. */
+        void *put_recs;
         size_t held_cnt;     /* messages held; 0: not retrying */
         size_t held_rec_cnt; /* records converted from them */
         int64_t retry_backoff_ms;
@@ -191,6 +223,18 @@ void rdc_task_set_warning(rdc_task_t *t, const char *reason);
 int64_t rdc_task_finish_by(rdc_task_t *t);
 /** Sleeps up to timeout_ms; a stop, pause or resume wakes it. */
 void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms);
+
+/** The Kafka client of the task (producer or consumer) from conf (taken
+ *  over, also on failure) with the task as opaque and error_cb; stage
+ *  names it in a failure. @returns the client, or NULL (task failed). */
+rd_kafka_t *rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type,
+                                rd_kafka_conf_t *conf,
+                                void (*error_cb)(rd_kafka_t *, int,
+                                                 const char *, void *),
+                                const char *stage);
+/** "connector-<role>-<connector>-<task>" as Kafka Connect names a task's
+ *  clients. @returns a malloc'd string, or NULL (out of memory). */
+char *rdc_task_client_id(const rdc_task_t *t, const char *role);
 
 /* -- The loops: each runs the whole life of its task on the thread. */
 void rdc_task_source_run(rdc_task_t *t);

@@ -3,10 +3,6 @@
  * consumer offsets of what was flushed (see task.h).
  */
 #define _GNU_SOURCE
-#include "core/clock.h"
-#include "core/log.h"
-#include "kafka/clients.h"
-#include "tasks/task_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -16,6 +12,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
+#include "core/log.h"
+#include "kafka/clients.h"
+#include "plugins/abi.h"
+#include "tasks/pipeline.h"
+#include "tasks/task_internal.h"
 
 /* ============================================================== sink */
 
@@ -147,6 +149,97 @@ static void sink_pending_drop(rdc_task_t *t,
                 t->pending_cnt = 0;
 }
 
+/* ------------------------------------------ partitions to the plugin */
+
+/* Fills the task's array of partitions in the plugin's layout
+ * (topic_partition_size) from list, with offsets if with_offsets.
+ * @returns the array, or NULL (out of memory: the task failed). */
+static rdcp_topic_partition_t *
+sink_tp_array(rdc_task_t *t, const rd_kafka_topic_partition_list_t *list,
+              int with_offsets) {
+        size_t stride = t->plugin->desc->topic_partition_size;
+        size_t cnt = (size_t)list->cnt;
+        if (cnt > t->tp_cap || !t->tp_buf) {
+                size_t cap = cnt > 16 ? cnt : 16;
+                void *grown = realloc(t->tp_buf, cap * stride);
+                if (!grown) {
+                        rdc_task_fail(t, "rebalance", "out of memory");
+                        return NULL;
+                }
+                t->tp_buf = grown;
+                t->tp_cap = cap;
+        }
+        for (size_t i = 0; i < cnt; i++) {
+                rdcp_topic_partition_t tp = {
+                        .topic = list->elems[i].topic,
+                        .partition = list->elems[i].partition,
+                        .offset = with_offsets ? list->elems[i].offset : -1};
+                rdc_abi_copy((char *)t->tp_buf + i * stride, stride, &tp,
+                             sizeof(tp));
+        }
+        return t->tp_buf;
+}
+
+/* Offset i of an array sink_tp_array() built, as the plugin left it. */
+static int64_t sink_tp_offset(const rdc_task_t *t, size_t i) {
+        const rdcp_topic_partition_t *tp = rdc_abi_at(
+                t->tp_buf, t->plugin->desc->topic_partition_size, i);
+        return tp->offset;
+}
+
+/* The plugin's open() for newly assigned partitions. */
+static void sink_open_partitions(rdc_task_t *t,
+                                 const rd_kafka_topic_partition_list_t *parts) {
+        const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
+        if ((!vt->open && !vt->close) || !t->ptask || !parts->cnt ||
+            t->failed)
+                return;
+        for (int i = 0; i < parts->cnt; i++)
+                if (!rd_kafka_topic_partition_list_find(
+                            t->owned, parts->elems[i].topic,
+                            parts->elems[i].partition))
+                        rd_kafka_topic_partition_list_add(
+                                t->owned, parts->elems[i].topic,
+                                parts->elems[i].partition);
+        if (!vt->open)
+                return;
+        char errstr[2048] = "";
+        const rdcp_topic_partition_t *arr = sink_tp_array(t, parts, 0);
+        if (arr && vt->open(t->ptask, arr, (size_t)parts->cnt, errstr,
+                            sizeof(errstr)))
+                rdc_task_fail(t, "open", "%s", errstr);
+}
+
+/* The plugin's close() for partitions it no longer owns (those of parts
+ * that it was told about with open). */
+static void
+sink_close_partitions(rdc_task_t *t,
+                      const rd_kafka_topic_partition_list_t *parts) {
+        const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
+        if (!t->owned || !t->owned->cnt || !t->ptask)
+                return;
+        rd_kafka_topic_partition_list_t *closing =
+                rd_kafka_topic_partition_list_new(parts->cnt + 1);
+        rd_kafka_topic_partition_list_t *kept =
+                rd_kafka_topic_partition_list_new(t->owned->cnt + 1);
+        for (int i = 0; i < t->owned->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &t->owned->elems[i];
+                rd_kafka_topic_partition_list_add(
+                        rd_kafka_topic_partition_list_find(parts, p->topic,
+                                                           p->partition)
+                                ? closing
+                                : kept,
+                        p->topic, p->partition);
+        }
+        rd_kafka_topic_partition_list_destroy(t->owned);
+        t->owned = kept;
+        const rdcp_topic_partition_t *arr =
+                closing->cnt && vt->close ? sink_tp_array(t, closing, 0) : NULL;
+        if (arr)
+                vt->close(t->ptask, arr, (size_t)closing->cnt);
+        rd_kafka_topic_partition_list_destroy(closing);
+}
+
 /* Commit errors saying the group moved on without this member's
  * generation: the offsets are not ours to commit any more. */
 static int sink_generation_gone(rd_kafka_resp_err_t err) {
@@ -156,26 +249,106 @@ static int sink_generation_gone(rd_kafka_resp_err_t err) {
                err == RD_KAFKA_RESP_ERR_FENCED_INSTANCE_ID;
 }
 
-/* Flushes the plugin, then commits the offsets of everything it had.
+/* Asks a plugin with pre_commit what of pending may be committed.
+ * @returns the list to commit (the caller destroys it; possibly empty),
+ * or NULL if nothing may be committed now (retriable, or failed). */
+static rd_kafka_topic_partition_list_t *sink_pre_commit(rdc_task_t *t) {
+        char errstr[2048] = "";
+        const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
+        rdcp_topic_partition_t *arr = sink_tp_array(t, t->pending, 1);
+        if (!arr)
+                return NULL;
+        rdcp_err_t err = vt->pre_commit(t->ptask, arr, (size_t)t->pending->cnt,
+                                        errstr, sizeof(errstr));
+        if (err == RDCP_ERR_RETRIABLE) {
+                rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                        "pre_commit failed, offsets not committed, will "
+                        "retry: %s",
+                        errstr);
+                return NULL;
+        }
+        if (err) {
+                rdc_task_fail(t, "pre_commit", "%s", errstr);
+                return NULL;
+        }
+        rd_kafka_topic_partition_list_t *commit =
+                rd_kafka_topic_partition_list_new(t->pending->cnt);
+        for (int i = 0; i < t->pending->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &t->pending->elems[i];
+                int64_t offset = sink_tp_offset(t, (size_t)i);
+                if (offset < 0)
+                        continue; /* held back entirely */
+                if (offset > p->offset) {
+                        rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                                "Ignoring offset %" PRId64 " pre_commit "
+                                "gave for %s [%" PRId32 "]: not yet "
+                                "consumed (next is %" PRId64 ")",
+                                offset, p->topic, p->partition, p->offset);
+                        continue;
+                }
+                rd_kafka_topic_partition_list_add(commit, p->topic,
+                                                  p->partition)
+                        ->offset = offset;
+        }
+        return commit;
+}
+
+/* After a commit of what pre_commit allowed: the partitions committed up
+ * to what was put leave pending; those held back stay, so the next
+ * pre_commit is offered them again (as Kafka's currentOffsets). */
+static void sink_pending_release(rdc_task_t *t,
+                                 const rd_kafka_topic_partition_list_t *done) {
+        rd_kafka_topic_partition_list_t *kept =
+                rd_kafka_topic_partition_list_new(t->pending->cnt + 1);
+        for (int i = 0; i < t->pending->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &t->pending->elems[i];
+                const rd_kafka_topic_partition_t *c =
+                        rd_kafka_topic_partition_list_find(done, p->topic,
+                                                           p->partition);
+                if (!c || c->offset < p->offset)
+                        rd_kafka_topic_partition_list_add(kept, p->topic,
+                                                          p->partition)
+                                ->offset = p->offset;
+        }
+        rd_kafka_topic_partition_list_destroy(t->pending);
+        t->pending = kept;
+        t->pending_cnt = 0;
+        t->track_idx = -1;
+}
+
+/* Flushes the plugin (or asks its pre_commit), then commits the offsets
+ * of everything it had (or allowed).
  * @returns 0, or -1 if nothing could be committed. */
 static int sink_commit(rdc_task_t *t) {
         char errstr[2048] = "";
         if (!t->pending || t->pending->cnt == 0 || !t->ptask)
                 return 0;
-        rdcp_err_t err = t->plugin->desc->sink_task->flush(t->ptask, errstr,
-                                                           sizeof(errstr));
-        if (err == RDCP_ERR_RETRIABLE) {
-                rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
-                        "flush failed, offsets not committed, will retry: "
-                        "%s",
-                        errstr);
-                return -1;
+        rd_kafka_topic_partition_list_t *allowed = NULL;
+        if (t->plugin->desc->sink_task->pre_commit) {
+                allowed = sink_pre_commit(t);
+                if (!allowed)
+                        return -1;
+                if (!allowed->cnt) {
+                        rd_kafka_topic_partition_list_destroy(allowed);
+                        return 0; /* everything held back */
+                }
+        } else {
+                rdcp_err_t err = t->plugin->desc->sink_task->flush(
+                        t->ptask, errstr, sizeof(errstr));
+                if (err == RDCP_ERR_RETRIABLE) {
+                        rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                                "flush failed, offsets not committed, will "
+                                "retry: %s",
+                                errstr);
+                        return -1;
+                }
+                if (err) {
+                        rdc_task_fail(t, "flush", "%s", errstr);
+                        return -1;
+                }
         }
-        if (err) {
-                rdc_task_fail(t, "flush", "%s", errstr);
-                return -1;
-        }
-        rd_kafka_resp_err_t kerr = rd_kafka_commit(t->rk, t->pending, 0);
+        rd_kafka_resp_err_t kerr =
+                rd_kafka_commit(t->rk, allowed ? allowed : t->pending, 0);
         if (sink_generation_gone(kerr)) {
                 /* Retrying them forever kept the task RUNNING with nothing
                  * moving; librdkafka rejoins, and the new assignment starts
@@ -186,17 +359,19 @@ static int sink_commit(rdc_task_t *t) {
                         "records since the last commit will come again",
                         rd_kafka_err2str(kerr));
                 sink_pending_reset(t);
-                return -1;
-        }
-        if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+        } else if (kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET) {
                 rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
                         "Committing consumer offsets failed (%s); they will "
                         "be committed with the next flush",
                         rd_kafka_err2str(kerr));
-                return -1;
+        } else if (allowed) {
+                sink_pending_release(t, allowed);
+        } else {
+                sink_pending_reset(t);
         }
-        sink_pending_reset(t);
-        return 0;
+        if (allowed)
+                rd_kafka_topic_partition_list_destroy(allowed);
+        return kerr && kerr != RD_KAFKA_RESP_ERR__NO_OFFSET ? -1 : 0;
 }
 
 /* ----------------------------------------------------- held batch */
@@ -280,6 +455,7 @@ static void sink_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 else
                         rd_kafka_resume_partitions(rk, parts);
                 sink_warn_clear(t);
+                sink_open_partitions(t, parts);
                 return;
         }
         if (t->held_cnt)
@@ -297,6 +473,9 @@ static void sink_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                  * committed now, or the next owner gets it again. */
                 sink_commit(t);
         }
+        /* As Kafka's SinkTask.close(): after the commit (none when the
+         * assignment was lost). */
+        sink_close_partitions(t, parts);
         /* Whatever the commit did: these offsets are no longer ours. */
         sink_pending_drop(t, parts);
         if (cooperative)
@@ -347,11 +526,12 @@ static int sink_subscribe(rdc_task_t *t) {
 }
 
 static int sink_open(rdc_task_t *t) {
-        char errstr[1024], kerr[512], *client_id = NULL;
+        char errstr[1024];
         char *group = rdc_task_sink_group_id(t->connector);
-        if (!group || asprintf(&client_id, "connector-consumer-%s-%d",
-                               t->connector, (int)t->id) < 0) {
+        char *client_id = rdc_task_client_id(t, "consumer");
+        if (!group || !client_id) {
                 free(group);
+                free(client_id);
                 rdc_task_fail(t, "consumer", "out of memory");
                 return -1;
         }
@@ -376,18 +556,14 @@ static int sink_open(rdc_task_t *t) {
                 return -1;
         }
         rd_kafka_conf_set_rebalance_cb(conf, sink_rebalance_cb);
-        rd_kafka_conf_set_error_cb(conf, sink_error_cb);
-        rd_kafka_conf_set_opaque(conf, t);
-        t->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
-        if (!t->rk) {
-                rd_kafka_conf_destroy(conf);
-                rdc_task_fail(t, "consumer", "cannot create consumer: %s",
-                              kerr);
+        t->rk = rdc_task_client_new(t, RD_KAFKA_CONSUMER, conf, sink_error_cb,
+                                    "consumer");
+        if (!t->rk)
                 return -1;
-        }
         rd_kafka_poll_set_consumer(t->rk);
         t->queue = rd_kafka_queue_get_consumer(t->rk);
         sink_pending_reset(t);
+        t->owned = rd_kafka_topic_partition_list_new(4);
         errstr[0] = '\0';
         if (t->plugin->desc->sink_task->create(
                     &t->ctx, &rdc_host, rdc_map_as_cconfig(t->task_cfg),
@@ -439,7 +615,6 @@ static void sink_track(rdc_task_t *t, const rd_kafka_message_t *msg) {
 static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                             size_t cnt, rdcp_sink_record_t *recs) {
         size_t n = 0;
-        char errstr[1024];
         for (size_t i = 0; i < cnt; i++) {
                 rd_kafka_message_t *m = msgs[i];
                 if (m->err) {
@@ -448,41 +623,26 @@ static ssize_t sink_convert(rdc_task_t *t, rd_kafka_message_t **msgs,
                                 return -1;
                         continue;
                 }
-                const char *topic = rd_kafka_topic_name(m->rkt);
-                rdcp_sink_record_t *r = &recs[n];
-                memset(r, 0, sizeof(*r));
-                errstr[0] = '\0';
-                if (t->key_conv.vt->to_data(t->key_conv.state, topic, m->key,
-                                            m->key_len, &t->arena, &r->key,
-                                            errstr, sizeof(errstr)) ||
-                    t->value_conv.vt->to_data(
-                            t->value_conv.state, topic, m->payload, m->len,
-                            &t->arena, &r->value, errstr, sizeof(errstr))) {
-                        if (!rdc_task_conversion_error(t, "convert", topic,
-                                                       errstr))
-                                return -1;
+                int c = rdc_pipeline_sink(t, m, &recs[n]);
+                if (c < 0)
+                        return -1;
+                if (c > 0)
                         continue;
-                }
-                r->topic = topic;
-                r->partition = m->partition;
-                r->offset = m->offset;
-                rd_kafka_timestamp_type_t tstype;
-                r->timestamp = rd_kafka_message_timestamp(m, &tstype);
-                rd_kafka_headers_t *hdrs = NULL;
-                if (!rd_kafka_message_headers(m, &hdrs) && hdrs) {
-                        size_t hc = rd_kafka_header_cnt(hdrs);
-                        rdcp_header_t *h =
-                                rdc_arena_alloc(&t->arena, hc * sizeof(*h));
-                        for (size_t k = 0; h && k < hc; k++)
-                                rd_kafka_header_get_all(hdrs, k, &h[k].key,
-                                                        &h[k].value,
-                                                        &h[k].value_len);
-                        r->headers = h;
-                        r->header_cnt = h ? (int32_t)hc : 0;
-                }
                 n++;
         }
         return (ssize_t)n;
+}
+
+/* The held records in the sink plugin's layout: as they are when its
+ * sink_record_size is the host's, else a copy with its stride (a plugin
+ * of an older minor knows fewer fields). */
+static const rdcp_sink_record_t *sink_records_for_plugin(rdc_task_t *t) {
+        size_t stride = t->plugin->desc->sink_record_size;
+        if (stride == sizeof(rdcp_sink_record_t))
+                return t->held_recs;
+        rdc_abi_pack(t->put_recs, stride, t->held_recs,
+                     sizeof(rdcp_sink_record_t), t->held_rec_cnt);
+        return (const rdcp_sink_record_t *)(void *)t->put_recs;
 }
 
 /* Offers the held batch to put(). @returns 0 when it was taken (its
@@ -492,9 +652,9 @@ static int sink_put(rdc_task_t *t) {
         char errstr[2048] = "";
         rdcp_err_t err = RDCP_OK;
         if (t->held_rec_cnt)
-                err = t->plugin->desc->sink_task->put(t->ptask, t->held_recs,
-                                                      t->held_rec_cnt, errstr,
-                                                      sizeof(errstr));
+                err = t->plugin->desc->sink_task->put(
+                        t->ptask, sink_records_for_plugin(t), t->held_rec_cnt,
+                        errstr, sizeof(errstr));
         if (err == RDCP_ERR_RETRIABLE) {
                 t->retry_backoff_ms =
                         t->retry_backoff_ms ? t->retry_backoff_ms * 2 : 100;
@@ -571,7 +731,12 @@ static void sink_retry(rdc_task_t *t) {
 void rdc_task_sink_run(rdc_task_t *t) {
         t->held = calloc(RDC_SINK_BATCH, sizeof(*t->held));
         t->held_recs = calloc(RDC_SINK_BATCH, sizeof(*t->held_recs));
-        if (!t->held || !t->held_recs) {
+        if (t->plugin->desc->sink_record_size != sizeof(*t->held_recs))
+                t->put_recs = calloc(RDC_SINK_BATCH,
+                                     t->plugin->desc->sink_record_size);
+        if (!t->held || !t->held_recs ||
+            (t->plugin->desc->sink_record_size != sizeof(*t->held_recs) &&
+             !t->put_recs)) {
                 rdc_task_fail(t, "create", "out of memory");
                 goto out;
         }
@@ -632,6 +797,16 @@ out:
                         rd_kafka_queue_destroy(t->queue);
                 rd_kafka_consumer_close(t->rk);
         }
+        /* The close() of partitions the revocation in consumer_close did
+         * not cover (it is skipped when the consumer has left already). */
+        if (t->owned && t->owned->cnt)
+                sink_close_partitions(t, t->owned);
+        if (t->owned)
+                rd_kafka_topic_partition_list_destroy(t->owned);
+        t->owned = NULL;
+        free(t->tp_buf);
+        t->tp_buf = NULL;
+        t->tp_cap = 0;
         if (t->ptask)
                 t->plugin->desc->sink_task->destroy(t->ptask);
         t->ptask = NULL;
@@ -644,6 +819,8 @@ out:
         rdc_task_topics_free(t);
         free(t->held);
         free(t->held_recs);
+        free(t->put_recs);
         t->held = NULL;
         t->held_recs = NULL;
+        t->put_recs = NULL;
 }

@@ -4,10 +4,6 @@
  * done batches are stored (see task.h).
  */
 #define _GNU_SOURCE
-#include "core/clock.h"
-#include "core/log.h"
-#include "kafka/clients.h"
-#include "tasks/task_internal.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -17,6 +13,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
+#include "core/log.h"
+#include "kafka/clients.h"
+#include "plugins/abi.h"
+#include "tasks/pipeline.h"
+#include "tasks/task_internal.h"
 
 /* ============================================================ source */
 
@@ -84,10 +86,27 @@ static void record_error_text(rd_kafka_resp_err_t err, const char *topic,
  * failed record fails its batch: no offset at or after it is stored, and
  * the task fails (see source_check_errors) so that the automatic restart
  * sends it again. */
+/* Tells a plugin with commit_record about one record: metadata NULL for
+ * a skipped record. */
+static void source_ack(rdc_task_t *t, const rdc_src_ack_t *ack,
+                       const rd_kafka_message_t *msg) {
+        rdcp_record_metadata_t md;
+        if (msg) {
+                md.struct_size = sizeof(md);
+                md.topic = rd_kafka_topic_name(msg->rkt);
+                md.partition = msg->partition;
+                md.offset = msg->offset;
+                md.timestamp = rd_kafka_message_timestamp(msg, NULL);
+        }
+        t->plugin->desc->source_task->commit_record(t->ptask, ack->opaque,
+                                                    msg ? &md : NULL);
+}
+
 static void source_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
                          void *opaque) {
         rdc_task_t *t = opaque;
-        rdc_src_batch_t *b = msg->_private;
+        const rdc_src_ack_t *ack = t->acks ? msg->_private : NULL;
+        rdc_src_batch_t *b = ack ? ack->batch : msg->_private;
         (void)rk;
         if (b)
                 b->outstanding--;
@@ -96,11 +115,16 @@ static void source_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
         if (!msg->err) {
                 if (t->warning[0])
                         rdc_task_set_warning(t, NULL);
+                if (ack)
+                        source_ack(t, ack, msg);
                 return;
         }
         const char *topic = rd_kafka_topic_name(msg->rkt);
-        if (source_skip_record(t, topic, msg->err, msg->len + msg->key_len))
+        if (source_skip_record(t, topic, msg->err, msg->len + msg->key_len)) {
+                if (ack)
+                        source_ack(t, ack, NULL);
                 return;
+        }
         if (b)
                 b->failed = 1;
         if (!t->delivery_error[0])
@@ -163,6 +187,7 @@ static void source_commit(rdc_task_t *t, int force) {
         while ((b = t->batch_head) && b->complete && b->outstanding == 0 &&
                !b->failed) {
                 staged = 1;
+                t->staged = 1;
                 for (size_t i = 0; i < b->part_cnt; i++)
                         rdc_offset_store_put(t->worker->offsets, t->connector,
                                              b->parts[i].partition_copy,
@@ -171,8 +196,6 @@ static void source_commit(rdc_task_t *t, int force) {
                 if (!t->batch_head)
                         t->batch_tail = NULL;
                 batch_free(b);
-                if (t->plugin->desc->source_task->commit)
-                        t->plugin->desc->source_task->commit(t->ptask);
         }
         int64_t now = rdc_clock_now_ms();
         if (!force && now < t->next_commit_ms) {
@@ -185,9 +208,16 @@ static void source_commit(rdc_task_t *t, int force) {
         t->ctx.wake_at_ms = 0;
         t->next_commit_ms = now + t->worker->offset_flush_interval_ms;
         char errstr[512];
-        if (rdc_offset_store_flush(t->worker->offsets, errstr, sizeof(errstr)))
+        if (rdc_offset_store_flush(t->worker->offsets, errstr,
+                                   sizeof(errstr))) {
                 rdc_log(RDC_LOG_ERROR, "task", t->ctx.scope,
                         "Failed to flush offsets: %s", errstr);
+                return;
+        }
+        /* As Kafka's SourceTask.commit(): once the offsets are written. */
+        if (t->staged && t->ptask && t->plugin->desc->source_task->commit)
+                t->plugin->desc->source_task->commit(t->ptask);
+        t->staged = 0;
 }
 
 static uint32_t part_hash(const char *s) {
@@ -237,8 +267,10 @@ static ssize_t batch_collect_parts(rdc_task_t *t,
                 return -1;
         rdc_src_part_t *parts = t->part_scratch;
         size_t n = 0, last = SIZE_MAX, mask = t->index_cap - 1;
+        size_t stride = t->plugin->desc->source_record_size;
         for (size_t i = 0; i < cnt; i++) {
-                const char *p = recs[i].source_partition;
+                const rdcp_source_record_t *r = rdc_abi_at(recs, stride, i);
+                const char *p = r->source_partition;
                 size_t j;
                 if (!p)
                         continue;
@@ -260,8 +292,8 @@ static ssize_t batch_collect_parts(rdc_task_t *t,
                         j = slot->idx;
                 }
                 last = j;
-                if (recs[i].source_offset)
-                        parts[j].offset = recs[i].source_offset;
+                if (r->source_offset)
+                        parts[j].offset = r->source_offset;
         }
         return (ssize_t)n;
 }
@@ -272,10 +304,22 @@ batch_new(rdc_task_t *t, const rdcp_source_record_t *recs, size_t cnt) {
         if (n < 0)
                 return NULL;
         const rdc_src_part_t *parts = t->part_scratch;
-        rdc_src_batch_t *b =
-                calloc(1, sizeof(*b) + (size_t)n * sizeof(parts[0]));
+        size_t acks = t->acks ? cnt : 0;
+        rdc_src_batch_t *b = calloc(1, sizeof(*b) +
+                                               (size_t)n * sizeof(parts[0]) +
+                                               acks * sizeof(rdc_src_ack_t));
         if (!b)
                 return NULL;
+        if (acks) {
+                size_t stride = t->plugin->desc->source_record_size;
+                b->acks = (rdc_src_ack_t *)(void *)&b->parts[n];
+                for (size_t i = 0; i < cnt; i++) {
+                        const rdcp_source_record_t *r =
+                                rdc_abi_at(recs, stride, i);
+                        b->acks[i].batch = b;
+                        b->acks[i].opaque = r->ack_opaque;
+                }
+        }
         for (ssize_t i = 0; i < n; i++) {
                 if (!parts[i].offset)
                         continue;
@@ -290,14 +334,17 @@ batch_new(rdc_task_t *t, const rdcp_source_record_t *recs, size_t cnt) {
         return b;
 }
 
-static rd_kafka_headers_t *headers_build(const rdcp_source_record_t *r) {
-        if (r->header_cnt <= 0)
+/* The current record's headers for librdkafka, as the pipeline left
+ * them (serialized, host layout). */
+static rd_kafka_headers_t *headers_build(const rdc_task_t *t) {
+        if (!t->src_hdr_cnt)
                 return NULL;
-        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(r->header_cnt);
-        for (int32_t i = 0; i < r->header_cnt; i++)
-                rd_kafka_header_add(hdrs, r->headers[i].key, -1,
-                                    r->headers[i].value,
-                                    (ssize_t)r->headers[i].value_len);
+        rd_kafka_headers_t *hdrs = rd_kafka_headers_new(t->src_hdr_cnt);
+        for (size_t i = 0; i < t->src_hdr_cnt; i++) {
+                const rdcp_header_t *h = &t->src_hdrs[i];
+                rd_kafka_header_add(hdrs, h->key, -1, h->value,
+                                    h->value ? (ssize_t)h->value_len : 0);
+        }
         return hdrs;
 }
 
@@ -306,10 +353,10 @@ static rd_kafka_headers_t *headers_build(const rdcp_source_record_t *r) {
 static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                           const rdcp_source_record_t *r,
                           const rdcp_bytes_t *key, const rdcp_bytes_t *value,
-                          rdc_src_batch_t *b) {
+                          rdc_src_batch_t *b, void *opaque) {
         rd_kafka_resp_err_t err;
         for (;;) {
-                rd_kafka_headers_t *hdrs = headers_build(r);
+                rd_kafka_headers_t *hdrs = headers_build(t);
                 err = rd_kafka_producev(
                         t->rk, RD_KAFKA_V_RKT(rkt),
                         RD_KAFKA_V_PARTITION(r->partition >= 0
@@ -320,7 +367,7 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                         RD_KAFKA_V_KEY(key->ptr, key->len),
                         RD_KAFKA_V_TIMESTAMP(r->timestamp > 0 ? r->timestamp
                                                               : 0),
-                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(b),
+                        RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_OPAQUE(opaque),
                         RD_KAFKA_V_END);
                 if (!err) {
                         b->outstanding++;
@@ -340,29 +387,14 @@ static int source_produce(rdc_task_t *t, rd_kafka_topic_t *rkt,
                 if (rdc_task_stop_requested(t))
                         return 1;
         }
-        if (source_skip_record(t, r->topic, err, value->len + key->len))
+        if (source_skip_record(t, r->topic, err, value->len + key->len)) {
+                if (t->acks) /* skipped: acknowledged with null */
+                        source_ack(t, opaque, NULL);
                 return 0;
+        }
         source_fail_record(t, r->topic, r->partition, err,
                            value->len + key->len);
         return -1;
-}
-
-/* Converts one record, appending to the scratch buffers.
- * @returns 0 ok, 1 skip (tolerated), -1 failed. */
-static int source_convert(rdc_task_t *t, const rdcp_source_record_t *r,
-                          rdcp_bytes_t *key, rdcp_bytes_t *value) {
-        char errstr[1024];
-        errstr[0] = '\0'; /* not = "": that clears 1 KiB per record */
-        if (t->key_conv.vt->from_data(t->key_conv.state, r->topic, &r->key,
-                                      &t->key_buf, key, errstr,
-                                      sizeof(errstr)) ||
-            t->value_conv.vt->from_data(t->value_conv.state, r->topic,
-                                        &r->value, &t->value_buf, value, errstr,
-                                        sizeof(errstr)))
-                return rdc_task_conversion_error(t, "convert", r->topic, errstr)
-                               ? 1
-                               : -1;
-        return 0;
 }
 
 static rdc_out_ref_t out_ref(const rdcp_buf_t *scratch, size_t before,
@@ -411,7 +443,7 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
                 msgs[i].len = e->value.len;
                 msgs[i].key = out_ptr(&t->key_buf, &e->key);
                 msgs[i].key_len = e->key.len;
-                msgs[i]._private = b;
+                msgs[i]._private = e->opaque;
         }
         while (done < cnt) {
                 size_t n = source_room(t, msgs + done, cnt - done);
@@ -442,6 +474,8 @@ static int source_flush_run(rdc_task_t *t, rdc_src_batch_t *b) {
                                 source_fail_record(t, topic, m->partition,
                                                    m->err, len);
                                 return -1;
+                        } else if (full_at == n && t->acks) {
+                                source_ack(t, m->_private, NULL); /* skipped */
                         }
                 }
                 if (full_at == n) {
@@ -490,8 +524,10 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
         else
                 t->batch_head = b;
         t->batch_tail = b;
+        /* The plugin's stride: a record of an older minor is smaller. */
+        size_t stride = t->plugin->desc->source_record_size;
         for (size_t i = 0; i < cnt; i++) {
-                const rdcp_source_record_t *r = &recs[i];
+                const rdcp_source_record_t *r = rdc_abi_at(recs, stride, i);
                 rdcp_bytes_t key, value;
                 if (!r->topic || !*r->topic) {
                         rdc_task_fail(t, "poll", "record %zu has no topic", i);
@@ -517,11 +553,15 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
                 }
                 size_t key_mark = t->key_buf.len;
                 size_t value_mark = t->value_buf.len;
-                int c = source_convert(t, r, &key, &value);
+                void *opaque = b->acks ? (void *)&b->acks[i] : (void *)b;
+                int c = rdc_pipeline_source(t, r, &key, &value);
                 if (c < 0)
                         return -1;
-                if (c > 0)
+                if (c > 0) {
+                        if (b->acks) /* skipped: Kafka acks it with null */
+                                source_ack(t, &b->acks[i], NULL);
                         continue;
+                }
                 size_t len = key.len + value.len;
                 if ((int64_t)len > t->max_msg_bytes) {
                         /* Refused here rather than by librdkafka halfway
@@ -532,8 +572,11 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
                                 return -1;
                         rd_kafka_resp_err_t big =
                                 RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE;
-                        if (source_skip_record(t, r->topic, big, len))
+                        if (source_skip_record(t, r->topic, big, len)) {
+                                if (b->acks)
+                                        source_ack(t, &b->acks[i], NULL);
                                 continue;
+                        }
                         source_fail_record(t, r->topic, r->partition, big, len);
                         return -1;
                 }
@@ -544,10 +587,12 @@ static int source_send_batch(rdc_task_t *t, const rdcp_source_record_t *recs,
                         e->partition = r->partition >= 0
                                                ? r->partition
                                                : RD_KAFKA_PARTITION_UA;
+                        e->opaque = opaque;
                         t->run_topic = (size_t)ti;
                         continue;
                 }
-                if (source_produce(t, t->topics[ti].rkt, r, &key, &value, b))
+                if (source_produce(t, t->topics[ti].rkt, r, &key, &value, b,
+                                   opaque))
                         return -1;
         }
         if (t->run_cnt && source_flush_run(t, b))
@@ -602,18 +647,22 @@ static int64_t conf_get_int64(const rd_kafka_conf_t *conf, const char *name) {
 }
 
 static int source_open(rdc_task_t *t) {
-        char errstr[1024], kerr[512], client_id[300];
-        snprintf(client_id, sizeof(client_id), "connector-producer-%s-%d",
-                 t->connector, (int)t->id);
-        rd_kafka_conf_t *conf = rdc_worker_producer_conf(
-                t->worker, t->conn_cfg, client_id, errstr, sizeof(errstr));
+        char errstr[1024];
+        char *client_id = rdc_task_client_id(t, "producer");
+        rd_kafka_conf_t *conf =
+                client_id ? rdc_worker_producer_conf(t->worker, t->conn_cfg,
+                                                     client_id, errstr,
+                                                     sizeof(errstr))
+                          : NULL;
+        if (!client_id)
+                snprintf(errstr, sizeof(errstr), "out of memory");
+        free(client_id);
         if (!conf) {
                 rdc_task_fail(t, "producer", "%s", errstr);
                 return -1;
         }
+        t->acks = t->plugin->desc->source_task->commit_record != NULL;
         rd_kafka_conf_set_dr_msg_cb(conf, source_dr_cb);
-        rd_kafka_conf_set_error_cb(conf, source_error_cb);
-        rd_kafka_conf_set_opaque(conf, t);
         t->queue_max_msgs =
                 conf_get_int64(conf, "queue.buffering.max.messages");
         t->queue_max_bytes =
@@ -626,13 +675,10 @@ static int source_open(rdc_task_t *t) {
                 rdc_task_fail(t, "producer", "out of memory");
                 return -1;
         }
-        t->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
-        if (!t->rk) {
-                rd_kafka_conf_destroy(conf);
-                rdc_task_fail(t, "producer", "cannot create producer: %s",
-                              kerr);
+        t->rk = rdc_task_client_new(t, RD_KAFKA_PRODUCER, conf,
+                                    source_error_cb, "producer");
+        if (!t->rk)
                 return -1;
-        }
         /* A delivery report wakes a plugin idling in host->wait(), so
          * that offsets are stored when due even while it has no data. */
         static const uint64_t one = 1;

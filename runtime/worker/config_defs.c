@@ -30,6 +30,13 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
          .importance = RDCP_IMPORTANCE_HIGH,
          .flags = RDCP_CFGF_REQUIRED,
          .documentation = "Converter class for record values."},
+        {.name = "header.converter",
+         .type = RDCP_CFG_CLASS,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value =
+                 "org.apache.kafka.connect.storage.SimpleHeaderConverter",
+         .documentation = "Header converter class for record header "
+                          "values."},
         {.name = "plugin.path",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_LOW,
@@ -211,9 +218,7 @@ const rdcp_config_def_t rdc_connector_config_defs[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .group = "Common",
          .order = 6,
-         .documentation = "Header converter: SimpleHeaderConverter or "
-                          "ByteArrayConverter (headers pass as raw "
-                          "bytes)."},
+         .documentation = "Header converter; the worker's if unset."},
         {.name = "topics",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,

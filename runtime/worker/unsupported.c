@@ -49,15 +49,6 @@ static const char *const poll_values[] = {"poll", NULL};
 static const char *const true_values[] = {"true", NULL};
 static const char *const any_pattern_values[] = {".*", NULL};
 static const char *const reload_values[] = {"restart", "none", NULL};
-/* Headers pass as raw bytes, which is what these two do with bytes. */
-static const char *const header_converter_values[] = {
-        "org.apache.kafka.connect.storage.SimpleHeaderConverter",
-        "SimpleHeaderConverter",
-        "org.apache.kafka.connect.converters.ByteArrayConverter",
-        "ByteArrayConverter", NULL};
-static const char header_converter_reason[] =
-        "Header converters are not supported by rdconnect yet (headers pass "
-        "as raw bytes, as with SimpleHeaderConverter)";
 
 /* Kafka's ConnectorConfig, SourceConnectorConfig and SinkConnectorConfig
  * keys that rdconnect does not implement. Exact keys come before the
@@ -101,9 +92,6 @@ static const unsupported_key_t connector_unsupported[] = {
          .off_values = reload_values,
          .reason = "Config providers are not supported by rdconnect yet, "
                    "so there is nothing to reload"},
-        {.key = "header.converter",
-         .off_values = header_converter_values,
-         .reason = header_converter_reason},
         /* Kafka 4.1 (KIP-891): plugin versions pinned per connector. */
         {.key = "connector.plugin.version", .reason = version_reason},
         {.key = "key.converter.plugin.version", .reason = version_reason},
@@ -154,9 +142,6 @@ static const unsupported_key_t worker_unsupported[] = {
          .off_values = disabled_values,
          .reason = "Exactly-once source delivery is not supported by "
                    "rdconnect yet (sources deliver at least once)"},
-        {.key = "header.converter",
-         .off_values = header_converter_values,
-         .reason = header_converter_reason},
 };
 
 static const unsupported_key_t *unsupported_find(const unsupported_key_t *table,

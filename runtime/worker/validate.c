@@ -66,15 +66,18 @@ static size_t validate_producer(rdc_worker_t *worker, const rdc_map_t *cfg,
 size_t rdc_worker_validate_converters(rdc_worker_t *worker,
                                       const rdc_map_t *cfg,
                                       rdc_config_errors_t *errs) {
-        static const char *const keys[] = {"key.converter", "value.converter"};
+        static const char *const keys[] = {"key.converter", "value.converter",
+                                           "header.converter"};
+        static const uint32_t types[] = {RDCP_PLUGIN_CONVERTER,
+                                         RDCP_PLUGIN_CONVERTER,
+                                         RDCP_PLUGIN_HEADER_CONVERTER};
         size_t cnt = 0;
         char errstr[1024];
-        for (size_t i = 0; i < 2; i++) {
+        for (size_t i = 0; i < 3; i++) {
                 const char *cls = rdc_map_get(cfg, keys[i]);
                 if (rdc_config_blank(cls))
                         continue;
-                if (!rdc_registry_find(worker->registry, cls,
-                                       RDCP_PLUGIN_CONVERTER, errstr,
+                if (!rdc_registry_find(worker->registry, cls, types[i], errstr,
                                        sizeof(errstr))) {
                         rdc_config_errors_add(errs, keys[i], "%s", errstr);
                         cnt++;

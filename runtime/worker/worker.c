@@ -54,7 +54,8 @@ static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
 int rdc_worker_is_framework_key(const char *key) {
         static const char *const prefixes[] = {
                 "producer.",      "consumer.",        "admin.",
-                "key.converter.", "value.converter.", NULL};
+                "key.converter.", "value.converter.", "header.converter.",
+                NULL};
         if (rdc_configdef_find(rdc_worker_config_defs,
                                rdc_worker_config_def_cnt,
                                sizeof(rdcp_config_def_t), key) ||

@@ -69,7 +69,8 @@ void rdc_worker_destroy(rdc_worker_t *worker);
 int rdc_worker_is_framework_key(const char *key);
 
 /** Checks that the converters cfg names (key.converter,
- *  value.converter) exist. @returns problems added to errs. */
+ *  value.converter, header.converter) exist with the right type.
+ *  @returns problems added to errs. */
 size_t rdc_worker_validate_converters(rdc_worker_t *worker,
                                       const rdc_map_t *cfg,
                                       rdc_config_errors_t *errs);

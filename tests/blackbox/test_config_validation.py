@@ -244,7 +244,6 @@ REFUSED = [
     ("topic.creation.default.cleanup.policy", "compact"),
     ("topic.creation.compacted.include", "t.*"),
     ("tasks.max.enforce", "false"),
-    ("header.converter", "org.apache.kafka.connect.json.JsonConverter"),
     ("admin.override.request.timeout.ms", "1000"),
     ("connector.plugin.version", "3.9.0"),
     ("value.converter.plugin.version", "[3.0,4.0)"),
@@ -317,7 +316,6 @@ def test_unknown_worker_key_is_a_warning(tmp_path, worker):
      "org.apache.kafka.connect.rest.basic.auth.extension."
      "BasicAuthSecurityRestExtension"),
     ("connector.client.config.override.policy", "None"),
-    ("header.converter", "org.apache.kafka.connect.json.JsonConverter"),
 ])
 def test_unsupported_worker_feature_stops_the_start(tmp_path, worker, key,
                                                     value):

@@ -95,6 +95,10 @@ static inline void rdct_inert_destroy(void *state) {
                 .version = "0.0.0-test",                                       \
                 .description = "Broken test plugin: must be rejected",         \
                 .config_def_size = sizeof(rdcp_config_def_t),                  \
+                .source_record_size = sizeof(rdcp_source_record_t),            \
+                .sink_record_size = sizeof(rdcp_sink_record_t),                \
+                .header_size = sizeof(rdcp_header_t),                          \
+                .topic_partition_size = sizeof(rdcp_topic_partition_t),        \
                 .connector = &rdct_inert_connector,                            \
                 .source_task = &rdct_inert_source_task};                       \
         RDCP_PLUGIN_ENTRY(rdct_inert_descriptor)

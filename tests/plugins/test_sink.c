@@ -15,6 +15,15 @@
  * test.record.file = path: each record taken by a successful put() is
  * appended there as a line "<topic> <partition> <offset>" (written before
  * put returns), so that a test can count what arrived and how often.
+ *
+ * Built with TEST_SINK_PRECOMMIT defined, the same source is TestPreCommit
+ * Sink (com.example.test.TestPreCommitSink, precommit_sink.so), which has
+ * the ABI 1.1 open, close and pre_commit: pre_commit flushes (as Kafka's
+ * default preCommit) and then holds back test.precommit.hold records of
+ * every partition (offset - hold, or -1 when that is not past 0);
+ * test.events.file = path gets "open <topic> <partition>", "close <topic>
+ * <partition>" and "precommit <topic> <partition> <offset> <returned>"
+ * lines (flushed at once).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "test_plugin.h"
@@ -30,6 +39,8 @@ typedef struct test_sink_task {
         uint64_t records_flushed;
         char *retry_file;  /* test.retry.while.file, NULL when unset */
         FILE *record_file; /* test.record.file, NULL when unset */
+        FILE *events_file; /* test.events.file (TestPreCommitSink) */
+        int64_t hold;      /* test.precommit.hold */
 } test_sink_task_t;
 
 static void test_sink_task_destroy(void *task_ptr) {
@@ -44,6 +55,8 @@ static void test_sink_task_destroy(void *task_ptr) {
         rdct_failer_clear(&task->failer);
         if (task->record_file)
                 fclose(task->record_file);
+        if (task->events_file)
+                fclose(task->events_file);
         free(task->retry_file);
         free(task);
 }
@@ -64,7 +77,14 @@ static rdcp_err_t test_sink_task_files(test_sink_task_t *task,
                          strerror(errno));
                 return RDCP_ERR_CONFIG;
         }
-        return RDCP_OK;
+        const char *events = task->host->config_get(cfg, "test.events.file");
+        if (events && *events && !(task->events_file = fopen(events, "a"))) {
+                snprintf(errstr, errstr_size, "test.events.file %s: %s",
+                         events, strerror(errno));
+                return RDCP_ERR_CONFIG;
+        }
+        return rdct_config_int64(task->host, cfg, "test.precommit.hold", 0,
+                                 &task->hold, errstr, errstr_size);
 }
 
 static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
@@ -148,6 +168,58 @@ static rdcp_err_t test_sink_task_flush(void *task_ptr, char *errstr,
         return RDCP_OK;
 }
 
+#ifdef TEST_SINK_PRECOMMIT
+static void test_sink_event(test_sink_task_t *task, const char *what,
+                            const rdcp_topic_partition_t *parts, size_t cnt) {
+        if (!task->events_file)
+                return;
+        for (size_t i = 0; i < cnt; i++)
+                fprintf(task->events_file, "%s %s %" PRId32 "\n", what,
+                        parts[i].topic, parts[i].partition);
+        fflush(task->events_file);
+}
+
+static rdcp_err_t test_sink_task_open(void *task_ptr,
+                                      const rdcp_topic_partition_t *parts,
+                                      size_t cnt, char *errstr,
+                                      size_t errstr_size) {
+        (void)errstr;
+        (void)errstr_size;
+        test_sink_event(task_ptr, "open", parts, cnt);
+        return RDCP_OK;
+}
+
+static void test_sink_task_close(void *task_ptr,
+                                 const rdcp_topic_partition_t *parts,
+                                 size_t cnt) {
+        test_sink_event(task_ptr, "close", parts, cnt);
+}
+
+static rdcp_err_t test_sink_task_pre_commit(void *task_ptr,
+                                            rdcp_topic_partition_t *offsets,
+                                            size_t cnt, char *errstr,
+                                            size_t errstr_size) {
+        test_sink_task_t *task = task_ptr;
+        rdcp_err_t err = test_sink_task_flush(task, errstr, errstr_size);
+        if (err != RDCP_OK)
+                return err;
+        for (size_t i = 0; i < cnt; i++) {
+                int64_t offset = offsets[i].offset;
+                offsets[i].offset =
+                        offset - task->hold > 0 ? offset - task->hold : -1;
+                if (task->events_file)
+                        fprintf(task->events_file,
+                                "precommit %s %" PRId32 " %" PRId64
+                                " %" PRId64 "\n",
+                                offsets[i].topic, offsets[i].partition, offset,
+                                offsets[i].offset);
+        }
+        if (task->events_file)
+                fflush(task->events_file);
+        return RDCP_OK;
+}
+#endif
+
 static const char *const test_sink_fail_points[] = {
         "never", "connector", "create", "put", "flush", NULL};
 
@@ -165,9 +237,24 @@ static const rdcp_config_def_t test_sink_config[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "Appends \"<topic> <partition> <offset>\" per "
                           "record put."},
+        {.name = "test.events.file",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "TestPreCommitSink: appends open, close and "
+                          "precommit events."},
+        {.name = "test.precommit.hold",
+         .type = RDCP_CFG_LONG,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "0",
+         .documentation = "TestPreCommitSink: records of each partition "
+                          "that pre_commit holds back."},
 };
 
+#ifdef TEST_SINK_PRECOMMIT
+static const char *const test_sink_aliases[] = {"TestPreCommitSink", NULL};
+#else
 static const char *const test_sink_aliases[] = {"TestDiscardSink", NULL};
+#endif
 
 static const rdcp_connector_vtable_t test_sink_connector =
         RDCT_CONNECTOR_VTABLE;
@@ -177,12 +264,22 @@ static const rdcp_sink_task_vtable_t test_sink_task = {
         .create = test_sink_task_create,
         .put = test_sink_task_put,
         .flush = test_sink_task_flush,
-        .destroy = test_sink_task_destroy};
+        .destroy = test_sink_task_destroy,
+#ifdef TEST_SINK_PRECOMMIT
+        .open = test_sink_task_open,
+        .close = test_sink_task_close,
+        .pre_commit = test_sink_task_pre_commit,
+#endif
+};
 
 static const rdcp_descriptor_t test_sink_descriptor = {
         RDCP_DESCRIPTOR_HEADER,
         .type = RDCP_PLUGIN_SINK,
+#ifdef TEST_SINK_PRECOMMIT
+        .class_name = "com.example.test.TestPreCommitSink",
+#else
         .class_name = "com.example.test.TestSink",
+#endif
         .aliases = test_sink_aliases,
         .version = "1.0.0-test",
         .description = "Test sink: discards records, can fail on purpose",

@@ -25,6 +25,17 @@
  * that is created while another instance of the same connector and task
  * id is still alive fails its create with "second live instance": the
  * runtime must never run two.
+ *
+ * test.ack.file = path: the task appends what the host acknowledged
+ * (ABI 1.1): commit_record writes "ack <seq> <topic> <partition> <offset>
+ * <timestamp>" or "ack <seq> null" (a skipped record); commit() writes
+ * "commit <position>", the highest stored position of the task's
+ * partitions as offset_read() sees it then. The file is flushed at each
+ * commit() and at destroy.
+ *
+ * test.headers = true: each record has four headers (ABI 1.1): "seq"
+ * (typed INT64 seq), "name" (typed STRING "n-seq"), "even" (typed
+ * BOOLEAN) and "raw" (raw bytes "r-seq", not converted).
  */
 #define _POSIX_C_SOURCE 200809L /* strdup, nanosleep */
 #include "test_plugin.h"
@@ -76,6 +87,8 @@ typedef struct test_source_slot {
         char value[64];
         char offset[48];
         char partition[64];
+        char name[48], raw[48];
+        rdcp_header_t headers[4];
 } test_source_slot_t;
 
 typedef struct test_source_task {
@@ -89,6 +102,8 @@ typedef struct test_source_task {
         int64_t batch_size;
         int64_t partitions; /* test.source.partitions */
         char *hang_file;    /* test.hang.poll.while.file */
+        FILE *ack_file;     /* test.ack.file */
+        int32_t headers;    /* test.headers */
         char live_name[300];
         int live;
         rdct_failer_t failer;
@@ -102,6 +117,8 @@ static void test_source_task_destroy(void *task_ptr) {
         if (!task)
                 return;
         rdct_failer_clear(&task->failer);
+        if (task->ack_file)
+                fclose(task->ack_file);
         if (task->live)
                 test_source_live_remove(task->live_name);
         free(task->hang_file);
@@ -120,10 +137,11 @@ static void test_source_partition(const test_source_task_t *task, int64_t k,
                          (int)task->task_id, k);
 }
 
-/* Continues after the highest committed offset of this task's
- * partitions. */
-static rdcp_err_t test_source_resume(test_source_task_t *task, char *errstr,
-                                     size_t errstr_size) {
+/* The highest stored position of this task's partitions (0: none). */
+static rdcp_err_t test_source_position(test_source_task_t *task,
+                                       int64_t *out, char *errstr,
+                                       size_t errstr_size) {
+        *out = 0;
         for (int64_t k = 0; k < task->partitions; k++) {
                 char partition[64];
                 char *offset = NULL;
@@ -142,12 +160,50 @@ static rdcp_err_t test_source_resume(test_source_task_t *task, char *errstr,
                 if (position) {
                         int64_t next = strtoll(
                                 position + strlen("\"position\":"), NULL, 10);
-                        if (next > task->next)
-                                task->next = next;
+                        if (next > *out)
+                                *out = next;
                 }
                 task->host->free(offset);
         }
         return RDCP_OK;
+}
+
+/* Continues after the highest committed offset of this task's
+ * partitions. */
+static rdcp_err_t test_source_resume(test_source_task_t *task, char *errstr,
+                                     size_t errstr_size) {
+        int64_t next;
+        rdcp_err_t err = test_source_position(task, &next, errstr, errstr_size);
+        if (err == RDCP_OK && next > task->next)
+                task->next = next;
+        return err;
+}
+
+static void test_source_task_commit_record(void *task_ptr, void *ack_opaque,
+                                           const rdcp_record_metadata_t *md) {
+        test_source_task_t *task = task_ptr;
+        int64_t seq = (int64_t)(intptr_t)ack_opaque - 1;
+        if (!task->ack_file)
+                return;
+        if (md)
+                fprintf(task->ack_file,
+                        "ack %" PRId64 " %s %d %" PRId64 " %" PRId64 "\n", seq,
+                        md->topic, (int)md->partition, md->offset,
+                        md->timestamp);
+        else
+                fprintf(task->ack_file, "ack %" PRId64 " null\n", seq);
+}
+
+static void test_source_task_commit(void *task_ptr) {
+        test_source_task_t *task = task_ptr;
+        char errstr[256];
+        int64_t position;
+        if (!task->ack_file)
+                return;
+        if (test_source_position(task, &position, errstr, sizeof(errstr)) ==
+            RDCP_OK)
+                fprintf(task->ack_file, "commit %" PRId64 "\n", position);
+        fflush(task->ack_file);
 }
 
 static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
@@ -202,6 +258,14 @@ static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
                 err = RDCP_ERR_NOMEM;
                 goto fail;
         }
+        const char *with_headers = host->config_get(cfg, "test.headers");
+        task->headers = with_headers && !strcmp(with_headers, "true");
+        const char *ack = host->config_get(cfg, "test.ack.file");
+        if (ack && *ack && !(task->ack_file = fopen(ack, "a"))) {
+                snprintf(errstr, errstr_size, "cannot open %s", ack);
+                err = RDCP_ERR_CONFIG;
+                goto fail;
+        }
         if (!topic || !*topic) {
                 snprintf(errstr, errstr_size, "topic is required");
                 err = RDCP_ERR_CONFIG;
@@ -242,6 +306,30 @@ static void test_source_string(rdcp_data_t *data, const char *text) {
         data->kind = RDCP_DATA_STRING;
         data->u.bytes.ptr = text;
         data->u.bytes.len = strlen(text);
+}
+
+static void test_source_headers(rdcp_source_record_t *record,
+                                test_source_slot_t *slot, int64_t seq) {
+        rdcp_header_t *h = slot->headers;
+        memset(h, 0, sizeof(slot->headers));
+        snprintf(slot->name, sizeof(slot->name), "n-%" PRId64, seq);
+        snprintf(slot->raw, sizeof(slot->raw), "r-%" PRId64, seq);
+        h[0].key = "seq";
+        h[0].typed = 1;
+        h[0].data.kind = RDCP_DATA_INT;
+        h[0].data.u.i = seq;
+        h[1].key = "name";
+        h[1].typed = 1;
+        test_source_string(&h[1].data, slot->name);
+        h[2].key = "even";
+        h[2].typed = 1;
+        h[2].data.kind = RDCP_DATA_BOOL;
+        h[2].data.u.b = seq % 2 == 0;
+        h[3].key = "raw";
+        h[3].value = slot->raw;
+        h[3].value_len = strlen(slot->raw);
+        record->headers = h;
+        record->header_cnt = 4;
 }
 
 static rdcp_err_t test_source_task_poll(void *task_ptr,
@@ -293,6 +381,9 @@ static rdcp_err_t test_source_task_poll(void *task_ptr,
                                       slot->partition, sizeof(slot->partition));
                 record->source_partition = slot->partition;
                 record->source_offset = slot->offset;
+                record->ack_opaque = (void *)(intptr_t)(task->next + 1);
+                if (task->headers)
+                        test_source_headers(record, slot, task->next);
         }
         *cnt = i;
         return RDCP_OK;
@@ -330,6 +421,16 @@ static const rdcp_config_def_t test_source_config[] = {
          .documentation = "Source partitions the records are spread over.",
          .min = 1,
          .max = TEST_SOURCE_MAX_BATCH},
+        {.name = "test.headers",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "false",
+         .documentation = "Records carry typed and raw headers."},
+        {.name = "test.ack.file",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "File the acknowledgements (commit_record, "
+                          "commit) are appended to."},
         {.name = "test.hang.poll.while.file",
          .type = RDCP_CFG_STRING,
          .importance = RDCP_IMPORTANCE_LOW,
@@ -350,7 +451,9 @@ static const rdcp_source_task_vtable_t test_source_task = {
         .struct_size = sizeof(rdcp_source_task_vtable_t),
         .create = test_source_task_create,
         .poll = test_source_task_poll,
-        .destroy = test_source_task_destroy};
+        .commit = test_source_task_commit,
+        .destroy = test_source_task_destroy,
+        .commit_record = test_source_task_commit_record};
 
 static const rdcp_descriptor_t test_source_descriptor = {
         RDCP_DESCRIPTOR_HEADER,

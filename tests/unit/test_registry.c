@@ -36,9 +36,10 @@
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
 #define TEST_SOURCE "com.example.test.TestSource"
 #define TEST_SINK   "com.example.test.TestSink"
-/* The working test plugins: CrashSource, TestSink, TestSource. */
+/* The working test plugins: CrashSource, HeaderEchoConverter,
+ * TestPreCommitSink, TestSink, TestSource. */
 #define CRASH_SOURCE "com.example.test.CrashSource"
-#define GOOD_CNT     3
+#define GOOD_CNT     5
 
 /* ------------------------------------------------------------ helpers */
 
@@ -192,17 +193,52 @@ static rdcp_err_t fake_to_data(void *conv, const char *topic, const void *ptr,
         return RDCP_ERR_DATA;
 }
 
+static rdcp_err_t fake_from_header(void *conv, const char *topic,
+                                   const char *key, const rdcp_data_t *data,
+                                   rdcp_buf_t *scratch, rdcp_bytes_t *out,
+                                   char *errstr, size_t errstr_size) {
+        (void)conv;
+        (void)topic;
+        (void)key;
+        (void)data;
+        (void)scratch;
+        (void)out;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_DATA;
+}
+
+static rdcp_err_t fake_to_header(void *conv, const char *topic,
+                                 const char *key, const void *ptr, size_t len,
+                                 rdcp_arena_t *arena, rdcp_data_t *out,
+                                 char *errstr, size_t errstr_size) {
+        (void)conv;
+        (void)topic;
+        (void)key;
+        (void)ptr;
+        (void)len;
+        (void)arena;
+        (void)out;
+        (void)errstr;
+        (void)errstr_size;
+        return RDCP_ERR_DATA;
+}
+
 static void fake_destroy(void *state) {
         (void)state;
 }
 
 /* A valid descriptor of each type, with writable vtables to break. */
+#define SIZE_THROUGH(type, member)                                             \
+        (offsetof(type, member) + sizeof(((type *)0)->member))
+
 typedef struct fake_plugin {
         rdcp_descriptor_t desc;
         rdcp_connector_vtable_t connector;
         rdcp_source_task_vtable_t source_task;
         rdcp_sink_task_vtable_t sink_task;
         rdcp_converter_vtable_t converter;
+        rdcp_header_converter_vtable_t header_converter;
         rdcp_config_def_t config_def;
 } fake_plugin_t;
 
@@ -234,6 +270,12 @@ static void fake_plugin_init(fake_plugin_t *fake, uint32_t type) {
                 .create = fake_create,
                 .from_data = fake_from_data,
                 .to_data = fake_to_data,
+                .destroy = fake_destroy};
+        fake->header_converter = (rdcp_header_converter_vtable_t){
+                .struct_size = sizeof(fake->header_converter),
+                .create = fake_create,
+                .from_header = fake_from_header,
+                .to_header = fake_to_header,
                 .destroy = fake_destroy};
         fake->config_def = (rdcp_config_def_t){.name = "fake.key",
                                                .type = RDCP_CFG_STRING};
@@ -353,9 +395,28 @@ static void break_converter(fake_plugin_t *fake) {
 static void break_converter_to_data(fake_plugin_t *fake) {
         fake->converter.to_data = NULL;
 }
-
-#define SIZE_THROUGH(type, member)                                             \
-        (offsetof(type, member) + sizeof(((type *)0)->member))
+static void break_source_record_size(fake_plugin_t *fake) {
+        fake->desc.source_record_size = 0; /* forgot RDCP_DESCRIPTOR_HEADER */
+}
+static void break_header_size(fake_plugin_t *fake) {
+        fake->desc.header_size = 16;
+}
+static void break_topic_partition_size(fake_plugin_t *fake) {
+        fake->desc.topic_partition_size = 8;
+}
+/* A header converter needs the 1.1 descriptor that has its slot. */
+static void break_header_converter_old_desc(fake_plugin_t *fake) {
+        fake->desc.type = RDCP_PLUGIN_HEADER_CONVERTER;
+        fake->desc.struct_size = SIZE_THROUGH(rdcp_descriptor_t, converter);
+}
+static void break_header_converter_missing(fake_plugin_t *fake) {
+        fake->desc.type = RDCP_PLUGIN_HEADER_CONVERTER;
+        fake->desc.converter = NULL;
+}
+static void break_converter_header_half(fake_plugin_t *fake) {
+        fake->header_converter.from_header = NULL;
+        fake->desc.header_converter = &fake->header_converter;
+}
 
 static void test_check_descriptor_messages(void **state) {
         const breakage_t breakages[] = {
@@ -366,18 +427,35 @@ static void test_check_descriptor_messages(void **state) {
                 {RDCP_PLUGIN_SOURCE, break_major,
                  "abi_major is 2, host supports 1", 0},
                 {RDCP_PLUGIN_SOURCE, break_minor,
-                 "abi_minor is 5, host supports up to 0", 0},
+                 "abi_minor is 6, host supports up to 1", 0},
                 {RDCP_PLUGIN_SOURCE, break_struct_size,
                  "struct_size is 8, at least %zu required",
-                 sizeof(rdcp_descriptor_t)},
+                 SIZE_THROUGH(rdcp_descriptor_t, converter)},
                 {RDCP_PLUGIN_SOURCE, break_type,
-                 "type is 99, host supports 1 (source), 2 (sink) and 3 "
-                 "(converter)",
+                 "type is 99, host supports 1 (source), 2 (sink), 3 "
+                 "(converter) and 4 (header converter, since ABI 1.1)",
                  0},
                 {RDCP_PLUGIN_SOURCE, break_type_reserved,
-                 "type is 5, host supports 1 (source), 2 (sink) and 3 "
-                 "(converter)",
+                 "type is 5, host supports 1 (source), 2 (sink), 3 "
+                 "(converter) and 4 (header converter, since ABI 1.1)",
                  0},
+                {RDCP_PLUGIN_CONVERTER, break_header_converter_old_desc,
+                 "type is 4, host supports 1 (source), 2 (sink), 3 "
+                 "(converter) and 4 (header converter, since ABI 1.1)",
+                 0},
+                {RDCP_PLUGIN_CONVERTER, break_header_converter_missing,
+                 "header_converter vtable is missing", 0},
+                {RDCP_PLUGIN_CONVERTER, break_converter_header_half,
+                 "header_converter.from_header is NULL but required", 0},
+                {RDCP_PLUGIN_SOURCE, break_source_record_size,
+                 "source_record_size is 0, at least %zu required",
+                 SIZE_THROUGH(rdcp_source_record_t, source_offset)},
+                {RDCP_PLUGIN_SINK, break_header_size,
+                 "header_size is 16, at least %zu required",
+                 SIZE_THROUGH(rdcp_header_t, value_len)},
+                {RDCP_PLUGIN_SINK, break_topic_partition_size,
+                 "topic_partition_size is 8, at least %zu required",
+                 sizeof(rdcp_topic_partition_t)},
                 {RDCP_PLUGIN_SOURCE, break_class_name, "class_name is missing",
                  0},
                 {RDCP_PLUGIN_SOURCE, break_class_name_path,
@@ -414,9 +492,9 @@ static void test_check_descriptor_messages(void **state) {
         size_t i;
 
         (void)state;
-        /* The literal numbers above assume ABI 1.0. */
+        /* The literal numbers above assume ABI 1.1. */
         assert_int_equal(RDCP_ABI_MAJOR, 1);
-        assert_int_equal(RDCP_ABI_MINOR, 0);
+        assert_int_equal(RDCP_ABI_MINOR, 1);
         for (i = 0; i < sizeof(breakages) / sizeof(breakages[0]); i++) {
                 fake_plugin_init(&fake, breakages[i].type);
                 breakages[i].apply(&fake);
@@ -475,7 +553,7 @@ static void test_broken_plugins_rejected(void **state) {
                 const char *reason; /* substring */
         } expected[] = {
                 {"bad_magic.so", "magic is 0xdeadbeef, expected 0x52444350"},
-                {"newer_minor.so", "abi_minor is 5, host supports up to 0"},
+                {"newer_minor.so", "abi_minor is 6, host supports up to 1"},
                 {"other_major.so", "abi_major is 2, host supports 1"},
                 {"small_struct.so", "struct_size is 8, at least "},
                 {"short_vtable.so", "source_task.struct_size is 8, at least "},
@@ -795,20 +873,23 @@ static void test_find_resolves_names(void **state) {
         assert_string_equal(errstr,
                             "Failed to find any class that implements sink "
                             "connector and which name matches TestSource, "
-                            "available sink connectors are: " TEST_SINK
+                            "available sink connectors are: "
+                            "com.example.test.TestPreCommitSink, " TEST_SINK
                             " (" TEST_SOURCE " is a source connector)");
         assert_null(rdc_registry_find(reg, "Nope", RDCP_PLUGIN_CONVERTER,
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "converter and which name matches Nope, "
-                                    "available converters are: (none)");
-        /* Listed in file name order: crash_source.so, test_sink.so,
-         * test_source.so. */
+                                    "available converters are: "
+                                    "com.example.test.HeaderEchoConverter");
+        /* Listed in file name order: crash_source.so, precommit_sink.so,
+         * test_sink.so, test_source.so. */
         assert_null(rdc_registry_find(reg, "Nope", RDC_PLUGIN_ANY_CONNECTOR,
                                       errstr, sizeof(errstr)));
         assert_string_equal(errstr, "Failed to find any class that implements "
                                     "connector and which name matches Nope, "
                                     "available connectors are: " CRASH_SOURCE
+                                    ", com.example.test.TestPreCommitSink"
                                     ", " TEST_SINK ", " TEST_SOURCE);
         /* A short errstr is truncated, never overrun. */
         assert_null(rdc_registry_find(reg, "Nope", 0, errstr, 10));
@@ -893,7 +974,7 @@ static void test_plugin_dropped_in_is_found(void **state) {
 
 static void test_same_file_loaded_once(void **state) {
         char dir[64], link_path[PATH_MAX], plugin_path[PATH_MAX + 64];
-        const rdc_plugin_t *plugins[4];
+        const rdc_plugin_t *plugins[5];
         rdc_registry_t *reg;
 
         (void)state;
@@ -910,9 +991,13 @@ static void test_same_file_loaded_once(void **state) {
         /* The list is a snapshot in load order (sorted file names). */
         assert_int_equal(rdc_registry_list(reg, plugins, 1), GOOD_CNT);
         assert_string_equal(plugins[0]->desc->class_name, CRASH_SOURCE);
-        assert_int_equal(rdc_registry_list(reg, plugins, 4), GOOD_CNT);
-        assert_string_equal(plugins[1]->desc->class_name, TEST_SINK);
-        assert_string_equal(plugins[2]->desc->class_name, TEST_SOURCE);
+        assert_int_equal(rdc_registry_list(reg, plugins, 5), GOOD_CNT);
+        assert_string_equal(plugins[1]->desc->class_name,
+                            "com.example.test.HeaderEchoConverter");
+        assert_string_equal(plugins[2]->desc->class_name,
+                            "com.example.test.TestPreCommitSink");
+        assert_string_equal(plugins[3]->desc->class_name, TEST_SINK);
+        assert_string_equal(plugins[4]->desc->class_name, TEST_SOURCE);
         rdc_registry_destroy(reg);
         remove_tree(dir);
 }

@@ -12,8 +12,31 @@
  *   magic == RDCP_MAGIC, abi_major == host major, abi_minor <= host minor,
  *   and every struct size it declares is at least the size of that struct
  *   at ABI minor 0 of this major.
- * Fields added by later minors are read only when the plugin's declared
- * struct size covers them.
+ *
+ * Growth rules (what keeps a plugin built against an older minor working
+ * on every newer host of the same major):
+ *  - Structs and tables grow only at their end; nothing is removed,
+ *    reordered or retyped within a major.
+ *  - Every struct that crosses the boundary on its own starts with its
+ *    size (descriptor, vtables, host table, rdcp_record_metadata_t), and
+ *    every array of structs has an element size (stride): config
+ *    definitions (config_def_size), source records (source_record_size),
+ *    sink records (sink_record_size), headers (header_size) and
+ *    partition/offset lists (topic_partition_size), all in the
+ *    descriptor. RDCP_DESCRIPTOR_HEADER fills them in. A descriptor too
+ *    small to hold one of these (a 1.0 plugin) has the 1.0 size.
+ *  - The host reads only the fields that the plugin's size covers, walks
+ *    a plugin's arrays with the plugin's stride, and builds the arrays it
+ *    hands to a plugin with that plugin's stride. It never calls a vtable
+ *    member beyond the vtable's struct_size.
+ *  - A plugin checks the host table with RDCP_HOST_HAS() before calling a
+ *    member added after the minor it declares.
+ *  - Value types are the exception: rdcp_data_t, rdcp_schema_t,
+ *    rdcp_field_t, rdcp_param_t and rdcp_bytes_t are embedded by value in
+ *    other structs and travel from one plugin to another (a source's data
+ *    to a converter) without the host in between, so no size can describe
+ *    them. Their layout is fixed for the whole major; new kinds of values
+ *    get new rdcp_data_kind_t values within the existing union.
  *
  * Conventions that hold for every function below:
  *  - Ownership: whoever allocates frees. Pointer arguments are borrowed for
@@ -28,13 +51,36 @@
  *    concurrently with the task thread and must only signal.
  *  - A plugin never writes to stdout/stderr (use host->log) and never calls
  *    exit() or abort().
- *  - Only fixed-width integer types cross this boundary.
+ *  - Types that cross: fixed-width integers, size_t (lengths and counts,
+ *    the platform's), pointers, and enums as parameters and return values
+ *    (rdcp_err_t, rdcp_log_level_t; int-sized on every supported
+ *    compiler). Struct members that hold enum values are uint32_t.
  *
  * ABI changelog (bump minor for additions at the end of a struct, major for
  * anything removed, reordered or changed):
  *   1.0  first release: source and sink connectors, converters, config
  *        definitions, host services (log, alloc, config access, offsets,
  *        stop/wait, arena, buffer, reconfiguration request).
+ *   1.1  growth rules made true (see above):
+ *        - descriptor: header_converter vtable, reserved_transform and
+ *          reserved_predicate slots (always NULL until their vtables come),
+ *          element sizes source_record_size, sink_record_size,
+ *          header_size, topic_partition_size.
+ *        - RDCP_HOST_HAS(); host: time_ms.
+ *        - rdcp_source_record_t: ack_opaque. rdcp_sink_record_t:
+ *          timestamp_type. rdcp_header_t: typed, data (headers converted
+ *          by the header converter).
+ *        - source task: commit_record (per-record delivery
+ *          acknowledgement, rdcp_record_metadata_t).
+ *        - sink task: open, close, pre_commit (rdcp_topic_partition_t).
+ *        - converter: from_data_headers, to_data_headers (the record's
+ *          headers reach the converter).
+ *        - header converter plugin type (RDCP_PLUGIN_HEADER_CONVERTER,
+ *          rdcp_header_converter_vtable_t); a converter may carry one
+ *          too (as Kafka's StringConverter is both).
+ *        - corrected documentation: types that cross, task_cnt may be 0,
+ *          source commit() runs after offsets were written, wakeup is
+ *          never called.
  */
 #ifndef RDCONNECT_PLUGIN_H
 #define RDCONNECT_PLUGIN_H
@@ -48,7 +94,7 @@ extern "C" {
 
 #define RDCP_MAGIC        0x52444350u /* "RDCP" */
 #define RDCP_ABI_MAJOR    1
-#define RDCP_ABI_MINOR    0
+#define RDCP_ABI_MINOR    1
 #define RDCP_ENTRY_SYMBOL "rdconnect_plugin_entry"
 
 #if defined(__GNUC__)
@@ -86,9 +132,9 @@ typedef enum rdcp_plugin_type {
         RDCP_PLUGIN_SOURCE = 1,
         RDCP_PLUGIN_SINK = 2,
         RDCP_PLUGIN_CONVERTER = 3,
-        RDCP_PLUGIN_HEADER_CONVERTER = 4, /* reserved */
-        RDCP_PLUGIN_TRANSFORM = 5,        /* reserved */
-        RDCP_PLUGIN_PREDICATE = 6         /* reserved */
+        RDCP_PLUGIN_HEADER_CONVERTER = 4, /**< since 1.1 */
+        RDCP_PLUGIN_TRANSFORM = 5,        /**< reserved: no vtable yet */
+        RDCP_PLUGIN_PREDICATE = 6         /**< reserved: no vtable yet */
 } rdcp_plugin_type_t;
 
 typedef enum rdcp_log_level {
@@ -235,7 +281,7 @@ typedef struct rdcp_data rdcp_data_t;
 struct rdcp_data {
         const rdcp_schema_t *schema; /**< NULL: schemaless */
         uint32_t kind;               /**< rdcp_data_kind_t */
-        uint32_t reserved;
+        uint32_t reserved;           /**< 0 */
         union {
                 int64_t i; /**< INT */
                 double f;  /**< FLOAT */
@@ -251,14 +297,30 @@ struct rdcp_data {
         } u;
 };
 
-/** A record header: raw bytes value (value NULL: null header). */
+/**
+ * A record header. Arrays of headers have the stride header_size of the
+ * plugin they belong to (the source plugin that returned them, or the
+ * plugin the host hands them to).
+ *
+ * From a source task: typed 0 (and every 1.0 plugin) sends value as raw
+ * bytes, bypassing the header converter; typed 1 has the header
+ * converter (header.converter) serialize data.
+ * To a sink task and to converters: value/value_len are the bytes in
+ * Kafka; on sinks, typed is 1 and data holds what the header converter
+ * made of them (typed 0 and data NULL if it could not).
+ */
 typedef struct rdcp_header {
-        const char *key; /**< NUL-terminated */
-        const void *value;
+        const char *key;   /**< NUL-terminated */
+        const void *value; /**< NULL: null header */
         size_t value_len;
+        /* 1.1 */
+        uint32_t typed; /**< 1: data is set */
+        uint32_t reserved;
+        rdcp_data_t data; /**< the value as connect data */
 } rdcp_header_t;
 
-/** A record produced by a source task. */
+/** A record produced by a source task. Arrays of them have the stride
+ *  source_record_size. */
 typedef struct rdcp_source_record {
         const char *topic; /**< NUL-terminated, required */
         int32_t partition; /**< -1: let the producer partition */
@@ -275,9 +337,21 @@ typedef struct rdcp_source_record {
          *  the same source_partition carries an offset: the host stores
          *  offsets per batch and keeps the last one of each partition. */
         const char *source_offset;
+        /* 1.1 */
+        /** Handed back to commit_record() for this record; the plugin's,
+         *  never read by the host. */
+        void *ack_opaque;
 } rdcp_source_record_t;
 
-/** A record handed to a sink task. */
+/** Kafka's timestamp types (rdcp_sink_record_t.timestamp_type). */
+typedef enum rdcp_timestamp_type {
+        RDCP_TIMESTAMP_NONE = 0,
+        RDCP_TIMESTAMP_CREATE_TIME = 1,
+        RDCP_TIMESTAMP_LOG_APPEND_TIME = 2
+} rdcp_timestamp_type_t;
+
+/** A record handed to a sink task. Arrays of them have the stride
+ *  sink_record_size of the sink plugin. */
 typedef struct rdcp_sink_record {
         const char *topic; /**< NUL-terminated */
         int32_t partition;
@@ -287,7 +361,29 @@ typedef struct rdcp_sink_record {
         rdcp_data_t key;
         rdcp_data_t value;
         const rdcp_header_t *headers;
+        /* 1.1 */
+        uint32_t timestamp_type; /**< rdcp_timestamp_type_t */
+        uint32_t reserved;
 } rdcp_sink_record_t;
+
+/** A topic partition, with an offset where the call says so. Arrays of
+ *  them have the stride topic_partition_size of the plugin. (1.1) */
+typedef struct rdcp_topic_partition {
+        const char *topic; /**< NUL-terminated */
+        int32_t partition;
+        int32_t reserved;
+        int64_t offset; /**< -1 where the call has no offset */
+} rdcp_topic_partition_t;
+
+/** What Kafka said about a produced record (commit_record). Starts with
+ *  its size: read only what it covers. (1.1) */
+typedef struct rdcp_record_metadata {
+        uint32_t struct_size;
+        int32_t partition;
+        const char *topic; /**< NUL-terminated */
+        int64_t offset;
+        int64_t timestamp; /**< ms since epoch, -1: none */
+} rdcp_record_metadata_t;
 
 /** Output of a converter's from_data: the serialized bytes. */
 typedef struct rdcp_bytes {
@@ -376,7 +472,25 @@ typedef struct rdcp_host {
         /** Connector name and task id (-1 for the connector itself). */
         const char *(*ctx_connector)(const rdcp_ctx_t *ctx);
         int32_t (*ctx_task_id)(const rdcp_ctx_t *ctx);
+
+        /* 1.1 */
+        /** @returns milliseconds: since the epoch (monotonic 0), or of a
+         *  monotonic clock (monotonic 1). @locality any thread. */
+        int64_t (*time_ms)(int32_t monotonic);
 } rdcp_host_t;
+
+/**
+ * @brief 1 if the host table has member (the host's table is at least as
+ *        new as the minor that added it), else 0. A host never loads a
+ *        plugin of a newer minor than its own, so the members of the minor
+ *        a plugin declares are always there; check before calling one of a
+ *        later minor (code shared by plugins of several minors, or a
+ *        plugin that declares an older minor than its header's).
+ *        Example: if (RDCP_HOST_HAS(host, time_ms)) now = host->time_ms(0);
+ */
+#define RDCP_HOST_HAS(host, member)                                            \
+        ((host)->struct_size >= offsetof(rdcp_host_t, member) +                \
+                                        sizeof(((rdcp_host_t *)0)->member))
 
 /*
  * ---------------------------------------------------------------------
@@ -396,7 +510,9 @@ typedef struct rdcp_connector_vtable {
 
         /** Fills the task configs. The host passes max_tasks configs, each
          *  already a copy of the connector config; the connector edits
-         *  the first *task_cnt of them and sets *task_cnt (1..max_tasks).
+         *  the first *task_cnt of them and sets *task_cnt (0..max_tasks;
+         *  0: the connector runs without tasks for now, as a Kafka
+         *  connector whose taskConfigs() is empty).
          *  @locality the herder thread. */
         rdcp_err_t (*task_configs)(void *conn, uint32_t max_tasks,
                                    rdcp_config_t *const *task_cfgs,
@@ -440,16 +556,46 @@ typedef struct rdcp_source_task_vtable {
         rdcp_err_t (*poll)(void *task, const rdcp_source_record_t **records,
                            size_t *cnt, char *errstr, size_t errstr_size);
 
-        /** Optional: the offsets up to and including the batch before the
-         *  current one were committed. @locality the task's thread. */
+        /** Optional: called after the host wrote source offsets of this
+         *  task to the offset store (every offset.flush.interval.ms and at
+         *  a graceful stop), as Kafka's SourceTask.commit(). The written
+         *  offsets are those of the records Kafka acknowledged, which are
+         *  not necessarily all that poll() returned so far.
+         *  (1.0 said "committed" per batch while the offsets were only
+         *  staged; since 1.1 this runs once per write of the store.)
+         *  @locality the task's thread. */
         void (*commit)(void *task);
 
-        /** Optional: interrupt a blocking call made outside host->wait().
-         *  @locality any thread; only signals. */
+        /** Reserved: the host never calls it. A stop reaches a task
+         *  through host->should_stop() and host->wait(), which is why
+         *  every idle wait must use host->wait(). */
         void (*wakeup)(void *task);
 
         /** @locality the task's thread. */
         void (*destroy)(void *task);
+
+        /* 1.1 */
+        /**
+         * Optional: the per-record acknowledgement, as Kafka's
+         * SourceTask.commitRecord(record, metadata). Called once for each
+         * record poll() returned that Kafka acknowledged, with the record's
+         * ack_opaque and metadata naming where it was written (topic,
+         * partition, offset, timestamp). A record that was skipped
+         * (errors.tolerance=all: conversion failed, or Kafka refused that
+         * one record) is acknowledged with metadata NULL, as Kafka does for
+         * filtered and dropped records. A record whose delivery failed
+         * otherwise is never acknowledged: the task fails and, after a
+         * restart, poll() sends it again from the stored offsets. Records
+         * still in flight at a stop are not acknowledged either.
+         * Acknowledgements come in delivery order per Kafka partition, not
+         * necessarily in poll() order across partitions, and before the
+         * offsets of their batch are stored. A task without this member
+         * costs nothing per record.
+         * @locality the task's thread (between poll() calls or inside
+         *           host->wait()); never librdkafka's threads.
+         */
+        void (*commit_record)(void *task, void *ack_opaque,
+                              const rdcp_record_metadata_t *metadata);
 } rdcp_source_task_vtable_t;
 
 /*
@@ -475,15 +621,47 @@ typedef struct rdcp_sink_task_vtable {
                           size_t cnt, char *errstr, size_t errstr_size);
 
         /** Makes every record put so far durable. The host commits the
-         *  consumer offsets of those records only after RDCP_OK.
+         *  consumer offsets of those records only after RDCP_OK. Not
+         *  called when the task has pre_commit (1.1), which decides then.
          *  @locality the task's thread. */
         rdcp_err_t (*flush)(void *task, char *errstr, size_t errstr_size);
 
-        /** Optional: interrupt a blocking call. @locality any thread. */
+        /** Reserved: the host never calls it (see the source task's). */
         void (*wakeup)(void *task);
 
         /** @locality the task's thread. */
         void (*destroy)(void *task);
+
+        /* 1.1: as Kafka's SinkTask.open/close/preCommit. */
+        /** Optional: the task now owns these partitions (assignment),
+         *  before any of their records is put. RDCP_OK or an error that
+         *  fails the task. @locality the task's thread. */
+        rdcp_err_t (*open)(void *task, const rdcp_topic_partition_t *parts,
+                           size_t cnt, char *errstr, size_t errstr_size);
+        /** Optional: the task no longer owns these partitions (revoked,
+         *  lost, or the task stops): drop what is buffered for them. On
+         *  revocation and stop the host committed what pre_commit (or
+         *  flush) allowed first; on a lost assignment nothing is
+         *  committed (the group gave them away already).
+         *  @locality the task's thread. */
+        void (*close)(void *task, const rdcp_topic_partition_t *parts,
+                      size_t cnt);
+        /**
+         * Optional: decides what is committed, in place of flush. Called
+         * every offset.flush.interval.ms, before partitions are revoked and
+         * at a stop, with the next offset of each partition whose records
+         * were put since its last commit (offsets[i].offset: last put + 1).
+         * The task writes into offsets[i].offset what may be committed:
+         * leave it (all durable), lower it (hold records back: they are
+         * offered again by the next pre_commit and, after a restart,
+         * consumed again), or set -1 (commit nothing for it now). The
+         * host never commits more than was put: a larger offset is
+         * ignored (logged), as Kafka does. RDCP_ERR_RETRIABLE: nothing is
+         * committed now; another error fails the task.
+         * @locality the task's thread.
+         */
+        rdcp_err_t (*pre_commit)(void *task, rdcp_topic_partition_t *offsets,
+                                 size_t cnt, char *errstr, size_t errstr_size);
 } rdcp_sink_task_vtable_t;
 
 /*
@@ -520,7 +698,63 @@ typedef struct rdcp_converter_vtable {
                               char *errstr, size_t errstr_size);
 
         void (*destroy)(void *conv);
+
+        /* 1.1: Kafka's fromConnectData/toConnectData with headers. */
+        /** Optional: from_data with the record's headers (source: the
+         *  headers as they will be written, already serialized by the
+         *  header converter; read-only). When set, the host calls it
+         *  instead of from_data. @locality caller's thread. */
+        rdcp_err_t (*from_data_headers)(void *conv, const char *topic,
+                                        const rdcp_header_t *headers,
+                                        size_t header_cnt,
+                                        const rdcp_data_t *data,
+                                        rdcp_buf_t *scratch, rdcp_bytes_t *out,
+                                        char *errstr, size_t errstr_size);
+        /** Optional: to_data with the message's headers (the bytes from
+         *  Kafka; typed 0). When set, the host calls it instead of
+         *  to_data. @locality caller's thread. */
+        rdcp_err_t (*to_data_headers)(void *conv, const char *topic,
+                                      const rdcp_header_t *headers,
+                                      size_t header_cnt, const void *ptr,
+                                      size_t len, rdcp_arena_t *arena,
+                                      rdcp_data_t *out, char *errstr,
+                                      size_t errstr_size);
 } rdcp_converter_vtable_t;
+
+/*
+ * ---------------------------------------------------------------------
+ * Header converter (1.1): one header value <-> rdcp_data_t, as Kafka's
+ * HeaderConverter (header.converter, default SimpleHeaderConverter).
+ * ---------------------------------------------------------------------
+ */
+typedef struct rdcp_header_converter_vtable {
+        uint32_t struct_size;
+        uint32_t reserved;
+
+        /** cfg holds the header.converter.* keys with that prefix removed
+         *  and "converter.type" = "header". @locality as converters. */
+        rdcp_err_t (*create)(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
+                             const rdcp_config_t *cfg, void **convp,
+                             char *errstr, size_t errstr_size);
+
+        /** Serializes one header value; out as in from_data ({NULL, 0}:
+         *  a null header). @returns RDCP_OK or RDCP_ERR_DATA. */
+        rdcp_err_t (*from_header)(void *conv, const char *topic,
+                                  const char *header_key,
+                                  const rdcp_data_t *data, rdcp_buf_t *scratch,
+                                  rdcp_bytes_t *out, char *errstr,
+                                  size_t errstr_size);
+
+        /** Deserializes one header value (ptr NULL: a null header); out as
+         *  in to_data. @returns RDCP_OK or RDCP_ERR_DATA. */
+        rdcp_err_t (*to_header)(void *conv, const char *topic,
+                                const char *header_key, const void *ptr,
+                                size_t len, rdcp_arena_t *arena,
+                                rdcp_data_t *out, char *errstr,
+                                size_t errstr_size);
+
+        void (*destroy)(void *conv);
+} rdcp_header_converter_vtable_t;
 
 /*
  * ---------------------------------------------------------------------
@@ -548,21 +782,41 @@ typedef struct rdcp_descriptor {
         uint32_t config_def_size; /**< sizeof(rdcp_config_def_t) */
 
         /** Set according to type: source = connector + source_task,
-         *  sink = connector + sink_task, converter = converter. */
+         *  sink = connector + sink_task, converter = converter (and
+         *  optionally header_converter), header converter =
+         *  header_converter. */
         const rdcp_connector_vtable_t *connector;
         const rdcp_source_task_vtable_t *source_task;
         const rdcp_sink_task_vtable_t *sink_task;
         const rdcp_converter_vtable_t *converter;
+
+        /* 1.1 */
+        /** A converter that has one is also listed and usable as a
+         *  header converter. */
+        const rdcp_header_converter_vtable_t *header_converter;
+        /** Reserved for the transform and predicate vtables: NULL. */
+        const void *reserved_transform;
+        const void *reserved_predicate;
+        /** Element sizes of the arrays this plugin exchanges with the
+         *  host: sizeof() of each struct as the plugin was built. */
+        uint32_t source_record_size;   /**< sizeof(rdcp_source_record_t) */
+        uint32_t sink_record_size;     /**< sizeof(rdcp_sink_record_t) */
+        uint32_t header_size;          /**< sizeof(rdcp_header_t) */
+        uint32_t topic_partition_size; /**< sizeof(rdcp_topic_partition_t) */
 } rdcp_descriptor_t;
 
 /** Signature of the exported entry function. */
 typedef const rdcp_descriptor_t *(*rdcp_entry_fn_t)(void);
 
-/** Initializers for the protected header and vtable sizes. */
+/** Initializers for the protected header and the element sizes. */
 #define RDCP_DESCRIPTOR_HEADER                                                 \
         .magic = RDCP_MAGIC, .abi_major = RDCP_ABI_MAJOR,                      \
         .abi_minor = RDCP_ABI_MINOR, .struct_size = sizeof(rdcp_descriptor_t), \
-        .config_def_size = sizeof(rdcp_config_def_t)
+        .config_def_size = sizeof(rdcp_config_def_t),                          \
+        .source_record_size = sizeof(rdcp_source_record_t),                    \
+        .sink_record_size = sizeof(rdcp_sink_record_t),                        \
+        .header_size = sizeof(rdcp_header_t),                                  \
+        .topic_partition_size = sizeof(rdcp_topic_partition_t)
 
 #ifdef __cplusplus
 }
