@@ -292,6 +292,16 @@ def test_unsupported_connector_keys(tmp_path, worker, mock_cluster):
                       "it empty")
     assert rest.get("/connectors").json() == []
 
+    # header.converter is implemented: a class that is no header converter
+    # here (Kafka's JsonConverter is one, rdconnect's not yet) is refused
+    # by name, like any unknown converter.
+    r = rest.post("/connectors", json={"name": "src", "config": dict(
+        base, **{"header.converter":
+                 "org.apache.kafka.connect.json.JsonConverter"})})
+    message = assert_error(r, 400)
+    assert "\nheader.converter: Failed to find any class that implements " \
+           "header converter" in message, message
+
     accepted = dict(base, **dict(ACCEPTED))
     create(rest, "src", accepted)
     assert rest.get("/connectors/src/config").json() == accepted

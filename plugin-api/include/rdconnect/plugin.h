@@ -306,8 +306,10 @@ struct rdcp_data {
  * bytes, bypassing the header converter; typed 1 has the header
  * converter (header.converter) serialize data.
  * To a sink task and to converters: value/value_len are the bytes in
- * Kafka; on sinks, typed is 1 and data holds what the header converter
- * made of them (typed 0 and data NULL if it could not).
+ * Kafka. On the sink side typed is 1 and data holds what the header
+ * converter made of them, when the sink plugin is of 1.1 or later (for a
+ * 1.0 sink the header converter is not run: typed 0). On the source side
+ * converters get the serialized headers, typed ones with their data.
  */
 typedef struct rdcp_header {
         const char *key;   /**< NUL-terminated */
@@ -711,8 +713,8 @@ typedef struct rdcp_converter_vtable {
                                         rdcp_buf_t *scratch, rdcp_bytes_t *out,
                                         char *errstr, size_t errstr_size);
         /** Optional: to_data with the message's headers (the bytes from
-         *  Kafka; typed 0). When set, the host calls it instead of
-         *  to_data. @locality caller's thread. */
+         *  Kafka, typed as for the sink: see rdcp_header_t). When set, the
+         *  host calls it instead of to_data. @locality caller's thread. */
         rdcp_err_t (*to_data_headers)(void *conv, const char *topic,
                                       const rdcp_header_t *headers,
                                       size_t header_cnt, const void *ptr,
