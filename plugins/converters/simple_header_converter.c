@@ -132,17 +132,15 @@ static int shc_append(conv_out_t *o, const rdcp_data_t *d, int embedded,
                         if (i && (is_array || is_struct || i % 2 == 0))
                                 conv_out_byte(o, ',');
                         if (is_struct) {
-                                const char *name =
-                                        s && i < s->field_cnt
-                                                ? s->fields[i].name
-                                                : "";
+                                const char *name = s && i < s->field_cnt
+                                                           ? s->fields[i].name
+                                                           : "";
                                 shc_text(o, name, strlen(name), 1);
                                 conv_out_byte(o, ':');
                         } else if (!is_array && i % 2 == 1) {
                                 conv_out_byte(o, ':');
                         }
-                        if (shc_append(o, e, 1, depth + 1, errstr,
-                                       errstr_size))
+                        if (shc_append(o, e, 1, depth + 1, errstr, errstr_size))
                                 return -1;
                 }
                 conv_out_byte(o, is_array ? ']' : '}');
@@ -251,8 +249,8 @@ static int shc_parse_number(const char *p, size_t len, rdcp_data_t *out) {
         return 1;
 }
 
-static rdcp_err_t shc_to_header(void *conv, const char *topic,
-                                const char *key, const void *ptr, size_t len,
+static rdcp_err_t shc_to_header(void *conv, const char *topic, const char *key,
+                                const void *ptr, size_t len,
                                 rdcp_arena_t *arena, rdcp_data_t *out,
                                 char *errstr, size_t errstr_size) {
         const char *p = ptr;

@@ -270,12 +270,10 @@ static rdcp_err_t string_conv_to_data(void *state, const char *topic,
 
 /* As in Kafka, StringConverter is a header converter too: a header value
  * is written and read as the value would be. */
-static rdcp_err_t string_conv_from_header(void *state, const char *topic,
-                                          const char *key,
-                                          const rdcp_data_t *data,
-                                          rdcp_buf_t *scratch,
-                                          rdcp_bytes_t *out, char *errstr,
-                                          size_t errstr_size) {
+static rdcp_err_t
+string_conv_from_header(void *state, const char *topic, const char *key,
+                        const rdcp_data_t *data, rdcp_buf_t *scratch,
+                        rdcp_bytes_t *out, char *errstr, size_t errstr_size) {
         (void)key;
         return string_conv_from_data(state, topic, data, scratch, out, errstr,
                                      errstr_size);

@@ -374,8 +374,8 @@ static int log_name_cmp(const void *a, const void *b) {
  * or is known, sorted and unique. @returns the count (names NULL on OOM).
  * @locks g_log.lock
  */
-static size_t log_tree_names_locked(const char *namespace, size_t len,
-                                    int root, char ***out) {
+static size_t log_tree_names_locked(const char *namespace, size_t len, int root,
+                                    char ***out) {
         size_t cnt = 0;
         char **names = calloc(g_log.cnt + g_log.known_cnt + 1, sizeof(*names));
         *out = names;
@@ -422,8 +422,7 @@ int rdc_log_set_tree(const char *logger, rdc_log_level_t level,
                 for (size_t i = 0; i < g_log.cnt; i++)
                         if (log_in_tree(g_log.entries[i].logger, logger, len,
                                         root))
-                                log_entry_change(&g_log.entries[i], level,
-                                                 now);
+                                log_entry_change(&g_log.entries[i], level, now);
                 cnt = log_tree_names_locked(logger, len, root, &names);
         }
         log_update_bounds_locked();

@@ -501,7 +501,7 @@ int rdc_props_load_file(const char *path, rdc_map_t *out, char *errstr,
         char *text = props_read_file(path, &len);
         if (!text) {
                 rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s", path,
-                            strerror(errno));
+                               strerror(errno));
                 return -1;
         }
         int ret = props_parse(path, text, len, out, errstr, errstr_size);
@@ -525,29 +525,31 @@ static json_object *props_json_parse(const char *text, char *errstr,
         enum json_tokener_error jerr = json_tokener_get_error(tok);
         size_t end = json_tokener_get_parse_end(tok);
         if (jerr == json_tokener_continue) {
-                rdc_errstr_set(errstr, errstr_size,
-                            "invalid JSON at line %d: unexpected end of input",
-                            props_text_line(text, len));
+                rdc_errstr_set(
+                        errstr, errstr_size,
+                        "invalid JSON at line %d: unexpected end of input",
+                        props_text_line(text, len));
                 goto fail;
         }
         if (jerr != json_tokener_success) {
-                rdc_errstr_set(errstr, errstr_size, "invalid JSON at line %d: %s",
-                            props_text_line(text, end),
-                            json_tokener_error_desc(jerr));
+                rdc_errstr_set(errstr, errstr_size,
+                               "invalid JSON at line %d: %s",
+                               props_text_line(text, end),
+                               json_tokener_error_desc(jerr));
                 goto fail;
         }
         end += strspn(text + end, " \t\r\n");
         if (end < len) {
                 rdc_errstr_set(errstr, errstr_size,
-                            "invalid JSON at line %d: unexpected text after "
-                            "the end of the object",
-                            props_text_line(text, end));
+                               "invalid JSON at line %d: unexpected text after "
+                               "the end of the object",
+                               props_text_line(text, end));
                 goto fail;
         }
         if (!root) {
                 /* json-c's value for a valid "null". */
                 rdc_errstr_set(errstr, errstr_size,
-                            "expected a JSON object, got null");
+                               "expected a JSON object, got null");
                 goto fail;
         }
         json_tokener_free(tok);
@@ -570,18 +572,19 @@ static int props_json_store_config(json_object *config, rdc_map_t *out,
                         break;
                 case json_type_null:
                         rdc_errstr_set(errstr, errstr_size,
-                                    "config key \"%s\" is null: give it a "
-                                    "value or leave it out",
-                                    key);
+                                       "config key \"%s\" is null: give it a "
+                                       "value or leave it out",
+                                       key);
                         return -1;
                 default:
-                        rdc_errstr_set(errstr, errstr_size,
-                                    "config key \"%s\" has a nested %s: values "
-                                    "must be strings, numbers or booleans",
-                                    key,
-                                    json_object_is_type(value, json_type_array)
-                                            ? "array"
-                                            : "object");
+                        rdc_errstr_set(
+                                errstr, errstr_size,
+                                "config key \"%s\" has a nested %s: values "
+                                "must be strings, numbers or booleans",
+                                key,
+                                json_object_is_type(value, json_type_array)
+                                        ? "array"
+                                        : "object");
                         return -1;
                 }
                 /* Numbers and booleans keep the text they were written as. */
@@ -610,31 +613,32 @@ static int props_json_store_request(json_object *root, json_object *config,
                              strcmp(state, "PAUSED") &&
                              strcmp(state, "STOPPED"))) {
                                 rdc_errstr_set(errstr, errstr_size,
-                                            "\"initial_state\" must be "
-                                            "RUNNING, PAUSED or STOPPED");
+                                               "\"initial_state\" must be "
+                                               "RUNNING, PAUSED or STOPPED");
                                 return -1;
                         }
                 } else if (strcmp(key, "config")) {
-                        rdc_errstr_set(errstr, errstr_size,
-                                    "unknown top-level field \"%s\" (expected "
-                                    "name, config, initial_state)",
-                                    key);
+                        rdc_errstr_set(
+                                errstr, errstr_size,
+                                "unknown top-level field \"%s\" (expected "
+                                "name, config, initial_state)",
+                                key);
                         return -1;
                 }
         }
         if (name && !json_object_is_type(name, json_type_string)) {
                 rdc_errstr_set(errstr, errstr_size,
-                            "\"name\" must be a JSON string");
+                               "\"name\" must be a JSON string");
                 return -1;
         }
         if (name && json_object_object_get_ex(config, "name", &config_name) &&
             strcmp(json_object_get_string(name),
                    json_object_get_string(config_name))) {
                 rdc_errstr_set(errstr, errstr_size,
-                            "connector name \"%s\" differs from config.name "
-                            "\"%s\"",
-                            json_object_get_string(name),
-                            json_object_get_string(config_name));
+                               "connector name \"%s\" differs from config.name "
+                               "\"%s\"",
+                               json_object_get_string(name),
+                               json_object_get_string(config_name));
                 return -1;
         }
         if (props_json_store_config(config, out, errstr, errstr_size))
@@ -656,8 +660,8 @@ int rdc_props_load_json_string(const char *text, rdc_map_t *out, char *errstr,
                 return -1;
         if (!json_object_is_type(root, json_type_object)) {
                 rdc_errstr_set(errstr, errstr_size,
-                            "expected a JSON object, got %s",
-                            json_type_to_name(json_object_get_type(root)));
+                               "expected a JSON object, got %s",
+                               json_type_to_name(json_object_get_type(root)));
                 goto done;
         }
         scratch = rdc_map_new();
@@ -673,7 +677,7 @@ int rdc_props_load_json_string(const char *text, rdc_map_t *out, char *errstr,
                                                errstr_size);
         } else {
                 rdc_errstr_set(errstr, errstr_size,
-                            "\"config\" must be a JSON object");
+                               "\"config\" must be a JSON object");
         }
         if (ret == 0 && rdc_map_merge(out, scratch)) {
                 rdc_errstr_set(errstr, errstr_size, "out of memory");
@@ -703,7 +707,7 @@ int rdc_props_load_connector_file(const char *path, rdc_map_t *out,
         int ret;
         if (!text) {
                 rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s", path,
-                            strerror(errno));
+                               strerror(errno));
                 return -1;
         }
         if (!props_is_json(path, text)) {
@@ -716,7 +720,7 @@ int rdc_props_load_connector_file(const char *path, rdc_map_t *out,
                 json += 3;
         if (strlen(json) != len - (size_t)(json - text)) {
                 rdc_errstr_set(errstr, errstr_size, "%s: NUL byte in JSON file",
-                            path);
+                               path);
                 ret = -1;
                 goto done;
         }

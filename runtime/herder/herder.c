@@ -8,6 +8,7 @@
 #include "core/clock.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/strlist.h"
 #include "herder/herder.h"
 #include "kafka/clients.h"
 #include "kafka/sink_offsets.h"
@@ -24,7 +25,6 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
-
 
 typedef enum rdc_target {
         RDC_TARGET_STARTED = 0,
@@ -891,14 +891,14 @@ static void reply_offsets_changed(rdc_reply_t *reply, rdc_req_type_t type) {
  * it actually consumed (which covers topics.regex). Caller frees the
  * array and its strings. */
 static size_t sink_topics(const rdc_conn_t *c, char ***out) {
-        const char *list = rdc_map_get(c->resolved, "topics");
-        char *copy = strdup(list ? list : ""), *save = NULL;
+        rdc_strlist_t list;
         size_t cnt = 0;
-        char **topics =
-                calloc(c->topic_cnt + strlen(copy) / 2 + 2, sizeof(*topics));
-        for (char *tok = strtok_r(copy, ", \t", &save); tok && topics;
-             tok = strtok_r(NULL, ", \t", &save))
-                topics[cnt++] = strdup(tok);
+        char **topics = NULL;
+        if (rdc_strlist_parse(rdc_map_get(c->resolved, "topics"), &list) == 0)
+                topics = calloc(c->topic_cnt + list.cnt + 1, sizeof(*topics));
+        for (size_t i = 0; topics && i < list.cnt; i++)
+                if (*list.items[i])
+                        topics[cnt++] = strdup(list.items[i]);
         for (size_t i = 0; topics && i < c->topic_cnt; i++) {
                 size_t j = 0;
                 while (j < cnt && strcmp(topics[j], c->topics[i]))
@@ -906,7 +906,7 @@ static size_t sink_topics(const rdc_conn_t *c, char ***out) {
                 if (j == cnt)
                         topics[cnt++] = strdup(c->topics[i]);
         }
-        free(copy);
+        rdc_strlist_clear(&list);
         *out = topics;
         return topics ? cnt : 0;
 }
@@ -925,8 +925,8 @@ static rd_kafka_conf_t *sink_member_conf(rdc_herder_t *h, rdc_conn_t *c,
                 "group.id",           group,   "client.id", client_id,
                 "enable.auto.commit", "false", NULL};
         rd_kafka_conf_t *conf =
-                rdc_worker_client_conf(h->worker, "consumer", c->resolved,
-                                       defaults, errstr, errstr_size);
+                rdc_kafka_client_conf(h->worker, "consumer", c->resolved,
+                                      defaults, errstr, errstr_size);
         free(client_id);
         return conf;
 }
@@ -935,7 +935,7 @@ static rd_kafka_conf_t *sink_member_conf(rdc_herder_t *h, rdc_conn_t *c,
 static void do_sink_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_req_type_t type,
                             json_object *list, rdc_reply_t *reply) {
         char errstr[1024];
-        rd_kafka_t *rk = rdc_worker_admin(h->worker, errstr, sizeof(errstr));
+        rd_kafka_t *rk = rdc_kafka_admin(h->worker, errstr, sizeof(errstr));
         if (!rk) {
                 reply_error(reply, 500, "%s", errstr);
                 return;

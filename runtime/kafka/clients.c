@@ -107,10 +107,10 @@ size_t rdc_kafka_validate_client_keys(const rdc_map_t *cfg,
         return cnt;
 }
 
-rd_kafka_conf_t *rdc_worker_producer_conf(rdc_worker_t *worker,
-                                          const rdc_map_t *connector_cfg,
-                                          const char *client_id, char *errstr,
-                                          size_t errstr_size) {
+rd_kafka_conf_t *rdc_kafka_producer_conf(rdc_worker_t *worker,
+                                         const rdc_map_t *connector_cfg,
+                                         const char *client_id, char *errstr,
+                                         size_t errstr_size) {
         /* Kafka Connect's producer guarantees (no loss, per-partition
          * order), expressed the librdkafka way. The queue caps bound
          * memory: librdkafka's 100000 messages held 16 MB of JSON records
@@ -132,8 +132,8 @@ rd_kafka_conf_t *rdc_worker_producer_conf(rdc_worker_t *worker,
                                         "client.id",
                                         client_id,
                                         NULL};
-        return rdc_worker_client_conf(worker, "producer", connector_cfg,
-                                      defaults, errstr, errstr_size);
+        return rdc_kafka_client_conf(worker, "producer", connector_cfg,
+                                     defaults, errstr, errstr_size);
 }
 
 /* Sets the unprefixed client keys (checked at worker start) on the
@@ -187,9 +187,9 @@ static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                                  : level == 4 ? RDC_LOG_WARN
                                  : level <= 6 ? RDC_LOG_INFO
                                               : RDC_LOG_DEBUG;
-        if (!rdc_log_enabled(mapped, RDC_WORKER_KAFKA_LOGGER))
+        if (!rdc_log_enabled(mapped, RDC_KAFKA_LOGGER))
                 return;
-        rdc_log(mapped, RDC_WORKER_KAFKA_LOGGER,
+        rdc_log(mapped, RDC_KAFKA_LOGGER,
                 kafka_client_scope(rk, scope, sizeof(scope)), "%s %s: %s",
                 rk ? rd_kafka_name(rk) : "rdkafka", fac, buf);
 }
@@ -201,24 +201,24 @@ static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
         char scope[300];
         (void)opaque;
         rdc_log(err == RD_KAFKA_RESP_ERR__FATAL ? RDC_LOG_ERROR : RDC_LOG_WARN,
-                RDC_WORKER_KAFKA_LOGGER,
-                kafka_client_scope(rk, scope, sizeof(scope)), "%s error %s: %s",
-                rd_kafka_name(rk), rd_kafka_err2name(err), reason);
+                RDC_KAFKA_LOGGER, kafka_client_scope(rk, scope, sizeof(scope)),
+                "%s error %s: %s", rd_kafka_name(rk), rd_kafka_err2name(err),
+                reason);
 }
 
-void rdc_worker_kafka_logging(rd_kafka_conf_t *conf) {
+void rdc_kafka_logging(rd_kafka_conf_t *conf) {
         rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
         rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
 }
 
-rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
-                                        const rdc_map_t *connector_cfg,
-                                        const char *const *defaults,
-                                        char *errstr, size_t errstr_size) {
+rd_kafka_conf_t *rdc_kafka_client_conf(rdc_worker_t *worker, const char *role,
+                                       const rdc_map_t *connector_cfg,
+                                       const char *const *defaults,
+                                       char *errstr, size_t errstr_size) {
         char prefix[64], kerr[512];
         rdc_config_errors_t errs = {0};
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
-        rdc_worker_kafka_logging(conf);
+        rdc_kafka_logging(conf);
         if (rd_kafka_conf_set(conf, "bootstrap.servers", worker->bootstrap,
                               kerr, sizeof(kerr)) != RD_KAFKA_CONF_OK) {
                 snprintf(errstr, errstr_size,
@@ -257,14 +257,14 @@ fail:
 
 /* The admin handle is a consumer-type client: its metadata requests never
  * auto-create topics, so "missing" really means missing. */
-rd_kafka_t *rdc_worker_admin(rdc_worker_t *worker, char *errstr,
-                             size_t errstr_size) {
+rd_kafka_t *rdc_kafka_admin(rdc_worker_t *worker, char *errstr,
+                            size_t errstr_size) {
         static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
         pthread_mutex_lock(&lock);
         if (!worker->admin) {
                 static const char *const defaults[] = {"client.id",
                                                        "rdconnect-admin", NULL};
-                rd_kafka_conf_t *conf = rdc_worker_client_conf(
+                rd_kafka_conf_t *conf = rdc_kafka_client_conf(
                         worker, "admin", NULL, defaults, errstr, errstr_size);
                 if (conf) {
                         char kerr[512];

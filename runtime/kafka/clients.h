@@ -14,41 +14,41 @@
 typedef struct rdc_worker rdc_worker_t;
 
 /** Logger of librdkafka's own lines (/admin/loggers/librdkafka). */
-#define RDC_WORKER_KAFKA_LOGGER "librdkafka"
+#define RDC_KAFKA_LOGGER "librdkafka"
 
 /** Routes librdkafka's log lines (syslog level mapped) and errors to the
  *  worker's logger instead of raw stderr. A later
  *  rd_kafka_conf_set_error_cb replaces the error part. */
-void rdc_worker_kafka_logging(rd_kafka_conf_t *conf);
+void rdc_kafka_logging(rd_kafka_conf_t *conf);
 
 /**
  * @brief Builds a librdkafka config for a connector's client:
  *        bootstrap.servers, then worker "<role>." keys, then connector
  *        "<role>.override." keys (role: producer, consumer, admin), with
- *        rdc_worker_kafka_logging() applied. Both key sets were validated
+ *        rdc_kafka_logging() applied. Both key sets were validated
  *        (worker start, connector create); Java-only keys (README) are
  *        skipped.
  * @returns the conf or NULL with errstr naming the key and value.
  */
-rd_kafka_conf_t *rdc_worker_client_conf(rdc_worker_t *worker, const char *role,
-                                        const rdc_map_t *connector_cfg,
-                                        const char *const *defaults,
-                                        char *errstr, size_t errstr_size);
+rd_kafka_conf_t *rdc_kafka_client_conf(rdc_worker_t *worker, const char *role,
+                                       const rdc_map_t *connector_cfg,
+                                       const char *const *defaults,
+                                       char *errstr, size_t errstr_size);
 
 /** The producer config of a source task: Kafka Connect's guarantees
  *  (acks=all, idempotence, the Java partitioner) and bounded queues as
- *  defaults, then rdc_worker_client_conf()'s layers. Validation makes one
+ *  defaults, then rdc_kafka_client_conf()'s layers. Validation makes one
  *  from every source connector config it accepts. */
-rd_kafka_conf_t *rdc_worker_producer_conf(rdc_worker_t *worker,
-                                          const rdc_map_t *connector_cfg,
-                                          const char *client_id, char *errstr,
-                                          size_t errstr_size);
+rd_kafka_conf_t *rdc_kafka_producer_conf(rdc_worker_t *worker,
+                                         const rdc_map_t *connector_cfg,
+                                         const char *client_id, char *errstr,
+                                         size_t errstr_size);
 
 /** The worker's admin client (a consumer-type handle: its metadata
  *  requests never auto-create topics), created on first use.
  *  @returns it, or NULL with errstr. @locality any thread. */
-rd_kafka_t *rdc_worker_admin(rdc_worker_t *worker, char *errstr,
-                             size_t errstr_size);
+rd_kafka_t *rdc_kafka_admin(rdc_worker_t *worker, char *errstr,
+                            size_t errstr_size);
 
 /** @returns 1 if name is a Java client setting with no librdkafka
  *  equivalent (accepted with a warning and ignored; README lists them). */

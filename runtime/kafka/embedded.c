@@ -14,7 +14,6 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
-
 struct rdc_embedded {
         rd_kafka_t *owner; /* the mock cluster lives on this handle */
         rd_kafka_mock_cluster_t *cluster;
@@ -53,7 +52,7 @@ rdc_embedded_t *rdc_embedded_start(int brokers, char *errstr,
                 goto nomem;
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         /* The mock brokers log through this handle. */
-        rdc_worker_kafka_logging(conf);
+        rdc_kafka_logging(conf);
         /* The owner handle never connects anywhere: it only hosts the
          * cluster. Keep its logs quiet. */
         rd_kafka_conf_set(conf, "log_level", "3", kerr, sizeof(kerr));

@@ -92,9 +92,9 @@ static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
         rd_kafka_NewTopic_destroy(nt);
 }
 
-int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
-                            const rdc_map_t *connector_cfg, char *errstr,
-                            size_t errstr_size) {
+int rdc_kafka_ensure_topic(rdc_worker_t *worker, const char *topic,
+                           const rdc_map_t *connector_cfg, char *errstr,
+                           size_t errstr_size) {
         int64_t partitions = -1, replication = -1;
         const char *value;
         int enabled = 1;
@@ -114,7 +114,7 @@ int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
                 return rdc_embedded_create_topic(worker->embedded, topic,
                                                  (int)partitions, errstr,
                                                  errstr_size);
-        rd_kafka_t *rk = rdc_worker_admin(worker, errstr, errstr_size);
+        rd_kafka_t *rk = rdc_kafka_admin(worker, errstr, errstr_size);
         if (!rk)
                 return -1;
         int exists = topic_exists(rk, topic);

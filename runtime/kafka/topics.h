@@ -19,8 +19,8 @@ typedef struct rdc_worker rdc_worker_t;
  *          error (e.g. authorization).
  * @locality any thread.
  */
-int rdc_worker_ensure_topic(rdc_worker_t *worker, const char *topic,
-                            const rdc_map_t *connector_cfg, char *errstr,
-                            size_t errstr_size);
+int rdc_kafka_ensure_topic(rdc_worker_t *worker, const char *topic,
+                           const rdc_map_t *connector_cfg, char *errstr,
+                           size_t errstr_size);
 
 #endif

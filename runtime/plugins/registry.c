@@ -31,9 +31,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/errstr.h"
+#include "core/log.h"
+#include "core/strlist.h"
 #include "plugins/abi.h"
 #include "plugins/crash.h"
-#include "core/log.h"
 
 #define RDC_LOADER_LOGGER "loader"
 
@@ -227,21 +229,6 @@ struct rdc_registry {
 
 /* ------------------------------------------------------------ helpers */
 
-static int rdc_fail(char *errstr, size_t errstr_size, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-
-/* Writes the reason into errstr. @returns -1, for `return rdc_fail(...)`. */
-static int rdc_fail(char *errstr, size_t errstr_size, const char *fmt, ...) {
-        va_list ap;
-
-        if (errstr_size > 0) {
-                va_start(ap, fmt);
-                vsnprintf(errstr, errstr_size, fmt, ap);
-                va_end(ap);
-        }
-        return -1;
-}
-
 static void rdc_append(char *buf, size_t size, size_t *len, const char *fmt,
                        ...) __attribute__((format(printf, 4, 5)));
 
@@ -349,24 +336,25 @@ static int rdc_check_vtable(const rdcp_descriptor_t *desc,
 
         memcpy(&vtable, (const char *)desc + rule->desc_offset, sizeof(vtable));
         if (!vtable)
-                return rdc_fail(errstr, errstr_size, "%s vtable is missing",
-                                rule->name);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "%s vtable is missing", rule->name);
         /* struct_size first: it says how much of the vtable may be read. */
         memcpy(&vtable_size, vtable, sizeof(vtable_size));
         if (vtable_size < rule->min_size)
-                return rdc_fail(errstr, errstr_size,
-                                "%s.struct_size is %" PRIu32
-                                ", at least %zu required",
-                                rule->name, vtable_size, rule->min_size);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "%s.struct_size is %" PRIu32
+                                      ", at least %zu required",
+                                      rule->name, vtable_size, rule->min_size);
         for (i = 0; rule->required[i].name; i++) {
                 void (*fn)(void);
 
                 memcpy(&fn, (const char *)vtable + rule->required[i].offset,
                        sizeof(fn));
                 if (!fn)
-                        return rdc_fail(errstr, errstr_size,
-                                        "%s.%s is NULL but required",
-                                        rule->name, rule->required[i].name);
+                        return rdc_errstr_set(errstr, errstr_size,
+                                              "%s.%s is NULL but required",
+                                              rule->name,
+                                              rule->required[i].name);
         }
         return 0;
 }
@@ -378,15 +366,15 @@ static int rdc_check_config_defs(const rdcp_descriptor_t *desc, char *errstr,
         if (desc->config_def_cnt == 0)
                 return 0;
         if (!desc->config_defs)
-                return rdc_fail(errstr, errstr_size,
-                                "config_defs is NULL, config_def_cnt is "
-                                "%" PRIu32,
-                                desc->config_def_cnt);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "config_defs is NULL, config_def_cnt is "
+                                      "%" PRIu32,
+                                      desc->config_def_cnt);
         if (desc->config_def_size < RDC_CONFIG_DEF_MIN_SIZE)
-                return rdc_fail(errstr, errstr_size,
-                                "config_def_size is %" PRIu32
-                                ", at least %zu required",
-                                desc->config_def_size, RDC_CONFIG_DEF_MIN_SIZE);
+                return rdc_errstr_set(
+                        errstr, errstr_size,
+                        "config_def_size is %" PRIu32 ", at least %zu required",
+                        desc->config_def_size, RDC_CONFIG_DEF_MIN_SIZE);
         /* The plugin's array stride is its config_def_size, which a newer
          * minor may make larger than ours. */
         for (i = 0; i < desc->config_def_cnt; i++) {
@@ -394,7 +382,7 @@ static int rdc_check_config_defs(const rdcp_descriptor_t *desc, char *errstr,
                         (const void *)((const char *)desc->config_defs +
                                        (size_t)i * desc->config_def_size);
                 if (!def->name || !*def->name)
-                        return rdc_fail(
+                        return rdc_errstr_set(
                                 errstr, errstr_size,
                                 "config_defs[%" PRIu32 "].name is missing", i);
         }
@@ -432,10 +420,10 @@ static int rdc_check_strides(const rdcp_descriptor_t *desc, char *errstr,
                 memcpy(&size, (const char *)desc + strides[i].offset,
                        sizeof(size));
                 if (size < strides[i].min)
-                        return rdc_fail(errstr, errstr_size,
-                                        "%s is %" PRIu32
-                                        ", at least %zu required",
-                                        strides[i].name, size, strides[i].min);
+                        return rdc_errstr_set(
+                                errstr, errstr_size,
+                                "%s is %" PRIu32 ", at least %zu required",
+                                strides[i].name, size, strides[i].min);
         }
         return 0;
 }
@@ -467,9 +455,9 @@ static void view_build(rdc_plugin_view_t *view, const rdcp_descriptor_t *desc) {
                                    d->sink_task);
         d->converter = view_vtable(&view->converter, sizeof(view->converter),
                                    d->converter);
-        d->header_converter =
-                view_vtable(&view->header_converter,
-                            sizeof(view->header_converter), d->header_converter);
+        d->header_converter = view_vtable(&view->header_converter,
+                                          sizeof(view->header_converter),
+                                          d->header_converter);
         d->reserved_transform = NULL;
         d->reserved_predicate = NULL;
         if (!d->source_record_size)
@@ -488,22 +476,24 @@ static int rdc_check_names(const rdcp_descriptor_t *desc, char *errstr,
         size_t i;
 
         if (!desc->class_name || !*desc->class_name)
-                return rdc_fail(errstr, errstr_size, "class_name is missing");
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "class_name is missing");
         for (i = 0; (name = rdc_desc_name_at(desc, i)); i++) {
                 const char *what = i == 0 ? "class_name" : "alias";
 
                 if (!*name)
-                        return rdc_fail(errstr, errstr_size,
-                                        "an alias of %s is empty",
-                                        desc->class_name);
+                        return rdc_errstr_set(errstr, errstr_size,
+                                              "an alias of %s is empty",
+                                              desc->class_name);
                 if (rdc_name_is_pathlike(name))
-                        return rdc_fail(errstr, errstr_size,
-                                        "%s \"%s\" contains '/' or \"..\"",
-                                        what, name);
+                        return rdc_errstr_set(
+                                errstr, errstr_size,
+                                "%s \"%s\" contains '/' or \"..\"", what, name);
         }
         if (!desc->version)
-                return rdc_fail(errstr, errstr_size, "version of %s is missing",
-                                desc->class_name);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "version of %s is missing",
+                                      desc->class_name);
         return 0;
 }
 
@@ -513,27 +503,31 @@ int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc, char *errstr,
         size_t i;
 
         if (!desc)
-                return rdc_fail(errstr, errstr_size, "descriptor is NULL");
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "descriptor is NULL");
 
         /* The protected header, in order: each field tells whether the
          * next one, and then the rest of the descriptor, can be read. */
         if (desc->magic != RDCP_MAGIC)
-                return rdc_fail(errstr, errstr_size,
-                                "magic is 0x%08" PRIx32 ", expected 0x%08x",
-                                desc->magic, (unsigned)RDCP_MAGIC);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "magic is 0x%08" PRIx32
+                                      ", expected 0x%08x",
+                                      desc->magic, (unsigned)RDCP_MAGIC);
         if (desc->abi_major != RDCP_ABI_MAJOR)
-                return rdc_fail(errstr, errstr_size,
-                                "abi_major is %u, host supports %d",
-                                (unsigned)desc->abi_major, RDCP_ABI_MAJOR);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "abi_major is %u, host supports %d",
+                                      (unsigned)desc->abi_major,
+                                      RDCP_ABI_MAJOR);
         if (desc->abi_minor > RDCP_ABI_MINOR)
-                return rdc_fail(errstr, errstr_size,
-                                "abi_minor is %u, host supports up to %d",
-                                (unsigned)desc->abi_minor, RDCP_ABI_MINOR);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "abi_minor is %u, host supports up to %d",
+                                      (unsigned)desc->abi_minor,
+                                      RDCP_ABI_MINOR);
         if (desc->struct_size < RDC_DESC_MIN_SIZE)
-                return rdc_fail(errstr, errstr_size,
-                                "struct_size is %" PRIu32
-                                ", at least %zu required",
-                                desc->struct_size, RDC_DESC_MIN_SIZE);
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "struct_size is %" PRIu32
+                                      ", at least %zu required",
+                                      desc->struct_size, RDC_DESC_MIN_SIZE);
 
         type_rule = rdc_type_rule_find(desc->type);
         /* Header converters came with 1.1: a 1.0 descriptor has no slot
@@ -542,14 +536,14 @@ int rdc_registry_check_descriptor(const rdcp_descriptor_t *desc, char *errstr,
             (desc->type == RDCP_PLUGIN_HEADER_CONVERTER &&
              !RDC_ABI_COVERS(desc->struct_size, rdcp_descriptor_t,
                              header_converter)))
-                return rdc_fail(errstr, errstr_size,
-                                "type is %" PRIu32
-                                ", host supports %d (source), %d (sink), "
-                                "%d (converter) and %d (header converter, "
-                                "since ABI 1.1)",
-                                desc->type, RDCP_PLUGIN_SOURCE,
-                                RDCP_PLUGIN_SINK, RDCP_PLUGIN_CONVERTER,
-                                RDCP_PLUGIN_HEADER_CONVERTER);
+                return rdc_errstr_set(
+                        errstr, errstr_size,
+                        "type is %" PRIu32
+                        ", host supports %d (source), %d (sink), "
+                        "%d (converter) and %d (header converter, "
+                        "since ABI 1.1)",
+                        desc->type, RDCP_PLUGIN_SOURCE, RDCP_PLUGIN_SINK,
+                        RDCP_PLUGIN_CONVERTER, RDCP_PLUGIN_HEADER_CONVERTER);
         if (rdc_check_names(desc, errstr, errstr_size) == -1 ||
             rdc_check_config_defs(desc, errstr, errstr_size) == -1 ||
             rdc_check_strides(desc, errstr, errstr_size) == -1)
@@ -603,14 +597,15 @@ static int rdc_elf_check_phdrs(int fd, const rdc_elf_ehdr_t *ehdr,
         for (i = 0; i < ehdr->e_phnum; i++) {
                 if (rdc_elf_read(fd, &phdr, sizeof(phdr),
                                  ehdr->e_phoff + (uint64_t)i * sizeof(phdr)))
-                        return rdc_fail(errstr, errstr_size,
-                                        "cannot read program header %u: %s",
-                                        (unsigned)i, strerror(errno));
+                        return rdc_errstr_set(
+                                errstr, errstr_size,
+                                "cannot read program header %u: %s",
+                                (unsigned)i, strerror(errno));
                 if (phdr.p_type != PT_LOAD)
                         continue;
                 loads++;
                 if (!rdc_elf_within(phdr.p_offset, phdr.p_filesz, size))
-                        return rdc_fail(
+                        return rdc_errstr_set(
                                 errstr, errstr_size,
                                 "segment %u (PT_LOAD, offset %" PRIu64
                                 ", %" PRIu64 " bytes) extends past the end "
@@ -619,8 +614,8 @@ static int rdc_elf_check_phdrs(int fd, const rdc_elf_ehdr_t *ehdr,
                                 (uint64_t)phdr.p_filesz, size);
         }
         if (!loads)
-                return rdc_fail(errstr, errstr_size,
-                                "no loadable (PT_LOAD) segment");
+                return rdc_errstr_set(errstr, errstr_size,
+                                      "no loadable (PT_LOAD) segment");
         return 0;
 }
 
@@ -638,72 +633,76 @@ static int rdc_elf_check(const char *path, char *errstr, size_t errstr_size) {
 
         fd = open(path, O_RDONLY | O_CLOEXEC);
         if (fd < 0)
-                return rdc_fail(errstr, errstr_size, "cannot open: %s",
-                                strerror(errno));
+                return rdc_errstr_set(errstr, errstr_size, "cannot open: %s",
+                                      strerror(errno));
         if (fstat(fd, &st) == -1) {
-                rdc_fail(errstr, errstr_size, "cannot stat: %s",
-                         strerror(errno));
+                rdc_errstr_set(errstr, errstr_size, "cannot stat: %s",
+                               strerror(errno));
                 goto done;
         }
         size = (uint64_t)st.st_size;
         if (size < sizeof(ehdr)) {
-                rdc_fail(errstr, errstr_size,
-                         "file is %" PRIu64 " bytes, shorter than an ELF "
-                         "header (%zu bytes)",
-                         size, sizeof(ehdr));
+                rdc_errstr_set(errstr, errstr_size,
+                               "file is %" PRIu64 " bytes, shorter than an ELF "
+                               "header (%zu bytes)",
+                               size, sizeof(ehdr));
                 goto done;
         }
         if (rdc_elf_read(fd, &ehdr, sizeof(ehdr), 0)) {
-                rdc_fail(errstr, errstr_size, "cannot read the ELF header: %s",
-                         strerror(errno));
+                rdc_errstr_set(errstr, errstr_size,
+                               "cannot read the ELF header: %s",
+                               strerror(errno));
                 goto done;
         }
         if (memcmp(ehdr.e_ident, ELFMAG, SELFMAG)) {
-                rdc_fail(errstr, errstr_size, "not an ELF file (bad magic)");
+                rdc_errstr_set(errstr, errstr_size,
+                               "not an ELF file (bad magic)");
                 goto done;
         }
         if (ehdr.e_ident[EI_CLASS] != RDC_ELF_CLASS) {
-                rdc_fail(errstr, errstr_size,
-                         "ELF class is %s, this host is %s",
-                         ehdr.e_ident[EI_CLASS] == ELFCLASS32   ? "32-bit"
-                         : ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? "64-bit"
-                                                                : "invalid",
-                         RDC_ELF_CLASS == ELFCLASS32 ? "32-bit" : "64-bit");
+                rdc_errstr_set(
+                        errstr, errstr_size, "ELF class is %s, this host is %s",
+                        ehdr.e_ident[EI_CLASS] == ELFCLASS32   ? "32-bit"
+                        : ehdr.e_ident[EI_CLASS] == ELFCLASS64 ? "64-bit"
+                                                               : "invalid",
+                        RDC_ELF_CLASS == ELFCLASS32 ? "32-bit" : "64-bit");
                 goto done;
         }
         if (ehdr.e_ident[EI_DATA] != RDC_ELF_DATA) {
-                rdc_fail(errstr, errstr_size,
-                         "ELF data encoding is %u, this host is %u (%s)",
-                         (unsigned)ehdr.e_ident[EI_DATA], RDC_ELF_DATA,
-                         RDC_ELF_DATA == ELFDATA2LSB ? "little-endian"
-                                                     : "big-endian");
+                rdc_errstr_set(errstr, errstr_size,
+                               "ELF data encoding is %u, this host is %u (%s)",
+                               (unsigned)ehdr.e_ident[EI_DATA], RDC_ELF_DATA,
+                               RDC_ELF_DATA == ELFDATA2LSB ? "little-endian"
+                                                           : "big-endian");
                 goto done;
         }
         if (ehdr.e_type != ET_DYN) {
-                rdc_fail(errstr, errstr_size,
-                         "ELF type is %u, a shared object (ET_DYN) is "
-                         "required",
-                         (unsigned)ehdr.e_type);
+                rdc_errstr_set(errstr, errstr_size,
+                               "ELF type is %u, a shared object (ET_DYN) is "
+                               "required",
+                               (unsigned)ehdr.e_type);
                 goto done;
         }
 #ifdef RDC_ELF_MACHINE
         if (ehdr.e_machine != RDC_ELF_MACHINE) {
-                rdc_fail(errstr, errstr_size,
-                         "ELF machine is %u, this host is %u (built for "
-                         "another architecture)",
-                         (unsigned)ehdr.e_machine, (unsigned)RDC_ELF_MACHINE);
+                rdc_errstr_set(errstr, errstr_size,
+                               "ELF machine is %u, this host is %u (built for "
+                               "another architecture)",
+                               (unsigned)ehdr.e_machine,
+                               (unsigned)RDC_ELF_MACHINE);
                 goto done;
         }
 #endif
         if (ehdr.e_phentsize != sizeof(rdc_elf_phdr_t) ||
             !rdc_elf_within(ehdr.e_phoff,
                             (uint64_t)ehdr.e_phnum * ehdr.e_phentsize, size)) {
-                rdc_fail(errstr, errstr_size,
-                         "program headers (offset %" PRIu64
-                         ", %u entries of %u bytes) do not fit in the file "
-                         "(%" PRIu64 " bytes): truncated?",
-                         (uint64_t)ehdr.e_phoff, (unsigned)ehdr.e_phnum,
-                         (unsigned)ehdr.e_phentsize, size);
+                rdc_errstr_set(
+                        errstr, errstr_size,
+                        "program headers (offset %" PRIu64
+                        ", %u entries of %u bytes) do not fit in the file "
+                        "(%" PRIu64 " bytes): truncated?",
+                        (uint64_t)ehdr.e_phoff, (unsigned)ehdr.e_phnum,
+                        (unsigned)ehdr.e_phentsize, size);
                 goto done;
         }
         if (rdc_elf_check_phdrs(fd, &ehdr, size, errstr, errstr_size))
@@ -716,12 +715,13 @@ static int rdc_elf_check(const char *path, char *errstr, size_t errstr_size) {
                              (uint64_t)(ehdr.e_shnum ? ehdr.e_shnum : 1) *
                                      ehdr.e_shentsize,
                              size))) {
-                rdc_fail(errstr, errstr_size,
-                         "section headers (offset %" PRIu64
-                         ", %u entries of %u bytes) do not fit in the file "
-                         "(%" PRIu64 " bytes): truncated?",
-                         (uint64_t)ehdr.e_shoff, (unsigned)ehdr.e_shnum,
-                         (unsigned)ehdr.e_shentsize, size);
+                rdc_errstr_set(
+                        errstr, errstr_size,
+                        "section headers (offset %" PRIu64
+                        ", %u entries of %u bytes) do not fit in the file "
+                        "(%" PRIu64 " bytes): truncated?",
+                        (uint64_t)ehdr.e_shoff, (unsigned)ehdr.e_shnum,
+                        (unsigned)ehdr.e_shentsize, size);
                 goto done;
         }
         ret = 0;
@@ -763,11 +763,11 @@ static int registry_check_duplicate(const rdc_registry_t *reg,
         for (i = 0; (name = rdc_desc_name_at(desc, i)); i++) {
                 owner = registry_find_name(reg, name, 0);
                 if (owner)
-                        return rdc_fail(errstr, errstr_size,
-                                        "duplicate: %s %s is already "
-                                        "provided by %s",
-                                        i == 0 ? "class" : "alias", name,
-                                        owner->path);
+                        return rdc_errstr_set(errstr, errstr_size,
+                                              "duplicate: %s %s is already "
+                                              "provided by %s",
+                                              i == 0 ? "class" : "alias", name,
+                                              owner->path);
         }
         return 0;
 }
@@ -1018,19 +1018,13 @@ static size_t registry_scan_locked(rdc_registry_t *reg) {
 
 /* ----------------------------------------------------- public entries */
 
-static int registry_add_dir(rdc_registry_t *reg, const char *start,
-                            size_t len) {
+/* Adds one plugin.path entry (already trimmed; an empty one is none). */
+static int registry_add_dir(rdc_registry_t *reg, const char *dir) {
         char *path;
 
-        while (len > 0 && isspace((unsigned char)*start)) {
-                start++;
-                len--;
-        }
-        while (len > 0 && isspace((unsigned char)start[len - 1]))
-                len--;
-        if (len == 0)
+        if (!*dir)
                 return 0;
-        path = strndup(start, len);
+        path = strdup(dir);
         if (!path || rdc_grow((void **)&reg->dirs, &reg->dir_size, reg->dir_cnt,
                               sizeof(*reg->dirs)) == -1) {
                 free(path);
@@ -1044,8 +1038,8 @@ static int registry_add_dir(rdc_registry_t *reg, const char *start,
 
 rdc_registry_t *rdc_registry_new(const char *builtin_dir,
                                  const char *plugin_path) {
+        rdc_strlist_t dirs = {0};
         rdc_registry_t *reg;
-        const char *entry, *comma;
 
         reg = calloc(1, sizeof(*reg));
         if (!reg)
@@ -1054,18 +1048,17 @@ rdc_registry_t *rdc_registry_new(const char *builtin_dir,
                 free(reg);
                 return NULL;
         }
-        if (builtin_dir &&
-            registry_add_dir(reg, builtin_dir, strlen(builtin_dir)) == -1)
+        if (builtin_dir && registry_add_dir(reg, builtin_dir) == -1)
                 goto fail;
-        for (entry = plugin_path; entry; entry = comma ? comma + 1 : NULL) {
-                comma = strchr(entry, ',');
-                if (registry_add_dir(reg, entry,
-                                     comma ? (size_t)(comma - entry)
-                                           : strlen(entry)) == -1)
+        if (rdc_strlist_parse(plugin_path, &dirs) == -1)
+                goto fail;
+        for (size_t i = 0; i < dirs.cnt; i++)
+                if (registry_add_dir(reg, dirs.items[i]) == -1)
                         goto fail;
-        }
+        rdc_strlist_clear(&dirs);
         return reg;
 fail:
+        rdc_strlist_clear(&dirs);
         rdc_registry_destroy(reg);
         return NULL;
 }
@@ -1185,24 +1178,25 @@ const rdc_plugin_t *rdc_registry_find(rdc_registry_t *reg,
         const rdc_plugin_t *found;
 
         if (!type_rule) {
-                rdc_fail(errstr, errstr_size,
-                         "Unknown plugin type %" PRIu32 " looking up %s", type,
-                         class_name ? class_name : "(null)");
+                rdc_errstr_set(errstr, errstr_size,
+                               "Unknown plugin type %" PRIu32 " looking up %s",
+                               type, class_name ? class_name : "(null)");
                 return NULL;
         }
         if (!class_name || !*class_name) {
-                rdc_fail(errstr, errstr_size, "No %s class name given",
-                         type_rule->noun);
+                rdc_errstr_set(errstr, errstr_size, "No %s class name given",
+                               type_rule->noun);
                 return NULL;
         }
         /* Refused before any scan: nothing outside plugin.path is loaded,
          * and a path-like name must not even trigger a rescan. */
         if (rdc_name_is_pathlike(class_name)) {
-                rdc_fail(errstr, errstr_size,
-                         "Class name %s is not a class name: '/' and \"..\" "
-                         "are not allowed; plugins are only loaded from "
-                         "plugin.path",
-                         class_name);
+                rdc_errstr_set(
+                        errstr, errstr_size,
+                        "Class name %s is not a class name: '/' and \"..\" "
+                        "are not allowed; plugins are only loaded from "
+                        "plugin.path",
+                        class_name);
                 return NULL;
         }
 

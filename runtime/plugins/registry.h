@@ -59,8 +59,8 @@ size_t rdc_registry_scan(rdc_registry_t *reg);
  * The other type values select exactly one type: RDCP_PLUGIN_SOURCE finds
  * sources only, RDCP_PLUGIN_SINK sinks only, RDCP_PLUGIN_CONVERTER
  * converters only, RDCP_PLUGIN_HEADER_CONVERTER header converters (and
- * converters that are header converters too); 0 finds any type. Plugin types are not bit flags, so
- * they cannot be OR-ed together.
+ * converters that are header converters too); 0 finds any type. Plugin types
+ * are not bit flags, so they cannot be OR-ed together.
  */
 #define RDC_PLUGIN_ANY_CONNECTOR 100
 

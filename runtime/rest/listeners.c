@@ -186,7 +186,8 @@ static int rest_advertise(rdc_worker_t *worker, const rest_listener_t *l,
                           char *errstr, size_t errstr_size) {
         const char *host = rdc_rest_config(worker, "rest.advertised.host.name");
         const char *port_text = rdc_rest_config(worker, "rest.advertised.port");
-        const char *scheme = rdc_rest_config(worker, "rest.advertised.listener");
+        const char *scheme =
+                rdc_rest_config(worker, "rest.advertised.listener");
         char hostname[256];
         int64_t port = l->bound_port;
         int bracket;
@@ -248,8 +249,8 @@ int rdc_rest_listeners_open(rdc_worker_t *worker, rest_listener_t *out,
                                        RDC_REST_MAX_LISTENERS);
                         goto fail;
                 }
-                if (rest_listener_parse(item, &out[cnt], errstr,
-                                        errstr_size) == -1)
+                if (rest_listener_parse(item, &out[cnt], errstr, errstr_size) ==
+                    -1)
                         goto fail;
                 cnt++;
                 if (rest_listener_bind(&out[cnt - 1], item, errstr,

@@ -79,13 +79,12 @@ static json_object *rest_level_object(rdc_log_level_t level,
 
         if (!obj)
                 return NULL;
-        json_object_object_add(obj, "level",
-                               json_object_new_string(
-                                       rdc_log_level_name(level)));
-        json_object_object_add(obj, "last_modified",
-                               modified_ms < 0
-                                       ? NULL
-                                       : json_object_new_int64(modified_ms));
+        json_object_object_add(
+                obj, "level",
+                json_object_new_string(rdc_log_level_name(level)));
+        json_object_object_add(
+                obj, "last_modified",
+                modified_ms < 0 ? NULL : json_object_new_int64(modified_ms));
         return obj;
 }
 
@@ -186,8 +185,8 @@ void rdc_rest_on_logger_put(rdc_rest_call_t *call) {
         }
         /* Like log4j in Kafka: the namespace and every logger below it
          * (all of them for root) take the level. */
-        if (rdc_log_set_tree(namespace, level, rest_logger_affected,
-                             changed) == -1) {
+        if (rdc_log_set_tree(namespace, level, rest_logger_affected, changed) ==
+            -1) {
                 if (errno == ENOSPC)
                         rdc_rest_reply_error(call, MHD_HTTP_CONFLICT,
                                              "Cannot set the level of logger "

@@ -119,10 +119,10 @@ json_object *rdc_rest_error_body(int status, const char *message) {
 }
 
 void rdc_rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
-                             ...) __attribute__((format(printf, 3, 4)));
+                          ...) __attribute__((format(printf, 3, 4)));
 
 void rdc_rest_reply_error(rdc_rest_call_t *call, int status, const char *fmt,
-                             ...) {
+                          ...) {
         char message[1024];
         size_t len, valid;
         va_list ap;
@@ -146,7 +146,8 @@ static void rest_reply_not_found(rdc_rest_call_t *call) {
 }
 
 void rdc_rest_reply_oom(rdc_rest_call_t *call) {
-        rdc_rest_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR, "Out of memory");
+        rdc_rest_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR,
+                             "Out of memory");
 }
 
 /*
@@ -222,9 +223,9 @@ static int rest_split_path(rdc_rest_call_t *call) {
                 len = (size_t)rest_percent_decode(cursor);
                 if (len == (size_t)-1) {
                         rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Malformed URL path: segment %zu "
-                                         "has an invalid percent-escape",
-                                         call->segment_cnt + 1);
+                                             "Malformed URL path: segment %zu "
+                                             "has an invalid percent-escape",
+                                             call->segment_cnt + 1);
                         return -1;
                 }
                 /* The same check as body text: a name accepted in a
@@ -232,10 +233,10 @@ static int rest_split_path(rdc_rest_call_t *call) {
                 problem = rdc_utf8_check(cursor, len, &offset);
                 if (problem) {
                         rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Malformed URL path: segment %zu "
-                                         "at decoded byte %zu: %s",
-                                         call->segment_cnt + 1, offset,
-                                         problem);
+                                             "Malformed URL path: segment %zu "
+                                             "at decoded byte %zu: %s",
+                                             call->segment_cnt + 1, offset,
+                                             problem);
                         return -1;
                 }
                 call->segments[call->segment_cnt++] = cursor;
@@ -299,7 +300,7 @@ void rdc_rest_route(rdc_rest_call_t *call) {
         }
         if (path_known)
                 rdc_rest_reply_error(call, MHD_HTTP_METHOD_NOT_ALLOWED,
-                                 "HTTP 405 Method Not Allowed");
+                                     "HTTP 405 Method Not Allowed");
         else
                 rest_reply_not_found(call);
 }
@@ -372,8 +373,8 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
 
         if (call->body_len == 0) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Request body is empty: a JSON object is "
-                                 "required");
+                                     "Request body is empty: a JSON object is "
+                                     "required");
                 return NULL;
         }
         /* json-c's own UTF-8 check lets overlong forms, surrogates and
@@ -381,9 +382,9 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
         problem = rdc_utf8_check(call->body, call->body_len, &end);
         if (problem) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Malformed JSON in request body at offset "
-                                 "%zu: invalid text: %s",
-                                 end, problem);
+                                     "Malformed JSON in request body at offset "
+                                     "%zu: invalid text: %s",
+                                     end, problem);
                 return NULL;
         }
         tok = json_tokener_new_ex(RDC_REST_JSON_MAX_DEPTH);
@@ -409,17 +410,17 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
                                 : "unexpected data after the JSON value";
 
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Malformed JSON in request body at offset "
-                                 "%zu: %s",
-                                 end, reason);
+                                     "Malformed JSON in request body at offset "
+                                     "%zu: %s",
+                                     end, reason);
                 json_object_put(value);
                 value = NULL;
         } else if ((problem = rest_check_escapes(call->body, call->body_len,
                                                  &end)) != NULL) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Malformed JSON in request body at offset "
-                                 "%zu: %s",
-                                 end, problem);
+                                     "Malformed JSON in request body at offset "
+                                     "%zu: %s",
+                                     end, problem);
                 json_object_put(value);
                 value = NULL;
         }
@@ -511,10 +512,11 @@ static int rest_check_config_name(rdc_rest_call_t *call, const char *name) {
         const char *included = rdc_map_get(call->config, "name");
 
         if (included && strcmp(included, name)) {
-                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Connector name configuration (%s) doesn't "
-                                 "match connector name in the URL (%s)",
-                                 included, name);
+                rdc_rest_reply_error(
+                        call, MHD_HTTP_BAD_REQUEST,
+                        "Connector name configuration (%s) doesn't "
+                        "match connector name in the URL (%s)",
+                        included, name);
                 return -1;
         }
         if (!included && rdc_map_set(call->config, "name", name) == -1) {
@@ -574,14 +576,14 @@ static int rest_prepare_create(rdc_rest_call_t *call, rdc_request_t *req) {
         if (!json_object_object_get_ex(call->json, "name", &name_obj) ||
             json_object_is_type(name_obj, json_type_null)) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Connector name is missing in the request "
-                                 "body");
+                                     "Connector name is missing in the request "
+                                     "body");
                 return -1;
         }
         if (json_object_is_type(name_obj, json_type_object) ||
             json_object_is_type(name_obj, json_type_array)) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Connector name must be a string");
+                                     "Connector name must be a string");
                 return -1;
         }
         /* Kafka trims the name before anything else. */
@@ -592,7 +594,7 @@ static int rest_prepare_create(rdc_rest_call_t *call, rdc_request_t *req) {
                 len--;
         if (len == 0) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Connector name must not be empty");
+                                     "Connector name must not be empty");
                 return -1;
         }
         call->name = strndup(name, len);
@@ -604,8 +606,8 @@ static int rest_prepare_create(rdc_rest_call_t *call, rdc_request_t *req) {
         if (!json_object_object_get_ex(call->json, "config", &config_obj) ||
             json_object_is_type(config_obj, json_type_null)) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Connector config is missing in the "
-                                 "request body");
+                                     "Connector config is missing in the "
+                                     "request body");
                 return -1;
         }
         if (rest_body_to_config(call, config_obj, "config") == -1 ||
@@ -623,10 +625,10 @@ static int rest_prepare_create(rdc_rest_call_t *call, rdc_request_t *req) {
                 if (!req->initial_state ||
                     !json_object_is_type(state_obj, json_type_string)) {
                         rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Invalid initial_state '%s': "
-                                         "expected RUNNING, PAUSED or "
-                                         "STOPPED",
-                                         state);
+                                             "Invalid initial_state '%s': "
+                                             "expected RUNNING, PAUSED or "
+                                             "STOPPED",
+                                             state);
                         return -1;
                 }
         }
@@ -657,20 +659,20 @@ static int rest_prepare_patch_config(rdc_rest_call_t *call,
 
                 if (type == json_type_object || type == json_type_array) {
                         rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Value of config key '%s' must be "
-                                         "a string or null, not %s",
-                                         key, json_type_to_name(type));
+                                             "Value of config key '%s' must be "
+                                             "a string or null, not %s",
+                                             key, json_type_to_name(type));
                         return -1;
                 }
         }
         if (json_object_object_get_ex(call->json, "name", &name_obj) &&
             !json_object_is_type(name_obj, json_type_null) &&
             strcmp(json_object_get_string(name_obj), req->connector)) {
-                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                 "Connector name configuration (%s) doesn't "
-                                 "match connector name in the URL (%s)",
-                                 json_object_get_string(name_obj),
-                                 req->connector);
+                rdc_rest_reply_error(
+                        call, MHD_HTTP_BAD_REQUEST,
+                        "Connector name configuration (%s) doesn't "
+                        "match connector name in the URL (%s)",
+                        json_object_get_string(name_obj), req->connector);
                 return -1;
         }
         req->json = call->json;
@@ -749,8 +751,8 @@ static void rest_on_herder(rdc_rest_call_t *call) {
                 return;
         if (!herder) {
                 rdc_rest_reply_error(call, MHD_HTTP_SERVICE_UNAVAILABLE,
-                                 "Request cannot be completed because the "
-                                 "worker is still starting up");
+                                     "Request cannot be completed because the "
+                                     "worker is still starting up");
                 return;
         }
 
@@ -758,8 +760,8 @@ static void rest_on_herder(rdc_rest_call_t *call) {
         rdc_herder_request(herder, &req, &reply, RDC_REST_HERDER_TIMEOUT_MS);
         if (reply.status < 100 || reply.status > 599) {
                 rdc_rest_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                 "Invalid reply status %d from the herder",
-                                 reply.status);
+                                     "Invalid reply status %d from the herder",
+                                     reply.status);
         } else if (reply.status >= 400 && !reply.body) {
                 reply.message[sizeof(reply.message) - 1] = '\0';
                 rdc_rest_reply_error(call, reply.status, "%s", reply.message);

@@ -309,7 +309,7 @@ static enum MHD_Result rest_respond(rdc_rest_call_t *call) {
 
         if (call->status == 0)
                 rdc_rest_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR,
-                                 "No answer");
+                                     "No answer");
         if (call->reply)
                 text = json_object_to_json_string_length(
                         call->reply, RDC_REST_JSON_FLAGS, &len);
@@ -332,9 +332,9 @@ static enum MHD_Result rest_respond(rdc_rest_call_t *call) {
 
 static void rest_reply_too_large(rdc_rest_call_t *call) {
         rdc_rest_reply_error(call, MHD_HTTP_CONTENT_TOO_LARGE,
-                         "Request body is larger than "
-                         "rest.max.request.bytes (%zu bytes)",
-                         call->rest->max_request_bytes);
+                             "Request body is larger than "
+                             "rest.max.request.bytes (%zu bytes)",
+                             call->rest->max_request_bytes);
 }
 
 /** Keeps body bytes up to the limit; beyond it the rest is dropped. */
@@ -550,9 +550,10 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                 call->headers_seen = 1;
                 if (rest_target_has_nul(call, url, version)) {
                         call->method = method;
-                        rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                         "Malformed URL path: NUL character "
-                                         "in the request target");
+                        rdc_rest_reply_error(
+                                call, MHD_HTTP_BAD_REQUEST,
+                                "Malformed URL path: NUL character "
+                                "in the request target");
                         rest_conn_set_state(call->rest, conn,
                                             RDC_REST_CONN_BUSY);
                         return rest_respond(call);
@@ -577,7 +578,6 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                 call->route->handler(call);
         return rest_respond(call);
 }
-
 
 /** Reads an integer worker key within [min, max], dflt when unset.
  *  @returns 0 or -1 with errstr naming the key. */

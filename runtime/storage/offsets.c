@@ -14,6 +14,7 @@
  */
 #define _GNU_SOURCE
 #include "storage/offsets.h"
+#include "core/errstr.h"
 #include "core/fileio.h"
 
 #include <errno.h>
@@ -40,18 +41,6 @@ struct rdc_offset_store {
         int dirty;          /**< entries differ from the file */
         char *path;         /**< NULL: memory only */
 };
-
-static void offsets_error(char *errstr, size_t errstr_size, const char *fmt,
-                          ...) __attribute__((format(printf, 3, 4)));
-static void offsets_error(char *errstr, size_t errstr_size, const char *fmt,
-                          ...) {
-        va_list ap;
-        if (!errstr || !errstr_size)
-                return;
-        va_start(ap, fmt);
-        vsnprintf(errstr, errstr_size, fmt, ap);
-        va_end(ap);
-}
 
 /* --------------------------------------------------------- canonical */
 
@@ -426,9 +415,9 @@ int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
         pthread_mutex_lock(&store->lock);
         char *text = store->dirty ? offsets_render_locked(store) : NULL;
         if (store->dirty && !text) {
-                offsets_error(errstr, errstr_size,
-                              "%s: out of memory rendering offsets",
-                              store->path);
+                rdc_errstr_set(errstr, errstr_size,
+                               "%s: out of memory rendering offsets",
+                               store->path);
                 ret = -1;
         }
         if (text)
@@ -469,7 +458,7 @@ static int offsets_load_entry(rdc_offset_store_t *store, const char *connector,
                    json_object_is_type(offset, json_type_null)))
                 why = "has no \"offset\" object";
         if (why) {
-                offsets_error(errstr, errstr_size, "%s", why);
+                rdc_errstr_set(errstr, errstr_size, "%s", why);
                 return -1;
         }
         if (!offset)
@@ -479,7 +468,7 @@ static int offsets_load_entry(rdc_offset_store_t *store, const char *connector,
         key = partition_text ? offsets_key(connector, partition_text) : NULL;
         if (!key || !offset_text ||
             rdc_map_set(store->entries, key, offset_text)) {
-                offsets_error(errstr, errstr_size, "out of memory");
+                rdc_errstr_set(errstr, errstr_size, "out of memory");
                 goto done;
         }
         ret = 0;
@@ -495,19 +484,19 @@ static int offsets_load_document(rdc_offset_store_t *store, json_object *doc,
                                  char *errstr, size_t errstr_size) {
         char reason[256];
         if (!json_object_is_type(doc, json_type_object)) {
-                offsets_error(errstr, errstr_size,
-                              "%s: corrupt offsets file: expected a JSON "
-                              "object of connectors",
-                              store->path);
+                rdc_errstr_set(errstr, errstr_size,
+                               "%s: corrupt offsets file: expected a JSON "
+                               "object of connectors",
+                               store->path);
                 return -1;
         }
         json_object_object_foreach(doc, connector, entries) {
                 if (!json_object_is_type(entries, json_type_array)) {
-                        offsets_error(errstr, errstr_size,
-                                      "%s: corrupt offsets file: connector "
-                                      "\"%s\": expected an array of "
-                                      "{\"partition\", \"offset\"} entries",
-                                      store->path, connector);
+                        rdc_errstr_set(errstr, errstr_size,
+                                       "%s: corrupt offsets file: connector "
+                                       "\"%s\": expected an array of "
+                                       "{\"partition\", \"offset\"} entries",
+                                       store->path, connector);
                         return -1;
                 }
                 for (size_t i = 0; i < json_object_array_length(entries); i++) {
@@ -516,10 +505,10 @@ static int offsets_load_document(rdc_offset_store_t *store, json_object *doc,
                                     json_object_array_get_idx(entries, i),
                                     reason, sizeof(reason)))
                                 continue;
-                        offsets_error(errstr, errstr_size,
-                                      "%s: corrupt offsets file: connector "
-                                      "\"%s\", entry %zu %s",
-                                      store->path, connector, i + 1, reason);
+                        rdc_errstr_set(errstr, errstr_size,
+                                       "%s: corrupt offsets file: connector "
+                                       "\"%s\", entry %zu %s",
+                                       store->path, connector, i + 1, reason);
                         return -1;
                 }
         }
@@ -560,13 +549,13 @@ static int offsets_load_file(rdc_offset_store_t *store, char *errstr,
         if (!fp) {
                 if (errno == ENOENT)
                         return 0;
-                offsets_error(errstr, errstr_size, "%s: cannot open: %s",
-                              store->path, strerror(errno));
+                rdc_errstr_set(errstr, errstr_size, "%s: cannot open: %s",
+                               store->path, strerror(errno));
                 return -1;
         }
         if (!(tok = json_tokener_new())) {
-                offsets_error(errstr, errstr_size, "%s: out of memory",
-                              store->path);
+                rdc_errstr_set(errstr, errstr_size, "%s: out of memory",
+                               store->path);
                 goto done;
         }
         while ((got = fread(chunk, 1, sizeof(chunk), fp)) > 0) {
@@ -588,8 +577,8 @@ static int offsets_load_file(rdc_offset_store_t *store, char *errstr,
                 line += offsets_count_lines(chunk, got);
         }
         if (ferror(fp)) {
-                offsets_error(errstr, errstr_size, "%s: cannot read: %s",
-                              store->path, strerror(errno));
+                rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s",
+                               store->path, strerror(errno));
                 goto done;
         }
         if (!doc && blank) {
@@ -597,18 +586,18 @@ static int offsets_load_file(rdc_offset_store_t *store, char *errstr,
                 goto done;
         }
         if (!doc) {
-                offsets_error(errstr, errstr_size,
-                              "%s:%d: corrupt offsets file: unexpected end "
-                              "of file",
-                              store->path, line);
+                rdc_errstr_set(errstr, errstr_size,
+                               "%s:%d: corrupt offsets file: unexpected end "
+                               "of file",
+                               store->path, line);
                 goto done;
         }
         ret = offsets_load_document(store, doc, errstr, errstr_size);
         goto done;
 syntax:
-        offsets_error(errstr, errstr_size, "%s:%d: corrupt offsets file: %s",
-                      store->path, line + offsets_count_lines(chunk, end),
-                      json_tokener_error_desc(jerr));
+        rdc_errstr_set(errstr, errstr_size, "%s:%d: corrupt offsets file: %s",
+                       store->path, line + offsets_count_lines(chunk, end),
+                       json_tokener_error_desc(jerr));
 done:
         json_object_put(doc);
         if (tok)
@@ -621,7 +610,7 @@ rdc_offset_store_t *rdc_offset_store_file_open(const char *path, char *errstr,
                                                size_t errstr_size) {
         rdc_offset_store_t *store = offsets_new(path);
         if (!store) {
-                offsets_error(errstr, errstr_size, "%s: out of memory", path);
+                rdc_errstr_set(errstr, errstr_size, "%s: out of memory", path);
                 return NULL;
         }
         if (offsets_load_file(store, errstr, errstr_size)) {

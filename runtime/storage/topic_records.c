@@ -44,11 +44,9 @@ static json_object *json_parse_len(const char *text, size_t len) {
 
 /** The value as a JSON object, or NULL with errstr. */
 static json_object *parse_object(const char *what, const char *value,
-                                 size_t len, char *errstr,
-                                 size_t errstr_size) {
-        json_object *obj = len < (size_t)INT32_MAX
-                                   ? json_parse_len(value, len)
-                                   : NULL;
+                                 size_t len, char *errstr, size_t errstr_size) {
+        json_object *obj =
+                len < (size_t)INT32_MAX ? json_parse_len(value, len) : NULL;
         if (!json_object_is_type(obj, json_type_object)) {
                 json_object_put(obj);
                 rdc_errstr_set(errstr, errstr_size,
@@ -213,8 +211,7 @@ static int config_key_kind(const char *key, size_t len,
                 {"tasks-fencing-", RDC_CONFIG_REC_TASK_COUNT},
                 {"logger-cluster-", RDC_CONFIG_REC_LOGGER},
         };
-        if (len == strlen("session-key") &&
-            !memcmp(key, "session-key", len)) {
+        if (len == strlen("session-key") && !memcmp(key, "session-key", len)) {
                 *kind = RDC_CONFIG_REC_SESSION_KEY;
                 *skip = len;
                 return 0;
@@ -267,10 +264,9 @@ static int decode_config_value(json_object *obj, rdc_config_record_t *rec,
         return -1;
 }
 
-int rdc_config_record_decode(const char *key, size_t key_len,
-                             const char *value, size_t value_len,
-                             rdc_config_record_t *rec, char *errstr,
-                             size_t errstr_size) {
+int rdc_config_record_decode(const char *key, size_t key_len, const char *value,
+                             size_t value_len, rdc_config_record_t *rec,
+                             char *errstr, size_t errstr_size) {
         json_object *obj = NULL;
         size_t skip;
         int ret = -1;
@@ -280,8 +276,7 @@ int rdc_config_record_decode(const char *key, size_t key_len,
                 return rdc_errstr_set(errstr, errstr_size,
                                       "config record with an unknown key "
                                       "'%.*s'",
-                                      (int)(key ? key_len : 0),
-                                      key ? key : "");
+                                      (int)(key ? key_len : 0), key ? key : "");
         if (rec->kind == RDC_CONFIG_REC_TASK) {
                 if (split_task_id(key + skip, key_len - skip, &rec->name,
                                   &rec->task))
@@ -338,8 +333,8 @@ static json_object *config_value(const rdc_config_record_t *rec) {
                      i++)
                         json_object_object_add(
                                 props, rdc_map_key_at(rec->properties, i),
-                                json_object_new_string(rdc_map_value_at(
-                                        rec->properties, i)));
+                                json_object_new_string(
+                                        rdc_map_value_at(rec->properties, i)));
                 json_object_object_add(obj, "properties", props);
                 break;
         case RDC_CONFIG_REC_COMMIT:
@@ -457,10 +452,9 @@ static int decode_status_value(json_object *obj, rdc_status_record_t *rec,
         return 0;
 }
 
-int rdc_status_record_decode(const char *key, size_t key_len,
-                             const char *value, size_t value_len,
-                             rdc_status_record_t *rec, char *errstr,
-                             size_t errstr_size) {
+int rdc_status_record_decode(const char *key, size_t key_len, const char *value,
+                             size_t value_len, rdc_status_record_t *rec,
+                             char *errstr, size_t errstr_size) {
         static const char conn[] = "status-connector-", task[] = "status-task-",
                           topic[] = "status-topic-";
         json_object *obj = NULL;
@@ -489,8 +483,7 @@ int rdc_status_record_decode(const char *key, size_t key_len,
                 return rdc_errstr_set(errstr, errstr_size,
                                       "status record with an invalid key "
                                       "'%.*s'",
-                                      (int)(key ? key_len : 0),
-                                      key ? key : "");
+                                      (int)(key ? key_len : 0), key ? key : "");
         }
         if (!value) {
                 rec->tombstone = 1;
@@ -549,10 +542,9 @@ int rdc_status_record_encode(const rdc_status_record_t *rec, char **key,
         } else {
                 json_object_object_add(obj, "state",
                                        json_object_new_string(rec->state));
-                json_object_object_add(obj, "trace",
-                                       rec->trace ? json_object_new_string(
-                                                            rec->trace)
-                                                  : NULL);
+                json_object_object_add(
+                        obj, "trace",
+                        rec->trace ? json_object_new_string(rec->trace) : NULL);
                 json_object_object_add(
                         obj, "worker_id",
                         json_object_new_string(rec->worker_id ? rec->worker_id

@@ -32,10 +32,10 @@ typedef enum rdc_config_record_kind {
 
 typedef struct rdc_config_record {
         rdc_config_record_kind_t kind;
-        char *name;    /**< connector, or the logger namespace */
-        int32_t task;  /**< TASK */
-        int tombstone; /**< a null value (connector or target state
-                            removed) */
+        char *name;            /**< connector, or the logger namespace */
+        int32_t task;          /**< TASK */
+        int tombstone;         /**< a null value (connector or target state
+                                    removed) */
         rdc_map_t *properties; /**< CONNECTOR, TASK (not tombstone); keys
                                     whose value is null are left out */
         int32_t tasks;         /**< COMMIT: tasks; TASK_COUNT: task-count */
@@ -53,10 +53,9 @@ typedef struct rdc_config_record {
  *          would discard (unknown key, wrong value shape): log and skip
  *          it, as Kafka does. *rec is then cleared.
  */
-int rdc_config_record_decode(const char *key, size_t key_len,
-                             const char *value, size_t value_len,
-                             rdc_config_record_t *rec, char *errstr,
-                             size_t errstr_size);
+int rdc_config_record_decode(const char *key, size_t key_len, const char *value,
+                             size_t value_len, rdc_config_record_t *rec,
+                             char *errstr, size_t errstr_size);
 void rdc_config_record_clear(rdc_config_record_t *rec);
 
 /**
@@ -80,9 +79,9 @@ typedef enum rdc_status_record_kind {
 typedef struct rdc_status_record {
         rdc_status_record_kind_t kind;
         char *connector;
-        int32_t task;  /**< TASK; TOPIC: the task that used the topic */
-        char *topic;   /**< TOPIC */
-        int tombstone; /**< null value: the status is removed */
+        int32_t task;        /**< TASK; TOPIC: the task that used the topic */
+        char *topic;         /**< TOPIC */
+        int tombstone;       /**< null value: the status is removed */
         char state[16];      /**< RUNNING, PAUSED, FAILED, ... */
         char *trace;         /**< NULL when none */
         char *worker_id;     /**< "host:port" */
@@ -91,10 +90,9 @@ typedef struct rdc_status_record {
 } rdc_status_record_t;
 
 /** Decodes a status topic record, as rdc_config_record_decode(). */
-int rdc_status_record_decode(const char *key, size_t key_len,
-                             const char *value, size_t value_len,
-                             rdc_status_record_t *rec, char *errstr,
-                             size_t errstr_size);
+int rdc_status_record_decode(const char *key, size_t key_len, const char *value,
+                             size_t value_len, rdc_status_record_t *rec,
+                             char *errstr, size_t errstr_size);
 void rdc_status_record_clear(rdc_status_record_t *rec);
 /** Encodes rec, as rdc_config_record_encode(). */
 int rdc_status_record_encode(const rdc_status_record_t *rec, char **key,

@@ -124,9 +124,8 @@ int rdc_pipeline_open(rdc_task_t *t) {
                 return -1;
         /* A sink of an older minor sees raw header bytes only: converting
          * them would be work nobody reads. */
-        t->sink_typed_headers =
-                RDC_ABI_COVERS(t->plugin->desc->header_size, rdcp_header_t,
-                               data);
+        t->sink_typed_headers = RDC_ABI_COVERS(t->plugin->desc->header_size,
+                                               rdcp_header_t, data);
         return 0;
 }
 
@@ -190,8 +189,7 @@ static int source_headers(rdc_task_t *t, const rdcp_source_record_t *r) {
         for (size_t i = 0; i < cnt; i++) {
                 rdcp_header_t *h = &t->src_hdrs[i];
                 if (h->typed && h->reserved) {
-                        h->value = t->hdr_buf.data +
-                                   ((uintptr_t)h->value - 1);
+                        h->value = t->hdr_buf.data + ((uintptr_t)h->value - 1);
                         h->reserved = 0;
                 }
         }
@@ -223,11 +221,11 @@ int rdc_pipeline_source(rdc_task_t *t, const rdcp_source_record_t *r,
                                         sizeof(errstr));
         if (!err)
                 err = vv->from_data_headers
-                              ? vv->from_data_headers(
-                                        t->value_conv.state, r->topic,
-                                        t->src_hdrs, t->src_hdr_cnt, &r->value,
-                                        &t->value_buf, value, errstr,
-                                        sizeof(errstr))
+                              ? vv->from_data_headers(t->value_conv.state,
+                                                      r->topic, t->src_hdrs,
+                                                      t->src_hdr_cnt, &r->value,
+                                                      &t->value_buf, value,
+                                                      errstr, sizeof(errstr))
                               : vv->from_data(t->value_conv.state, r->topic,
                                               &r->value, &t->value_buf, value,
                                               errstr, sizeof(errstr));
@@ -293,9 +291,8 @@ int rdc_pipeline_sink(rdc_task_t *t, const rd_kafka_message_t *m,
         rdcp_err_t err =
                 kv->to_data_headers
                         ? kv->to_data_headers(t->key_conv.state, topic, hdrs,
-                                              hc, m->key, m->key_len,
-                                              &t->arena, &r->key, errstr,
-                                              sizeof(errstr))
+                                              hc, m->key, m->key_len, &t->arena,
+                                              &r->key, errstr, sizeof(errstr))
                         : kv->to_data(t->key_conv.state, topic, m->key,
                                       m->key_len, &t->arena, &r->key, errstr,
                                       sizeof(errstr));

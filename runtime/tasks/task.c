@@ -138,8 +138,8 @@ ssize_t rdc_task_topic_ref(rdc_task_t *t, const char *topic, int is_source) {
                 return -1;
         if (is_source) {
                 char errstr[512];
-                if (rdc_worker_ensure_topic(t->worker, topic, t->conn_cfg,
-                                            errstr, sizeof(errstr)))
+                if (rdc_kafka_ensure_topic(t->worker, topic, t->conn_cfg,
+                                           errstr, sizeof(errstr)))
                         rdc_log(RDC_LOG_WARN, "task", t->ctx.scope, "%s",
                                 errstr);
                 ref->rkt = rd_kafka_topic_new(t->rk, topic, NULL);
@@ -212,11 +212,10 @@ char *rdc_task_client_id(const rdc_task_t *t, const char *role) {
                        : id;
 }
 
-rd_kafka_t *rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type,
-                                rd_kafka_conf_t *conf,
-                                void (*error_cb)(rd_kafka_t *, int,
-                                                 const char *, void *),
-                                const char *stage) {
+rd_kafka_t *
+rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                    void (*error_cb)(rd_kafka_t *, int, const char *, void *),
+                    const char *stage) {
         char kerr[512];
         rd_kafka_conf_set_error_cb(conf, error_cb);
         rd_kafka_conf_set_opaque(conf, t);

@@ -126,8 +126,8 @@ struct rdc_task {
 
         /* Source. */
         rdc_src_batch_t *batch_head, *batch_tail;
-        int acks;        /* the plugin has commit_record */
-        int staged;      /* offsets staged since the last store write */
+        int acks;   /* the plugin has commit_record */
+        int staged; /* offsets staged since the last store write */
         char delivery_error[512];
         char fatal_error[512];        /* the producer's fatal error */
         rd_kafka_queue_t *main_queue; /* delivery reports wake the task */
@@ -227,11 +227,10 @@ void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms);
 /** The Kafka client of the task (producer or consumer) from conf (taken
  *  over, also on failure) with the task as opaque and error_cb; stage
  *  names it in a failure. @returns the client, or NULL (task failed). */
-rd_kafka_t *rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type,
-                                rd_kafka_conf_t *conf,
-                                void (*error_cb)(rd_kafka_t *, int,
-                                                 const char *, void *),
-                                const char *stage);
+rd_kafka_t *
+rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                    void (*error_cb)(rd_kafka_t *, int, const char *, void *),
+                    const char *stage);
 /** "connector-<role>-<connector>-<task>" as Kafka Connect names a task's
  *  clients. @returns a malloc'd string, or NULL (out of memory). */
 char *rdc_task_client_id(const rdc_task_t *t, const char *role);

@@ -14,6 +14,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/strlist.h"
 #include "kafka/clients.h"
 #include "plugins/abi.h"
 #include "tasks/pipeline.h"
@@ -182,8 +183,8 @@ sink_tp_array(rdc_task_t *t, const rd_kafka_topic_partition_list_t *list,
 
 /* Offset i of an array sink_tp_array() built, as the plugin left it. */
 static int64_t sink_tp_offset(const rdc_task_t *t, size_t i) {
-        const rdcp_topic_partition_t *tp = rdc_abi_at(
-                t->tp_buf, t->plugin->desc->topic_partition_size, i);
+        const rdcp_topic_partition_t *tp =
+                rdc_abi_at(t->tp_buf, t->plugin->desc->topic_partition_size, i);
         return tp->offset;
 }
 
@@ -191,8 +192,7 @@ static int64_t sink_tp_offset(const rdc_task_t *t, size_t i) {
 static void sink_open_partitions(rdc_task_t *t,
                                  const rd_kafka_topic_partition_list_t *parts) {
         const rdcp_sink_task_vtable_t *vt = t->plugin->desc->sink_task;
-        if ((!vt->open && !vt->close) || !t->ptask || !parts->cnt ||
-            t->failed)
+        if ((!vt->open && !vt->close) || !t->ptask || !parts->cnt || t->failed)
                 return;
         for (int i = 0; i < parts->cnt; i++)
                 if (!rd_kafka_topic_partition_list_find(
@@ -205,8 +205,8 @@ static void sink_open_partitions(rdc_task_t *t,
                 return;
         char errstr[2048] = "";
         const rdcp_topic_partition_t *arr = sink_tp_array(t, parts, 0);
-        if (arr && vt->open(t->ptask, arr, (size_t)parts->cnt, errstr,
-                            sizeof(errstr)))
+        if (arr &&
+            vt->open(t->ptask, arr, (size_t)parts->cnt, errstr, sizeof(errstr)))
                 rdc_task_fail(t, "open", "%s", errstr);
 }
 
@@ -502,19 +502,18 @@ static int sink_subscribe(rdc_task_t *t) {
                                                   RD_KAFKA_PARTITION_UA);
                 free(pattern);
         } else {
-                char *copy = strdup(topics ? topics : ""), *save = NULL;
-                for (char *tok = strtok_r(copy, ",", &save); tok;
-                     tok = strtok_r(NULL, ",", &save)) {
-                        while (*tok == ' ' || *tok == '\t')
-                                tok++;
-                        char *end = tok + strlen(tok);
-                        while (end > tok && (end[-1] == ' ' || end[-1] == '\t'))
-                                *--end = '\0';
-                        if (*tok)
-                                rd_kafka_topic_partition_list_add(
-                                        subs, tok, RD_KAFKA_PARTITION_UA);
+                rdc_strlist_t list;
+                if (rdc_strlist_parse(topics, &list) == -1) {
+                        rd_kafka_topic_partition_list_destroy(subs);
+                        rdc_task_fail(t, "subscribe", "out of memory");
+                        return -1;
                 }
-                free(copy);
+                for (size_t i = 0; i < list.cnt; i++)
+                        if (*list.items[i])
+                                rd_kafka_topic_partition_list_add(
+                                        subs, list.items[i],
+                                        RD_KAFKA_PARTITION_UA);
+                rdc_strlist_clear(&list);
         }
         rd_kafka_resp_err_t err = rd_kafka_subscribe(t->rk, subs);
         rd_kafka_topic_partition_list_destroy(subs);
@@ -547,8 +546,8 @@ static int sink_open(rdc_task_t *t) {
                                         "earliest",
                                         NULL};
         rd_kafka_conf_t *conf =
-                rdc_worker_client_conf(t->worker, "consumer", t->conn_cfg,
-                                       defaults, errstr, sizeof(errstr));
+                rdc_kafka_client_conf(t->worker, "consumer", t->conn_cfg,
+                                      defaults, errstr, sizeof(errstr));
         free(group);
         free(client_id);
         if (!conf) {

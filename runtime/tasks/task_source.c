@@ -305,9 +305,9 @@ batch_new(rdc_task_t *t, const rdcp_source_record_t *recs, size_t cnt) {
                 return NULL;
         const rdc_src_part_t *parts = t->part_scratch;
         size_t acks = t->acks ? cnt : 0;
-        rdc_src_batch_t *b = calloc(1, sizeof(*b) +
-                                               (size_t)n * sizeof(parts[0]) +
-                                               acks * sizeof(rdc_src_ack_t));
+        rdc_src_batch_t *b =
+                calloc(1, sizeof(*b) + (size_t)n * sizeof(parts[0]) +
+                                  acks * sizeof(rdc_src_ack_t));
         if (!b)
                 return NULL;
         if (acks) {
@@ -650,9 +650,9 @@ static int source_open(rdc_task_t *t) {
         char errstr[1024];
         char *client_id = rdc_task_client_id(t, "producer");
         rd_kafka_conf_t *conf =
-                client_id ? rdc_worker_producer_conf(t->worker, t->conn_cfg,
-                                                     client_id, errstr,
-                                                     sizeof(errstr))
+                client_id ? rdc_kafka_producer_conf(t->worker, t->conn_cfg,
+                                                    client_id, errstr,
+                                                    sizeof(errstr))
                           : NULL;
         if (!client_id)
                 snprintf(errstr, sizeof(errstr), "out of memory");
@@ -675,8 +675,8 @@ static int source_open(rdc_task_t *t) {
                 rdc_task_fail(t, "producer", "out of memory");
                 return -1;
         }
-        t->rk = rdc_task_client_new(t, RD_KAFKA_PRODUCER, conf,
-                                    source_error_cb, "producer");
+        t->rk = rdc_task_client_new(t, RD_KAFKA_PRODUCER, conf, source_error_cb,
+                                    "producer");
         if (!t->rk)
                 return -1;
         /* A delivery report wakes a plugin idling in host->wait(), so

@@ -34,7 +34,7 @@ static void report_problem(void *opaque, const char *key, const char *message) {
 static size_t validate_producer(rdc_worker_t *worker, const rdc_map_t *cfg,
                                 rdc_config_errors_t *errs) {
         char errstr[1024];
-        rd_kafka_conf_t *conf = rdc_worker_producer_conf(
+        rd_kafka_conf_t *conf = rdc_kafka_producer_conf(
                 worker, cfg, "rdconnect-validate", errstr, sizeof(errstr));
         if (!conf) {
                 rdc_config_errors_add(errs, "producer.override", "%s", errstr);
@@ -185,8 +185,8 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
         cnt += rdc_unsupported_check_connector(resolved, errs);
         static const char *const override_roles[] = {"producer", "consumer",
                                                      NULL};
-        cnt += rdc_kafka_validate_client_keys(resolved, override_roles, ".override.",
-                                                errs);
+        cnt += rdc_kafka_validate_client_keys(resolved, override_roles,
+                                              ".override.", errs);
         if (!plugin && !cnt) {
                 /* Never hand the herder a valid config without a plugin. */
                 rdc_config_errors_add(errs, "connector.class",

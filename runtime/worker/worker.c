@@ -52,10 +52,13 @@ static int worker_setup_kafka(rdc_worker_t *worker, char *errstr,
  * one of the worker table, a refused feature, or a prefixed key (client
  * roles, checked by librdkafka; converters, by their plugins). */
 int rdc_worker_is_framework_key(const char *key) {
-        static const char *const prefixes[] = {
-                "producer.",      "consumer.",        "admin.",
-                "key.converter.", "value.converter.", "header.converter.",
-                NULL};
+        static const char *const prefixes[] = {"producer.",
+                                               "consumer.",
+                                               "admin.",
+                                               "key.converter.",
+                                               "value.converter.",
+                                               "header.converter.",
+                                               NULL};
         if (rdc_configdef_find(rdc_worker_config_defs,
                                rdc_worker_config_def_cnt,
                                sizeof(rdcp_config_def_t), key) ||
@@ -117,7 +120,8 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                 sizeof(rdcp_config_def_t), worker->config, 1, &errs);
         static const char *const client_roles[] = {"producer", "consumer",
                                                    "admin", NULL};
-        rdc_kafka_validate_client_keys(worker->config, client_roles, ".", &errs);
+        rdc_kafka_validate_client_keys(worker->config, client_roles, ".",
+                                       &errs);
         rdc_unsupported_check_worker(worker->config, &errs);
         worker_check_unprefixed(props, &errs);
         const char *offsets_file =

@@ -47,8 +47,7 @@ static rdcp_err_t abi10_from_data(void *conv, const char *topic,
         }
         c->host->buf_data(scratch, &before);
         if (c->host->buf_append(scratch, ABI10_PREFIX, strlen(ABI10_PREFIX)) ||
-            c->host->buf_append(scratch, data->u.bytes.ptr,
-                                data->u.bytes.len))
+            c->host->buf_append(scratch, data->u.bytes.ptr, data->u.bytes.len))
                 return RDCP_ERR_NOMEM;
         out->ptr = (const char *)c->host->buf_data(scratch, &len) + before;
         out->len = len - before;

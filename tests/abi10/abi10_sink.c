@@ -42,8 +42,7 @@ static void abi10_print(FILE *out, const rdcp_data_t *d) {
 }
 
 static rdcp_err_t abi10_sink_put(void *task, const rdcp_sink_record_t *records,
-                                 size_t cnt, char *errstr,
-                                 size_t errstr_size) {
+                                 size_t cnt, char *errstr, size_t errstr_size) {
         abi10_sink_t *t = task;
         (void)errstr;
         (void)errstr_size;

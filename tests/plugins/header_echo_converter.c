@@ -68,8 +68,8 @@ static rdcp_err_t echo_to_data(void *conv, const char *topic, const void *ptr,
         return RDCP_ERR_DATA;
 }
 
-static rdcp_err_t echo_append(echo_conv_t *c, rdcp_buf_t *buf,
-                              const void *ptr, size_t len) {
+static rdcp_err_t echo_append(echo_conv_t *c, rdcp_buf_t *buf, const void *ptr,
+                              size_t len) {
         return c->host->buf_append(buf, ptr, len);
 }
 
@@ -107,7 +107,7 @@ static rdcp_err_t echo_from_data_headers(void *conv, const char *topic,
 
 static const char *echo_type(const rdcp_data_t *d) {
         static const char *const names[] = {
-                "?",       "INT8",    "INT16",  "INT32", "INT64",
+                "?",       "INT8",    "INT16",   "INT32",  "INT64",
                 "FLOAT32", "FLOAT64", "BOOLEAN", "STRING", "BYTES"};
         if (!d->schema)
                 return d->kind == RDCP_DATA_NULL ? "NULL" : "SCHEMALESS";
@@ -148,8 +148,7 @@ static rdcp_err_t echo_to_data_headers(void *conv, const char *topic,
                         ECHO_PUT("%s:%s", echo_type(d),
                                  d->u.b ? "true" : "false");
                 else if (d->kind == RDCP_DATA_STRING)
-                        ECHO_PUT("%s:%.*s", echo_type(d),
-                                 (int)d->u.bytes.len,
+                        ECHO_PUT("%s:%.*s", echo_type(d), (int)d->u.bytes.len,
                                  (const char *)d->u.bytes.ptr);
                 else
                         ECHO_PUT("%s", echo_type(d));

@@ -79,8 +79,8 @@ static rdcp_err_t test_sink_task_files(test_sink_task_t *task,
         }
         const char *events = task->host->config_get(cfg, "test.events.file");
         if (events && *events && !(task->events_file = fopen(events, "a"))) {
-                snprintf(errstr, errstr_size, "test.events.file %s: %s",
-                         events, strerror(errno));
+                snprintf(errstr, errstr_size, "test.events.file %s: %s", events,
+                         strerror(errno));
                 return RDCP_ERR_CONFIG;
         }
         return rdct_config_int64(task->host, cfg, "test.precommit.hold", 0,
@@ -209,8 +209,8 @@ static rdcp_err_t test_sink_task_pre_commit(void *task_ptr,
                         offset - task->hold > 0 ? offset - task->hold : -1;
                 if (task->events_file)
                         fprintf(task->events_file,
-                                "precommit %s %" PRId32 " %" PRId64
-                                " %" PRId64 "\n",
+                                "precommit %s %" PRId32 " %" PRId64 " %" PRId64
+                                "\n",
                                 offsets[i].topic, offsets[i].partition, offset,
                                 offsets[i].offset);
         }

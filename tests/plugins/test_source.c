@@ -138,9 +138,8 @@ static void test_source_partition(const test_source_task_t *task, int64_t k,
 }
 
 /* The highest stored position of this task's partitions (0: none). */
-static rdcp_err_t test_source_position(test_source_task_t *task,
-                                       int64_t *out, char *errstr,
-                                       size_t errstr_size) {
+static rdcp_err_t test_source_position(test_source_task_t *task, int64_t *out,
+                                       char *errstr, size_t errstr_size) {
         *out = 0;
         for (int64_t k = 0; k < task->partitions; k++) {
                 char partition[64];

@@ -69,8 +69,8 @@ static void test_sink_records_packed_for_10(void **state) {
         memset(packed, 0xab, sizeof(packed));
         rdc_abi_pack(packed, RDC_ABI10_SINK_RECORD, host, sizeof(host[0]), 4);
         for (int i = 0; i < 4; i++) {
-                const rdcp_sink_record_t *r = rdc_abi_at(
-                        packed, RDC_ABI10_SINK_RECORD, (size_t)i);
+                const rdcp_sink_record_t *r =
+                        rdc_abi_at(packed, RDC_ABI10_SINK_RECORD, (size_t)i);
                 assert_int_equal(r->offset, 100 + i);
                 assert_string_equal(r->topic, "t");
         }

@@ -16,7 +16,7 @@
 
 #include "cluster/assign.h"
 
-#define MAX_WORK 4096
+#define MAX_WORK    4096
 #define MAX_WORKERS 128
 
 typedef struct cluster {
@@ -43,12 +43,10 @@ static cluster_t *cluster_new(size_t workers) {
 /* Adds connector name with its tasks; unassigned. */
 static void add_connector(cluster_t *c, const char *name, int tasks) {
         size_t slot = c->work_cnt;
-        snprintf(c->conn_names[slot], sizeof(c->conn_names[slot]), "%s",
-                 name);
+        snprintf(c->conn_names[slot], sizeof(c->conn_names[slot]), "%s", name);
         for (int t = -1; t < tasks; t++) {
-                c->work[c->work_cnt] =
-                        (rdc_work_t){.connector = c->conn_names[slot],
-                                     .task = t};
+                c->work[c->work_cnt] = (rdc_work_t){
+                        .connector = c->conn_names[slot], .task = t};
                 c->owner[c->work_cnt++] = -1;
         }
 }
@@ -300,9 +298,8 @@ static void test_inputs_order_does_not_matter(void **state) {
                         if (!strcmp(a->work[i].connector,
                                     b->work[j].connector) &&
                             a->work[i].task == b->work[j].task)
-                                assert_string_equal(
-                                        a->workers[a->owner[i]],
-                                        b->workers[b->owner[j]]);
+                                assert_string_equal(a->workers[a->owner[i]],
+                                                    b->workers[b->owner[j]]);
         free(a);
         free(b);
 }

@@ -21,8 +21,9 @@ static rdc_registry_t *reg;
 
 static const rdcp_header_converter_vtable_t *find(const char *name) {
         char errstr[512];
-        const rdc_plugin_t *p = rdc_registry_find(
-                reg, name, RDCP_PLUGIN_HEADER_CONVERTER, errstr, sizeof(errstr));
+        const rdc_plugin_t *p =
+                rdc_registry_find(reg, name, RDCP_PLUGIN_HEADER_CONVERTER,
+                                  errstr, sizeof(errstr));
         assert_non_null(p);
         assert_non_null(p->desc->header_converter);
         return p->desc->header_converter;
@@ -83,9 +84,8 @@ static void test_simple_writes_values_forms(void **state) {
         static const rdcp_schema_t f64 = {.type = RDCP_SCHEMA_FLOAT64};
         static const rdcp_schema_t string = {.type = RDCP_SCHEMA_STRING};
         static const rdcp_field_t fields[] = {{"a", &string}, {"b", NULL}};
-        static const rdcp_schema_t st = {.type = RDCP_SCHEMA_STRUCT,
-                                         .field_cnt = 2,
-                                         .fields = fields};
+        static const rdcp_schema_t st = {
+                .type = RDCP_SCHEMA_STRUCT, .field_cnt = 2, .fields = fields};
         char out[256];
         (void)state;
         rdcp_data_t d = {.kind = RDCP_DATA_NULL};
@@ -99,16 +99,16 @@ static void test_simple_writes_values_forms(void **state) {
         assert_string_equal(write_header(vt, &d, out, sizeof(out)), "-42");
         d = (rdcp_data_t){.schema = &f64, .kind = RDCP_DATA_FLOAT, .u.f = 1};
         assert_string_equal(write_header(vt, &d, out, sizeof(out)), "1.0");
-        d = (rdcp_data_t){.schema = &f32, .kind = RDCP_DATA_FLOAT,
-                          .u.f = 0.1f};
+        d = (rdcp_data_t){.schema = &f32, .kind = RDCP_DATA_FLOAT, .u.f = 0.1f};
         assert_string_equal(write_header(vt, &d, out, sizeof(out)), "0.1");
         d = (rdcp_data_t){.kind = RDCP_DATA_BYTES};
         d.u.bytes.ptr = "hi!?";
         d.u.bytes.len = 4;
-        assert_string_equal(write_header(vt, &d, out, sizeof(out)),
-                            "aGkhPw==");
-        rdcp_data_t elems[4] = {str("x\\y"), {.kind = RDCP_DATA_INT, .u.i = 2},
-                                {.kind = RDCP_DATA_NULL}, str("q\"")};
+        assert_string_equal(write_header(vt, &d, out, sizeof(out)), "aGkhPw==");
+        rdcp_data_t elems[4] = {str("x\\y"),
+                                {.kind = RDCP_DATA_INT, .u.i = 2},
+                                {.kind = RDCP_DATA_NULL},
+                                str("q\"")};
         d = (rdcp_data_t){.kind = RDCP_DATA_ARRAY};
         d.u.list.elems = elems;
         d.u.list.cnt = 3;
@@ -163,9 +163,9 @@ static void test_simple_reads_inferred_types(void **state) {
         assert_int_equal(d.kind, RDCP_DATA_NULL);
         read_header(vt, NULL, &arena, &d);
         assert_int_equal(d.kind, RDCP_DATA_NULL);
-        static const char *const strings[] = {"", "True", "12abc", "1.2.3",
-                                              "99999999999999999999", "-",
-                                              "text"};
+        static const char *const strings[] = {
+                "",  "True", "12abc", "1.2.3", "99999999999999999999",
+                "-", "text"};
         for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
                 read_header(vt, strings[i], &arena, &d);
                 assert_int_equal(d.kind, RDCP_DATA_STRING);
@@ -185,8 +185,8 @@ static void test_simple_round_trips(void **state) {
         rdcp_data_t back;
         (void)state;
         rdc_arena_init(&arena);
-        static const int64_t values[] = {0, 1, -1, 127, 32767, -2147483648LL,
-                                         INT64_MAX, INT64_MIN};
+        static const int64_t values[] = {
+                0, 1, -1, 127, 32767, -2147483648LL, INT64_MAX, INT64_MIN};
         for (size_t i = 0; i < sizeof(values) / sizeof(values[0]); i++) {
                 rdcp_data_t d = {.kind = RDCP_DATA_INT, .u.i = values[i]};
                 read_header(vt, write_header(vt, &d, out, sizeof(out)), &arena,

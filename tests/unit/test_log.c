@@ -255,7 +255,8 @@ static void test_set_tree(void **state) {
         rdc_log_set_level("tree-x", RDC_LOG_WARN);
         rdc_log_set_level("treex", RDC_LOG_WARN);
         rdc_log_set_level("tre", RDC_LOG_WARN);
-        assert_int_equal(rdc_log_set_tree("tree", RDC_LOG_ERROR, NULL, NULL), 0);
+        assert_int_equal(rdc_log_set_tree("tree", RDC_LOG_ERROR, NULL, NULL),
+                         0);
         assert_int_equal(rdc_log_get_level("tree"), RDC_LOG_ERROR);
         assert_int_equal(rdc_log_get_level("tree.a"), RDC_LOG_ERROR);
         assert_int_equal(rdc_log_get_level("tree.a.b"), RDC_LOG_ERROR);
@@ -263,7 +264,8 @@ static void test_set_tree(void **state) {
         assert_int_equal(rdc_log_get_level("treex"), RDC_LOG_WARN);
         assert_int_equal(rdc_log_get_level("tre"), RDC_LOG_WARN);
         /* Root: every logger. */
-        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_DEBUG, NULL, NULL), 0);
+        assert_int_equal(rdc_log_set_tree("root", RDC_LOG_DEBUG, NULL, NULL),
+                         0);
         assert_int_equal(rdc_log_get_level("treex"), RDC_LOG_DEBUG);
         assert_int_equal(rdc_log_get_level("tree.a.b"), RDC_LOG_DEBUG);
         assert_int_equal(rdc_log_get_level("root"), RDC_LOG_DEBUG);
@@ -302,9 +304,9 @@ static void test_rest_semantics(void **state) {
         assert_true(rdc_log_lookup("sem.writer", &level, &modified));
 
         /* The level it has already: known, but no level of its own. */
-        assert_int_equal(rdc_log_set_tree("sem.same", RDC_LOG_INFO,
-                                          affected_cb, &out),
-                         0);
+        assert_int_equal(
+                rdc_log_set_tree("sem.same", RDC_LOG_INFO, affected_cb, &out),
+                0);
         assert_string_equal(out.text, "sem.same;");
         assert_true(rdc_log_lookup("sem.same", &level, &modified));
         assert_int_equal(modified, -1);
@@ -315,12 +317,10 @@ static void test_rest_semantics(void **state) {
         /* A new level: its own, stamped with the wall clock. */
         int64_t before = (int64_t)time(NULL) * 1000 - 1000;
         out.text[0] = '\0';
-        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_DEBUG, affected_cb,
-                                          &out),
-                         0);
+        assert_int_equal(
+                rdc_log_set_tree("sem", RDC_LOG_DEBUG, affected_cb, &out), 0);
         /* Itself and everything below it that exists, sorted, once. */
-        assert_string_equal(out.text,
-                            "sem;sem.declared;sem.same;sem.writer;");
+        assert_string_equal(out.text, "sem;sem.declared;sem.same;sem.writer;");
         assert_true(rdc_log_lookup("sem", &level, &modified));
         assert_int_equal(level, RDC_LOG_DEBUG);
         assert_true(modified >= before);
@@ -329,13 +329,11 @@ static void test_rest_semantics(void **state) {
         /* The same level again changes nothing, so no new stamp. */
         int64_t stamp;
         rdc_log_lookup("sem", &level, &stamp);
-        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_DEBUG, NULL, NULL),
-                         0);
+        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_DEBUG, NULL, NULL), 0);
         rdc_log_lookup("sem", &level, &modified);
         assert_int_equal(modified, stamp);
         assert_int_equal(rdc_log_level_parse("all"), RDC_LOG_TRACE);
-        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_INFO, NULL, NULL),
-                         0);
+        assert_int_equal(rdc_log_set_tree("sem", RDC_LOG_INFO, NULL, NULL), 0);
 }
 
 static void count_cb(void *opaque, const char *logger, rdc_log_level_t level,

@@ -208,8 +208,8 @@ static rdcp_err_t fake_from_header(void *conv, const char *topic,
         return RDCP_ERR_DATA;
 }
 
-static rdcp_err_t fake_to_header(void *conv, const char *topic,
-                                 const char *key, const void *ptr, size_t len,
+static rdcp_err_t fake_to_header(void *conv, const char *topic, const char *key,
+                                 const void *ptr, size_t len,
                                  rdcp_arena_t *arena, rdcp_data_t *out,
                                  char *errstr, size_t errstr_size) {
         (void)conv;

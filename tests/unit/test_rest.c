@@ -844,8 +844,7 @@ static void test_loggers(void **state) {
         http("GET", "/admin/loggers/rdc.test.child", NULL, &r);
         assert_int_equal(r.status, 200);
         assert_string_equal(jstr(r.json, "level"), "WARN");
-        assert_true(json_object_object_get_ex(r.json, "last_modified",
-                                              &entry));
+        assert_true(json_object_object_get_ex(r.json, "last_modified", &entry));
         assert_true(json_object_is_type(entry, json_type_int));
         http_reply_clear(&r);
         http("GET", "/admin/loggers/rdc.nobody", NULL, &r);

@@ -70,9 +70,8 @@ static void test_errstr(void **state) {
                          -1);
         assert_string_equal(buf, "key 42");
         /* Truncated to the buffer, always terminated. */
-        assert_int_equal(rdc_errstr_set(buf, sizeof(buf), "%s",
-                                        "a longer reason"),
-                         -1);
+        assert_int_equal(
+                rdc_errstr_set(buf, sizeof(buf), "%s", "a longer reason"), -1);
         assert_string_equal(buf, "a longe");
         /* No buffer: nothing written, still -1. */
         assert_int_equal(rdc_errstr_set(NULL, 0, "%s", "x"), -1);

@@ -26,8 +26,8 @@ static void decode_config(const char *key, const char *value,
 }
 
 /* Encodes rec and checks both texts. */
-static void expect_config_bytes(const rdc_config_record_t *rec,
-                                const char *key, const char *value) {
+static void expect_config_bytes(const rdc_config_record_t *rec, const char *key,
+                                const char *value) {
         char *k, *v;
         assert_int_equal(rdc_config_record_encode(rec, &k, &v), 0);
         assert_string_equal(k, key);
@@ -122,8 +122,9 @@ static void test_config_records_kafka_rules(void **state) {
         strcpy(rec.state, "STOPPED");
         expect_config_bytes(&rec, "target-state-c",
                             "{\"state\":\"PAUSED\",\"state.v2\":\"STOPPED\"}");
-        decode_config("target-state-c", "{\"state\":\"PAUSED\","
-                                        "\"state.v2\":\"STOPPED\"}",
+        decode_config("target-state-c",
+                      "{\"state\":\"PAUSED\","
+                      "\"state.v2\":\"STOPPED\"}",
                       &rec);
         assert_string_equal(rec.state, "STOPPED");
         rdc_config_record_clear(&rec);
@@ -158,8 +159,9 @@ static void test_config_records_kafka_rules(void **state) {
         assert_string_equal(rec.level, "DEBUG");
         rdc_config_record_clear(&rec);
         /* Null property values are left out, as absent keys. */
-        decode_config("connector-n", "{\"properties\":{\"a\":null,\"b\":"
-                                     "\"x\"}}",
+        decode_config("connector-n",
+                      "{\"properties\":{\"a\":null,\"b\":"
+                      "\"x\"}}",
                       &rec);
         assert_int_equal(rdc_map_count(rec.properties), 1);
         rdc_config_record_clear(&rec);
@@ -203,9 +205,9 @@ static void test_golden_status_records(void **state) {
         char errstr[256], *k, *v;
         (void)state;
 
-        assert_int_equal(rdc_status_record_decode(
-                                 "status-connector-gold-src", 25, conn,
-                                 strlen(conn), &rec, errstr, sizeof(errstr)),
+        assert_int_equal(rdc_status_record_decode("status-connector-gold-src",
+                                                  25, conn, strlen(conn), &rec,
+                                                  errstr, sizeof(errstr)),
                          0);
         assert_int_equal(rec.kind, RDC_STATUS_REC_CONNECTOR);
         assert_string_equal(rec.connector, "gold-src");
@@ -220,9 +222,9 @@ static void test_golden_status_records(void **state) {
         free(v);
         rdc_status_record_clear(&rec);
 
-        assert_int_equal(rdc_status_record_decode(
-                                 "status-task-gold-src-0", 22, task,
-                                 strlen(task), &rec, errstr, sizeof(errstr)),
+        assert_int_equal(rdc_status_record_decode("status-task-gold-src-0", 22,
+                                                  task, strlen(task), &rec,
+                                                  errstr, sizeof(errstr)),
                          0);
         assert_int_equal(rec.kind, RDC_STATUS_REC_TASK);
         assert_string_equal(rec.connector, "gold-src");
@@ -252,9 +254,11 @@ static void test_golden_status_records(void **state) {
 
         /* A trace with quotes and newlines survives both ways. */
         rec = (rdc_status_record_t){.kind = RDC_STATUS_REC_TASK,
-                                    .connector = "c", .task = 3,
+                                    .connector = "c",
+                                    .task = 3,
                                     .trace = "org.Ex: \"x\"\n\tat y",
-                                    .worker_id = "w:1", .generation = 7};
+                                    .worker_id = "w:1",
+                                    .generation = 7};
         strcpy(rec.state, "FAILED");
         assert_int_equal(rdc_status_record_encode(&rec, &k, &v), 0);
         assert_string_equal(k, "status-task-c-3");
@@ -270,8 +274,7 @@ static void test_golden_status_records(void **state) {
         free(v);
 
         assert_int_equal(rdc_status_record_decode("status-task-c", 13, "{}", 2,
-                                                  &rec, errstr,
-                                                  sizeof(errstr)),
+                                                  &rec, errstr, sizeof(errstr)),
                          -1);
         assert_int_equal(rdc_status_record_decode("status-connector-c", 18,
                                                   NULL, 0, &rec, errstr,

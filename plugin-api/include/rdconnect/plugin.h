@@ -491,8 +491,8 @@ typedef struct rdcp_host {
  *        Example: if (RDCP_HOST_HAS(host, time_ms)) now = host->time_ms(0);
  */
 #define RDCP_HOST_HAS(host, member)                                            \
-        ((host)->struct_size >= offsetof(rdcp_host_t, member) +                \
-                                        sizeof(((rdcp_host_t *)0)->member))
+        ((host)->struct_size >=                                                \
+         offsetof(rdcp_host_t, member) + sizeof(((rdcp_host_t *)0)->member))
 
 /*
  * ---------------------------------------------------------------------
