@@ -74,33 +74,8 @@ static rdcp_err_t bytearray_to_data(void *conv, const char *topic,
 }
 
 /* As in Kafka, ByteArrayConverter is a header converter too. */
-static rdcp_err_t bytearray_from_header(void *state, const char *topic,
-                                        const char *key,
-                                        const rdcp_data_t *data,
-                                        rdcp_buf_t *scratch, rdcp_bytes_t *out,
-                                        char *errstr, size_t errstr_size) {
-        (void)key;
-        return bytearray_from_data(state, topic, data, scratch, out, errstr,
-                                   errstr_size);
-}
-
-static rdcp_err_t bytearray_to_header(void *state, const char *topic,
-                                      const char *key, const void *ptr,
-                                      size_t len, rdcp_arena_t *arena,
-                                      rdcp_data_t *out, char *errstr,
-                                      size_t errstr_size) {
-        (void)key;
-        return bytearray_to_data(state, topic, ptr, len, arena, out, errstr,
-                                 errstr_size);
-}
-
-static const rdcp_header_converter_vtable_t bytearray_header_vtable = {
-        .struct_size = sizeof(rdcp_header_converter_vtable_t),
-        .create = conv_stateless_create,
-        .from_header = bytearray_from_header,
-        .to_header = bytearray_to_header,
-        .destroy = conv_stateless_destroy,
-};
+CONV_HEADER_VTABLE(bytearray, conv_stateless_create, bytearray_from_data,
+                   bytearray_to_data, conv_stateless_destroy);
 
 static const rdcp_converter_vtable_t bytearray_vtable = {
         .struct_size = sizeof(rdcp_converter_vtable_t),

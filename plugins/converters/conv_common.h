@@ -68,4 +68,36 @@ void conv_stateless_destroy(void *conv);
 /** Allocates a zeroed instance of size bytes with host->malloc. */
 void *conv_state_new(const rdcp_host_t *host, size_t size);
 
+/**
+ * Defines <name>_header_vtable, the header converter side of a converter
+ * whose header values are written and read as record values are: Kafka's
+ * StringConverter, ByteArrayConverter, JsonConverter and the number
+ * converters implement HeaderConverter that way. The functions given are
+ * the converter's own create, from_data, to_data and destroy.
+ */
+#define CONV_HEADER_VTABLE(name, create_fn, from_fn, to_fn, destroy_fn)        \
+        static rdcp_err_t name##_from_header(                                  \
+                void *state, const char *topic, const char *key,               \
+                const rdcp_data_t *data, rdcp_buf_t *scratch,                  \
+                rdcp_bytes_t *out, char *errstr, size_t errstr_size) {         \
+                (void)key;                                                     \
+                return from_fn(state, topic, data, scratch, out, errstr,       \
+                               errstr_size);                                   \
+        }                                                                      \
+        static rdcp_err_t name##_to_header(                                    \
+                void *state, const char *topic, const char *key,               \
+                const void *ptr, size_t len, rdcp_arena_t *arena,              \
+                rdcp_data_t *out, char *errstr, size_t errstr_size) {          \
+                (void)key;                                                     \
+                return to_fn(state, topic, ptr, len, arena, out, errstr,       \
+                             errstr_size);                                     \
+        }                                                                      \
+        static const rdcp_header_converter_vtable_t name##_header_vtable = {   \
+                .struct_size = sizeof(rdcp_header_converter_vtable_t),         \
+                .create = create_fn,                                           \
+                .from_header = name##_from_header,                             \
+                .to_header = name##_to_header,                                 \
+                .destroy = destroy_fn,                                         \
+        }
+
 #endif

@@ -213,6 +213,10 @@ static rdcp_err_t json_conv_to_data(void *state, const char *topic,
         return json_decode(state, ptr, len, arena, out, errstr, errstr_size);
 }
 
+/* As in Kafka, JsonConverter is a header converter too. */
+CONV_HEADER_VTABLE(json_conv, json_conv_create, json_conv_from_data,
+                   json_conv_to_data, json_conv_destroy);
+
 static const rdcp_converter_vtable_t json_conv_vtable = {
         .struct_size = sizeof(rdcp_converter_vtable_t),
         .create = json_conv_create,
@@ -235,6 +239,7 @@ static const rdcp_descriptor_t json_conv_descriptor = {
         .config_def_cnt =
                 sizeof(json_config_defs) / sizeof(json_config_defs[0]),
         .converter = &json_conv_vtable,
+        .header_converter = &json_conv_header_vtable,
 };
 
 RDCP_PLUGIN_ENTRY(json_conv_descriptor)

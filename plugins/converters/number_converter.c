@@ -174,6 +174,10 @@ static rdcp_err_t numconv_to_data(void *conv, const char *topic,
         return RDCP_OK;
 }
 
+/* As in Kafka, the number converters are header converters too. */
+CONV_HEADER_VTABLE(numconv, conv_stateless_create, numconv_from_data,
+                   numconv_to_data, conv_stateless_destroy);
+
 static const rdcp_converter_vtable_t numconv_vtable = {
         .struct_size = sizeof(rdcp_converter_vtable_t),
         .create = conv_stateless_create,
@@ -195,6 +199,7 @@ static const rdcp_descriptor_t numconv_descriptor = {
         .config_def_cnt =
                 sizeof(numconv_config_defs) / sizeof(numconv_config_defs[0]),
         .converter = &numconv_vtable,
+        .header_converter = &numconv_header_vtable,
 };
 
 RDCP_PLUGIN_ENTRY(numconv_descriptor)

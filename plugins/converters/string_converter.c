@@ -268,34 +268,9 @@ static rdcp_err_t string_conv_to_data(void *state, const char *topic,
         return RDCP_OK;
 }
 
-/* As in Kafka, StringConverter is a header converter too: a header value
- * is written and read as the value would be. */
-static rdcp_err_t
-string_conv_from_header(void *state, const char *topic, const char *key,
-                        const rdcp_data_t *data, rdcp_buf_t *scratch,
-                        rdcp_bytes_t *out, char *errstr, size_t errstr_size) {
-        (void)key;
-        return string_conv_from_data(state, topic, data, scratch, out, errstr,
-                                     errstr_size);
-}
-
-static rdcp_err_t string_conv_to_header(void *state, const char *topic,
-                                        const char *key, const void *ptr,
-                                        size_t len, rdcp_arena_t *arena,
-                                        rdcp_data_t *out, char *errstr,
-                                        size_t errstr_size) {
-        (void)key;
-        return string_conv_to_data(state, topic, ptr, len, arena, out, errstr,
-                                   errstr_size);
-}
-
-static const rdcp_header_converter_vtable_t string_header_vtable = {
-        .struct_size = sizeof(rdcp_header_converter_vtable_t),
-        .create = string_conv_create,
-        .from_header = string_conv_from_header,
-        .to_header = string_conv_to_header,
-        .destroy = string_conv_destroy,
-};
+/* As in Kafka, StringConverter is a header converter too. */
+CONV_HEADER_VTABLE(string, string_conv_create, string_conv_from_data,
+                   string_conv_to_data, string_conv_destroy);
 
 static const rdcp_converter_vtable_t string_conv_vtable = {
         .struct_size = sizeof(rdcp_converter_vtable_t),

@@ -293,14 +293,21 @@ def test_unsupported_connector_keys(tmp_path, worker, mock_cluster):
     assert rest.get("/connectors").json() == []
 
     # header.converter is implemented: a class that is no header converter
-    # here (Kafka's JsonConverter is one, rdconnect's not yet) is refused
-    # by name, like any unknown converter.
+    # (a connector) is refused by name, like any unknown converter; the
+    # converters that are header converters in Kafka are accepted.
     r = rest.post("/connectors", json={"name": "src", "config": dict(
-        base, **{"header.converter":
-                 "org.apache.kafka.connect.json.JsonConverter"})})
+        base, **{"header.converter": "FileStreamSink"})})
     message = assert_error(r, 400)
     assert "\nheader.converter: Failed to find any class that implements " \
            "header converter" in message, message
+    for cls in ("org.apache.kafka.connect.json.JsonConverter",
+                "org.apache.kafka.connect.converters.IntegerConverter",
+                "org.apache.kafka.connect.converters.ByteArrayConverter",
+                "org.apache.kafka.connect.storage.StringConverter"):
+        r = rest.put("/connector-plugins/FileStreamSource/config/validate",
+                     json=dict(base, **{"header.converter": cls}))
+        assert r.status_code == 200 and r.json()["error_count"] == 0, \
+            (cls, r.text)
 
     accepted = dict(base, **dict(ACCEPTED))
     create(rest, "src", accepted)

@@ -82,3 +82,25 @@ def test_header_converter_config(tmp_path, mock_cluster, worker):
     w2.start()
     w2.wait_for_log(r"header\.converter.*NoSuchConverter", timeout=30)
     w2.stop()
+
+
+def test_json_and_number_converters_are_header_converters(tmp_path,
+                                                           mock_cluster,
+                                                           worker):
+    """As in Kafka, JsonConverter (with its header.converter.* settings)
+    and the number converters convert headers too."""
+    topic = "json-headers"
+    mock_cluster.create_topic(topic, 1)
+    source = connector("jsource", "TestSource",
+                       {"topic": topic, "test.records": "3",
+                        "test.headers": "true",
+                        "header.converter": "JsonConverter",
+                        "header.converter.schemas.enable": "false"})
+    w = worker([source], {"plugin.path": PLUGIN_PATH})
+    assert wait_until(lambda: topic_record_count(mock_cluster.bootstrap,
+                                                 topic) >= 3, 60)
+    records = consume_records(mock_cluster.bootstrap, topic)
+    assert records[1].headers == [("seq", b"1"), ("name", b'"n-1"'),
+                                  ("even", b"false"), ("raw", b"r-1")]
+    assert w.stop() == 0
+
