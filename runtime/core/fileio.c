@@ -78,3 +78,38 @@ done:
         free(path_copy);
         return ret;
 }
+
+char *rdc_file_read(const char *path, size_t *lenp) {
+        FILE *fp = fopen(path, "rb");
+        char *text = NULL;
+        size_t len = 0, size = 0;
+        if (!fp)
+                return NULL;
+        for (;;) {
+                if (size - len < 4096) {
+                        size_t grown_size = size ? size * 2 : 8192;
+                        char *grown = realloc(text, grown_size);
+                        if (!grown)
+                                goto fail;
+                        text = grown;
+                        size = grown_size;
+                }
+                size_t got = fread(text + len, 1, size - len - 1, fp);
+                len += got;
+                if (got == 0) {
+                        if (ferror(fp))
+                                goto fail;
+                        break;
+                }
+        }
+        fclose(fp);
+        text[len] = '\0';
+        *lenp = len;
+        return text;
+fail:;
+        int saved = errno ? errno : EIO;
+        fclose(fp);
+        free(text);
+        errno = saved;
+        return NULL;
+}

@@ -17,4 +17,11 @@
 int rdc_file_write_atomic(const char *path, const char *text, char *errstr,
                           size_t errstr_size);
 
+/**
+ * @brief Reads a whole file.
+ * @returns its bytes, NUL-terminated (caller frees), with the length in
+ *          *lenp; NULL with errno on failure.
+ */
+char *rdc_file_read(const char *path, size_t *lenp);
+
 #endif

@@ -26,6 +26,7 @@
 #include <strings.h>
 
 #include "core/errstr.h"
+#include "core/fileio.h"
 
 /* Longest logical line accepted; inih's buffer grows up to this. */
 #define PROPS_MAX_LINE (16 * 1024 * 1024)
@@ -43,41 +44,6 @@ static int props_text_line(const char *text, size_t offset) {
 
 /** Reads a whole file. @returns a NUL-terminated malloc'd copy or NULL
  *  with errno set. */
-static char *props_read_file(const char *path, size_t *lenp) {
-        FILE *fp = fopen(path, "rb");
-        char *text = NULL;
-        size_t len = 0, size = 0;
-        if (!fp)
-                return NULL;
-        for (;;) {
-                if (size - len < 4096) {
-                        size_t grown_size = size ? size * 2 : 8192;
-                        char *grown = realloc(text, grown_size);
-                        if (!grown)
-                                goto fail;
-                        text = grown;
-                        size = grown_size;
-                }
-                size_t got = fread(text + len, 1, size - len - 1, fp);
-                len += got;
-                if (got == 0) {
-                        if (ferror(fp))
-                                goto fail;
-                        break;
-                }
-        }
-        fclose(fp);
-        text[len] = '\0';
-        *lenp = len;
-        return text;
-fail:;
-        int saved = errno ? errno : EIO;
-        fclose(fp);
-        free(text);
-        errno = saved;
-        return NULL;
-}
-
 /* --------------------------------------------------- .properties reader */
 
 /** Feeds inih one logical line at a time (fgets-style, see ini_reader). */
@@ -498,7 +464,7 @@ int rdc_props_load_string(const char *text, rdc_map_t *out, char *errstr,
 int rdc_props_load_file(const char *path, rdc_map_t *out, char *errstr,
                         size_t errstr_size) {
         size_t len;
-        char *text = props_read_file(path, &len);
+        char *text = rdc_file_read(path, &len);
         if (!text) {
                 rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s", path,
                                strerror(errno));
@@ -703,7 +669,7 @@ static int props_is_json(const char *path, const char *text) {
 int rdc_props_load_connector_file(const char *path, rdc_map_t *out,
                                   char *errstr, size_t errstr_size) {
         size_t len;
-        char *text = props_read_file(path, &len);
+        char *text = rdc_file_read(path, &len);
         int ret;
         if (!text) {
                 rdc_errstr_set(errstr, errstr_size, "%s: cannot read: %s", path,

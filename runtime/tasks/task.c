@@ -243,6 +243,30 @@ static void task_free(rdc_task_t *t) {
         free(t);
 }
 
+/* Resolves ${provider:...} references on the task thread (reading files
+ * is no work for the herder), as Kafka transforms configs at task start:
+ * the plugin and the Kafka clients get the values, nothing else does. */
+static int task_resolve_configs(rdc_task_t *t) {
+        char why[1024] = "";
+        rdc_map_t *task_cfg = rdc_providers_resolve(
+                t->worker->providers, t->task_cfg, NULL, why, sizeof(why));
+        rdc_map_t *conn_cfg =
+                task_cfg ? rdc_providers_resolve(t->worker->providers,
+                                                 t->conn_cfg, NULL, why,
+                                                 sizeof(why))
+                         : NULL;
+        if (!conn_cfg) {
+                rdc_map_destroy(task_cfg);
+                rdc_task_fail(t, "config", "%s", why);
+                return -1;
+        }
+        rdc_map_destroy(t->task_cfg);
+        rdc_map_destroy(t->conn_cfg);
+        t->task_cfg = task_cfg;
+        t->conn_cfg = conn_cfg;
+        return 0;
+}
+
 static void *task_main(void *arg) {
         rdc_task_t *t = arg;
         char name[16];
@@ -257,7 +281,7 @@ static void *task_main(void *arg) {
         t->next_commit_ms =
                 rdc_clock_now_ms() + t->worker->offset_flush_interval_ms;
 
-        if (!rdc_pipeline_open(t)) {
+        if (!task_resolve_configs(t) && !rdc_pipeline_open(t)) {
                 if (t->plugin->desc->type == RDCP_PLUGIN_SOURCE)
                         rdc_task_source_run(t);
                 else

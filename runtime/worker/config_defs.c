@@ -37,6 +37,13 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
                  "org.apache.kafka.connect.storage.SimpleHeaderConverter",
          .documentation = "Header converter class for record header "
                           "values."},
+        {.name = "config.providers",
+         .type = RDCP_CFG_LIST,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .documentation = "Names of config providers; each needs "
+                          "config.providers.<name>.class "
+                          "(FileConfigProvider, DirectoryConfigProvider, "
+                          "EnvVarConfigProvider)."},
         {.name = "plugin.path",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_LOW,

@@ -90,8 +90,9 @@ static const unsupported_key_t connector_unsupported[] = {
                    "rdconnect"},
         {.key = "config.action.reload",
          .off_values = reload_values,
-         .reason = "Config providers are not supported by rdconnect yet, "
-                   "so there is nothing to reload"},
+         .reason = "Only restart and none are reload actions (the file, "
+                   "directory and env providers never expire, so neither "
+                   "ever acts)"},
         /* Kafka 4.1 (KIP-891): plugin versions pinned per connector. */
         {.key = "connector.plugin.version", .reason = version_reason},
         {.key = "key.converter.plugin.version", .reason = version_reason},
@@ -125,10 +126,6 @@ static const char *const disabled_values[] = {"disabled", NULL};
 /* Worker keys of Kafka whose feature rdconnect lacks and whose absence
  * changes what the worker does: start errors, not warnings. */
 static const unsupported_key_t worker_unsupported[] = {
-        {.key = "config.providers",
-         .reason = "Config providers are not supported by rdconnect yet "
-                   "(${provider:path:key} references would reach "
-                   "connectors literally)"},
         {.key = "rest.extension.classes",
          .reason = "REST extensions are not supported by rdconnect yet "
                    "(the REST API would run without them, e.g. without "

@@ -142,19 +142,23 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
         size_t cnt;
         char errstr[2048];
         const rdc_plugin_t *plugin = NULL;
-        rdc_map_t *resolved = rdc_map_dup(cfg);
+        rdc_map_t *resolved = NULL;
+        const char *bad_key = NULL;
         if (pluginp)
                 *pluginp = NULL;
         if (resolvedp)
                 *resolvedp = NULL;
-        if (!resolved) {
-                rdc_config_errors_add(errs, "name", "out of memory");
-                return 1;
-        }
         cnt = validate_text(cfg, errs);
-        if (cnt) {
-                rdc_map_destroy(resolved);
+        if (cnt)
                 return cnt;
+        /* As Kafka: the values are checked as the plugin will get them,
+         * with ${provider:...} resolved. */
+        resolved = rdc_providers_resolve(worker->providers, cfg, &bad_key,
+                                         errstr, sizeof(errstr));
+        if (!resolved) {
+                rdc_config_errors_add(errs, bad_key ? bad_key : "name", "%s",
+                                      errstr);
+                return 1;
         }
         cnt = rdc_configdef_validate(
                 rdc_connector_config_defs, rdc_connector_config_def_cnt,
@@ -212,6 +216,16 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
         }
         if (pluginp)
                 *pluginp = plugin;
+        /* What is kept (and shown over REST) holds the references, never
+         * the values they resolve to: tasks resolve them when they start. */
+        for (size_t i = 0; !cnt && i < rdc_map_count(cfg); i++)
+                if (rdc_providers_references(worker->providers,
+                                             rdc_map_value_at(cfg, i)) &&
+                    rdc_map_set(resolved, rdc_map_key_at(cfg, i),
+                                rdc_map_value_at(cfg, i))) {
+                        rdc_config_errors_add(errs, "name", "out of memory");
+                        cnt++;
+                }
         if (!cnt && resolvedp)
                 *resolvedp = resolved;
         else

@@ -58,6 +58,7 @@ int rdc_worker_is_framework_key(const char *key) {
                                                "key.converter.",
                                                "value.converter.",
                                                "header.converter.",
+                                               "config.providers.",
                                                NULL};
         if (rdc_configdef_find(rdc_worker_config_defs,
                                rdc_worker_config_def_cnt,
@@ -114,6 +115,21 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
         if (!worker || !(worker->config = rdc_map_dup(props))) {
                 snprintf(errstr, errstr_size, "out of memory");
                 goto fail;
+        }
+        /* As Kafka's WorkerConfig: ${provider:...} in worker keys are
+         * resolved before anything reads them. */
+        worker->providers = rdc_providers_new(props, &errs);
+        if (worker->providers) {
+                const char *bad = NULL;
+                char why[1024];
+                rdc_map_t *resolved = rdc_providers_resolve(
+                        worker->providers, props, &bad, why, sizeof(why));
+                if (resolved) {
+                        rdc_map_destroy(worker->config);
+                        worker->config = resolved;
+                } else {
+                        rdc_config_errors_add(&errs, bad, "%s", why);
+                }
         }
         rdc_configdef_validate(
                 rdc_worker_config_defs, rdc_worker_config_def_cnt,
@@ -202,6 +218,7 @@ void rdc_worker_destroy(rdc_worker_t *worker) {
         if (worker->registry)
                 rdc_registry_destroy(worker->registry);
         rdc_map_destroy(worker->config);
+        rdc_providers_destroy(worker->providers);
         free(worker->bootstrap);
         free(worker);
 }

@@ -13,6 +13,7 @@
 #include <rdconnect/plugin.h>
 #include "core/configdef.h"
 #include "core/map.h"
+#include "core/providers.h"
 #include "storage/offsets.h"
 #include "plugins/registry.h"
 
@@ -22,6 +23,8 @@ typedef struct rdc_herder rdc_herder_t;
 typedef struct rdc_worker {
         rdc_map_t *config; /**< worker properties, defaults set */
         rdc_registry_t *registry;
+        rdc_providers_t *providers; /**< config.providers; never NULL
+                                         once created */
         rdc_offset_store_t *offsets; /**< source offsets */
         rdc_embedded_t *embedded;    /**< NULL unless bootstrap=embedded */
         char *bootstrap;             /**< resolved bootstrap.servers */

@@ -328,7 +328,6 @@ def test_unknown_worker_key_is_a_warning(tmp_path, worker):
 
 
 @pytest.mark.parametrize("key,value", [
-    ("config.providers", "file"),
     ("rest.extension.classes",
      "org.apache.kafka.connect.rest.basic.auth.extension."
      "BasicAuthSecurityRestExtension"),
