@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/configdef.h"
+#include "core/log.h"
 #include "plugins/abi.h"
 #include "tasks/task_internal.h"
 
@@ -32,15 +33,19 @@ static rdc_map_t *converter_config(rdc_task_t *t, const char *role,
         if (cls && *cls) {
                 cfg = rdc_map_strip_prefix(t->conn_cfg, prefix);
         } else {
-                /* The worker's converter with the worker's settings; a
-                 * connector may still adjust them (schemas.enable). */
+                /* As Kafka's Worker: the worker's converter with the
+                 * worker's settings only. A connector's own settings
+                 * (value.converter.schemas.enable alone) count only
+                 * with its own converter class: said, not applied. */
                 cls = rdc_map_get(t->worker->config, key);
                 cfg = rdc_map_strip_prefix(t->worker->config, prefix);
                 rdc_map_t *mine = rdc_map_strip_prefix(t->conn_cfg, prefix);
-                if (cfg && mine && rdc_map_merge(cfg, mine)) {
-                        rdc_map_destroy(cfg);
-                        cfg = NULL;
-                }
+                if (mine && rdc_map_count(mine))
+                        rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                                "%s%s... ignored: the connector sets no %s, "
+                                "so the worker's converter keeps the "
+                                "worker's settings (as in Kafka)",
+                                prefix, rdc_map_key_at(mine, 0), key);
                 rdc_map_destroy(mine);
         }
         if (cfg && rdc_map_set(cfg, "converter.type", role)) {

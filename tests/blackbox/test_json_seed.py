@@ -70,3 +70,27 @@ def test_schemas_disabled(tmp_path, mock_cluster, worker):
     assert records[0][1] == b'"hello"'
     assert [json.loads(value) for _, value, _ in records] == LINES
     assert w.stop() == 0
+
+
+def test_connector_converter_settings_need_the_connector_class(
+        tmp_path, mock_cluster, worker):
+    """As in Kafka's Worker: value.converter.schemas.enable=false in a
+    connector without its own value.converter changes nothing (the
+    worker's converter keeps the worker's settings; a warning says so);
+    with its own value.converter it applies."""
+    mock_cluster.create_topic("ignored", 1)
+    mock_cluster.create_topic("applied", 1)
+    source_file = tmp_path / "in.txt"
+    write_lines(source_file, LINES[:1])
+    ignored = file_source("ignored", source_file, "ignored",
+                          {"value.converter.schemas.enable": "false"})
+    applied = file_source("applied", source_file, "applied",
+                          {"value.converter": JSON_CONVERTER,
+                           "value.converter.schemas.enable": "false"})
+    w = json_worker(worker, [ignored, applied])
+    assert wait_for_records(mock_cluster.bootstrap, "ignored",
+                            1)[0][1] == ENVELOPE
+    assert wait_for_records(mock_cluster.bootstrap, "applied",
+                            1)[0][1] == b'"hello"'
+    w.wait_for_log(r"value\.converter\.schemas\.enable\.\.\. ignored")
+    assert w.stop() == 0
