@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "worker/worker.h"
 
@@ -282,4 +283,102 @@ rd_kafka_t *rdc_kafka_admin(rdc_worker_t *worker, char *errstr,
         }
         pthread_mutex_unlock(&lock);
         return worker->admin;
+}
+
+/* ------------------------------------------------------ cluster id */
+
+struct rdc_cluster_id_lookup {
+        pthread_mutex_t lock; /* guards id and stopping */
+        pthread_cond_t cond;  /* id found, or stopping */
+        char *id;
+        int stopping;
+        pthread_t thread;
+};
+
+static void *cluster_id_main(void *arg) {
+        rdc_worker_t *worker = arg;
+        struct rdc_cluster_id_lookup *l = worker->cluster_id_lookup;
+        char errstr[512];
+        for (;;) {
+                rd_kafka_t *admin =
+                        rdc_kafka_admin(worker, errstr, sizeof(errstr));
+                char *id = admin ? rd_kafka_clusterid(admin, 1000) : NULL;
+                pthread_mutex_lock(&l->lock);
+                if (id) {
+                        l->id = strdup(id);
+                        rd_kafka_mem_free(admin, id);
+                }
+                if (l->id || l->stopping) {
+                        pthread_cond_broadcast(&l->cond);
+                        pthread_mutex_unlock(&l->lock);
+                        return NULL;
+                }
+                if (!admin) {
+                        /* Cannot happen with a validated config; retry. */
+                        struct timespec at = rdc_clock_deadline(1000);
+                        pthread_cond_timedwait(&l->cond, &l->lock, &at);
+                }
+                pthread_mutex_unlock(&l->lock);
+        }
+}
+
+int rdc_kafka_cluster_id_start(rdc_worker_t *worker) {
+        struct rdc_cluster_id_lookup *l = calloc(1, sizeof(*l));
+        if (!l)
+                return -1;
+        pthread_mutex_init(&l->lock, NULL);
+        rdc_clock_cond_init(&l->cond);
+        worker->cluster_id_lookup = l;
+        if (pthread_create(&l->thread, NULL, cluster_id_main, worker)) {
+                worker->cluster_id_lookup = NULL;
+                pthread_cond_destroy(&l->cond);
+                pthread_mutex_destroy(&l->lock);
+                free(l);
+                return -1;
+        }
+        return 0;
+}
+
+int rdc_kafka_cluster_id_wait(rdc_worker_t *worker, int timeout_ms) {
+        struct rdc_cluster_id_lookup *l = worker->cluster_id_lookup;
+        struct timespec at = rdc_clock_deadline(timeout_ms);
+        int known;
+        if (!l)
+                return 0;
+        pthread_mutex_lock(&l->lock);
+        while (!l->id && !l->stopping &&
+               pthread_cond_timedwait(&l->cond, &l->lock, &at) == 0)
+                ;
+        known = l->id != NULL;
+        pthread_mutex_unlock(&l->lock);
+        return known;
+}
+
+char *rdc_kafka_cluster_id(rdc_worker_t *worker) {
+        struct rdc_cluster_id_lookup *l = worker->cluster_id_lookup;
+        char *copy = NULL;
+        if (!l)
+                return NULL;
+        pthread_mutex_lock(&l->lock);
+        if (l->id)
+                copy = strdup(l->id);
+        pthread_mutex_unlock(&l->lock);
+        return copy;
+}
+
+void rdc_kafka_cluster_id_stop(rdc_worker_t *worker) {
+        struct rdc_cluster_id_lookup *l = worker->cluster_id_lookup;
+        if (!l)
+                return;
+        pthread_mutex_lock(&l->lock);
+        l->stopping = 1;
+        pthread_cond_broadcast(&l->cond);
+        pthread_mutex_unlock(&l->lock);
+        /* At most one metadata wait (1 s) away. */
+        pthread_join(l->thread, NULL);
+        pthread_cond_destroy(&l->cond);
+        pthread_mutex_destroy(&l->lock);
+        free(l->id);
+        free(l);
+        worker->cluster_id_lookup = NULL;
 }

@@ -66,4 +66,20 @@ size_t rdc_kafka_validate_client_keys(const rdc_map_t *cfg,
                                       const char *infix,
                                       rdc_config_errors_t *errs);
 
+/**
+ * @brief Starts looking up the Kafka cluster id in the background (the
+ *        admin client's metadata, retried every second until Kafka
+ *        answers), so that GET / carries kafka_cluster_id from the start
+ *        without ever waiting for Kafka in a request.
+ * @returns 0, or -1 if the lookup thread cannot start (the id then stays
+ *          unknown).
+ */
+int rdc_kafka_cluster_id_start(rdc_worker_t *worker);
+/** Waits up to timeout_ms for the cluster id. @returns 1 if it is known. */
+int rdc_kafka_cluster_id_wait(rdc_worker_t *worker, int timeout_ms);
+/** @returns a malloc'd copy of the cluster id, NULL while unknown. */
+char *rdc_kafka_cluster_id(rdc_worker_t *worker);
+/** Ends the lookup (rdc_worker_destroy calls it). */
+void rdc_kafka_cluster_id_stop(rdc_worker_t *worker);
+
 #endif

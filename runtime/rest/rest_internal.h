@@ -50,8 +50,9 @@
 /* A response the client does not read is cut after this long idle. */
 #define RDC_REST_IDLE_TIMEOUT_S 30
 /* Bounds the request line and headers (MHD answers 414/431 beyond). */
-#define RDC_REST_CONNECTION_MEMORY     (64 * 1024)
-#define RDC_REST_CLUSTER_ID_TIMEOUT_MS 1000
+#define RDC_REST_CONNECTION_MEMORY (64 * 1024)
+/* How long the start waits for Kafka's cluster id (GET / shows it). */
+#define RDC_REST_CLUSTER_ID_WAIT_MS 5000
 #define RDC_REST_JSON_FLAGS                                                    \
         (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
@@ -80,8 +81,6 @@ struct rdc_rest {
         unsigned int connections_max;        /* per listener */
         unsigned int connections_max_per_ip; /* 0 = no limit */
         int64_t request_timeout_ms;
-        pthread_mutex_t lock; /* guards cluster_id */
-        char *cluster_id;     /* cached once known */
 
         /* The reaper thread cuts connections whose request is overdue. */
         pthread_mutex_t conn_lock; /* guards conns, stopping */

@@ -19,6 +19,7 @@
 #include "core/map.h"
 #include "core/utf8.h"
 #include "herder/herder.h"
+#include "kafka/clients.h"
 #include "rest/rest_internal.h"
 
 static void rest_on_root(rdc_rest_call_t *call);
@@ -810,36 +811,9 @@ static void rest_on_health(rdc_rest_call_t *call) {
 
 /** @returns a copy of the Kafka cluster id (cached once known), or NULL
  *  when there is no admin client or the cluster did not answer. */
-static char *rest_cluster_id(rdc_rest_t *rest) {
-        rd_kafka_t *admin;
-        char *id, *copy = NULL;
-
-        pthread_mutex_lock(&rest->lock);
-        if (rest->cluster_id)
-                copy = strdup(rest->cluster_id);
-        pthread_mutex_unlock(&rest->lock);
-        if (copy)
-                return copy;
-
-        admin = __atomic_load_n(&rest->worker->admin, __ATOMIC_ACQUIRE);
-        if (!admin)
-                return NULL;
-        /* Outside the lock: this may wait for metadata. */
-        id = rd_kafka_clusterid(admin, RDC_REST_CLUSTER_ID_TIMEOUT_MS);
-        if (!id)
-                return NULL;
-        copy = strdup(id);
-        rd_kafka_mem_free(admin, id);
-        pthread_mutex_lock(&rest->lock);
-        if (!rest->cluster_id && copy)
-                rest->cluster_id = strdup(copy);
-        pthread_mutex_unlock(&rest->lock);
-        return copy;
-}
-
 static void rest_on_root(rdc_rest_call_t *call) {
         json_object *body = json_object_new_object();
-        char *cluster_id = rest_cluster_id(call->rest);
+        char *cluster_id = rdc_kafka_cluster_id(call->rest->worker);
 
         if (!body) {
                 free(cluster_id);

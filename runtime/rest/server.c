@@ -33,6 +33,7 @@
 #include "core/clock.h"
 #include "core/configdef.h"
 #include "core/log.h"
+#include "kafka/clients.h"
 #include "rest/rest_internal.h"
 
 /*
@@ -656,7 +657,6 @@ rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
                 return NULL;
         }
         rest->worker = worker;
-        pthread_mutex_init(&rest->lock, NULL);
         pthread_mutex_init(&rest->conn_lock, NULL);
         rdc_clock_cond_init(&rest->conn_cond);
         if (rest_read_limits(rest, errstr, errstr_size) == -1)
@@ -667,6 +667,12 @@ rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
                 goto fail;
         }
         rest->reaper_running = 1;
+        /* As Kafka, whose worker looks the cluster id up before it serves
+         * REST, but bounded: a worker whose Kafka is down still serves. */
+        if (!rdc_kafka_cluster_id_wait(worker, RDC_REST_CLUSTER_ID_WAIT_MS))
+                rdc_log_warn(RDC_REST_LOGGER,
+                             "Kafka's cluster id is not known yet: GET / "
+                             "shows kafka_cluster_id null until it is");
         cnt = rdc_rest_listeners_open(worker, listeners, errstr, errstr_size);
         if (cnt == -1) {
                 cnt = 0;
@@ -723,7 +729,5 @@ void rdc_rest_stop(rdc_rest_t *rest) {
                 MHD_stop_daemon(rest->daemons[i]);
         pthread_cond_destroy(&rest->conn_cond);
         pthread_mutex_destroy(&rest->conn_lock);
-        pthread_mutex_destroy(&rest->lock);
-        free(rest->cluster_id);
         free(rest);
 }

@@ -200,6 +200,10 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
         snprintf(worker->worker_id, sizeof(worker->worker_id),
                  "127.0.0.1:8083");
         rdc_config_errors_clear(&errs);
+        /* GET / shows it; the REST start waits a little for it. */
+        if (rdc_kafka_cluster_id_start(worker))
+                rdc_log(RDC_LOG_WARN, "worker", NULL,
+                        "Cannot start the Kafka cluster id lookup");
         return worker;
 fail:
         rdc_config_errors_clear(&errs);
@@ -210,6 +214,7 @@ fail:
 void rdc_worker_destroy(rdc_worker_t *worker) {
         if (!worker)
                 return;
+        rdc_kafka_cluster_id_stop(worker);
         if (worker->admin)
                 rd_kafka_destroy(worker->admin);
         rdc_embedded_destroy(worker->embedded);

@@ -25,12 +25,13 @@ typedef struct rdc_worker {
         rdc_registry_t *registry;
         rdc_providers_t *providers; /**< config.providers; never NULL
                                          once created */
-        rdc_offset_store_t *offsets; /**< source offsets */
-        rdc_embedded_t *embedded;    /**< NULL unless bootstrap=embedded */
-        char *bootstrap;             /**< resolved bootstrap.servers */
-        rd_kafka_t *admin;           /**< metadata + topic creation; lazy */
-        char worker_id[256];         /**< advertised host:port */
-        char rest_url[300];          /**< advertised http://host:port/ */
+        struct rdc_cluster_id_lookup *cluster_id_lookup; /**< kafka/ */
+        rdc_offset_store_t *offsets;                     /**< source offsets */
+        rdc_embedded_t *embedded; /**< NULL unless bootstrap=embedded */
+        char *bootstrap;          /**< resolved bootstrap.servers */
+        rd_kafka_t *admin;        /**< metadata + topic creation; lazy */
+        char worker_id[256];      /**< advertised host:port */
+        char rest_url[300];       /**< advertised http://host:port/ */
         int64_t offset_flush_interval_ms;
         int64_t offset_flush_timeout_ms;
         int64_t graceful_timeout_ms;
