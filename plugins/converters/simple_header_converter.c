@@ -24,6 +24,7 @@
 
 #include <rdconnect/plugin.h>
 
+#include "conv_common.h"
 #include "conv_out.h"
 #include "javafmt.h"
 
@@ -34,21 +35,6 @@ static const rdcp_schema_t shc_schemas[] = {
         {.type = RDCP_SCHEMA_BOOLEAN}, {.type = RDCP_SCHEMA_STRING},
 };
 #define SHC_SCHEMA(t) (&shc_schemas[(t)-RDCP_SCHEMA_INT8])
-
-static rdcp_err_t shc_create(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
-                             const rdcp_config_t *cfg, void **convp,
-                             char *errstr, size_t errstr_size) {
-        (void)ctx;
-        (void)cfg;
-        (void)errstr;
-        (void)errstr_size;
-        *convp = (void *)host; /* no state of its own */
-        return RDCP_OK;
-}
-
-static void shc_destroy(void *conv) {
-        (void)conv;
-}
 
 static void shc_base64(conv_out_t *o, const unsigned char *p, size_t len) {
         static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmn"
@@ -283,10 +269,10 @@ static rdcp_err_t shc_to_header(void *conv, const char *topic, const char *key,
 
 static const rdcp_header_converter_vtable_t shc_vtable = {
         .struct_size = sizeof(rdcp_header_converter_vtable_t),
-        .create = shc_create,
+        .create = conv_stateless_create,
         .from_header = shc_from_header,
         .to_header = shc_to_header,
-        .destroy = shc_destroy,
+        .destroy = conv_stateless_destroy,
 };
 
 static const char *const shc_aliases[] = {"SimpleHeaderConverter", NULL};

@@ -118,11 +118,22 @@ static int log_cmp(const char *entry, const char *logger, size_t len) {
  * @param pos set to where logger is or would be inserted.
  * @returns 1 if found. @locks g_log.lock
  */
-static int log_search_locked(const char *logger, size_t len, size_t *pos) {
-        size_t lo = 0, hi = g_log.cnt;
+static const char *log_entry_name(size_t i) {
+        return g_log.entries[i].logger;
+}
+
+static const char *log_known_name(size_t i) {
+        return g_log.known[i];
+}
+
+/** Binary search of a sorted table of cnt names (name_at(i) the i-th),
+ *  shared by the level table and the known names. */
+static int log_bsearch(const char *(*name_at)(size_t), size_t cnt,
+                       const char *logger, size_t len, size_t *pos) {
+        size_t lo = 0, hi = cnt;
         while (lo < hi) {
                 size_t mid = lo + (hi - lo) / 2;
-                int cmp = log_cmp(g_log.entries[mid].logger, logger, len);
+                int cmp = log_cmp(name_at(mid), logger, len);
                 if (cmp == 0) {
                         *pos = mid;
                         return 1;
@@ -134,6 +145,10 @@ static int log_search_locked(const char *logger, size_t len, size_t *pos) {
         }
         *pos = lo;
         return 0;
+}
+
+static int log_search_locked(const char *logger, size_t len, size_t *pos) {
+        return log_bsearch(log_entry_name, g_log.cnt, logger, len, pos);
 }
 
 /** @returns the index of logger in the table, or -1. @locks g_log.lock */
@@ -145,21 +160,7 @@ static ssize_t log_find_locked(const char *logger, size_t len) {
 /** Binary search of the known names. @locks g_log.lock */
 static int log_known_search_locked(const char *logger, size_t len,
                                    size_t *pos) {
-        size_t lo = 0, hi = g_log.known_cnt;
-        while (lo < hi) {
-                size_t mid = lo + (hi - lo) / 2;
-                int cmp = log_cmp(g_log.known[mid], logger, len);
-                if (cmp == 0) {
-                        *pos = mid;
-                        return 1;
-                }
-                if (cmp < 0)
-                        lo = mid + 1;
-                else
-                        hi = mid;
-        }
-        *pos = lo;
-        return 0;
+        return log_bsearch(log_known_name, g_log.known_cnt, logger, len, pos);
 }
 
 /** Adds logger to the known names (nothing when full or out of memory:
