@@ -150,10 +150,24 @@ int main(int argc, char **argv) {
                 rdc_worker_destroy(worker);
                 return 1;
         }
-        rdc_herder_t *herder = rdc_herder_start(worker, errstr, sizeof(errstr));
+        /* Standalone's stores: configs in memory (and in
+         * connector.configs.file when set), statuses in memory. */
+        rdc_config_store_t *configs = rdc_config_store_file_open(
+                rdc_map_get(worker->config, "connector.configs.file"));
+        rdc_status_store_t *statuses = rdc_status_store_memory_new();
+        rdc_herder_t *herder =
+                configs && statuses
+                        ? rdc_herder_start(worker, configs, statuses, errstr,
+                                           sizeof(errstr))
+                        : NULL;
         if (!herder) {
-                rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s", errstr);
+                rdc_log(RDC_LOG_ERROR, "standalone", NULL, "%s",
+                        configs && statuses ? errstr : "out of memory");
                 rdc_rest_stop(rest);
+                if (configs)
+                        configs->ops->destroy(configs);
+                if (statuses)
+                        statuses->ops->destroy(statuses);
                 rdc_worker_destroy(worker);
                 return 1;
         }
@@ -167,6 +181,9 @@ int main(int argc, char **argv) {
         sigwait(&sigs, &sig);
         rdc_log(RDC_LOG_INFO, "standalone", NULL,
                 "Received %s, stopping the worker", strsignal(sig));
+        /* Requests still waiting answer 503 now: the REST server waits
+         * for its handlers as it stops. */
+        rdc_herder_begin_shutdown(herder);
         rdc_rest_stop(rest);
         size_t stuck = rdc_herder_stop(herder);
         if (stuck) {
@@ -178,6 +195,8 @@ int main(int argc, char **argv) {
                         stuck);
                 _exit(0);
         }
+        configs->ops->destroy(configs);
+        statuses->ops->destroy(statuses);
         rdc_worker_destroy(worker);
         rdc_crash_records_close();
         rdc_log(RDC_LOG_INFO, "standalone", NULL, "Worker stopped");

@@ -1,9 +1,19 @@
 /*
- * The herder owns every connector and task of a worker: their configs,
- * target states (STARTED, PAUSED, STOPPED), runtime states and traces.
- * It is one thread with a command queue. REST handlers, the command line
- * and task threads post requests and wait for the reply; no other thread
- * touches herder state, so there is no lock beyond the queue's.
+ * The herder owns every connector and task this worker runs. It is a
+ * reconciler: the config store holds the desired state (configs, target
+ * states, task configs), the status store what runs; the herder makes
+ * what this worker runs match the config store. It is one thread with a
+ * command queue: REST handlers and the command line post requests and
+ * wait for the reply; task threads, job threads and the stores post
+ * events. No other thread touches herder state.
+ *
+ * A REST write (create, config, pause, resume, stop, delete) goes to the
+ * config store and is answered once the store said it is durable and the
+ * herder applied it (standalone: at once; distributed: once read back).
+ * Plugin calls that may block, task stops and joins and offsets admin
+ * run on job threads: the herder keeps answering meanwhile. Writes about
+ * one connector are done one after the other; reads answer at once with
+ * the state so far.
  *
  * Replies carry an HTTP-like status and a JSON body shaped exactly as
  * Kafka Connect's REST API answers, so the REST layer is transport only.
@@ -13,6 +23,8 @@
 
 #include <json-c/json.h>
 #include "core/map.h"
+#include "storage/config_store.h"
+#include "storage/status_store.h"
 
 typedef struct rdc_herder rdc_herder_t;
 typedef struct rdc_worker rdc_worker_t;
@@ -66,15 +78,28 @@ typedef struct rdc_reply {
         char message[1024]; /**< error text when status >= 400 */
 } rdc_reply_t;
 
-/** Starts the herder thread. @returns NULL with errstr on failure. */
-rdc_herder_t *rdc_herder_start(rdc_worker_t *worker, char *errstr,
+/**
+ * @brief Starts the herder thread, which brings up the connectors that
+ *        configs already holds.
+ * @param configs, statuses the stores the mode chose (borrowed: they
+ *        outlive the herder).
+ * @returns NULL with errstr on failure.
+ */
+rdc_herder_t *rdc_herder_start(rdc_worker_t *worker,
+                               rdc_config_store_t *configs,
+                               rdc_status_store_t *statuses, char *errstr,
                                size_t errstr_size);
+/** Starts the shutdown: requests answer 503 from now on, also those that
+ *  wait (so that the REST server can stop before the herder). Any
+ *  thread. */
+void rdc_herder_begin_shutdown(rdc_herder_t *herder);
 /**
  * @brief Stops every connector (gracefully: all tasks within one
  *        task.shutdown.graceful.timeout.ms), then the thread; frees.
- * @returns the number of tasks that did not stop (stuck in plugin code):
- *          they still run, so the caller must not unload plugins or free
- *          the offset store; it should end the process instead.
+ * @returns the number of tasks (and connector jobs) that did not stop
+ *          (stuck in plugin code): they still run, so the caller must not
+ *          unload plugins or free the stores; it should end the process
+ *          instead.
  */
 size_t rdc_herder_stop(rdc_herder_t *herder);
 

@@ -1,5 +1,6 @@
 /*
- * Source offset storage (see offsets.h).
+ * The file and memory back ends of the source offset store (see
+ * offsets.h): offset.storage.file.filename in standalone mode.
  *
  * Entries live in one rdc_map keyed by Kafka Connect's offset-topic key,
  * ["<connector>",{canonical partition}], with the canonical offset as
@@ -34,13 +35,16 @@
 #define OFFSETS_JSON_FLAGS                                                     \
         (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
 
-struct rdc_offset_store {
-        pthread_mutex_t lock; /**< guards entries and dirty */
+typedef struct file_offsets {
+        rdc_offset_store_t base;
+        pthread_mutex_t lock; /**< guards entries, dirty, listener */
         pthread_mutex_t flush_lock;
         rdc_map_t *entries; /**< offset key -> canonical offset */
         int dirty;          /**< entries differ from the file */
         char *path;         /**< NULL: memory only */
-};
+        rdc_offsets_listener_t *listener;
+        void *listener_opaque;
+} file_offsets_t;
 
 /* --------------------------------------------------------- canonical */
 
@@ -193,25 +197,31 @@ static size_t offsets_lower_bound(const rdc_map_t *map, const char *prefix) {
 
 /* ------------------------------------------------------------ store */
 
-static rdc_offset_store_t *offsets_new(const char *path) {
-        rdc_offset_store_t *store = calloc(1, sizeof(*store));
+static void fo_destroy(rdc_offset_store_t *base);
+static const rdc_offset_store_ops_t file_offsets_ops;
+
+static file_offsets_t *offsets_new(const char *path) {
+        file_offsets_t *store = calloc(1, sizeof(*store));
         if (!store)
                 return NULL;
+        store->base.ops = &file_offsets_ops;
         pthread_mutex_init(&store->lock, NULL);
         pthread_mutex_init(&store->flush_lock, NULL);
         store->entries = rdc_map_new();
         if (!store->entries || (path && !(store->path = strdup(path)))) {
-                rdc_offset_store_destroy(store);
+                fo_destroy(&store->base);
                 return NULL;
         }
         return store;
 }
 
 rdc_offset_store_t *rdc_offset_store_memory_new(void) {
-        return offsets_new(NULL);
+        file_offsets_t *store = offsets_new(NULL);
+        return store ? &store->base : NULL;
 }
 
-void rdc_offset_store_destroy(rdc_offset_store_t *store) {
+static void fo_destroy(rdc_offset_store_t *base) {
+        file_offsets_t *store = (file_offsets_t *)base;
         if (!store)
                 return;
         rdc_map_destroy(store->entries);
@@ -226,7 +236,7 @@ void rdc_offset_store_destroy(rdc_offset_store_t *store) {
  * @returns 0, or -1 on OOM. Marks the store dirty only on a real change.
  * @locks store->lock
  */
-static int offsets_set_locked(rdc_offset_store_t *store, const char *key,
+static int offsets_set_locked(file_offsets_t *store, const char *key,
                               const char *offset) {
         const char *old = rdc_map_get(store->entries, key);
         if (offset ? old && !strcmp(old, offset) : !old)
@@ -237,8 +247,9 @@ static int offsets_set_locked(rdc_offset_store_t *store, const char *key,
         return 0;
 }
 
-int rdc_offset_store_get(rdc_offset_store_t *store, const char *connector,
+static int fo_get(rdc_offset_store_t *base, const char *connector,
                          const char *partition_json, char **offset_json) {
+        file_offsets_t *store = (file_offsets_t *)base;
         *offset_json = NULL;
         char *partition = rdc_json_canonical(partition_json);
         char *key = partition && connector ? offsets_key(connector, partition)
@@ -258,8 +269,9 @@ done:
         return ret;
 }
 
-int rdc_offset_store_put(rdc_offset_store_t *store, const char *connector,
+static int fo_put(rdc_offset_store_t *base, const char *connector,
                          const char *partition_json, const char *offset_json) {
+        file_offsets_t *store = (file_offsets_t *)base;
         char *partition = rdc_json_canonical(partition_json);
         char *offset = NULL, *key = NULL;
         json_object *parsed = NULL;
@@ -279,7 +291,11 @@ int rdc_offset_store_put(rdc_offset_store_t *store, const char *connector,
                 goto done;
         pthread_mutex_lock(&store->lock);
         ret = offsets_set_locked(store, key, offset);
+        rdc_offsets_listener_t *listener = store->listener;
+        void *listener_opaque = store->listener_opaque;
         pthread_mutex_unlock(&store->lock);
+        if (!ret && listener)
+                listener(listener_opaque, connector, partition);
 done:
         json_object_put(parsed);
         free(partition);
@@ -288,8 +304,9 @@ done:
         return ret;
 }
 
-void rdc_offset_store_remove_connector(rdc_offset_store_t *store,
+static void fo_remove_connector(rdc_offset_store_t *base,
                                        const char *connector) {
+        file_offsets_t *store = (file_offsets_t *)base;
         char *prefix = offsets_connector_prefix(connector);
         if (!prefix)
                 return;
@@ -302,15 +319,20 @@ void rdc_offset_store_remove_connector(rdc_offset_store_t *store,
                 rdc_map_unset(store->entries, key);
                 store->dirty = 1;
         }
+        rdc_offsets_listener_t *listener = store->listener;
+        void *listener_opaque = store->listener_opaque;
         pthread_mutex_unlock(&store->lock);
+        if (listener)
+                listener(listener_opaque, connector, NULL);
         free(prefix);
 }
 
-void rdc_offset_store_foreach(rdc_offset_store_t *store, const char *connector,
+static void fo_foreach(rdc_offset_store_t *base, const char *connector,
                               void (*cb)(void *opaque,
                                          const char *partition_json,
                                          const char *offset_json),
                               void *opaque) {
+        file_offsets_t *store = (file_offsets_t *)base;
         char *prefix = offsets_connector_prefix(connector);
         if (!prefix)
                 return;
@@ -387,7 +409,7 @@ done:
 
 /** @returns the file text of every entry, or NULL on OOM.
  *  @locks store->lock */
-static char *offsets_render_locked(rdc_offset_store_t *store) {
+static char *offsets_render_locked(file_offsets_t *store) {
         json_object *doc = json_object_new_object();
         char *text = NULL;
         if (!doc)
@@ -406,8 +428,9 @@ done:
         return text;
 }
 
-int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
+static int fo_write(rdc_offset_store_t *base, char *errstr,
                            size_t errstr_size) {
+        file_offsets_t *store = (file_offsets_t *)base;
         int ret = 0;
         if (!store->path)
                 return 0;
@@ -438,10 +461,39 @@ int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
         return ret;
 }
 
+/* The file back end writes on the caller's thread: done is called before
+ * flush returns. */
+static void fo_flush(rdc_offset_store_t *base, rdc_store_done_cb_t *done,
+                     void *opaque) {
+        char errstr[1024] = "";
+        int err = fo_write(base, errstr, sizeof(errstr));
+        if (done)
+                done(opaque, err, errstr);
+}
+
+static void fo_set_listener(rdc_offset_store_t *base,
+                            rdc_offsets_listener_t *cb, void *opaque) {
+        file_offsets_t *store = (file_offsets_t *)base;
+        pthread_mutex_lock(&store->lock);
+        store->listener = cb;
+        store->listener_opaque = opaque;
+        pthread_mutex_unlock(&store->lock);
+}
+
+static const rdc_offset_store_ops_t file_offsets_ops = {
+        .get = fo_get,
+        .put = fo_put,
+        .remove_connector = fo_remove_connector,
+        .foreach = fo_foreach,
+        .flush = fo_flush,
+        .set_listener = fo_set_listener,
+        .destroy = fo_destroy,
+};
+
 /* ------------------------------------------------------------ loading */
 
 /** Adds one {"partition", "offset"} entry read from the file. */
-static int offsets_load_entry(rdc_offset_store_t *store, const char *connector,
+static int offsets_load_entry(file_offsets_t *store, const char *connector,
                               json_object *entry, char *errstr,
                               size_t errstr_size) {
         json_object *partition, *offset;
@@ -480,7 +532,7 @@ done:
 }
 
 /** Fills the store from the parsed file document. */
-static int offsets_load_document(rdc_offset_store_t *store, json_object *doc,
+static int offsets_load_document(file_offsets_t *store, json_object *doc,
                                  char *errstr, size_t errstr_size) {
         char reason[256];
         if (!json_object_is_type(doc, json_type_object)) {
@@ -536,7 +588,7 @@ static int offsets_count_lines(const char *text, size_t len) {
  *        is never held whole), then checks that only whitespace follows.
  *        A missing, empty or blank file is an empty store.
  */
-static int offsets_load_file(rdc_offset_store_t *store, char *errstr,
+static int offsets_load_file(file_offsets_t *store, char *errstr,
                              size_t errstr_size) {
         FILE *fp = fopen(store->path, "re");
         json_tokener *tok = NULL;
@@ -608,14 +660,14 @@ done:
 
 rdc_offset_store_t *rdc_offset_store_file_open(const char *path, char *errstr,
                                                size_t errstr_size) {
-        rdc_offset_store_t *store = offsets_new(path);
+        file_offsets_t *store = offsets_new(path);
         if (!store) {
                 rdc_errstr_set(errstr, errstr_size, "%s: out of memory", path);
                 return NULL;
         }
         if (offsets_load_file(store, errstr, errstr_size)) {
-                rdc_offset_store_destroy(store);
+                fo_destroy(&store->base);
                 return NULL;
         }
-        return store;
+        return &store->base;
 }

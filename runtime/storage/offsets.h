@@ -4,22 +4,66 @@
  * (re-serialized with sorted keys, no spaces), so {"a":1,"b":2} and
  * { "b":2, "a":1 } are the same partition.
  *
- * Back ends: a JSON file (standalone: offset.storage.file.filename) now,
- * a Kafka topic later (distributed). Writers stage values in memory; flush
- * makes them durable. Thread-safe (one internal mutex, not on a per-record
- * path: tasks call put once per partition per batch).
+ * An interface (a small vtable): tasks, host services and the herder
+ * call the rdc_offset_store_*() functions below and never know the back
+ * end.
+ *  - file (standalone: offset.storage.file.filename) and memory, in
+ *    offsets.c. File format (human-readable, the shape of GET
+ *    .../offsets), written atomically (temp file, fsync, rename, fsync of
+ *    the directory):
+ *      {"<connector>": [{"partition": {...}, "offset": {...}}, ...], ...}
+ *  - Kafka topic (distributed mode, not built yet), Kafka Connect's
+ *    offset.storage.topic: key ["<connector>",{partition}], value the
+ *    offset (null removes), the same canonical texts this store keeps.
+ *    put() stages in memory as here; flush() produces the staged records
+ *    and calls done once they are acknowledged; a reader thread applies
+ *    what it reads back (also other workers' writes) and calls the
+ *    listener, so get()/foreach() see records written before this worker
+ *    started once the reader has caught up.
  *
- * File format (human-readable, the same shape as GET .../offsets):
- *   {"<connector>": [{"partition": {...}, "offset": {...}}, ...], ...}
- * Written atomically: temp file in the same directory, fsync, rename,
- * fsync of the directory.
+ * Contract: put/remove stage and are visible to get() at once on this
+ * worker; flush() makes what was staged durable, asynchronously: done
+ * is called once it is (file back end: before flush returns), from any
+ * thread, and must only post or signal. Staged data survives a failed
+ * flush (the next flush writes it). Thread-safe: tasks call put once per
+ * partition per batch, never per record.
  */
 #ifndef RDC_OFFSETS_H
 #define RDC_OFFSETS_H
 
 #include <stddef.h>
 
+#include "storage/config_store.h" /* rdc_store_done_cb_t */
+
 typedef struct rdc_offset_store rdc_offset_store_t;
+
+/** An offset of connector changed (partition_json NULL: all of them).
+ *  Called from any thread, without the store's lock. */
+typedef void(rdc_offsets_listener_t)(void *opaque, const char *connector,
+                                     const char *partition_json);
+
+typedef struct rdc_offset_store_ops {
+        int (*get)(rdc_offset_store_t *store, const char *connector,
+                   const char *partition_json, char **offset_json);
+        int (*put)(rdc_offset_store_t *store, const char *connector,
+                   const char *partition_json, const char *offset_json);
+        void (*remove_connector)(rdc_offset_store_t *store,
+                                 const char *connector);
+        void (*foreach)(rdc_offset_store_t *store, const char *connector,
+                        void (*cb)(void *opaque, const char *partition_json,
+                                   const char *offset_json),
+                        void *opaque);
+        void (*flush)(rdc_offset_store_t *store, rdc_store_done_cb_t *done,
+                      void *opaque);
+        void (*set_listener)(rdc_offset_store_t *store,
+                             rdc_offsets_listener_t *cb, void *opaque);
+        void (*destroy)(rdc_offset_store_t *store);
+} rdc_offset_store_ops_t;
+
+/** The base every back end starts with. */
+struct rdc_offset_store {
+        const rdc_offset_store_ops_t *ops;
+};
 
 /** Opens (and reads, if it exists) the offsets file. A missing file is
  *  an empty store; an unreadable or corrupt one is an error.
@@ -48,10 +92,17 @@ void rdc_offset_store_foreach(rdc_offset_store_t *store, const char *connector,
                                          const char *partition_json,
                                          const char *offset_json),
                               void *opaque);
-/** Writes staged changes durably (no-op if nothing changed or memory).
- *  @returns 0, or -1 with the reason in errstr (staged data kept). */
+/** Starts making staged changes durable; done(opaque, err, errstr) says
+ *  when they are (see the contract above). */
+void rdc_offset_store_flush_async(rdc_offset_store_t *store,
+                                  rdc_store_done_cb_t *done, void *opaque);
+/** Writes staged changes durably and waits (no-op if nothing changed or
+ *  memory). @returns 0, or -1 with the reason in errstr (staged data
+ *  kept). @locality a thread that may block (a task's, a job's). */
 int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
                            size_t errstr_size);
+void rdc_offset_store_set_listener(rdc_offset_store_t *store,
+                                   rdc_offsets_listener_t *cb, void *opaque);
 
 /** Canonical form of a JSON object text (sorted keys, compact).
  *  @returns a malloc'd string, or NULL if text is not a JSON object. */

@@ -5,8 +5,8 @@ key they live in memory only, as in Kafka."""
 
 from harness import (file_source, numbered_lines, topic_record_count,
                      write_lines)
-from rest_helpers import (create, restart_worker, rest_worker, states, status,
-                          stays, wait_state, wait_values)
+from rest_helpers import (assert_error, create, restart_worker, rest_worker,
+                          states, status, stays, wait_state, wait_values)
 
 
 def persisted_worker(worker, tmp_path):
@@ -131,3 +131,58 @@ def test_unreadable_configs_file(tmp_path, worker):
     rest = restart_worker(w)
     assert rest.get("/connectors").json() == ["fresh"]
     assert rest.get("/connectors/fresh/config").json() == config
+
+
+def test_failed_save_answers_500_and_changes_nothing(tmp_path, worker,
+                                                     mock_cluster):
+    """A REST write is answered once connector.configs.file holds it: when
+    the file cannot be written, the answer is 500 with the reason, and
+    nothing that runs changes (the connector neither starts, nor pauses,
+    nor goes away)."""
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a regular file, so no file can be made under it\n")
+    w, rest = rest_worker(worker, props={
+        "connector.configs.file": str(blocker / "connectors.json")})
+    rest.wait_healthy()
+    config = file_source("nosave", tmp_path / "in.txt", "nosave-t")
+    r = rest.post("/connectors", json={"name": "nosave", "config": config})
+    message = assert_error(r, 500)
+    assert "connector.configs.file" in message and str(blocker) in message, \
+        message
+    assert rest.get("/connectors").json() == []
+    assert rest.get("/connectors/nosave/status").status_code == 404
+    assert w.stop() == 0
+
+    # The file turns into a directory while the worker runs.
+    path = tmp_path / "connectors.json"
+    w, rest = rest_worker(worker, props={"connector.configs.file": str(path)},
+                          name="second")
+    rest.wait_healthy()
+    topic = "saved-t"
+    mock_cluster.create_topic(topic, 1)
+    src = tmp_path / "saved.txt"
+    write_lines(src, numbered_lines(0, 5))
+    config = file_source("saved", src, topic)
+    create(rest, "saved", config)
+    wait_state(rest, "saved", "RUNNING", ["RUNNING"])
+    path.unlink()
+    path.mkdir()
+    (path / "keep").write_text("")  # a directory rename cannot replace
+    assert "connector.configs.file" in assert_error(
+        rest.put("/connectors/saved/pause"), 500)
+    assert "connector.configs.file" in assert_error(
+        rest.delete("/connectors/saved"), 500)
+    changed = dict(config, topic="other-t")
+    assert_error(rest.put("/connectors/saved/config", json=changed), 500)
+    assert rest.get("/connectors").json() == ["saved"]
+    assert rest.get("/connectors/saved/config").json() == config
+    assert states(rest, "saved") == ("RUNNING", ["RUNNING"])
+    # The data keeps flowing as before.
+    write_lines(src, numbered_lines(5, 5), mode="a")
+    wait_values(mock_cluster.bootstrap, topic, numbered_lines(0, 10))
+    # Once the file can be written again, so can the connector.
+    (path / "keep").unlink()
+    path.rmdir()
+    assert rest.put("/connectors/saved/pause").status_code == 202
+    wait_state(rest, "saved", "PAUSED", ["PAUSED"])
+    assert w.stop() == 0

@@ -1,0 +1,718 @@
+/*
+ * Slow work off the herder thread. A job runs on a thread of its own
+ * (at most one per connector, plus one per validation a REST write
+ * waits for) and reports back as an RDC_EV_JOB_DONE event; the herder
+ * applies its results. Kinds:
+ *  - connector work, in this order of steps: stop and join tasks (all
+ *    signalled first, joined until one shared deadline: those still
+ *    running are handed back as stuck), destroy the connector instance,
+ *    create it, ask it for task configs. While it runs the job owns the
+ *    connector's instance and context and the tasks it stops; the herder
+ *    touches neither.
+ *  - validation of a connector config (its plugin's validate hook);
+ *  - offsets: GET/PATCH/DELETE .../offsets (sink: consumer-group admin
+ *    calls; source: the offset store, flushed).
+ * Plugin calls have no deadline of their own (C code cannot be
+ * interrupted); the herder does not wait for them, and at shutdown a job
+ * still running after the stop deadline is left running, as a stuck
+ * task is.
+ */
+#define _GNU_SOURCE
+#include "herder/herder_internal.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "core/log.h"
+#include "core/strlist.h"
+#include "kafka/clients.h"
+#include "kafka/sink_offsets.h"
+#include "plugins/crash.h"
+
+typedef enum rdc_job_kind {
+        RDC_JOB_KIND_CONN = 1,
+        RDC_JOB_KIND_VALIDATE,
+        RDC_JOB_KIND_OFFSETS
+} rdc_job_kind_t;
+
+struct rdc_job {
+        rdc_job_kind_t kind;
+        rdc_herder_t *h;
+        rdc_conn_t *conn; /* the connector it works on, or NULL */
+        uint64_t op_id;   /* the operation waiting for it, or 0 */
+        char *name;
+        /* RDC_JOB_KIND_CONN */
+        int steps;
+        int64_t deadline_ms;
+        rdc_task_t **tasks; /* to stop; NULL after a join: ended */
+        uint32_t *task_ids;
+        size_t task_cnt;
+        int restart_tasks; /* restart the stopped ones when done */
+        /* inputs copied on the herder thread for the job's thread */
+        const rdc_plugin_t *plugin;
+        rdc_map_t *resolved;
+        /* outputs */
+        int create_err;
+        int cfgs_err;
+        char *trace;
+        rdc_map_t **cfgs;
+        uint32_t cfg_cnt;
+        /* RDC_JOB_KIND_VALIDATE */
+        rdc_map_t *config;
+        uint64_t config_version; /* of the stored entry it validates */
+        rdc_reply_t reply;       /* also RDC_JOB_KIND_OFFSETS */
+        int valid;
+        /* RDC_JOB_KIND_OFFSETS */
+        rdc_req_type_t req_type;
+        json_object *body;
+        char **topics;
+        size_t topic_cnt;
+};
+
+void rdc_conn_enter(const rdc_conn_t *c) {
+        rdc_crash_task_enter(c->name, -1, c->plugin->path);
+}
+
+static void job_free(rdc_job_t *job) {
+        free(job->tasks);
+        free(job->task_ids);
+        free(job->name);
+        rdc_map_destroy(job->resolved);
+        free(job->trace);
+        for (uint32_t i = 0; job->cfgs && i < job->cfg_cnt; i++)
+                rdc_map_destroy(job->cfgs[i]);
+        free(job->cfgs);
+        rdc_map_destroy(job->config);
+        rdc_reply_clear(&job->reply);
+        if (job->body)
+                json_object_put(job->body);
+        for (size_t i = 0; i < job->topic_cnt; i++)
+                free(job->topics[i]);
+        free(job->topics);
+        free(job);
+}
+
+/* =================================================== connector work */
+
+static void set_trace(rdc_job_t *job, const char *stage, const char *text) {
+        free(job->trace);
+        if (asprintf(&job->trace, "%s\n\tat stage: %s\n\tat connector: %s",
+                     text, stage, job->name) < 0)
+                job->trace = NULL;
+}
+
+static void step_stop_tasks(rdc_job_t *job) {
+        for (size_t i = 0; i < job->task_cnt; i++)
+                if (job->tasks[i])
+                        rdc_task_stop(job->tasks[i]);
+        for (size_t i = 0; i < job->task_cnt; i++)
+                if (job->tasks[i] &&
+                    !rdc_task_join_until(job->tasks[i], job->deadline_ms))
+                        job->tasks[i] = NULL; /* ended and freed */
+}
+
+static void step_destroy(rdc_job_t *job) {
+        rdc_conn_t *c = job->conn;
+        if (c->instance) {
+                rdc_conn_enter(c);
+                c->plugin->desc->connector->destroy(c->instance);
+                rdc_crash_task_leave();
+        }
+        c->instance = NULL;
+        if (c->ctx_live)
+                rdc_ctx_destroy(&c->ctx);
+        c->ctx_live = 0;
+}
+
+static void step_create(rdc_job_t *job) {
+        rdc_conn_t *c = job->conn;
+        char errstr[2048] = "";
+        job->create_err = -1;
+        if (rdc_crash_task_refused(c->name, -1, errstr, sizeof(errstr))) {
+                job->trace = strdup(errstr);
+                return;
+        }
+        if (rdc_ctx_init(&c->ctx, c->name, -1, c->plugin->desc->class_name,
+                         job->h->worker->offsets)) {
+                job->trace = strdup("out of memory");
+                return;
+        }
+        c->ctx_live = 1;
+        c->ctx.on_reconfigure = rdc_herder_reconfigure_cb;
+        c->ctx.on_reconfigure_opaque = job->h;
+        rdc_conn_enter(c);
+        rdcp_err_t err = c->plugin->desc->connector->create(
+                &c->ctx, &rdc_host, rdc_map_as_cconfig(job->resolved),
+                &c->instance, errstr, sizeof(errstr));
+        rdc_crash_task_leave();
+        if (err) {
+                c->instance = NULL;
+                set_trace(job, "create", errstr);
+                rdc_log(RDC_LOG_ERROR, "herder", c->name,
+                        "Connector failed to start: %s", errstr);
+                rdc_ctx_destroy(&c->ctx);
+                c->ctx_live = 0;
+                return;
+        }
+        job->create_err = 0;
+}
+
+static void step_task_configs(rdc_job_t *job) {
+        rdc_conn_t *c = job->conn;
+        char errstr[2048] = "";
+        int64_t max = 1;
+        job->cfgs_err = -1;
+        rdc_config_parse_int64(rdc_map_get(job->resolved, "tasks.max"), &max);
+        rdc_map_t **cfgs = calloc((size_t)max, sizeof(*cfgs));
+        rdcp_config_t **views = calloc((size_t)max, sizeof(*views));
+        uint32_t cnt = (uint32_t)max;
+        if (!cfgs || !views)
+                goto done;
+        for (int64_t i = 0; i < max; i++) {
+                if (!(cfgs[i] = rdc_map_dup(job->resolved)))
+                        goto done;
+                views[i] = rdc_map_as_config(cfgs[i]);
+        }
+        rdc_conn_enter(c);
+        rdcp_err_t err = c->plugin->desc->connector->task_configs(
+                c->instance, (uint32_t)max, views, &cnt, errstr,
+                sizeof(errstr));
+        rdc_crash_task_leave();
+        if (err || cnt > (uint32_t)max) {
+                set_trace(job, "task_configs",
+                          errstr[0] ? errstr : "invalid task count");
+                goto done;
+        }
+        job->cfgs_err = 0;
+done:
+        for (uint32_t i = job->cfgs_err ? 0 : cnt; cfgs && i < (uint32_t)max;
+             i++) {
+                rdc_map_destroy(cfgs[i]);
+                cfgs[i] = NULL;
+        }
+        free(views);
+        if (job->cfgs_err) {
+                free(cfgs);
+                if (!job->trace)
+                        set_trace(job, "task_configs", "out of memory");
+                return;
+        }
+        job->cfgs = cfgs;
+        job->cfg_cnt = cnt;
+}
+
+static void run_conn(rdc_job_t *job) {
+        if (job->steps & RDC_JOB_STOP_TASKS)
+                step_stop_tasks(job);
+        if (job->steps & RDC_JOB_DESTROY)
+                step_destroy(job);
+        if (job->steps & RDC_JOB_CREATE)
+                step_create(job);
+        if ((job->steps & RDC_JOB_TASK_CONFIGS) && !job->create_err &&
+            job->conn->ctx_live)
+                step_task_configs(job);
+}
+
+/* ======================================================= validation */
+
+/* Validates the config for connector name. Sets job->valid, or the 400
+ * reply in Kafka's wording. */
+static void run_validate(rdc_job_t *job) {
+        rdc_config_errors_t errs = {0};
+        rdc_reply_t *reply = &job->reply;
+        const char *cfg_name = rdc_map_get(job->config, "name");
+        if (cfg_name && strcmp(cfg_name, job->name)) {
+                rdc_reply_error(reply, 400,
+                                "Connector name configuration (%s) doesn't "
+                                "match connector name in the URL (%s)",
+                                cfg_name, job->name);
+                return;
+        }
+        if (rdc_map_set(job->config, "name", job->name)) {
+                rdc_reply_error(reply, 500, "out of memory");
+                return;
+        }
+        size_t cnt = rdc_connector_config_validate(job->h->worker, job->config,
+                                                   &job->plugin, &job->resolved,
+                                                   &errs);
+        if (!cnt) {
+                job->valid = 1;
+                return;
+        }
+        size_t off = (size_t)snprintf(
+                reply->message, sizeof(reply->message),
+                "Connector configuration is invalid and contains the "
+                "following %zu error(s):",
+                errs.cnt);
+        for (size_t i = 0; i < errs.cnt && off < sizeof(reply->message); i++)
+                off += (size_t)snprintf(
+                        reply->message + off, sizeof(reply->message) - off,
+                        "\n%s: %s", errs.items[i].key, errs.items[i].message);
+        if (off < sizeof(reply->message))
+                snprintf(reply->message + off, sizeof(reply->message) - off,
+                         "\nYou can also find the above list of errors at "
+                         "the endpoint `/connector-plugins/{connectorType}/"
+                         "config/validate`");
+        reply->status = 400;
+        rdc_config_errors_clear(&errs);
+}
+
+/* ========================================================== offsets */
+
+static void offsets_collect(void *opaque, const char *partition,
+                            const char *offset) {
+        json_object *arr = opaque;
+        json_object *entry = json_object_new_object();
+        json_object_object_add(entry, "partition",
+                               json_tokener_parse(partition));
+        json_object_object_add(entry, "offset", json_tokener_parse(offset));
+        json_object_array_add(arr, entry);
+}
+
+static void reply_offsets_changed(rdc_reply_t *reply, rdc_req_type_t type) {
+        json_object *body = json_object_new_object();
+        json_object_object_add(
+                body, "message",
+                json_object_new_string(
+                        type == RDC_REQ_RESET_OFFSETS
+                                ? "The offsets for this connector have been "
+                                  "reset successfully"
+                                : "The offsets for this connector have been "
+                                  "altered successfully"));
+        rdc_reply_set(reply, 200, body);
+}
+
+/* Config of a consumer in the sink's group, as its tasks have it (worker
+ * consumer.* and the connector's consumer.override.* keys). */
+static rd_kafka_conf_t *sink_member_conf(rdc_job_t *job, const char *group,
+                                         char *errstr, size_t errstr_size) {
+        char *client_id = NULL;
+        if (asprintf(&client_id, "connector-offsets-%s", job->name) < 0) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        const char *const defaults[] = {
+                "group.id",           group,   "client.id", client_id,
+                "enable.auto.commit", "false", NULL};
+        rd_kafka_conf_t *conf =
+                rdc_kafka_client_conf(job->h->worker, "consumer", job->resolved,
+                                      defaults, errstr, errstr_size);
+        free(client_id);
+        return conf;
+}
+
+/* Sink offsets are the committed offsets of group connect-<name>. */
+static void run_sink_offsets(rdc_job_t *job, json_object *list) {
+        char errstr[1024];
+        rdc_reply_t *reply = &job->reply;
+        rd_kafka_t *rk =
+                rdc_kafka_admin(job->h->worker, errstr, sizeof(errstr));
+        if (!rk) {
+                rdc_reply_error(reply, 500, "%s", errstr);
+                return;
+        }
+        /* The whole name: a cut one could be another connector's group. */
+        char *group = rdc_task_sink_group_id(job->name);
+        if (!group) {
+                rdc_reply_error(reply, 500, "out of memory");
+                return;
+        }
+        const char *const *names = (const char *const *)job->topics;
+        json_object *arr = NULL;
+        rd_kafka_conf_t *member = NULL;
+        int status;
+        if (job->req_type == RDC_REQ_GET_OFFSETS)
+                status = rdc_sink_offsets_list(rk, group, names, job->topic_cnt,
+                                               &arr, errstr, sizeof(errstr))
+                                 ? 500
+                                 : 0;
+        else if (!(member = sink_member_conf(job, group, errstr,
+                                             sizeof(errstr))))
+                status = 500;
+        else if (job->req_type == RDC_REQ_RESET_OFFSETS)
+                status = rdc_sink_offsets_reset(rk, member, names,
+                                                job->topic_cnt, errstr,
+                                                sizeof(errstr))
+                                 ? 500
+                                 : 0;
+        else
+                status = rdc_sink_offsets_alter(rk, member, list, errstr,
+                                                sizeof(errstr));
+        free(group);
+        if (status) {
+                rdc_reply_error(reply, status, "%s", errstr);
+        } else if (arr) {
+                json_object *body = json_object_new_object();
+                json_object_object_add(body, "offsets", arr);
+                rdc_reply_set(reply, 200, body);
+        } else {
+                reply_offsets_changed(reply, job->req_type);
+        }
+}
+
+static void run_source_offsets(rdc_job_t *job, json_object *list) {
+        rdc_offset_store_t *store = job->h->worker->offsets;
+        rdc_reply_t *reply = &job->reply;
+        char errstr[512];
+        if (job->req_type == RDC_REQ_GET_OFFSETS) {
+                json_object *body = json_object_new_object();
+                json_object *arr = json_object_new_array();
+                rdc_offset_store_foreach(store, job->name, offsets_collect,
+                                         arr);
+                json_object_object_add(body, "offsets", arr);
+                rdc_reply_set(reply, 200, body);
+                return;
+        }
+        if (job->req_type == RDC_REQ_RESET_OFFSETS) {
+                rdc_offset_store_remove_connector(store, job->name);
+        } else {
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                        json_object *e = json_object_array_get_idx(list, i);
+                        json_object *p = NULL, *o = NULL;
+                        json_object_object_get_ex(e, "partition", &p);
+                        json_object_object_get_ex(e, "offset", &o);
+                        if (!json_object_is_type(p, json_type_object) ||
+                            rdc_offset_store_put(
+                                    store, job->name,
+                                    json_object_to_json_string(p),
+                                    o ? json_object_to_json_string(o) : NULL)) {
+                                rdc_reply_error(reply, 400,
+                                                "Invalid partition or "
+                                                "offset at index %zu",
+                                                i);
+                                return;
+                        }
+                }
+        }
+        if (rdc_offset_store_flush(store, errstr, sizeof(errstr))) {
+                rdc_reply_error(reply, 500, "%s", errstr);
+                return;
+        }
+        reply_offsets_changed(reply, job->req_type);
+}
+
+static void run_offsets(rdc_job_t *job) {
+        json_object *list = NULL;
+        if (job->body)
+                json_object_object_get_ex(job->body, "offsets", &list);
+        if (job->plugin->desc->type == RDCP_PLUGIN_SINK)
+                run_sink_offsets(job, list);
+        else
+                run_source_offsets(job, list);
+}
+
+/* ========================================================== threads */
+
+static void *job_main(void *arg) {
+        rdc_job_t *job = arg;
+        pthread_setname_np(pthread_self(), "rdc-herder-job");
+        switch (job->kind) {
+        case RDC_JOB_KIND_CONN:
+                run_conn(job);
+                break;
+        case RDC_JOB_KIND_VALIDATE:
+                run_validate(job);
+                break;
+        case RDC_JOB_KIND_OFFSETS:
+                run_offsets(job);
+                break;
+        }
+        /* Reported even when out of memory: the herder must learn that
+         * the job ended. The event lives in the job. */
+        rdc_cmd_t *cmd = rdc_herder_event_new(RDC_EV_JOB_DONE);
+        while (!cmd) {
+                struct timespec pause = {.tv_sec = 0, .tv_nsec = 10000000};
+                nanosleep(&pause, NULL);
+                cmd = rdc_herder_event_new(RDC_EV_JOB_DONE);
+        }
+        cmd->u.event.u.job.job = job;
+        rdc_herder_post(job->h, cmd);
+        return NULL;
+}
+
+static rdc_job_t *job_new(rdc_herder_t *h, rdc_job_kind_t kind,
+                          const char *name, const rdc_op_t *op) {
+        rdc_job_t *job = calloc(1, sizeof(*job));
+        if (!job)
+                return NULL;
+        job->kind = kind;
+        job->h = h;
+        job->op_id = op ? rdc_op_id(op) : 0;
+        if (!(job->name = strdup(name))) {
+                free(job);
+                return NULL;
+        }
+        return job;
+}
+
+static int job_launch(rdc_herder_t *h, rdc_job_t *job) {
+        pthread_attr_t attr;
+        pthread_t thread;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        pthread_mutex_lock(&h->lock);
+        h->jobs_live++;
+        pthread_mutex_unlock(&h->lock);
+        int err = pthread_create(&thread, &attr, job_main, job);
+        pthread_attr_destroy(&attr);
+        if (err) {
+                pthread_mutex_lock(&h->lock);
+                h->jobs_live--;
+                pthread_mutex_unlock(&h->lock);
+                rdc_log(RDC_LOG_ERROR, "herder", job->name,
+                        "Cannot start a herder job thread: %s", strerror(err));
+                return -1;
+        }
+        if (job->conn)
+                job->conn->job = job;
+        return 0;
+}
+
+int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
+                 size_t cnt, rdc_op_t *op) {
+        rdc_job_t *job = job_new(h, RDC_JOB_KIND_CONN, c->name, op);
+        if (!job)
+                return -1;
+        job->conn = c;
+        job->steps = steps;
+        job->plugin = c->plugin;
+        job->deadline_ms = rdc_herder_stop_deadline(h);
+        if ((steps & (RDC_JOB_CREATE | RDC_JOB_TASK_CONFIGS)) &&
+            !(job->resolved = rdc_map_dup(c->resolved))) {
+                job_free(job);
+                return -1;
+        }
+        if (steps & RDC_JOB_STOP_TASKS) {
+                size_t n = ids ? cnt : c->task_cnt;
+                job->tasks = calloc(n ? n : 1, sizeof(*job->tasks));
+                job->task_ids = calloc(n ? n : 1, sizeof(*job->task_ids));
+                if (!job->tasks || !job->task_ids) {
+                        job_free(job);
+                        return -1;
+                }
+                for (size_t k = 0; k < n; k++) {
+                        job->task_ids[k] = ids ? ids[k] : (uint32_t)k;
+                        job->tasks[k] = c->slots[job->task_ids[k]].task;
+                }
+                job->task_cnt = n;
+                job->restart_tasks = ids != NULL;
+        }
+        if (job_launch(h, job)) {
+                job_free(job);
+                return -1;
+        }
+        /* The tasks are the job's now; a stop of all of them forgets the
+         * slots (a removal, a new config, a new task set, a stop). */
+        for (size_t k = 0; k < job->task_cnt; k++)
+                c->slots[job->task_ids[k]].task = NULL;
+        if ((steps & RDC_JOB_STOP_TASKS) && !ids) {
+                for (uint32_t i = 0; i < c->task_cnt; i++) {
+                        free(c->slots[i].trace);
+                        rdc_map_destroy(c->task_cfgs[i]);
+                }
+                free(c->slots);
+                free(c->task_cfgs);
+                c->slots = NULL;
+                c->task_cfgs = NULL;
+                c->task_cnt = 0;
+                c->tasks_version = RDC_TASKS_NONE;
+                h->statuses->ops->remove(h->statuses, c->name, 0, NULL, NULL);
+        }
+        return 0;
+}
+
+int rdc_job_validate(rdc_herder_t *h, const char *name, const rdc_map_t *config,
+                     rdc_conn_t *c, rdc_op_t *op) {
+        rdc_job_t *job = job_new(h, RDC_JOB_KIND_VALIDATE, name, op);
+        if (!job)
+                return -1;
+        job->conn = c;
+        if (c && c->desired)
+                job->config_version = c->desired->config_version;
+        if (!(job->config = rdc_map_dup(config)) || job_launch(h, job)) {
+                job_free(job);
+                return -1;
+        }
+        return 0;
+}
+
+/* The topics a sink's offsets can be on: its `topics` list and every topic
+ * it actually consumed (which covers topics.regex). */
+static int sink_topics(rdc_job_t *job, const rdc_conn_t *c) {
+        rdc_strlist_t list;
+        size_t cnt = 0;
+        char **topics = NULL;
+        if (rdc_strlist_parse(rdc_map_get(c->resolved, "topics"), &list) == 0)
+                topics = calloc(c->topic_cnt + list.cnt + 1, sizeof(*topics));
+        for (size_t i = 0; topics && i < list.cnt; i++)
+                if (*list.items[i] && (topics[cnt] = strdup(list.items[i])))
+                        cnt++;
+        for (size_t i = 0; topics && i < c->topic_cnt; i++) {
+                size_t j = 0;
+                while (j < cnt && strcmp(topics[j], c->topics[i]))
+                        j++;
+                if (j == cnt && (topics[cnt] = strdup(c->topics[i])))
+                        cnt++;
+        }
+        rdc_strlist_clear(&list);
+        job->topics = topics;
+        job->topic_cnt = topics ? cnt : 0;
+        return topics ? 0 : -1;
+}
+
+int rdc_job_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_op_t *op) {
+        const rdc_request_t *req = rdc_op_request(op);
+        rdc_job_t *job = job_new(h, RDC_JOB_KIND_OFFSETS, c->name, op);
+        if (!job)
+                return -1;
+        job->conn = c;
+        job->plugin = c->plugin;
+        job->req_type = req->type;
+        if (!(job->resolved = rdc_map_dup(c->resolved)) ||
+            (req->json &&
+             json_object_deep_copy(req->json, &job->body, NULL) != 0) ||
+            (c->plugin->desc->type == RDCP_PLUGIN_SINK &&
+             sink_topics(job, c)) ||
+            job_launch(h, job)) {
+                job_free(job);
+                return -1;
+        }
+        return 0;
+}
+
+/* ===================================================== job results */
+
+static void conn_job_done(rdc_herder_t *h, rdc_job_t *job) {
+        rdc_conn_t *c = job->conn;
+        for (size_t k = 0; k < job->task_cnt; k++)
+                if (job->tasks[k])
+                        rdc_stuck_keep(h, c->name, job->task_ids[k],
+                                       job->tasks[k]);
+        if (job->steps & RDC_JOB_CREATE) {
+                if (job->create_err) {
+                        c->start_failed = 1;
+                        rdc_conn_set_state(h, c, RDC_STATE_FAILED, job->trace);
+                } else {
+                        c->start_failed = 0;
+                        c->applied_target = c->desired ? c->desired->target
+                                                       : RDC_TARGET_STARTED;
+                        rdc_conn_set_state(h, c,
+                                           c->applied_target ==
+                                                           RDC_TARGET_PAUSED
+                                                   ? RDC_STATE_PAUSED
+                                                   : RDC_STATE_RUNNING,
+                                           NULL);
+                }
+        }
+        if ((job->steps & RDC_JOB_TASK_CONFIGS) && !job->create_err &&
+            c->ctx_live) {
+                if (job->cfgs_err) {
+                        c->tasks_failed = 1;
+                        rdc_conn_set_state(h, c, RDC_STATE_FAILED, job->trace);
+                } else {
+                        c->tasks_failed = 0;
+                }
+        }
+        if (job->restart_tasks && !h->shutting_down) {
+                /* Shown until the new task reports RUNNING (Kafka's
+                 * RESTARTING); an automatic restart keeps its count. */
+                for (size_t k = 0; k < job->task_cnt; k++) {
+                        uint32_t i = job->task_ids[k];
+                        if (i >= c->task_cnt)
+                                continue;
+                        int attempts = c->slots[i].attempts;
+                        if (!rdc_task_slot_start(h, c, i))
+                                rdc_slot_set_state(h, c, i,
+                                                   RDC_STATE_RESTARTING, NULL);
+                        if (!job->op_id)
+                                c->slots[i].attempts = attempts;
+                }
+        }
+}
+
+/* Writes the task configs the connector gave if they differ from the
+ * stored ones (Kafka restarts tasks only then). */
+static void conn_job_task_configs(rdc_herder_t *h, rdc_job_t *job) {
+        rdc_conn_t *c = job->conn;
+        const rdc_config_entry_t *e = c->desired;
+        if (!(job->steps & RDC_JOB_TASK_CONFIGS) || job->create_err ||
+            job->cfgs_err || !c->ctx_live || !e)
+                return;
+        int same = job->cfg_cnt == e->task_cnt;
+        for (uint32_t i = 0; same && i < job->cfg_cnt; i++)
+                same = rdc_map_equal(job->cfgs[i], e->task_cfgs[i]);
+        if (same) {
+                rdc_log(RDC_LOG_DEBUG, "herder", c->name,
+                        "Task configs unchanged");
+                return;
+        }
+        if (!(job->steps & RDC_JOB_CREATE))
+                rdc_log(RDC_LOG_INFO, "herder", c->name,
+                        "Reconfiguring tasks on the connector's request");
+        rdc_conn_write_task_configs(h, c, job->cfgs, job->cfg_cnt);
+}
+
+void rdc_herder_handle_job_done(rdc_herder_t *h, rdc_job_t *job) {
+        rdc_conn_t *c = job->conn;
+        if (c)
+                c->job = NULL;
+        rdc_op_t *op = job->op_id ? rdc_op_find(h, job->op_id) : NULL;
+        switch (job->kind) {
+        case RDC_JOB_KIND_CONN:
+                conn_job_done(h, job);
+                if (!h->shutting_down)
+                        conn_job_task_configs(h, job);
+                break;
+        case RDC_JOB_KIND_VALIDATE:
+                if (c && job->valid) {
+                        rdc_map_destroy(c->resolved);
+                        c->resolved = job->resolved;
+                        job->resolved = NULL;
+                        c->plugin = job->plugin;
+                        c->invalid = 0;
+                } else if (c) {
+                        rdc_log_flatten(job->reply.message);
+                        rdc_log(RDC_LOG_ERROR, "herder", c->name,
+                                "Cannot restore connector %s from %s: %s. "
+                                "Its entry is kept until the connector is "
+                                "created anew or deleted over REST",
+                                c->name, h->configs->origin,
+                                job->reply.message);
+                        c->invalid = 1;
+                }
+                if (c)
+                        c->resolved_version = job->config_version;
+                break;
+        case RDC_JOB_KIND_OFFSETS:
+                break;
+        }
+        if (op && !h->shutting_down)
+                rdc_op_job_done(h, op, job);
+        char *name = strdup(job->name);
+        job_free(job);
+        if (name && !h->shutting_down)
+                rdc_herder_progress(h, name);
+        free(name);
+}
+
+/* For the operations: what a validation or offsets job produced. */
+int rdc_job_valid(const rdc_job_t *job) {
+        return job->valid;
+}
+
+rdc_reply_t *rdc_job_reply(rdc_job_t *job) {
+        return &job->reply;
+}
+
+void rdc_job_take_resolution(rdc_job_t *job, rdc_map_t **config,
+                             rdc_map_t **resolved,
+                             const rdc_plugin_t **plugin) {
+        *config = job->config;
+        *resolved = job->resolved;
+        *plugin = job->plugin;
+        job->config = NULL;
+        job->resolved = NULL;
+}
