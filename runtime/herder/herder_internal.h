@@ -55,8 +55,8 @@ typedef struct rdc_conn {
         int invalid; /* its stored config does not validate: hidden */
         /* What runs here. */
         rdcp_ctx_t ctx;
-        int ctx_live;
-        void *instance;
+        int ctx_live;   /* the connector instance exists (created) */
+        void *instance; /* the plugin's pointer: may be NULL */
         int start_failed; /* create failed: no retry until a restart, a
                              config or a target change */
         int tasks_failed; /* task_configs failed: no tasks run */

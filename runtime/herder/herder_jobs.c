@@ -210,7 +210,7 @@ static void run_conn(rdc_job_t *job) {
         if (job->steps & RDC_JOB_CREATE)
                 step_create(job);
         if ((job->steps & RDC_JOB_TASK_CONFIGS) && !job->create_err &&
-            job->conn->instance)
+            job->conn->ctx_live)
                 step_task_configs(job);
 }
 
@@ -614,7 +614,7 @@ static void conn_job_done(rdc_herder_t *h, rdc_job_t *job) {
                 }
         }
         if ((job->steps & RDC_JOB_TASK_CONFIGS) && !job->create_err &&
-            c->instance) {
+            c->ctx_live) {
                 if (job->cfgs_err) {
                         c->tasks_failed = 1;
                         rdc_conn_set_state(h, c, RDC_STATE_FAILED,
@@ -647,7 +647,7 @@ static void conn_job_task_configs(rdc_herder_t *h, rdc_job_t *job) {
         rdc_conn_t *c = job->conn;
         const rdc_config_entry_t *e = c->desired;
         if (!(job->steps & RDC_JOB_TASK_CONFIGS) || job->create_err ||
-            job->cfgs_err || !c->instance || !e)
+            job->cfgs_err || !c->ctx_live || !e)
                 return;
         int same = job->cfg_cnt == e->task_cnt;
         for (uint32_t i = 0; same && i < job->cfg_cnt; i++)

@@ -278,7 +278,7 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
                         rdc_conn_set_state(h, c, RDC_STATE_STOPPED, NULL);
                 return 1;
         }
-        if (!c->instance) {
+        if (!c->ctx_live) {
                 if (c->start_failed)
                         return 1; /* FAILED until a restart */
                 if (c->applied_target == RDC_TARGET_STOPPED)
