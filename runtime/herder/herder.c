@@ -139,8 +139,7 @@ static void on_reconfigure(void *opaque, const char *connector) {
         rdc_cmd_t *q = h->head;
         while (q && !(q->kind == RDC_CMD_EVENT &&
                       q->u.event.type == RDC_EV_RECONFIGURE &&
-                      !strcmp(q->u.event.u.reconfigure.connector,
-                              connector)))
+                      !strcmp(q->u.event.u.reconfigure.connector, connector)))
                 q = q->next;
         if (!q)
                 enqueue_locked(h, cmd);
@@ -149,8 +148,8 @@ static void on_reconfigure(void *opaque, const char *connector) {
                 cmd_free(cmd);
 }
 
-void (*const rdc_herder_reconfigure_cb)(void *opaque, const char *connector) =
-        on_reconfigure;
+void (*const rdc_herder_reconfigure_cb)(void *opaque,
+                                        const char *connector) = on_reconfigure;
 
 /* The config store's listener (any thread): only enqueues. */
 static void on_config_changed(void *opaque, const char *connector) {
@@ -220,8 +219,7 @@ static rdc_cmd_t *next_cmd(rdc_herder_t *h, int64_t wake_at_ms) {
                         continue;
                 }
                 int64_t wait = wake_at_ms - rdc_clock_now_ms();
-                struct timespec until = rdc_clock_deadline(wait > 0 ? wait
-                                                                    : 0);
+                struct timespec until = rdc_clock_deadline(wait > 0 ? wait : 0);
                 if (wait <= 0 || pthread_cond_timedwait(&h->cond, &h->lock,
                                                         &until) == ETIMEDOUT)
                         break;

@@ -61,7 +61,7 @@ struct rdc_job {
         /* RDC_JOB_KIND_VALIDATE */
         rdc_map_t *config;
         uint64_t config_version; /* of the stored entry it validates */
-        rdc_reply_t reply; /* also RDC_JOB_KIND_OFFSETS */
+        rdc_reply_t reply;       /* also RDC_JOB_KIND_OFFSETS */
         int valid;
         /* RDC_JOB_KIND_OFFSETS */
         rdc_req_type_t req_type;
@@ -233,9 +233,9 @@ static void run_validate(rdc_job_t *job) {
                 rdc_reply_error(reply, 500, "out of memory");
                 return;
         }
-        size_t cnt = rdc_connector_config_validate(
-                job->h->worker, job->config, &job->plugin, &job->resolved,
-                &errs);
+        size_t cnt = rdc_connector_config_validate(job->h->worker, job->config,
+                                                   &job->plugin, &job->resolved,
+                                                   &errs);
         if (!cnt) {
                 job->valid = 1;
                 return;
@@ -295,10 +295,9 @@ static rd_kafka_conf_t *sink_member_conf(rdc_job_t *job, const char *group,
         const char *const defaults[] = {
                 "group.id",           group,   "client.id", client_id,
                 "enable.auto.commit", "false", NULL};
-        rd_kafka_conf_t *conf =
-                rdc_worker_client_conf(job->h->worker, "consumer",
-                                       job->resolved, defaults, errstr,
-                                       errstr_size);
+        rd_kafka_conf_t *conf = rdc_worker_client_conf(
+                job->h->worker, "consumer", job->resolved, defaults, errstr,
+                errstr_size);
         free(client_id);
         return conf;
 }
@@ -307,8 +306,8 @@ static rd_kafka_conf_t *sink_member_conf(rdc_job_t *job, const char *group,
 static void run_sink_offsets(rdc_job_t *job, json_object *list) {
         char errstr[1024];
         rdc_reply_t *reply = &job->reply;
-        rd_kafka_t *rk = rdc_worker_admin(job->h->worker, errstr,
-                                          sizeof(errstr));
+        rd_kafka_t *rk =
+                rdc_worker_admin(job->h->worker, errstr, sizeof(errstr));
         if (!rk) {
                 rdc_reply_error(reply, 500, "%s", errstr);
                 return;
@@ -324,9 +323,8 @@ static void run_sink_offsets(rdc_job_t *job, json_object *list) {
         rd_kafka_conf_t *member = NULL;
         int status;
         if (job->req_type == RDC_REQ_GET_OFFSETS)
-                status = rdc_sink_offsets_list(rk, group, names,
-                                               job->topic_cnt, &arr, errstr,
-                                               sizeof(errstr))
+                status = rdc_sink_offsets_list(rk, group, names, job->topic_cnt,
+                                               &arr, errstr, sizeof(errstr))
                                  ? 500
                                  : 0;
         else if (!(member = sink_member_conf(job, group, errstr,
@@ -378,8 +376,7 @@ static void run_source_offsets(rdc_job_t *job, json_object *list) {
                             rdc_offset_store_put(
                                     store, job->name,
                                     json_object_to_json_string(p),
-                                    o ? json_object_to_json_string(o)
-                                      : NULL)) {
+                                    o ? json_object_to_json_string(o) : NULL)) {
                                 rdc_reply_error(reply, 400,
                                                 "Invalid partition or "
                                                 "offset at index %zu",
@@ -464,8 +461,7 @@ static int job_launch(rdc_herder_t *h, rdc_job_t *job) {
                 h->jobs_live--;
                 pthread_mutex_unlock(&h->lock);
                 rdc_log(RDC_LOG_ERROR, "herder", job->name,
-                        "Cannot start a herder job thread: %s",
-                        strerror(err));
+                        "Cannot start a herder job thread: %s", strerror(err));
                 return -1;
         }
         if (job->conn)
@@ -473,8 +469,8 @@ static int job_launch(rdc_herder_t *h, rdc_job_t *job) {
         return 0;
 }
 
-int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps,
-                 const uint32_t *ids, size_t cnt, rdc_op_t *op) {
+int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
+                 size_t cnt, rdc_op_t *op) {
         rdc_job_t *job = job_new(h, RDC_JOB_KIND_CONN, c->name, op);
         if (!job)
                 return -1;
@@ -521,14 +517,13 @@ int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps,
                 c->task_cfgs = NULL;
                 c->task_cnt = 0;
                 c->tasks_version = RDC_TASKS_NONE;
-                h->statuses->ops->remove(h->statuses, c->name, 0, NULL,
-                                         NULL);
+                h->statuses->ops->remove(h->statuses, c->name, 0, NULL, NULL);
         }
         return 0;
 }
 
-int rdc_job_validate(rdc_herder_t *h, const char *name,
-                     const rdc_map_t *config, rdc_conn_t *c, rdc_op_t *op) {
+int rdc_job_validate(rdc_herder_t *h, const char *name, const rdc_map_t *config,
+                     rdc_conn_t *c, rdc_op_t *op) {
         rdc_job_t *job = job_new(h, RDC_JOB_KIND_VALIDATE, name, op);
         if (!job)
                 return -1;
@@ -599,26 +594,24 @@ static void conn_job_done(rdc_herder_t *h, rdc_job_t *job) {
         if (job->steps & RDC_JOB_CREATE) {
                 if (job->create_err) {
                         c->start_failed = 1;
-                        rdc_conn_set_state(h, c, RDC_STATE_FAILED,
-                                           job->trace);
+                        rdc_conn_set_state(h, c, RDC_STATE_FAILED, job->trace);
                 } else {
                         c->start_failed = 0;
                         c->applied_target = c->desired ? c->desired->target
                                                        : RDC_TARGET_STARTED;
-                        rdc_conn_set_state(
-                                h, c,
-                                c->applied_target == RDC_TARGET_PAUSED
-                                        ? RDC_STATE_PAUSED
-                                        : RDC_STATE_RUNNING,
-                                NULL);
+                        rdc_conn_set_state(h, c,
+                                           c->applied_target ==
+                                                           RDC_TARGET_PAUSED
+                                                   ? RDC_STATE_PAUSED
+                                                   : RDC_STATE_RUNNING,
+                                           NULL);
                 }
         }
         if ((job->steps & RDC_JOB_TASK_CONFIGS) && !job->create_err &&
             c->ctx_live) {
                 if (job->cfgs_err) {
                         c->tasks_failed = 1;
-                        rdc_conn_set_state(h, c, RDC_STATE_FAILED,
-                                           job->trace);
+                        rdc_conn_set_state(h, c, RDC_STATE_FAILED, job->trace);
                 } else {
                         c->tasks_failed = 0;
                 }
@@ -633,8 +626,7 @@ static void conn_job_done(rdc_herder_t *h, rdc_job_t *job) {
                         int attempts = c->slots[i].attempts;
                         if (!rdc_task_slot_start(h, c, i))
                                 rdc_slot_set_state(h, c, i,
-                                                   RDC_STATE_RESTARTING,
-                                                   NULL);
+                                                   RDC_STATE_RESTARTING, NULL);
                         if (!job->op_id)
                                 c->slots[i].attempts = attempts;
                 }

@@ -185,10 +185,9 @@ static void apply_target(rdc_herder_t *h, rdc_conn_t *c, rdc_target_t target) {
         c->applied_target = target;
         int paused = target == RDC_TARGET_PAUSED;
         if (c->state == RDC_STATE_RUNNING || c->state == RDC_STATE_PAUSED)
-                rdc_conn_set_state(h, c,
-                                   paused ? RDC_STATE_PAUSED
-                                          : RDC_STATE_RUNNING,
-                                   NULL);
+                rdc_conn_set_state(
+                        h, c, paused ? RDC_STATE_PAUSED : RDC_STATE_RUNNING,
+                        NULL);
         for (uint32_t i = 0; i < c->task_cnt; i++)
                 if (c->slots[i].task)
                         rdc_task_set_paused(c->slots[i].task, paused);
@@ -199,9 +198,8 @@ void rdc_conn_write_task_configs(rdc_herder_t *h, rdc_conn_t *c,
         char errstr[512];
         void *ctx = rdc_store_done_ctx(h, c->name, 0);
         if (!ctx || h->configs->ops->put_task_configs(
-                            h->configs, c->name, cfgs, cnt,
-                            rdc_store_done_post, ctx, errstr,
-                            sizeof(errstr))) {
+                            h->configs, c->name, cfgs, cnt, rdc_store_done_post,
+                            ctx, errstr, sizeof(errstr))) {
                 rdc_store_done_ctx_free(ctx);
                 rdc_log(RDC_LOG_ERROR, "herder", c->name,
                         "Cannot store the task configs: %s",
@@ -355,8 +353,8 @@ static void conn_add_topic(rdc_conn_t *c, const char *topic) {
 }
 
 void rdc_herder_handle_task_event(rdc_herder_t *h, rdc_event_t *ev) {
-        rdc_conn_t *c = conn_of_task(h, ev->u.task.task, ev->u.task.tag,
-                                     ev->u.task.id);
+        rdc_conn_t *c =
+                conn_of_task(h, ev->u.task.task, ev->u.task.tag, ev->u.task.id);
         if (!c)
                 return; /* a task that was replaced or removed */
         if (ev->u.task.event == RDC_TASK_EV_TOPIC) {
