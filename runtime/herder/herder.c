@@ -102,6 +102,8 @@ void rdc_herder_request_done(rdc_herder_t *h, rdc_cmd_t *cmd) {
 }
 
 int64_t rdc_herder_stop_deadline(rdc_herder_t *h) {
+        if (h->shutting_down)
+                return h->shutdown_deadline;
         return rdc_clock_now_ms() + h->worker->graceful_timeout_ms;
 }
 
@@ -246,9 +248,10 @@ static int stopping(rdc_herder_t *h) {
  * within one deadline, off this thread); what has not reported by then
  * is stuck and left running. */
 static void shutdown_all(rdc_herder_t *h) {
+        int64_t deadline = rdc_herder_stop_deadline(h);
+        h->shutdown_deadline = deadline;
         h->shutting_down = 1;
         rdc_herder_ops_abort(h);
-        int64_t deadline = rdc_herder_stop_deadline(h);
         for (rdc_conn_t *c = h->conns; c; c = c->next)
                 for (uint32_t i = 0; i < c->task_cnt; i++)
                         if (c->slots[i].task)

@@ -167,6 +167,7 @@ struct rdc_herder {
         rdc_stuck_t *stuck;
         size_t stuck_cnt;  /* read after the thread ended */
         int shutting_down; /* the thread's own view of stopping */
+        int64_t shutdown_deadline; /* the one stop deadline of shutdown */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
         int64_t restart_initial_ms;
