@@ -102,6 +102,8 @@ void rdc_herder_request_done(rdc_herder_t *h, rdc_cmd_t *cmd) {
 }
 
 int64_t rdc_herder_stop_deadline(rdc_herder_t *h) {
+        if (h->shutting_down)
+                return h->shutdown_deadline;
         return rdc_clock_now_ms() + h->worker->graceful_timeout_ms;
 }
 
@@ -139,8 +141,7 @@ static void on_reconfigure(void *opaque, const char *connector) {
         rdc_cmd_t *q = h->head;
         while (q && !(q->kind == RDC_CMD_EVENT &&
                       q->u.event.type == RDC_EV_RECONFIGURE &&
-                      !strcmp(q->u.event.u.reconfigure.connector,
-                              connector)))
+                      !strcmp(q->u.event.u.reconfigure.connector, connector)))
                 q = q->next;
         if (!q)
                 enqueue_locked(h, cmd);
@@ -149,8 +150,8 @@ static void on_reconfigure(void *opaque, const char *connector) {
                 cmd_free(cmd);
 }
 
-void (*const rdc_herder_reconfigure_cb)(void *opaque, const char *connector) =
-        on_reconfigure;
+void (*const rdc_herder_reconfigure_cb)(void *opaque,
+                                        const char *connector) = on_reconfigure;
 
 /* The config store's listener (any thread): only enqueues. */
 static void on_config_changed(void *opaque, const char *connector) {
@@ -220,8 +221,7 @@ static rdc_cmd_t *next_cmd(rdc_herder_t *h, int64_t wake_at_ms) {
                         continue;
                 }
                 int64_t wait = wake_at_ms - rdc_clock_now_ms();
-                struct timespec until = rdc_clock_deadline(wait > 0 ? wait
-                                                                    : 0);
+                struct timespec until = rdc_clock_deadline(wait > 0 ? wait : 0);
                 if (wait <= 0 || pthread_cond_timedwait(&h->cond, &h->lock,
                                                         &until) == ETIMEDOUT)
                         break;
@@ -248,9 +248,10 @@ static int stopping(rdc_herder_t *h) {
  * within one deadline, off this thread); what has not reported by then
  * is stuck and left running. */
 static void shutdown_all(rdc_herder_t *h) {
+        int64_t deadline = rdc_herder_stop_deadline(h);
+        h->shutdown_deadline = deadline;
         h->shutting_down = 1;
         rdc_herder_ops_abort(h);
-        int64_t deadline = rdc_herder_stop_deadline(h);
         for (rdc_conn_t *c = h->conns; c; c = c->next)
                 for (uint32_t i = 0; i < c->task_cnt; i++)
                         if (c->slots[i].task)

@@ -55,8 +55,8 @@ typedef struct rdc_conn {
         int invalid; /* its stored config does not validate: hidden */
         /* What runs here. */
         rdcp_ctx_t ctx;
-        int ctx_live;
-        void *instance;
+        int ctx_live;     /* the connector instance exists (created) */
+        void *instance;   /* the plugin's pointer: may be NULL */
         int start_failed; /* create failed: no retry until a restart, a
                              config or a target change */
         int tasks_failed; /* task_configs failed: no tasks run */
@@ -93,11 +93,11 @@ typedef enum rdc_cmd_kind {
 } rdc_cmd_kind_t;
 
 typedef enum rdc_event_type {
-        RDC_EV_TASK = 1,        /* a task's state or topic */
-        RDC_EV_RECONFIGURE,     /* a connector asks for new task configs */
-        RDC_EV_JOB_DONE,        /* a job thread finished */
-        RDC_EV_CONFIG_CHANGED,  /* the config store applied a change */
-        RDC_EV_STORE_DONE,      /* a config store write completed */
+        RDC_EV_TASK = 1,       /* a task's state or topic */
+        RDC_EV_RECONFIGURE,    /* a connector asks for new task configs */
+        RDC_EV_JOB_DONE,       /* a job thread finished */
+        RDC_EV_CONFIG_CHANGED, /* the config store applied a change */
+        RDC_EV_STORE_DONE,     /* a config store write completed */
         /* Distributed mode adds membership and rebalance events here. */
 } rdc_event_type_t;
 
@@ -151,7 +151,7 @@ typedef struct rdc_cmd {
 
 struct rdc_herder {
         rdc_worker_t *worker;
-        rdc_config_store_t *configs; /* borrowed */
+        rdc_config_store_t *configs;  /* borrowed */
         rdc_status_store_t *statuses; /* borrowed */
         pthread_t thread;
         pthread_mutex_t lock; /* guards queue, stopping, request refs/done,
@@ -165,8 +165,9 @@ struct rdc_herder {
         uint64_t next_op_id;
         uint64_t next_task_tag;
         rdc_stuck_t *stuck;
-        size_t stuck_cnt; /* read after the thread ended */
-        int shutting_down; /* the thread's own view of stopping */
+        size_t stuck_cnt;          /* read after the thread ended */
+        int shutting_down;         /* the thread's own view of stopping */
+        int64_t shutdown_deadline; /* the one stop deadline of shutdown */
         /* Automatic restart of failed tasks (worker keys task.restart.*). */
         int restart_enable;
         int64_t restart_initial_ms;
@@ -251,12 +252,12 @@ void rdc_set_text(char **dst, const char *text);
 /* Starts a job on c's instance and tasks (steps above, in that order).
  * With RDC_JOB_STOP_TASKS, ids (cnt of them; NULL: all) name the slots
  * whose tasks it stops. @returns 0, -1 (out of memory: nothing done). */
-int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps,
-                 const uint32_t *ids, size_t cnt, rdc_op_t *op);
+int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
+                 size_t cnt, rdc_op_t *op);
 /* Validates config for name (c: reconcile of a stored entry; op: a REST
  * write). */
-int rdc_job_validate(rdc_herder_t *h, const char *name,
-                     const rdc_map_t *config, rdc_conn_t *c, rdc_op_t *op);
+int rdc_job_validate(rdc_herder_t *h, const char *name, const rdc_map_t *config,
+                     rdc_conn_t *c, rdc_op_t *op);
 /* GET/PATCH/DELETE offsets of c for op. */
 int rdc_job_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_op_t *op);
 void rdc_herder_handle_job_done(rdc_herder_t *h, rdc_job_t *job);
@@ -265,8 +266,7 @@ int rdc_job_valid(const rdc_job_t *job);
 rdc_reply_t *rdc_job_reply(rdc_job_t *job);
 /* Moves the validated config, its resolution and plugin to the caller. */
 void rdc_job_take_resolution(rdc_job_t *job, rdc_map_t **config,
-                             rdc_map_t **resolved,
-                             const rdc_plugin_t **plugin);
+                             rdc_map_t **resolved, const rdc_plugin_t **plugin);
 /* Crash attribution: the calling thread is in c's connector code. */
 void rdc_conn_enter(const rdc_conn_t *c);
 
@@ -285,8 +285,7 @@ void rdc_reply_error(rdc_reply_t *reply, int status, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 /* Writes the state of c (task_id -1) or of its task to the status
  * store. */
-void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c,
-                        int32_t task_id);
+void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c, int32_t task_id);
 
 /* herder_restart.c */
 /* Schedules the automatic restart of a failed task (backoff). */

@@ -243,11 +243,10 @@ static int op_write(rdc_herder_t *h, rdc_op_t *op) {
                 err = st->ops->remove(st, op->name, rdc_store_done_post, ctx,
                                       errstr, sizeof(errstr));
         } else {
-                rdc_target_t target = req->type == RDC_REQ_STOP
-                                              ? RDC_TARGET_STOPPED
-                                      : req->type == RDC_REQ_PAUSE
-                                              ? RDC_TARGET_PAUSED
-                                              : RDC_TARGET_STARTED;
+                rdc_target_t target =
+                        req->type == RDC_REQ_STOP    ? RDC_TARGET_STOPPED
+                        : req->type == RDC_REQ_PAUSE ? RDC_TARGET_PAUSED
+                                                     : RDC_TARGET_STARTED;
                 err = st->ops->put_target(st, op->name, target,
                                           rdc_store_done_post, ctx, errstr,
                                           sizeof(errstr));
@@ -300,13 +299,11 @@ static void op_start_put(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
                 return;
         }
         if (!exists) {
-                rdc_reply_error(reply, 404, "Connector %s not found",
-                                op->name);
+                rdc_reply_error(reply, 404, "Connector %s not found", op->name);
                 op_finish(h, op);
                 return;
         }
-        rdc_map_t *patched = patch_config(c->desired->config, req->json,
-                                          reply);
+        rdc_map_t *patched = patch_config(c->desired->config, req->json, reply);
         if (!patched) {
                 op_finish(h, op);
                 return;
@@ -332,8 +329,8 @@ static void op_start_restart(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
                 ids[cnt++] = (uint32_t)req->task;
                 rdc_crash_task_forget(c->name, req->task);
         } else {
-                op->restart_conn = !req->only_failed ||
-                                   c->state == RDC_STATE_FAILED;
+                op->restart_conn =
+                        !req->only_failed || c->state == RDC_STATE_FAILED;
                 for (uint32_t i = 0; req->include_tasks && i < c->task_cnt;
                      i++) {
                         rdc_state_t st = c->slots[i].state;
@@ -348,8 +345,8 @@ static void op_start_restart(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
         if (op->restart_conn) {
                 rdc_crash_task_forget(c->name, -1);
                 c->start_failed = 0;
-                steps |= RDC_JOB_DESTROY | RDC_JOB_CREATE |
-                         RDC_JOB_TASK_CONFIGS;
+                steps |=
+                        RDC_JOB_DESTROY | RDC_JOB_CREATE | RDC_JOB_TASK_CONFIGS;
         }
         if (!steps) {
                 op->phase = RDC_OP_APPLYING;
@@ -423,8 +420,7 @@ static void op_start(rdc_herder_t *h, rdc_op_t *op) {
                 break;
         }
         if (!c) {
-                rdc_reply_error(reply, 404, "Connector %s not found",
-                                op->name);
+                rdc_reply_error(reply, 404, "Connector %s not found", op->name);
                 op_finish(h, op);
                 return;
         }
@@ -540,8 +536,7 @@ void rdc_op_job_done(rdc_herder_t *h, rdc_op_t *op, rdc_job_t *job) {
                 op_finish(h, op);
                 return;
         }
-        rdc_job_take_resolution(job, &op->config, &op->resolved,
-                                &op->plugin);
+        rdc_job_take_resolution(job, &op->config, &op->resolved, &op->plugin);
         if (op_write(h, op))
                 op_finish(h, op);
 }
@@ -623,8 +618,7 @@ static void answer_read(rdc_herder_t *h, const rdc_request_t *req,
                         break;
                 }
                 rdc_reply_set(reply, 200,
-                              rdc_task_status_json(h, c,
-                                                   (uint32_t)req->task));
+                              rdc_task_status_json(h, c, (uint32_t)req->task));
                 break;
         case RDC_REQ_GET_TOPICS:
                 rdc_reply_set(reply, 200, rdc_topics_json(c));

@@ -66,8 +66,8 @@ int64_t rdc_restart_run_due(rdc_herder_t *h) {
                 }
                 /* One job stops them all (their threads are ending);
                  * it starts them again when done. */
-                if (due_cnt && rdc_job_conn(h, c, RDC_JOB_STOP_TASKS, due,
-                                            due_cnt, NULL))
+                if (due_cnt &&
+                    rdc_job_conn(h, c, RDC_JOB_STOP_TASKS, due, due_cnt, NULL))
                         next = now + 100; /* out of memory: retry */
                 for (size_t k = 0; k < due_cnt; k++)
                         c->slots[due[k]].restart_at_ms = 0;

@@ -79,11 +79,10 @@ json_object *rdc_conn_info_json(rdc_herder_t *h, const rdc_conn_t *c) {
 }
 
 /* Adds Kafka's state object fields (state, worker_id, trace) to obj. */
-static void state_fields(rdc_herder_t *h, json_object *obj,
-                         const rdc_conn_t *c, int32_t task_id) {
+static void state_fields(rdc_herder_t *h, json_object *obj, const rdc_conn_t *c,
+                         int32_t task_id) {
         rdc_status_t st;
-        int found = !h->statuses->ops->get(h->statuses, c->name, task_id,
-                                           &st);
+        int found = !h->statuses->ops->get(h->statuses, c->name, task_id, &st);
         json_object_object_add(
                 obj, "state",
                 json_object_new_string(found ? st.state : "UNASSIGNED"));
@@ -131,8 +130,7 @@ json_object *rdc_conn_status_json(rdc_herder_t *h, const rdc_conn_t *c) {
         return obj;
 }
 
-void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c,
-                        int32_t task_id) {
+void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c, int32_t task_id) {
         rdc_state_t state = c->state;
         const char *trace = c->trace;
         if (task_id >= 0) {
@@ -186,8 +184,8 @@ json_object *rdc_tasks_json(const rdc_conn_t *c) {
         for (uint32_t i = 0; i < stored_task_cnt(c); i++) {
                 json_object *t = json_object_new_object();
                 json_object_object_add(t, "id", task_id_json(c, i));
-                json_object_object_add(
-                        t, "config", rdc_map_json(c->desired->task_cfgs[i]));
+                json_object_object_add(t, "config",
+                                       rdc_map_json(c->desired->task_cfgs[i]));
                 json_object_array_add(arr, t);
         }
         return arr;

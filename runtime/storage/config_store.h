@@ -94,8 +94,7 @@ typedef struct rdc_config_store_ops {
                       rdc_store_done_cb_t *done, void *opaque, char *errstr,
                       size_t errstr_size);
         /** @returns a copy of name's entry, or NULL if there is none. */
-        rdc_config_entry_t *(*get)(rdc_config_store_t *store,
-                                   const char *name);
+        rdc_config_entry_t *(*get)(rdc_config_store_t *store, const char *name);
         /** The names of every entry (caller frees each and the array).
          *  @returns their count. */
         size_t (*names)(rdc_config_store_t *store, char ***names);

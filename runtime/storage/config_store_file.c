@@ -29,8 +29,8 @@ typedef struct file_entry {
 
 typedef struct file_store {
         rdc_config_store_t base;
-        char *path; /* NULL: memory only */
-        pthread_mutex_t lock; /* guards entries, versions, listener */
+        char *path;            /* NULL: memory only */
+        pthread_mutex_t lock;  /* guards entries, versions, listener */
         file_entry_t *entries; /* in file order */
         uint64_t next_version;
         rdc_config_listener_t *listener;
@@ -139,8 +139,7 @@ static int file_save(file_store_t *st, const char *name, const rdc_map_t *cfg,
         const char *text = json_object_to_json_string_ext(
                 doc, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_NOSLASHESCAPE);
         char why[1024];
-        int ret = text ? rdc_file_write_atomic(st->path, text, why,
-                                               sizeof(why))
+        int ret = text ? rdc_file_write_atomic(st->path, text, why, sizeof(why))
                        : -1;
         if (!text)
                 snprintf(why, sizeof(why), "out of memory");
@@ -155,8 +154,7 @@ static int file_save(file_store_t *st, const char *name, const rdc_map_t *cfg,
 
 /* Ends a write: notifies the listener, then done, without the lock. */
 static int finish(file_store_t *st, const char *name, int err,
-                  const char *errstr, rdc_store_done_cb_t *done,
-                  void *opaque) {
+                  const char *errstr, rdc_store_done_cb_t *done, void *opaque) {
         rdc_config_listener_t *listener = st->listener;
         void *listener_opaque = st->listener_opaque;
         pthread_mutex_unlock(&st->lock);
@@ -277,15 +275,14 @@ static int fs_remove(rdc_config_store_t *store, const char *name,
                 snprintf(errstr, errstr_size, "Connector %s not found", name);
                 return -1;
         }
-        int err = file_save(st, name, NULL, RDC_TARGET_STARTED, why,
-                            sizeof(why));
+        int err =
+                file_save(st, name, NULL, RDC_TARGET_STARTED, why, sizeof(why));
         if (!err)
                 entry_unlink(st, fe);
         return finish(st, name, err, why, done, opaque);
 }
 
-static rdc_config_entry_t *fs_get(rdc_config_store_t *store,
-                                  const char *name) {
+static rdc_config_entry_t *fs_get(rdc_config_store_t *store, const char *name) {
         file_store_t *st = (file_store_t *)store;
         rdc_config_entry_t *out = NULL;
         pthread_mutex_lock(&st->lock);
@@ -365,8 +362,7 @@ static void load_entry(file_store_t *st, const char *name, json_object *obj) {
                 return;
         }
         json_object_object_get_ex(obj, "target_state", &state);
-        if (state && rdc_target_parse(json_object_get_string(state),
-                                      &target)) {
+        if (state && rdc_target_parse(json_object_get_string(state), &target)) {
                 rdc_log(RDC_LOG_WARN, "herder", name,
                         "Entry %s of %s: invalid target_state %s, using "
                         "RUNNING",

@@ -37,7 +37,7 @@ void rdc_offset_store_foreach(rdc_offset_store_t *store, const char *connector,
                                          const char *partition_json,
                                          const char *offset_json),
                               void *opaque) {
-        store->ops->foreach(store, connector, cb, opaque);
+        store->ops->foreach (store, connector, cb, opaque);
 }
 
 void rdc_offset_store_flush_async(rdc_offset_store_t *store,

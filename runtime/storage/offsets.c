@@ -248,7 +248,7 @@ static int offsets_set_locked(file_offsets_t *store, const char *key,
 }
 
 static int fo_get(rdc_offset_store_t *base, const char *connector,
-                         const char *partition_json, char **offset_json) {
+                  const char *partition_json, char **offset_json) {
         file_offsets_t *store = (file_offsets_t *)base;
         *offset_json = NULL;
         char *partition = rdc_json_canonical(partition_json);
@@ -270,7 +270,7 @@ done:
 }
 
 static int fo_put(rdc_offset_store_t *base, const char *connector,
-                         const char *partition_json, const char *offset_json) {
+                  const char *partition_json, const char *offset_json) {
         file_offsets_t *store = (file_offsets_t *)base;
         char *partition = rdc_json_canonical(partition_json);
         char *offset = NULL, *key = NULL;
@@ -305,7 +305,7 @@ done:
 }
 
 static void fo_remove_connector(rdc_offset_store_t *base,
-                                       const char *connector) {
+                                const char *connector) {
         file_offsets_t *store = (file_offsets_t *)base;
         char *prefix = offsets_connector_prefix(connector);
         if (!prefix)
@@ -328,10 +328,9 @@ static void fo_remove_connector(rdc_offset_store_t *base,
 }
 
 static void fo_foreach(rdc_offset_store_t *base, const char *connector,
-                              void (*cb)(void *opaque,
-                                         const char *partition_json,
-                                         const char *offset_json),
-                              void *opaque) {
+                       void (*cb)(void *opaque, const char *partition_json,
+                                  const char *offset_json),
+                       void *opaque) {
         file_offsets_t *store = (file_offsets_t *)base;
         char *prefix = offsets_connector_prefix(connector);
         if (!prefix)
@@ -429,7 +428,7 @@ done:
 }
 
 static int fo_write(rdc_offset_store_t *base, char *errstr,
-                           size_t errstr_size) {
+                    size_t errstr_size) {
         file_offsets_t *store = (file_offsets_t *)base;
         int ret = 0;
         if (!store->path)

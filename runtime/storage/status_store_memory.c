@@ -32,9 +32,8 @@ void rdc_status_clear(rdc_status_t *status) {
         memset(status, 0, sizeof(*status));
 }
 
-static int status_copy(rdc_status_t *dst, const char *state,
-                       const char *trace, const char *worker_id,
-                       uint32_t generation) {
+static int status_copy(rdc_status_t *dst, const char *state, const char *trace,
+                       const char *worker_id, uint32_t generation) {
         dst->state = strdup(state ? state : "UNASSIGNED");
         dst->trace = trace ? strdup(trace) : NULL;
         dst->worker_id = strdup(worker_id ? worker_id : "");
@@ -101,8 +100,8 @@ static void ms_remove(rdc_status_store_t *store, const char *connector,
         mem_status_t **pp = &st->list;
         while (*pp) {
                 mem_status_t *ms = *pp;
-                if (ms->task_id < first_task || strcmp(ms->connector,
-                                                       connector)) {
+                if (ms->task_id < first_task ||
+                    strcmp(ms->connector, connector)) {
                         pp = &ms->next;
                         continue;
                 }
@@ -123,8 +122,7 @@ static int ms_get(rdc_status_store_t *store, const char *connector,
         mem_status_t *ms = *find(st, connector, task_id);
         if (ms)
                 ret = status_copy(out, ms->status.state, ms->status.trace,
-                                  ms->status.worker_id,
-                                  ms->status.generation);
+                                  ms->status.worker_id, ms->status.generation);
         pthread_mutex_unlock(&st->lock);
         return ret;
 }

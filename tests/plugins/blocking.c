@@ -74,8 +74,8 @@ static rdcp_err_t block_conn_task_configs(void *conn_ptr, uint32_t max_tasks,
         block_conn_t *conn = conn_ptr;
 
         block_while(conn->task_configs_file);
-        return rdct_connector_task_configs(conn, max_tasks, task_cfgs,
-                                           task_cnt, errstr, errstr_size);
+        return rdct_connector_task_configs(conn, max_tasks, task_cfgs, task_cnt,
+                                           errstr, errstr_size);
 }
 
 static void block_conn_destroy(void *conn_ptr) {

@@ -29,8 +29,7 @@ typedef struct seen {
 static void on_change(void *opaque, const char *connector) {
         seen_t *seen = opaque;
         size_t off = strlen(seen->log);
-        snprintf(seen->log + off, sizeof(seen->log) - off, "L:%s ",
-                 connector);
+        snprintf(seen->log + off, sizeof(seen->log) - off, "L:%s ", connector);
 }
 
 static void on_done(void *opaque, int err, const char *errstr) {
@@ -56,9 +55,8 @@ static void test_memory_contract(void **state) {
         assert_non_null(st);
         st->ops->set_listener(st, on_change, &seen);
         rdc_map_t *cfg = config("a", "t1");
-        assert_int_equal(st->ops->put_connector(st, "a", cfg,
-                                                RDC_TARGET_PAUSED, on_done,
-                                                &seen, errstr,
+        assert_int_equal(st->ops->put_connector(st, "a", cfg, RDC_TARGET_PAUSED,
+                                                on_done, &seen, errstr,
                                                 sizeof(errstr)),
                          0);
         /* Applied and announced before done. */
@@ -87,9 +85,9 @@ static void test_memory_contract(void **state) {
 
         /* Writes about a connector that does not exist are refused. */
         seen.log[0] = '\0';
-        assert_int_equal(st->ops->put_target(st, "nosuch",
-                                             RDC_TARGET_STOPPED, on_done,
-                                             &seen, errstr, sizeof(errstr)),
+        assert_int_equal(st->ops->put_target(st, "nosuch", RDC_TARGET_STOPPED,
+                                             on_done, &seen, errstr,
+                                             sizeof(errstr)),
                          -1);
         assert_string_equal(seen.log, "");
 
@@ -122,8 +120,7 @@ static void test_file_round_trip_and_failed_save(void **state) {
         rdc_map_t *cfg = config("kept", "t");
         assert_int_equal(st->ops->put_connector(st, "kept", cfg,
                                                 RDC_TARGET_STOPPED, on_done,
-                                                &seen, errstr,
-                                                sizeof(errstr)),
+                                                &seen, errstr, sizeof(errstr)),
                          0);
         assert_int_equal(access(path, F_OK), 0);
 
@@ -173,8 +170,8 @@ static void test_status_memory(void **state) {
         (void)state;
         rdc_status_store_t *st = rdc_status_store_memory_new();
         rdc_status_t got;
-        st->ops->put(st, "c", RDC_STATUS_CONNECTOR, "RUNNING", NULL, "w:1",
-                     0, NULL, NULL);
+        st->ops->put(st, "c", RDC_STATUS_CONNECTOR, "RUNNING", NULL, "w:1", 0,
+                     NULL, NULL);
         st->ops->put(st, "c", 0, "FAILED", "boom", "w:1", 0, NULL, NULL);
         st->ops->put(st, "c", 1, "RUNNING", NULL, "w:1", 0, NULL, NULL);
         assert_int_equal(st->ops->get(st, "c", 0, &got), 0);
@@ -185,12 +182,10 @@ static void test_status_memory(void **state) {
         /* The task count shrank to 1. */
         st->ops->remove(st, "c", 1, NULL, NULL);
         assert_int_equal(st->ops->get(st, "c", 1, &got), -1);
-        assert_int_equal(st->ops->get(st, "c", RDC_STATUS_CONNECTOR, &got),
-                         0);
+        assert_int_equal(st->ops->get(st, "c", RDC_STATUS_CONNECTOR, &got), 0);
         rdc_status_clear(&got);
         st->ops->remove(st, "c", RDC_STATUS_CONNECTOR, NULL, NULL);
-        assert_int_equal(st->ops->get(st, "c", RDC_STATUS_CONNECTOR, &got),
-                         -1);
+        assert_int_equal(st->ops->get(st, "c", RDC_STATUS_CONNECTOR, &got), -1);
         assert_int_equal(st->ops->get(st, "c", 0, &got), -1);
         st->ops->destroy(st);
 }
