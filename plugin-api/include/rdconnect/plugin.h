@@ -505,7 +505,8 @@ typedef struct rdcp_connector_vtable {
 
         /** Starts the connector instance. cfg has defaults applied and
          *  passed definition-level validation.
-         *  @locality the worker's herder thread. */
+         *  @locality a herder job thread (one call at a time per
+         *  connector; never the herder thread itself). */
         rdcp_err_t (*create)(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
                              const rdcp_config_t *cfg, void **connp,
                              char *errstr, size_t errstr_size);
@@ -515,13 +516,13 @@ typedef struct rdcp_connector_vtable {
          *  the first *task_cnt of them and sets *task_cnt (0..max_tasks;
          *  0: the connector runs without tasks for now, as a Kafka
          *  connector whose taskConfigs() is empty).
-         *  @locality the herder thread. */
+         *  @locality as create. */
         rdcp_err_t (*task_configs)(void *conn, uint32_t max_tasks,
                                    rdcp_config_t *const *task_cfgs,
                                    uint32_t *task_cnt, char *errstr,
                                    size_t errstr_size);
 
-        /** Stops and frees the instance. @locality the herder thread. */
+        /** Stops and frees the instance. @locality as create. */
         void (*destroy)(void *conn);
 
         /** Optional (may be NULL): checks across keys that definitions
