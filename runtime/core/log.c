@@ -157,6 +157,26 @@ static ssize_t log_find_locked(const char *logger, size_t len) {
         return log_search_locked(logger, len, &pos) ? (ssize_t)pos : -1;
 }
 
+/**
+ * Opens a slot at pos in a sorted array of cnt elements of elem bytes
+ * (growing it from first_size), for both logger tables.
+ * @returns 0 or ENOMEM.
+ */
+static int log_array_open(void **arr, size_t *size, size_t cnt, size_t elem,
+                          size_t pos, size_t first_size) {
+        if (cnt == *size) {
+                size_t grown_size = *size ? *size * 2 : first_size;
+                void *grown = realloc(*arr, grown_size * elem);
+                if (!grown)
+                        return ENOMEM;
+                *arr = grown;
+                *size = grown_size;
+        }
+        memmove((char *)*arr + (pos + 1) * elem, (char *)*arr + pos * elem,
+                (cnt - pos) * elem);
+        return 0;
+}
+
 /** Binary search of the known names. @locks g_log.lock */
 static int log_known_search_locked(const char *logger, size_t len,
                                    size_t *pos) {
@@ -172,18 +192,13 @@ static void log_known_add_locked(const char *logger, size_t len) {
             log_known_search_locked(logger, len, &pos) ||
             g_log.known_cnt == RDC_LOG_MAX_KNOWN)
                 return;
-        if (g_log.known_cnt == g_log.known_size) {
-                size_t size = g_log.known_size ? g_log.known_size * 2 : 32;
-                char **grown = realloc(g_log.known, size * sizeof(*grown));
-                if (!grown)
-                        return;
-                g_log.known = grown;
-                g_log.known_size = size;
-        }
         if (!(name = strndup(logger, len)))
                 return;
-        memmove(&g_log.known[pos + 1], &g_log.known[pos],
-                (g_log.known_cnt - pos) * sizeof(g_log.known[0]));
+        if (log_array_open((void **)&g_log.known, &g_log.known_size,
+                           g_log.known_cnt, sizeof(g_log.known[0]), pos, 32)) {
+                free(name);
+                return;
+        }
         g_log.known[pos] = name;
         g_log.known_cnt++;
 }
@@ -287,22 +302,16 @@ static int log_set_locked(const char *logger, size_t len,
         }
         if (g_log.cnt == RDC_LOG_MAX_LOGGERS)
                 return ENOSPC;
-        if (g_log.cnt == g_log.size) {
-                size_t size = g_log.size ? g_log.size * 2 : 8;
-                rdc_log_entry_t *grown =
-                        realloc(g_log.entries, size * sizeof(*grown));
-                if (!grown)
-                        return ENOMEM;
-                g_log.entries = grown;
-                g_log.size = size;
-        }
         char *name = strndup(logger, len);
         if (!name)
                 return ENOMEM;
         /* Kept sorted: binary search, and rdc_log_foreach lists loggers
          * in a stable order (REST GET /admin/loggers). */
-        memmove(&g_log.entries[pos + 1], &g_log.entries[pos],
-                (g_log.cnt - pos) * sizeof(g_log.entries[0]));
+        if (log_array_open((void **)&g_log.entries, &g_log.size, g_log.cnt,
+                           sizeof(g_log.entries[0]), pos, 8)) {
+                free(name);
+                return ENOMEM;
+        }
         g_log.entries[pos].logger = name;
         g_log.entries[pos].level = level;
         g_log.entries[pos].modified_ms = -1;
