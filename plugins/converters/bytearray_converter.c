@@ -63,42 +63,12 @@ static rdcp_err_t bytearray_to_data(void *conv, const char *topic,
         (void)arena;
         (void)errstr;
         (void)errstr_size;
-        memset(out, 0, sizeof(*out));
-        out->schema = &optional_bytes_schema;
-        if (!ptr)
-                return RDCP_OK;
-        out->kind = RDCP_DATA_BYTES;
-        out->u.bytes.ptr = ptr;
-        out->u.bytes.len = len;
+        conv_raw_data(out, &optional_bytes_schema, RDCP_DATA_BYTES, ptr, len);
         return RDCP_OK;
 }
 
 /* As in Kafka, ByteArrayConverter is a header converter too. */
-CONV_HEADER_VTABLE(bytearray, conv_stateless_create, bytearray_from_data,
-                   bytearray_to_data, conv_stateless_destroy);
-
-static const rdcp_converter_vtable_t bytearray_vtable = {
-        .struct_size = sizeof(rdcp_converter_vtable_t),
-        .create = conv_stateless_create,
-        .from_data = bytearray_from_data,
-        .to_data = bytearray_to_data,
-        .destroy = conv_stateless_destroy,
-};
-
-static const char *const bytearray_aliases[] = {"ByteArrayConverter", NULL};
-
-static const rdcp_descriptor_t bytearray_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_CONVERTER,
-        .class_name = "org.apache.kafka.connect.converters.ByteArrayConverter",
-        .aliases = bytearray_aliases,
-        .version = RDC_CONV_VERSION,
-        .description = "Raw bytes, passed through without a copy",
-        .config_defs = bytearray_config_defs,
-        .config_def_cnt = sizeof(bytearray_config_defs) /
-                          sizeof(bytearray_config_defs[0]),
-        .converter = &bytearray_vtable,
-        .header_converter = &bytearray_header_vtable,
-};
-
-RDCP_PLUGIN_ENTRY(bytearray_descriptor)
+CONV_PLUGIN(bytearray, "org.apache.kafka.connect.converters.ByteArrayConverter",
+            "ByteArrayConverter", "Raw bytes, passed through without a copy",
+            bytearray_config_defs, conv_stateless_create, bytearray_from_data,
+            bytearray_to_data, conv_stateless_destroy);

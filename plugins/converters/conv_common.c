@@ -114,3 +114,14 @@ rdcp_err_t conv_stateless_create(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
 void conv_stateless_destroy(void *conv) {
         (void)conv;
 }
+
+void conv_raw_data(rdcp_data_t *out, const rdcp_schema_t *schema, uint32_t kind,
+                   const void *ptr, size_t len) {
+        memset(out, 0, sizeof(*out));
+        out->schema = schema;
+        if (!ptr)
+                return;
+        out->kind = kind;
+        out->u.bytes.ptr = ptr;
+        out->u.bytes.len = len;
+}

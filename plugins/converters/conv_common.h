@@ -69,13 +69,25 @@ void conv_stateless_destroy(void *conv);
 void *conv_state_new(const rdcp_host_t *host, size_t size);
 
 /**
- * Defines <name>_header_vtable, the header converter side of a converter
- * whose header values are written and read as record values are: Kafka's
- * StringConverter, ByteArrayConverter, JsonConverter and the number
- * converters implement HeaderConverter that way. The functions given are
- * the converter's own create, from_data, to_data and destroy.
+ * @brief Points out at the bytes ptr..ptr+len as a value of the given kind
+ *        (RDCP_DATA_BYTES or RDCP_DATA_STRING) and schema, without a copy;
+ *        a NULL ptr is a null value of that schema. The to_data of the
+ *        String and ByteArray converters.
  */
-#define CONV_HEADER_VTABLE(name, create_fn, from_fn, to_fn, destroy_fn)        \
+void conv_raw_data(rdcp_data_t *out, const rdcp_schema_t *schema, uint32_t kind,
+                   const void *ptr, size_t len);
+
+/**
+ * Defines the whole plugin of a converter that is also a header converter,
+ * with header values written and read as record values are (Kafka's
+ * StringConverter, ByteArrayConverter, JsonConverter and the number
+ * converters implement HeaderConverter that way): the converter vtable, the
+ * header converter vtable, the descriptor and the entry point. class_name_ is
+ * the Java class name, alias_ the short name, the functions the converter's
+ * own create, from_data, to_data and destroy.
+ */
+#define CONV_PLUGIN(name, class_name_, alias_, description_, defs, create_fn,  \
+                    from_fn, to_fn, destroy_fn)                                \
         static rdcp_err_t name##_from_header(                                  \
                 void *state, const char *topic, const char *key,               \
                 const rdcp_data_t *data, rdcp_buf_t *scratch,                  \
@@ -98,6 +110,27 @@ void *conv_state_new(const rdcp_host_t *host, size_t size);
                 .from_header = name##_from_header,                             \
                 .to_header = name##_to_header,                                 \
                 .destroy = destroy_fn,                                         \
-        }
+        };                                                                     \
+        static const rdcp_converter_vtable_t name##_vtable = {                 \
+                .struct_size = sizeof(rdcp_converter_vtable_t),                \
+                .create = create_fn,                                           \
+                .from_data = from_fn,                                          \
+                .to_data = to_fn,                                              \
+                .destroy = destroy_fn,                                         \
+        };                                                                     \
+        static const char *const name##_aliases[] = {alias_, NULL};            \
+        static const rdcp_descriptor_t name##_descriptor = {                   \
+                RDCP_DESCRIPTOR_HEADER,                                        \
+                .type = RDCP_PLUGIN_CONVERTER,                                 \
+                .class_name = class_name_,                                     \
+                .aliases = name##_aliases,                                     \
+                .version = RDC_CONV_VERSION,                                   \
+                .description = description_,                                   \
+                .config_defs = defs,                                           \
+                .config_def_cnt = sizeof(defs) / sizeof((defs)[0]),            \
+                .converter = &name##_vtable,                                   \
+                .header_converter = &name##_header_vtable,                     \
+        };                                                                     \
+        RDCP_PLUGIN_ENTRY(name##_descriptor)
 
 #endif

@@ -214,32 +214,9 @@ static rdcp_err_t json_conv_to_data(void *state, const char *topic,
 }
 
 /* As in Kafka, JsonConverter is a header converter too. */
-CONV_HEADER_VTABLE(json_conv, json_conv_create, json_conv_from_data,
-                   json_conv_to_data, json_conv_destroy);
-
-static const rdcp_converter_vtable_t json_conv_vtable = {
-        .struct_size = sizeof(rdcp_converter_vtable_t),
-        .create = json_conv_create,
-        .from_data = json_conv_from_data,
-        .to_data = json_conv_to_data,
-        .destroy = json_conv_destroy,
-};
-
-static const char *const json_conv_aliases[] = {"JsonConverter", NULL};
-
-static const rdcp_descriptor_t json_conv_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_CONVERTER,
-        .class_name = "org.apache.kafka.connect.json.JsonConverter",
-        .aliases = json_conv_aliases,
-        .version = RDC_CONV_VERSION,
-        .description = "Kafka Connect data as JSON, optionally in a "
-                       "{\"schema\",\"payload\"} envelope",
-        .config_defs = json_config_defs,
-        .config_def_cnt =
-                sizeof(json_config_defs) / sizeof(json_config_defs[0]),
-        .converter = &json_conv_vtable,
-        .header_converter = &json_conv_header_vtable,
-};
-
-RDCP_PLUGIN_ENTRY(json_conv_descriptor)
+CONV_PLUGIN(json_conv, "org.apache.kafka.connect.json.JsonConverter",
+            "JsonConverter",
+            "Kafka Connect data as JSON, optionally in a "
+            "{\"schema\",\"payload\"} envelope",
+            json_config_defs, json_conv_create, json_conv_from_data,
+            json_conv_to_data, json_conv_destroy);

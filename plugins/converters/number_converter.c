@@ -175,31 +175,7 @@ static rdcp_err_t numconv_to_data(void *conv, const char *topic,
 }
 
 /* As in Kafka, the number converters are header converters too. */
-CONV_HEADER_VTABLE(numconv, conv_stateless_create, numconv_from_data,
-                   numconv_to_data, conv_stateless_destroy);
-
-static const rdcp_converter_vtable_t numconv_vtable = {
-        .struct_size = sizeof(rdcp_converter_vtable_t),
-        .create = conv_stateless_create,
-        .from_data = numconv_from_data,
-        .to_data = numconv_to_data,
-        .destroy = conv_stateless_destroy,
-};
-
-static const char *const numconv_aliases[] = {NUMCONV_CLASS, NULL};
-
-static const rdcp_descriptor_t numconv_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_CONVERTER,
-        .class_name = "org.apache.kafka.connect.converters." NUMCONV_CLASS,
-        .aliases = numconv_aliases,
-        .version = RDC_CONV_VERSION,
-        .description = "Big-endian " NUMCONV_TYPE_NAME " values",
-        .config_defs = numconv_config_defs,
-        .config_def_cnt =
-                sizeof(numconv_config_defs) / sizeof(numconv_config_defs[0]),
-        .converter = &numconv_vtable,
-        .header_converter = &numconv_header_vtable,
-};
-
-RDCP_PLUGIN_ENTRY(numconv_descriptor)
+CONV_PLUGIN(numconv, "org.apache.kafka.connect.converters." NUMCONV_CLASS,
+            NUMCONV_CLASS, "Big-endian " NUMCONV_TYPE_NAME " values",
+            numconv_config_defs, conv_stateless_create, numconv_from_data,
+            numconv_to_data, conv_stateless_destroy);

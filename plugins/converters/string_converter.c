@@ -258,42 +258,12 @@ static rdcp_err_t string_conv_to_data(void *state, const char *topic,
         (void)arena;
         (void)errstr;
         (void)errstr_size;
-        memset(out, 0, sizeof(*out));
-        out->schema = &optional_string_schema;
-        if (!ptr)
-                return RDCP_OK;
-        out->kind = RDCP_DATA_STRING;
-        out->u.bytes.ptr = ptr;
-        out->u.bytes.len = len;
+        conv_raw_data(out, &optional_string_schema, RDCP_DATA_STRING, ptr, len);
         return RDCP_OK;
 }
 
 /* As in Kafka, StringConverter is a header converter too. */
-CONV_HEADER_VTABLE(string, string_conv_create, string_conv_from_data,
-                   string_conv_to_data, string_conv_destroy);
-
-static const rdcp_converter_vtable_t string_conv_vtable = {
-        .struct_size = sizeof(rdcp_converter_vtable_t),
-        .create = string_conv_create,
-        .from_data = string_conv_from_data,
-        .to_data = string_conv_to_data,
-        .destroy = string_conv_destroy,
-};
-
-static const char *const string_conv_aliases[] = {"StringConverter", NULL};
-
-static const rdcp_descriptor_t string_conv_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_CONVERTER,
-        .class_name = "org.apache.kafka.connect.storage.StringConverter",
-        .aliases = string_conv_aliases,
-        .version = RDC_CONV_VERSION,
-        .description = "Values as UTF-8 text",
-        .config_defs = string_config_defs,
-        .config_def_cnt =
-                sizeof(string_config_defs) / sizeof(string_config_defs[0]),
-        .converter = &string_conv_vtable,
-        .header_converter = &string_header_vtable,
-};
-
-RDCP_PLUGIN_ENTRY(string_conv_descriptor)
+CONV_PLUGIN(string_conv, "org.apache.kafka.connect.storage.StringConverter",
+            "StringConverter", "Values as UTF-8 text", string_config_defs,
+            string_conv_create, string_conv_from_data, string_conv_to_data,
+            string_conv_destroy);
