@@ -36,6 +36,8 @@
 #define _GNU_SOURCE
 #include <rdconnect/plugin.h>
 
+#include "one_task.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -75,46 +77,10 @@ static const char *fsink_name(const fsink_task_t *t) {
 
 /* ---------------------------------------------------------- connector */
 
-typedef struct fsink_connector {
-        const rdcp_host_t *host;
-} fsink_connector_t;
-
-static rdcp_err_t fsink_conn_create(const rdcp_ctx_t *ctx,
-                                    const rdcp_host_t *host,
-                                    const rdcp_config_t *cfg, void **connp,
-                                    char *errstr, size_t errstr_size) {
-        (void)ctx;
-        (void)cfg;
-        fsink_connector_t *conn = host->malloc(sizeof(*conn));
-        if (!conn) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return RDCP_ERR_NOMEM;
-        }
-        conn->host = host;
-        *connp = conn;
-        return RDCP_OK;
-}
-
-/* Kafka returns tasks.max identical configs, so several tasks append to
- * the same file and their lines interleave at random. One task keeps each
- * partition's records in order and never mixes partial writes. */
-static rdcp_err_t fsink_conn_task_configs(void *conn, uint32_t max_tasks,
-                                          rdcp_config_t *const *task_cfgs,
-                                          uint32_t *task_cnt, char *errstr,
-                                          size_t errstr_size) {
-        (void)conn;
-        (void)max_tasks;
-        (void)task_cfgs;
-        (void)errstr;
-        (void)errstr_size;
-        *task_cnt = 1;
-        return RDCP_OK;
-}
-
-static void fsink_conn_destroy(void *opaque) {
-        fsink_connector_t *conn = opaque;
-        conn->host->free(conn);
-}
+/* The connector is one_task.h's. Kafka returns tasks.max identical
+ * configs, so several tasks append to the same file and their lines
+ * interleave at random. One task keeps each partition's records in order
+ * and never mixes partial writes. */
 
 /* --------------------------------------------------------- the buffer */
 
@@ -701,9 +667,7 @@ static const char *const fsink_aliases[] = {
 
 static const rdcp_connector_vtable_t fsink_connector_vtable = {
         .struct_size = sizeof(rdcp_connector_vtable_t),
-        .create = fsink_conn_create,
-        .task_configs = fsink_conn_task_configs,
-        .destroy = fsink_conn_destroy,
+        ONE_TASK_CONNECTOR_FUNCS,
 };
 
 static const rdcp_sink_task_vtable_t fsink_task_vtable = {

@@ -29,6 +29,8 @@
 #define _GNU_SOURCE
 #include <rdconnect/plugin.h>
 
+#include "one_task.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
@@ -195,44 +197,8 @@ static int fsrc_parse_position(const char *json, uint64_t *position) {
 
 /* ---------------------------------------------------------- connector */
 
-typedef struct fsrc_connector {
-        const rdcp_host_t *host;
-} fsrc_connector_t;
-
-static rdcp_err_t fsrc_conn_create(const rdcp_ctx_t *ctx,
-                                   const rdcp_host_t *host,
-                                   const rdcp_config_t *cfg, void **connp,
-                                   char *errstr, size_t errstr_size) {
-        (void)ctx;
-        (void)cfg;
-        fsrc_connector_t *conn = host->malloc(sizeof(*conn));
-        if (!conn) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return RDCP_ERR_NOMEM;
-        }
-        conn->host = host;
-        *connp = conn;
-        return RDCP_OK;
-}
-
-/* One file cannot be split between readers: always one task. */
-static rdcp_err_t fsrc_conn_task_configs(void *conn, uint32_t max_tasks,
-                                         rdcp_config_t *const *task_cfgs,
-                                         uint32_t *task_cnt, char *errstr,
-                                         size_t errstr_size) {
-        (void)conn;
-        (void)max_tasks;
-        (void)task_cfgs;
-        (void)errstr;
-        (void)errstr_size;
-        *task_cnt = 1;
-        return RDCP_OK;
-}
-
-static void fsrc_conn_destroy(void *opaque) {
-        fsrc_connector_t *conn = opaque;
-        conn->host->free(conn);
-}
+/* The connector is one_task.h's: one file cannot be split between
+ * readers, so always one task. */
 
 /* A missing file is fine (the task waits for it), but one that exists and
  * cannot be read is almost always a mistake worth reporting up front. */
@@ -1035,9 +1001,7 @@ static const char *const fsrc_aliases[] = {
 
 static const rdcp_connector_vtable_t fsrc_connector_vtable = {
         .struct_size = sizeof(rdcp_connector_vtable_t),
-        .create = fsrc_conn_create,
-        .task_configs = fsrc_conn_task_configs,
-        .destroy = fsrc_conn_destroy,
+        ONE_TASK_CONNECTOR_FUNCS,
         .validate = fsrc_conn_validate,
 };
 
