@@ -90,18 +90,11 @@ static void block_conn_destroy(void *conn_ptr) {
 }
 
 typedef struct block_task {
-        const rdcp_ctx_t *ctx;
-        const rdcp_host_t *host;
+        rdct_counter_t counter;
         char *topic;
         char *poll_file;
         char *stop_file;
-        int32_t task_id;
         int64_t records; /* -1: no end */
-        int64_t next;
-        rdcp_source_record_t record;
-        char value[64];
-        char partition[48];
-        char offset[48];
 } block_task_t;
 
 static void block_task_destroy(void *task_ptr) {
@@ -128,9 +121,7 @@ static rdcp_err_t block_task_create(const rdcp_ctx_t *ctx,
                 snprintf(errstr, errstr_size, "out of memory");
                 return RDCP_ERR_NOMEM;
         }
-        task->ctx = ctx;
-        task->host = host;
-        task->task_id = host->ctx_task_id(ctx);
+        rdct_counter_init(&task->counter, ctx, host);
         err = rdct_config_int64(host, cfg, "test.records", 5, &task->records,
                                 errstr, errstr_size);
         if (err != RDCP_OK) {
@@ -140,17 +131,7 @@ static rdcp_err_t block_task_create(const rdcp_ctx_t *ctx,
         task->topic = copy_key(host, cfg, "topic");
         task->poll_file = copy_key(host, cfg, BLOCK_POLL);
         task->stop_file = copy_key(host, cfg, BLOCK_STOP);
-        snprintf(task->partition, sizeof(task->partition), "{\"task\":%d}",
-                 (int)task->task_id);
-        /* Resumes after the last committed record. */
-        char *stored = NULL;
-        if (host->offset_read(ctx, task->partition, &stored) == RDCP_OK &&
-            stored) {
-                const char *pos = strstr(stored, "\"position\":");
-                if (pos)
-                        task->next = strtoll(pos + 11, NULL, 10);
-                host->free(stored);
-        }
+        rdct_counter_resume(&task->counter);
         *taskp = task;
         return RDCP_OK;
 }
@@ -163,31 +144,18 @@ static rdcp_err_t block_task_poll(void *task_ptr,
 
         (void)errstr;
         (void)errstr_size;
-        *records = &task->record;
+        rdct_counter_t *c = &task->counter;
+
+        *records = &c->record;
         *cnt = 0;
         block_while(task->poll_file);
-        if (!task->topic ||
-            (task->records >= 0 && task->next >= task->records)) {
-                task->host->wait(task->ctx, -1, 0, 100);
+        if (!task->topic || (task->records >= 0 && c->next >= task->records)) {
+                c->host->wait(c->ctx, -1, 0, 100);
                 return RDCP_OK;
         }
-        snprintf(task->value, sizeof(task->value), "block-%d-%" PRId64,
-                 (int)task->task_id, task->next);
-        snprintf(task->offset, sizeof(task->offset),
-                 "{\"position\":%" PRId64 "}", task->next + 1);
-        memset(&task->record, 0, sizeof(task->record));
-        task->record.topic = task->topic;
-        task->record.partition = -1;
-        task->record.timestamp = -1;
-        task->record.key.kind = RDCP_DATA_NULL;
-        task->record.value.kind = RDCP_DATA_STRING;
-        task->record.value.u.bytes.ptr = task->value;
-        task->record.value.u.bytes.len = strlen(task->value);
-        task->record.source_partition = task->partition;
-        task->record.source_offset = task->offset;
-        task->next++;
+        rdct_counter_fill(c, task->topic, "block", 0);
         *cnt = 1;
-        task->host->wait(task->ctx, -1, 0, 50);
+        c->host->wait(c->ctx, -1, 0, 50);
         return RDCP_OK;
 }
 
@@ -198,11 +166,7 @@ static rdcp_err_t block_task_poll(void *task_ptr,
         }
 
 static const rdcp_config_def_t block_source_config[] = {
-        {.name = "topic",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,
-         .documentation = "Topic the records are written to."},
+        RDCT_CONFIG_TOPIC,
         {.name = "test.records",
          .type = RDCP_CFG_LONG,
          .importance = RDCP_IMPORTANCE_MEDIUM,
@@ -222,8 +186,6 @@ static const rdcp_config_def_t block_source_config[] = {
                                    "this file exists."),
 };
 
-static const char *const block_source_aliases[] = {"BlockingSource", NULL};
-
 static const rdcp_connector_vtable_t block_source_connector = {
         .struct_size = sizeof(rdcp_connector_vtable_t),
         .create = block_conn_create,
@@ -236,18 +198,7 @@ static const rdcp_source_task_vtable_t block_source_task = {
         .poll = block_task_poll,
         .destroy = block_task_destroy};
 
-static const rdcp_descriptor_t block_source_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_SOURCE,
-        .class_name = "com.example.test.BlockingSource",
-        .aliases = block_source_aliases,
-        .version = "1.0.0-test",
-        .description = "Test source: its calls block while marker files "
-                       "exist",
-        .config_defs = block_source_config,
-        .config_def_cnt =
-                sizeof(block_source_config) / sizeof(block_source_config[0]),
-        .connector = &block_source_connector,
-        .source_task = &block_source_task};
-
-RDCP_PLUGIN_ENTRY(block_source_descriptor)
+RDCT_PLUGIN(block_source, RDCP_PLUGIN_SOURCE, source_task,
+            "com.example.test.BlockingSource", "BlockingSource",
+            "Test source: its calls block while marker files exist",
+            block_source_config, block_source_connector, block_source_task)

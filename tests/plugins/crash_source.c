@@ -39,20 +39,12 @@ static const char *const crash_kinds[] = {"segv", "abort", "bus", "overflow",
                                           NULL};
 
 typedef struct crash_task {
-        const rdcp_ctx_t *ctx;
-        const rdcp_host_t *host;
+        rdct_counter_t counter;
         char *topic;
         char *while_file; /* NULL: always crash */
-        int32_t task_id;
         int64_t after;
-        int64_t next;
         crash_kind_t kind;
         int crash_in_task; /* test.crash.in=task */
-        rdcp_source_record_t record;
-        char key[48];
-        char value[64];
-        char partition[48];
-        char offset[48];
 } crash_task_t;
 
 static void crash_task_destroy(void *task_ptr) {
@@ -81,11 +73,7 @@ static rdcp_err_t crash_task_create(const rdcp_ctx_t *ctx,
                 snprintf(errstr, errstr_size, "out of memory");
                 return RDCP_ERR_NOMEM;
         }
-        task->ctx = ctx;
-        task->host = host;
-        task->task_id = host->ctx_task_id(ctx);
-        snprintf(task->partition, sizeof(task->partition), "{\"task\":%d}",
-                 (int)task->task_id);
+        rdct_counter_init(&task->counter, ctx, host);
         err = rdct_config_int64(host, cfg, "test.crash.after", 5, &task->after,
                                 errstr, errstr_size);
         if (err != RDCP_OK)
@@ -186,42 +174,22 @@ static rdcp_err_t crash_task_poll(void *task_ptr,
 
         (void)errstr;
         (void)errstr_size;
-        *records = &task->record;
+        rdct_counter_t *c = &task->counter;
+
+        *records = &c->record;
         *cnt = 0;
-        if (task->crash_in_task && task->next >= task->after &&
+        if (task->crash_in_task && c->next >= task->after &&
             (!task->while_file || access(task->while_file, F_OK) == 0))
                 crash_now(task->kind);
-        snprintf(task->key, sizeof(task->key), "%d-%" PRId64,
-                 (int)task->task_id, task->next);
-        snprintf(task->value, sizeof(task->value), "crash-%d-%" PRId64,
-                 (int)task->task_id, task->next);
-        snprintf(task->offset, sizeof(task->offset),
-                 "{\"position\":%" PRId64 "}", task->next + 1);
-        memset(&task->record, 0, sizeof(task->record));
-        task->record.topic = task->topic;
-        task->record.partition = -1;
-        task->record.timestamp = -1;
-        task->record.key.kind = RDCP_DATA_STRING;
-        task->record.key.u.bytes.ptr = task->key;
-        task->record.key.u.bytes.len = strlen(task->key);
-        task->record.value.kind = RDCP_DATA_STRING;
-        task->record.value.u.bytes.ptr = task->value;
-        task->record.value.u.bytes.len = strlen(task->value);
-        task->record.source_partition = task->partition;
-        task->record.source_offset = task->offset;
-        task->next++;
+        rdct_counter_fill(c, task->topic, "crash", 1);
         *cnt = 1;
         /* Not a busy loop: one record per 50 ms is plenty for tests. */
-        task->host->wait(task->ctx, -1, 0, 50);
+        c->host->wait(c->ctx, -1, 0, 50);
         return RDCP_OK;
 }
 
 static const rdcp_config_def_t crash_source_config[] = {
-        {.name = "topic",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,
-         .documentation = "Topic the records are written to."},
+        RDCT_CONFIG_TOPIC,
         {.name = "test.crash.after",
          .type = RDCP_CFG_LONG,
          .importance = RDCP_IMPORTANCE_MEDIUM,
@@ -247,8 +215,6 @@ static const rdcp_config_def_t crash_source_config[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .documentation = "Crash only while this file exists."},
 };
-
-static const char *const crash_source_aliases[] = {"CrashSource", NULL};
 
 /* test.crash.in=connector: the connector instance crashes as it is
  * created, on the herder's thread, where no task is running. */
@@ -284,18 +250,7 @@ static const rdcp_source_task_vtable_t crash_source_task = {
         .poll = crash_task_poll,
         .destroy = crash_task_destroy};
 
-static const rdcp_descriptor_t crash_source_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_SOURCE,
-        .class_name = "com.example.test.CrashSource",
-        .aliases = crash_source_aliases,
-        .version = "1.0.0-test",
-        .description = "Test source: crashes the worker after "
-                       "test.crash.after records",
-        .config_defs = crash_source_config,
-        .config_def_cnt =
-                sizeof(crash_source_config) / sizeof(crash_source_config[0]),
-        .connector = &crash_source_connector,
-        .source_task = &crash_source_task};
-
-RDCP_PLUGIN_ENTRY(crash_source_descriptor)
+RDCT_PLUGIN(crash_source, RDCP_PLUGIN_SOURCE, source_task,
+            "com.example.test.CrashSource", "CrashSource",
+            "Test source: crashes the worker after test.crash.after records",
+            crash_source_config, crash_source_connector, crash_source_task)

@@ -355,4 +355,103 @@ static inline void rdct_connector_destroy(void *conn) {
                 .destroy = rdct_connector_destroy                              \
         }
 
+/* ------------------------------------------- one record at a time */
+
+/**
+ * The record of sources that produce one numbered record per poll
+ * (CrashSource, BlockingSource): record n has the value
+ * "<prefix>-<task>-<n>", optionally the key "<task>-<n>", the source
+ * partition {"task":<task>} and the source offset {"position":n+1}.
+ */
+typedef struct rdct_counter {
+        const rdcp_ctx_t *ctx;
+        const rdcp_host_t *host;
+        int32_t task_id;
+        int64_t next; /**< number of the next record */
+        rdcp_source_record_t record;
+        char key[48];
+        char value[64];
+        char partition[48];
+        char offset[48];
+} rdct_counter_t;
+
+static inline void rdct_counter_init(rdct_counter_t *c, const rdcp_ctx_t *ctx,
+                                     const rdcp_host_t *host) {
+        c->ctx = ctx;
+        c->host = host;
+        c->task_id = host->ctx_task_id(ctx);
+        c->next = 0;
+        snprintf(c->partition, sizeof(c->partition), "{\"task\":%d}",
+                 (int)c->task_id);
+}
+
+/** Continues after the last committed record, if any. */
+static inline void rdct_counter_resume(rdct_counter_t *c) {
+        char *stored = NULL;
+
+        if (c->host->offset_read(c->ctx, c->partition, &stored) != RDCP_OK ||
+            !stored)
+                return;
+        const char *pos = strstr(stored, "\"position\":");
+        if (pos)
+                c->next = strtoll(pos + 11, NULL, 10);
+        c->host->free(stored);
+}
+
+/** Fills c->record with the next record to topic and counts it. */
+static inline void rdct_counter_fill(rdct_counter_t *c, const char *topic,
+                                     const char *prefix, int with_key) {
+        memset(&c->record, 0, sizeof(c->record));
+        if (with_key) {
+                snprintf(c->key, sizeof(c->key), "%d-%" PRId64, (int)c->task_id,
+                         c->next);
+                c->record.key.kind = RDCP_DATA_STRING;
+                c->record.key.u.bytes.ptr = c->key;
+                c->record.key.u.bytes.len = strlen(c->key);
+        }
+        snprintf(c->value, sizeof(c->value), "%s-%d-%" PRId64, prefix,
+                 (int)c->task_id, c->next);
+        snprintf(c->offset, sizeof(c->offset), "{\"position\":%" PRId64 "}",
+                 c->next + 1);
+        c->record.topic = topic;
+        c->record.partition = -1;
+        c->record.timestamp = -1;
+        c->record.value.kind = RDCP_DATA_STRING;
+        c->record.value.u.bytes.ptr = c->value;
+        c->record.value.u.bytes.len = strlen(c->value);
+        c->record.source_partition = c->partition;
+        c->record.source_offset = c->offset;
+        c->next++;
+}
+
+/** The "topic" definition of the test sources. */
+#define RDCT_CONFIG_TOPIC                                                      \
+        {                                                                      \
+                .name = "topic", .type = RDCP_CFG_STRING,                      \
+                .importance = RDCP_IMPORTANCE_HIGH,                            \
+                .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,             \
+                .documentation = "Topic the records are written to."           \
+        }
+
+/**
+ * Defines the aliases, the descriptor and the entry point of a working test
+ * plugin. type_ is RDCP_PLUGIN_SOURCE or RDCP_PLUGIN_SINK and task_member_
+ * the matching descriptor member (source_task or sink_task).
+ */
+#define RDCT_PLUGIN(name, type_, task_member_, class_name_, alias_,            \
+                    description_, defs, connector_vtable, task_vtable)         \
+        static const char *const name##_aliases[] = {alias_, NULL};            \
+        static const rdcp_descriptor_t name##_descriptor = {                   \
+                RDCP_DESCRIPTOR_HEADER,                                        \
+                .type = type_,                                                 \
+                .class_name = class_name_,                                     \
+                .aliases = name##_aliases,                                     \
+                .version = "1.0.0-test",                                       \
+                .description = description_,                                   \
+                .config_defs = defs,                                           \
+                .config_def_cnt = sizeof(defs) / sizeof((defs)[0]),            \
+                .connector = &(connector_vtable),                              \
+                .task_member_ = &(task_vtable)};                               \
+        RDCP_PLUGIN_ENTRY(name##_descriptor)
+
 #endif /* RDCT_TEST_PLUGIN_H */

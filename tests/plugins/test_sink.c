@@ -250,12 +250,6 @@ static const rdcp_config_def_t test_sink_config[] = {
                           "that pre_commit holds back."},
 };
 
-#ifdef TEST_SINK_PRECOMMIT
-static const char *const test_sink_aliases[] = {"TestPreCommitSink", NULL};
-#else
-static const char *const test_sink_aliases[] = {"TestDiscardSink", NULL};
-#endif
-
 static const rdcp_connector_vtable_t test_sink_connector =
         RDCT_CONNECTOR_VTABLE;
 
@@ -272,21 +266,14 @@ static const rdcp_sink_task_vtable_t test_sink_task = {
 #endif
 };
 
-static const rdcp_descriptor_t test_sink_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_SINK,
 #ifdef TEST_SINK_PRECOMMIT
-        .class_name = "com.example.test.TestPreCommitSink",
+#define TEST_SINK_CLASS "com.example.test.TestPreCommitSink"
+#define TEST_SINK_ALIAS "TestPreCommitSink"
 #else
-        .class_name = "com.example.test.TestSink",
+#define TEST_SINK_CLASS "com.example.test.TestSink"
+#define TEST_SINK_ALIAS "TestDiscardSink"
 #endif
-        .aliases = test_sink_aliases,
-        .version = "1.0.0-test",
-        .description = "Test sink: discards records, can fail on purpose",
-        .config_defs = test_sink_config,
-        .config_def_cnt =
-                sizeof(test_sink_config) / sizeof(test_sink_config[0]),
-        .connector = &test_sink_connector,
-        .sink_task = &test_sink_task};
 
-RDCP_PLUGIN_ENTRY(test_sink_descriptor)
+RDCT_PLUGIN(test_sink, RDCP_PLUGIN_SINK, sink_task, TEST_SINK_CLASS,
+            TEST_SINK_ALIAS, "Test sink: discards records, can fail on purpose",
+            test_sink_config, test_sink_connector, test_sink_task)

@@ -392,11 +392,7 @@ static const char *const test_source_fail_points[] = {"never", "connector",
                                                       "create", "poll", NULL};
 
 static const rdcp_config_def_t test_source_config[] = {
-        {.name = "topic",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .flags = RDCP_CFGF_REQUIRED | RDCP_CFGF_NON_EMPTY,
-         .documentation = "Topic the records are written to."},
+        RDCT_CONFIG_TOPIC,
         {.name = "test.records",
          .type = RDCP_CFG_LONG,
          .importance = RDCP_IMPORTANCE_MEDIUM,
@@ -441,8 +437,6 @@ static const rdcp_config_def_t test_source_config[] = {
         RDCT_CONFIG_FAIL_TASK,
 };
 
-static const char *const test_source_aliases[] = {"TestSource", NULL};
-
 static const rdcp_connector_vtable_t test_source_connector =
         RDCT_CONNECTOR_VTABLE;
 
@@ -454,18 +448,7 @@ static const rdcp_source_task_vtable_t test_source_task = {
         .destroy = test_source_task_destroy,
         .commit_record = test_source_task_commit_record};
 
-static const rdcp_descriptor_t test_source_descriptor = {
-        RDCP_DESCRIPTOR_HEADER,
-        .type = RDCP_PLUGIN_SOURCE,
-        .class_name = "com.example.test.TestSource",
-        .aliases = test_source_aliases,
-        .version = "1.0.0-test",
-        .description = "Test source: produces test.records records, can "
-                       "fail on purpose",
-        .config_defs = test_source_config,
-        .config_def_cnt =
-                sizeof(test_source_config) / sizeof(test_source_config[0]),
-        .connector = &test_source_connector,
-        .source_task = &test_source_task};
-
-RDCP_PLUGIN_ENTRY(test_source_descriptor)
+RDCT_PLUGIN(test_source, RDCP_PLUGIN_SOURCE, source_task,
+            "com.example.test.TestSource", "TestSource",
+            "Test source: produces test.records records, can fail on purpose",
+            test_source_config, test_source_connector, test_source_task)
