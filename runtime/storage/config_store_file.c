@@ -220,18 +220,28 @@ static int fs_put_connector(rdc_config_store_t *store, const char *name,
         return finish(st, name, err, why, done, opaque);
 }
 
-static int fs_put_target(rdc_config_store_t *store, const char *name,
-                         rdc_target_t target, rdc_store_done_cb_t *done,
-                         void *opaque, char *errstr, size_t errstr_size) {
-        file_store_t *st = (file_store_t *)store;
-        char why[1200] = "";
+/* Takes the lock and finds name's entry. @returns the entry with the lock
+ * held (finish() releases it), or NULL, unlocked, with "not found" in
+ * errstr. */
+static file_entry_t *entry_lock(file_store_t *st, const char *name,
+                                char *errstr, size_t errstr_size) {
         pthread_mutex_lock(&st->lock);
         file_entry_t *fe = entry_find(st, name);
         if (!fe) {
                 pthread_mutex_unlock(&st->lock);
                 snprintf(errstr, errstr_size, "Connector %s not found", name);
-                return -1;
         }
+        return fe;
+}
+
+static int fs_put_target(rdc_config_store_t *store, const char *name,
+                         rdc_target_t target, rdc_store_done_cb_t *done,
+                         void *opaque, char *errstr, size_t errstr_size) {
+        file_store_t *st = (file_store_t *)store;
+        char why[1200] = "";
+        file_entry_t *fe = entry_lock(st, name, errstr, errstr_size);
+        if (!fe)
+                return -1;
         int err = file_save(st, name, fe->e.config, target, why, sizeof(why));
         if (!err)
                 fe->e.target = target;
@@ -248,12 +258,9 @@ static int fs_put_task_configs(rdc_config_store_t *store, const char *name,
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
-        pthread_mutex_lock(&st->lock);
-        file_entry_t *fe = entry_find(st, name);
+        file_entry_t *fe = entry_lock(st, name, errstr, errstr_size);
         if (!fe) {
-                pthread_mutex_unlock(&st->lock);
                 task_cfgs_free(copy, cnt);
-                snprintf(errstr, errstr_size, "Connector %s not found", name);
                 return -1;
         }
         task_cfgs_free(fe->e.task_cfgs, fe->e.task_cnt);
@@ -268,13 +275,9 @@ static int fs_remove(rdc_config_store_t *store, const char *name,
                      size_t errstr_size) {
         file_store_t *st = (file_store_t *)store;
         char why[1200] = "";
-        pthread_mutex_lock(&st->lock);
-        file_entry_t *fe = entry_find(st, name);
-        if (!fe) {
-                pthread_mutex_unlock(&st->lock);
-                snprintf(errstr, errstr_size, "Connector %s not found", name);
+        file_entry_t *fe = entry_lock(st, name, errstr, errstr_size);
+        if (!fe)
                 return -1;
-        }
         int err =
                 file_save(st, name, NULL, RDC_TARGET_STARTED, why, sizeof(why));
         if (!err)

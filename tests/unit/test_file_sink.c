@@ -23,6 +23,7 @@
 
 #include "plugins/host.h"
 #include "core/map.h"
+#include "test_util.h"
 
 /* Fault injection. The plugin is dlopen'd, so its write() and fsync()
  * resolve in the global scope, where this executable comes before libc:
@@ -240,10 +241,6 @@ static rdcp_data_t list_value(uint32_t kind, const rdcp_data_t *elems,
 static void test_descriptor(void **state) {
         fixture_t *fx = *state;
         const rdcp_descriptor_t *desc = fx->desc;
-        char errstr[256];
-        void *conn = NULL;
-        uint32_t task_cnt = 0;
-        rdc_map_t *task_cfgs[3];
 
         assert_int_equal(desc->type, RDCP_PLUGIN_SINK);
         assert_string_equal(
@@ -255,23 +252,8 @@ static void test_descriptor(void **state) {
         assert_int_equal(desc->config_def_cnt, 1);
         assert_string_equal(desc->config_defs[0].name, "file");
 
-        rdc_map_t *cfg = rdc_map_new();
-        for (int i = 0; i < 3; i++)
-                task_cfgs[i] = rdc_map_new();
-        assert_int_equal(desc->connector->create(&fx->ctx, &rdc_host,
-                                                 rdc_map_as_cconfig(cfg), &conn,
-                                                 errstr, sizeof(errstr)),
-                         RDCP_OK);
         /* One task even when more are allowed: one writer per file. */
-        assert_int_equal(desc->connector->task_configs(
-                                 conn, 3, (rdcp_config_t *const *)task_cfgs,
-                                 &task_cnt, errstr, sizeof(errstr)),
-                         RDCP_OK);
-        assert_int_equal(task_cnt, 1);
-        desc->connector->destroy(conn);
-        for (int i = 0; i < 3; i++)
-                rdc_map_destroy(task_cfgs[i]);
-        rdc_map_destroy(cfg);
+        tu_assert_one_task(desc, &fx->ctx, 3);
 }
 
 static void test_exact_bytes_after_flush(void **state) {

@@ -28,6 +28,7 @@
 #include "plugins/host.h"
 #include "core/map.h"
 #include "storage/offsets.h"
+#include "test_util.h"
 
 /* The plugin is dlopen'd, so its pread() resolves in the global scope,
  * where this executable comes before libc: counting here sees every
@@ -69,14 +70,6 @@ static int64_t now_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw) {
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
-
 static int setup(void **state) {
         fixture_t *fx = calloc(1, sizeof(*fx));
         assert_non_null(fx);
@@ -111,7 +104,7 @@ static int teardown(void **state) {
         stop_task(fx);
         rdc_ctx_destroy(&fx->ctx);
         rdc_offset_store_destroy(fx->store);
-        nftw(fx->dir, remove_entry, 8, FTW_DEPTH | FTW_PHYS);
+        tu_remove_tree(fx->dir);
         dlclose(fx->dl);
         free(fx);
         return 0;
@@ -213,9 +206,6 @@ static void assert_lines(const collected_t *got, const char *const *want,
 static void test_descriptor(void **state) {
         fixture_t *fx = *state;
         const rdcp_descriptor_t *desc = fx->desc;
-        char errstr[256];
-        void *conn = NULL;
-        uint32_t task_cnt = 0;
 
         assert_int_equal(desc->magic, RDCP_MAGIC);
         assert_int_equal(desc->type, RDCP_PLUGIN_SOURCE);
@@ -235,23 +225,7 @@ static void test_descriptor(void **state) {
         assert_true(desc->config_defs[3].flags & RDCP_CFGF_HAS_MIN);
         assert_true(desc->config_defs[3].flags & RDCP_CFGF_HAS_MAX);
 
-        rdc_map_t *cfg = rdc_map_new();
-        rdc_map_t *task_cfgs[4];
-        for (int i = 0; i < 4; i++)
-                task_cfgs[i] = rdc_map_new();
-        assert_int_equal(desc->connector->create(&fx->ctx, &rdc_host,
-                                                 rdc_map_as_cconfig(cfg), &conn,
-                                                 errstr, sizeof(errstr)),
-                         RDCP_OK);
-        assert_int_equal(desc->connector->task_configs(
-                                 conn, 4, (rdcp_config_t *const *)task_cfgs,
-                                 &task_cnt, errstr, sizeof(errstr)),
-                         RDCP_OK);
-        assert_int_equal(task_cnt, 1);
-        desc->connector->destroy(conn);
-        for (int i = 0; i < 4; i++)
-                rdc_map_destroy(task_cfgs[i]);
-        rdc_map_destroy(cfg);
+        tu_assert_one_task(desc, &fx->ctx, 4);
 }
 
 static void count_report(void *opaque, const char *key, const char *message) {

@@ -21,6 +21,7 @@
 #include <cmocka.h>
 
 #include "core/log.h"
+#include "test_util.h"
 
 static char capture_path[] = "/tmp/rdc-test-log-XXXXXX";
 static int saved_stderr = -1;
@@ -168,9 +169,8 @@ static void list_cb(void *opaque, const char *logger, rdc_log_level_t level,
                     int64_t modified_ms) {
         listed_t *out = opaque;
         (void)modified_ms;
-        size_t len = strlen(out->text);
-        snprintf(out->text + len, sizeof(out->text) - len, "%s=%s;", logger,
-                 rdc_log_level_name(level));
+        tu_appendf(out->text, sizeof(out->text), "%s=%s;", logger,
+                   rdc_log_level_name(level));
 }
 
 static void test_foreach(void **state) {
@@ -278,8 +278,7 @@ typedef struct affected {
 
 static void affected_cb(void *opaque, const char *logger) {
         affected_t *out = opaque;
-        size_t len = strlen(out->text);
-        snprintf(out->text + len, sizeof(out->text) - len, "%s;", logger);
+        tu_appendf(out->text, sizeof(out->text), "%s;", logger);
 }
 
 /* Kafka's PUT /admin/loggers semantics: who exists, who gets a level of

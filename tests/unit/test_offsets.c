@@ -18,6 +18,7 @@
 #include <cmocka.h>
 
 #include "storage/offsets.h"
+#include "test_util.h"
 
 static char errstr[512];
 
@@ -172,9 +173,7 @@ typedef struct collected {
 
 static void collect(void *opaque, const char *partition, const char *offset) {
         collected_t *out = opaque;
-        size_t len = strlen(out->text);
-        snprintf(out->text + len, sizeof(out->text) - len, "%s=%s;", partition,
-                 offset);
+        tu_appendf(out->text, sizeof(out->text), "%s=%s;", partition, offset);
         out->cnt++;
 }
 

@@ -30,7 +30,9 @@
 #include "plugins/host.h"
 #include "core/map.h"
 #include "storage/offsets.h"
+#include "plugins/abi.h"
 #include "plugins/registry.h"
+#include "test_util.h"
 
 #define BROKEN_DIR  RDC_TEST_BROKEN_PLUGIN_DIR
 #define GOOD_DIR    RDC_TEST_BROKEN_PLUGIN_DIR "-good"
@@ -52,18 +54,6 @@ static uint16_t elf_host_machine(void) {
         assert_int_equal(read(fd, &ehdr, sizeof(ehdr)), sizeof(ehdr));
         close(fd);
         return ehdr.e_machine;
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag,
-                        struct FTW *ftw) {
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        return remove(path);
-}
-
-static void remove_tree(const char *dir) {
-        nftw(dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 static void make_temp_dir(char *dir, size_t size) {
@@ -229,8 +219,6 @@ static void fake_destroy(void *state) {
 }
 
 /* A valid descriptor of each type, with writable vtables to break. */
-#define SIZE_THROUGH(type, member)                                             \
-        (offsetof(type, member) + sizeof(((type *)0)->member))
 
 typedef struct fake_plugin {
         rdcp_descriptor_t desc;
@@ -407,7 +395,7 @@ static void break_topic_partition_size(fake_plugin_t *fake) {
 /* A header converter needs the 1.1 descriptor that has its slot. */
 static void break_header_converter_old_desc(fake_plugin_t *fake) {
         fake->desc.type = RDCP_PLUGIN_HEADER_CONVERTER;
-        fake->desc.struct_size = SIZE_THROUGH(rdcp_descriptor_t, converter);
+        fake->desc.struct_size = RDC_SIZE_THROUGH(rdcp_descriptor_t, converter);
 }
 static void break_header_converter_missing(fake_plugin_t *fake) {
         fake->desc.type = RDCP_PLUGIN_HEADER_CONVERTER;
@@ -430,7 +418,7 @@ static void test_check_descriptor_messages(void **state) {
                  "abi_minor is 6, host supports up to 1", 0},
                 {RDCP_PLUGIN_SOURCE, break_struct_size,
                  "struct_size is 8, at least %zu required",
-                 SIZE_THROUGH(rdcp_descriptor_t, converter)},
+                 RDC_SIZE_THROUGH(rdcp_descriptor_t, converter)},
                 {RDCP_PLUGIN_SOURCE, break_type,
                  "type is 99, host supports 1 (source), 2 (sink), 3 "
                  "(converter) and 4 (header converter, since ABI 1.1)",
@@ -449,10 +437,10 @@ static void test_check_descriptor_messages(void **state) {
                  "header_converter.from_header is NULL but required", 0},
                 {RDCP_PLUGIN_SOURCE, break_source_record_size,
                  "source_record_size is 0, at least %zu required",
-                 SIZE_THROUGH(rdcp_source_record_t, source_offset)},
+                 RDC_SIZE_THROUGH(rdcp_source_record_t, source_offset)},
                 {RDCP_PLUGIN_SINK, break_header_size,
                  "header_size is 16, at least %zu required",
-                 SIZE_THROUGH(rdcp_header_t, value_len)},
+                 RDC_SIZE_THROUGH(rdcp_header_t, value_len)},
                 {RDCP_PLUGIN_SINK, break_topic_partition_size,
                  "topic_partition_size is 8, at least %zu required",
                  sizeof(rdcp_topic_partition_t)},
@@ -473,7 +461,7 @@ static void test_check_descriptor_messages(void **state) {
                  "connector vtable is missing", 0},
                 {RDCP_PLUGIN_SOURCE, break_source_task_size,
                  "source_task.struct_size is 8, at least %zu required",
-                 SIZE_THROUGH(rdcp_source_task_vtable_t, destroy)},
+                 RDC_SIZE_THROUGH(rdcp_source_task_vtable_t, destroy)},
                 {RDCP_PLUGIN_SOURCE, break_source_task_poll,
                  "source_task.poll is NULL but required", 0},
                 {RDCP_PLUGIN_SINK, break_connector_task_configs,
@@ -670,7 +658,7 @@ static void test_rejected_file_retried_only_when_changed(void **state) {
         assert_int_equal(rdc_registry_rejections(reg, NULL, NULL), 0);
 
         rdc_registry_destroy(reg);
-        remove_tree(dir);
+        tu_remove_tree(dir);
 }
 
 /* ---------------------------------------------- ELF checks (dlopen) */
@@ -819,7 +807,7 @@ static void test_truncated_and_foreign_elf_rejected(void **state) {
         assert_non_null(rdc_registry_find(reg, TEST_SOURCE, RDCP_PLUGIN_SOURCE,
                                           path, sizeof(path)));
         rdc_registry_destroy(reg);
-        remove_tree(dir);
+        tu_remove_tree(dir);
 }
 
 /* ------------------------------------------------------- resolution */
@@ -969,7 +957,7 @@ static void test_plugin_dropped_in_is_found(void **state) {
         copy_file(GOOD_DIR "/test_sink.so", path, 0);
         assert_int_equal(rdc_registry_scan(reg), 0);
         rdc_registry_destroy(reg);
-        remove_tree(dir);
+        tu_remove_tree(dir);
 }
 
 static void test_same_file_loaded_once(void **state) {
@@ -999,7 +987,7 @@ static void test_same_file_loaded_once(void **state) {
         assert_string_equal(plugins[3]->desc->class_name, TEST_SINK);
         assert_string_equal(plugins[4]->desc->class_name, TEST_SOURCE);
         rdc_registry_destroy(reg);
-        remove_tree(dir);
+        tu_remove_tree(dir);
 }
 
 /* ------------------------------------------------------ concurrency */

@@ -20,6 +20,7 @@
 
 #include "storage/config_store.h"
 #include "storage/status_store.h"
+#include "test_util.h"
 
 /* What the callbacks saw, in order: "L:<name>" and "D:<err>". */
 typedef struct seen {
@@ -28,15 +29,13 @@ typedef struct seen {
 
 static void on_change(void *opaque, const char *connector) {
         seen_t *seen = opaque;
-        size_t off = strlen(seen->log);
-        snprintf(seen->log + off, sizeof(seen->log) - off, "L:%s ", connector);
+        tu_appendf(seen->log, sizeof(seen->log), "L:%s ", connector);
 }
 
 static void on_done(void *opaque, int err, const char *errstr) {
         seen_t *seen = opaque;
-        size_t off = strlen(seen->log);
         (void)errstr;
-        snprintf(seen->log + off, sizeof(seen->log) - off, "D:%d ", err);
+        tu_appendf(seen->log, sizeof(seen->log), "D:%d ", err);
 }
 
 static rdc_map_t *config(const char *name, const char *topic) {
