@@ -159,12 +159,6 @@ static rdcp_err_t block_task_poll(void *task_ptr,
         return RDCP_OK;
 }
 
-#define BLOCK_FILE_DEF(key_, doc_)                                             \
-        {                                                                      \
-                .name = (key_), .type = RDCP_CFG_STRING,                       \
-                .importance = RDCP_IMPORTANCE_LOW, .documentation = (doc_)     \
-        }
-
 static const rdcp_config_def_t block_source_config[] = {
         RDCT_CONFIG_TOPIC,
         {.name = "test.records",
@@ -174,16 +168,18 @@ static const rdcp_config_def_t block_source_config[] = {
          .default_value = "5",
          .min = -1,
          .documentation = "Records each task produces (-1: no end)."},
-        BLOCK_FILE_DEF(BLOCK_CREATE,
-                       "Connector create() blocks while this file exists."),
-        BLOCK_FILE_DEF(BLOCK_TASK_CONFIGS, "Connector task_configs() "
-                                           "blocks while this file exists."),
-        BLOCK_FILE_DEF(BLOCK_DESTROY,
-                       "Connector destroy() blocks while this file exists."),
-        BLOCK_FILE_DEF(BLOCK_POLL,
-                       "Task poll() blocks while this file exists."),
-        BLOCK_FILE_DEF(BLOCK_STOP, "Task destroy() (its stop) blocks while "
-                                   "this file exists."),
+        RDCT_CONFIG_STRING(BLOCK_CREATE,
+                           "Connector create() blocks while this file exists."),
+        RDCT_CONFIG_STRING(BLOCK_TASK_CONFIGS,
+                           "Connector task_configs() "
+                           "blocks while this file exists."),
+        RDCT_CONFIG_STRING(
+                BLOCK_DESTROY,
+                "Connector destroy() blocks while this file exists."),
+        RDCT_CONFIG_STRING(BLOCK_POLL,
+                           "Task poll() blocks while this file exists."),
+        RDCT_CONFIG_STRING(BLOCK_STOP, "Task destroy() (its stop) blocks while "
+                                       "this file exists."),
 };
 
 static const rdcp_connector_vtable_t block_source_connector = {

@@ -210,10 +210,8 @@ static const rdcp_config_def_t crash_source_config[] = {
          .valid_values = crash_places,
          .documentation = "Where it crashes: task (poll) or connector "
                           "(create, on the herder's thread)."},
-        {.name = "test.crash.while.file",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .documentation = "Crash only while this file exists."},
+        RDCT_CONFIG_STRING("test.crash.while.file",
+                           "Crash only while this file exists."),
 };
 
 /* test.crash.in=connector: the connector instance crashes as it is

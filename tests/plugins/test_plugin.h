@@ -424,6 +424,14 @@ static inline void rdct_counter_fill(rdct_counter_t *c, const char *topic,
         c->next++;
 }
 
+/** A STRING key of low importance: the test plugins' file and switch
+ *  keys. */
+#define RDCT_CONFIG_STRING(key_, doc_)                                         \
+        {                                                                      \
+                .name = (key_), .type = RDCP_CFG_STRING,                       \
+                .importance = RDCP_IMPORTANCE_LOW, .documentation = (doc_)     \
+        }
+
 /** The "topic" definition of the test sources. */
 #define RDCT_CONFIG_TOPIC                                                      \
         {                                                                      \

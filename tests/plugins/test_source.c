@@ -421,16 +421,12 @@ static const rdcp_config_def_t test_source_config[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .default_value = "false",
          .documentation = "Records carry typed and raw headers."},
-        {.name = "test.ack.file",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .documentation = "File the acknowledgements (commit_record, "
-                          "commit) are appended to."},
-        {.name = "test.hang.poll.while.file",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .documentation = "poll() blocks, ignoring stop, while this file "
-                          "exists."},
+        RDCT_CONFIG_STRING("test.ack.file",
+                           "File the acknowledgements (commit_record, "
+                           "commit) are appended to."),
+        RDCT_CONFIG_STRING("test.hang.poll.while.file",
+                           "poll() blocks, ignoring stop, while this file "
+                           "exists."),
         RDCT_CONFIG_FAIL_ON(test_source_fail_points),
         RDCT_CONFIG_FAIL_AFTER,
         RDCT_CONFIG_FAIL_WHILE_FILE,

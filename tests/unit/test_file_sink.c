@@ -96,13 +96,7 @@ typedef struct fixture {
 static int setup(void **state) {
         fixture_t *fx = calloc(1, sizeof(*fx));
         assert_non_null(fx);
-        fx->dl = dlopen(RDC_TEST_PLUGIN_DIR "/file-sink.so",
-                        RTLD_NOW | RTLD_LOCAL);
-        assert_non_null(fx->dl);
-        rdcp_entry_fn_t entry =
-                (rdcp_entry_fn_t)dlsym(fx->dl, RDCP_ENTRY_SYMBOL);
-        assert_non_null(entry);
-        fx->desc = entry();
+        fx->desc = tu_load_plugin(RDC_TEST_PLUGIN_DIR "/file-sink.so", &fx->dl);
         assert_int_equal(rdc_ctx_init(&fx->ctx, "fsink-test", 0, NULL, NULL),
                          0);
         strcpy(fx->dir, "/tmp/rdc-fsink-XXXXXX");

@@ -73,13 +73,8 @@ static int64_t now_ms(void) {
 static int setup(void **state) {
         fixture_t *fx = calloc(1, sizeof(*fx));
         assert_non_null(fx);
-        fx->dl = dlopen(RDC_TEST_PLUGIN_DIR "/file-source.so",
-                        RTLD_NOW | RTLD_LOCAL);
-        assert_non_null(fx->dl);
-        rdcp_entry_fn_t entry =
-                (rdcp_entry_fn_t)dlsym(fx->dl, RDCP_ENTRY_SYMBOL);
-        assert_non_null(entry);
-        fx->desc = entry();
+        fx->desc =
+                tu_load_plugin(RDC_TEST_PLUGIN_DIR "/file-source.so", &fx->dl);
         fx->store = rdc_offset_store_memory_new();
         assert_non_null(fx->store);
         assert_int_equal(

@@ -316,9 +316,13 @@ typedef struct breakage {
         size_t expected_arg;  /* a size the message names, if any */
 } breakage_t;
 
-static void break_magic(fake_plugin_t *fake) {
-        fake->desc.magic = 0xdeadbeef;
-}
+/* One breakage each: break_<name>() does the one thing that is wrong. */
+#define BREAKER(name, statement)                                               \
+        static void break_##name(fake_plugin_t *fake) {                        \
+                statement;                                                     \
+        }
+
+BREAKER(magic, fake->desc.magic = 0xdeadbeef)
 /* Everything is wrong, but only the first header field may be read. */
 static void break_everything(fake_plugin_t *fake) {
         fake->desc.magic = 0x12345678;
@@ -326,72 +330,29 @@ static void break_everything(fake_plugin_t *fake) {
         fake->desc.struct_size = 0;
         fake->desc.class_name = NULL;
 }
-static void break_major(fake_plugin_t *fake) {
-        fake->desc.abi_major = RDCP_ABI_MAJOR + 1;
-}
-static void break_minor(fake_plugin_t *fake) {
-        fake->desc.abi_minor = RDCP_ABI_MINOR + 5;
-}
-static void break_struct_size(fake_plugin_t *fake) {
-        fake->desc.struct_size = 8;
-}
-static void break_type(fake_plugin_t *fake) {
-        fake->desc.type = 99;
-}
-static void break_type_reserved(fake_plugin_t *fake) {
-        fake->desc.type = RDCP_PLUGIN_TRANSFORM;
-}
-static void break_class_name(fake_plugin_t *fake) {
-        fake->desc.class_name = NULL;
-}
-static void break_class_name_path(fake_plugin_t *fake) {
-        fake->desc.class_name = "../evil";
-}
-static void break_version(fake_plugin_t *fake) {
-        fake->desc.version = NULL;
-}
-static void break_config_def_size(fake_plugin_t *fake) {
-        fake->desc.config_def_size = 16;
-}
-static void break_config_defs(fake_plugin_t *fake) {
-        fake->desc.config_defs = NULL;
-}
-static void break_config_def_name(fake_plugin_t *fake) {
-        fake->config_def.name = NULL;
-}
-static void break_connector(fake_plugin_t *fake) {
-        fake->desc.connector = NULL;
-}
-static void break_source_task_size(fake_plugin_t *fake) {
-        fake->source_task.struct_size = 8;
-}
-static void break_source_task_poll(fake_plugin_t *fake) {
-        fake->source_task.poll = NULL;
-}
-static void break_connector_task_configs(fake_plugin_t *fake) {
-        fake->connector.task_configs = NULL;
-}
-static void break_sink_task(fake_plugin_t *fake) {
-        fake->desc.sink_task = NULL;
-}
-static void break_sink_task_flush(fake_plugin_t *fake) {
-        fake->sink_task.flush = NULL;
-}
-static void break_converter(fake_plugin_t *fake) {
-        fake->desc.converter = NULL;
-}
-static void break_converter_to_data(fake_plugin_t *fake) {
-        fake->converter.to_data = NULL;
-}
-static void break_source_record_size(fake_plugin_t *fake) {
-        fake->desc.source_record_size = 0; /* forgot RDCP_DESCRIPTOR_HEADER */
-}
-static void break_header_size(fake_plugin_t *fake) {
-        fake->desc.header_size = 16;
-}
-static void break_topic_partition_size(fake_plugin_t *fake) {
-        fake->desc.topic_partition_size = 8;
-}
+BREAKER(major, fake->desc.abi_major = RDCP_ABI_MAJOR + 1)
+BREAKER(minor, fake->desc.abi_minor = RDCP_ABI_MINOR + 5)
+BREAKER(struct_size, fake->desc.struct_size = 8)
+BREAKER(type, fake->desc.type = 99)
+BREAKER(type_reserved, fake->desc.type = RDCP_PLUGIN_TRANSFORM)
+BREAKER(class_name, fake->desc.class_name = NULL)
+BREAKER(class_name_path, fake->desc.class_name = "../evil")
+BREAKER(version, fake->desc.version = NULL)
+BREAKER(config_def_size, fake->desc.config_def_size = 16)
+BREAKER(config_defs, fake->desc.config_defs = NULL)
+BREAKER(config_def_name, fake->config_def.name = NULL)
+BREAKER(connector, fake->desc.connector = NULL)
+BREAKER(source_task_size, fake->source_task.struct_size = 8)
+BREAKER(source_task_poll, fake->source_task.poll = NULL)
+BREAKER(connector_task_configs, fake->connector.task_configs = NULL)
+BREAKER(sink_task, fake->desc.sink_task = NULL)
+BREAKER(sink_task_flush, fake->sink_task.flush = NULL)
+BREAKER(converter, fake->desc.converter = NULL)
+BREAKER(converter_to_data, fake->converter.to_data = NULL)
+BREAKER(source_record_size,
+        fake->desc.source_record_size = 0); /* forgot RDCP_DESCRIPTOR_HEADER */
+BREAKER(header_size, fake->desc.header_size = 16)
+BREAKER(topic_partition_size, fake->desc.topic_partition_size = 8)
 /* A header converter needs the 1.1 descriptor that has its slot. */
 static void break_header_converter_old_desc(fake_plugin_t *fake) {
         fake->desc.type = RDCP_PLUGIN_HEADER_CONVERTER;

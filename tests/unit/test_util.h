@@ -5,6 +5,7 @@
 #ifndef RDC_TEST_UTIL_H
 #define RDC_TEST_UTIL_H
 
+#include <dlfcn.h>
 #include <ftw.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -65,6 +66,17 @@ static inline void tu_assert_one_task(const rdcp_descriptor_t *desc,
         for (uint32_t i = 0; i < max_tasks; i++)
                 rdc_map_destroy(task_cfgs[i]);
         rdc_map_destroy(cfg);
+}
+
+/** dlopens the plugin file and returns its descriptor; *dl gets the
+ *  handle to dlclose. */
+static inline const rdcp_descriptor_t *tu_load_plugin(const char *path,
+                                                      void **dl) {
+        *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+        assert_non_null(*dl);
+        rdcp_entry_fn_t entry = (rdcp_entry_fn_t)dlsym(*dl, RDCP_ENTRY_SYMBOL);
+        assert_non_null(entry);
+        return entry();
 }
 
 #endif
