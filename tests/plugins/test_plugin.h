@@ -259,6 +259,22 @@ static inline rdcp_err_t rdct_failer_check(rdct_failer_t *failer,
         return RDCP_ERR_FATAL;
 }
 
+/** The failure injection of a task as it is created: rdct_failer_init(),
+ *  rdct_failer_for_task() and the check of the create point. */
+static inline rdcp_err_t rdct_failer_start(rdct_failer_t *failer,
+                                           const rdcp_host_t *host,
+                                           const rdcp_config_t *cfg,
+                                           int64_t task_id, char *errstr,
+                                           size_t errstr_size) {
+        rdcp_err_t err =
+                rdct_failer_init(failer, host, cfg, errstr, errstr_size);
+        rdct_failer_for_task(failer, task_id);
+        if (err == RDCP_OK)
+                err = rdct_failer_check(failer, RDCT_FAIL_CREATE, errstr,
+                                        errstr_size);
+        return err;
+}
+
 /** Config definitions every working test plugin has. */
 #define RDCT_CONFIG_FAIL_WHILE_FILE                                            \
         {                                                                      \

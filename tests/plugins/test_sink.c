@@ -102,11 +102,8 @@ static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
         }
         task->ctx = ctx;
         task->host = host;
-        err = rdct_failer_init(&task->failer, host, cfg, errstr, errstr_size);
-        rdct_failer_for_task(&task->failer, host->ctx_task_id(ctx));
-        if (err == RDCP_OK)
-                err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
-                                        errstr_size);
+        err = rdct_failer_start(&task->failer, host, cfg,
+                                host->ctx_task_id(ctx), errstr, errstr_size);
         if (err == RDCP_OK)
                 err = test_sink_task_files(task, cfg, errstr, errstr_size);
         if (err != RDCP_OK) {

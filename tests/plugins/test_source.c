@@ -226,11 +226,8 @@ static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
         snprintf(task->partition, sizeof(task->partition), "{\"task\":%d}",
                  (int)task->task_id);
 
-        err = rdct_failer_init(&task->failer, host, cfg, errstr, errstr_size);
-        rdct_failer_for_task(&task->failer, task->task_id);
-        if (err == RDCP_OK)
-                err = rdct_failer_check(&task->failer, RDCT_FAIL_CREATE, errstr,
-                                        errstr_size);
+        err = rdct_failer_start(&task->failer, host, cfg, task->task_id, errstr,
+                                errstr_size);
         if (err == RDCP_OK)
                 err = rdct_config_int64(host, cfg, "test.records", 10,
                                         &task->total, errstr, errstr_size);

@@ -103,6 +103,24 @@ static void assert_offset(rdc_offset_store_t *store, const char *connector,
         free(offset);
 }
 
+/* Stores a new offset of the "src" partition of /tmp/a and flushes.
+ * @returns whether the flush replaced the offsets file (a new inode). */
+static int put_replaces_file(rdc_offset_store_t *store, const char *path,
+                             const char *offset) {
+        struct stat before, after;
+        char errstr[256] = "";
+
+        assert_int_equal(stat(path, &before), 0);
+        assert_int_equal(rdc_offset_store_put(store, "src",
+                                              "{\"filename\":\"/tmp/a\"}",
+                                              offset),
+                         0);
+        assert_int_equal(rdc_offset_store_flush(store, errstr, sizeof(errstr)),
+                         0);
+        assert_int_equal(stat(path, &after), 0);
+        return before.st_ino != after.st_ino;
+}
+
 static void test_canonical(void **state) {
         (void)state;
         char *c = rdc_json_canonical(" { \"b\" : 2, \"a\" : { \"z\": [3, "
@@ -276,28 +294,13 @@ static void test_file_round_trip(void **state) {
                       "{\"offset\":7}");
 
         /* Rewriting the same value is no change: the file stays as is. */
-        struct stat before, after;
-        assert_int_equal(stat(path, &before), 0);
-        assert_int_equal(rdc_offset_store_put(store, "src",
-                                              "{\"filename\":\"/tmp/a\"}",
-                                              "{ \"position\" : 42 }"),
-                         0);
-        assert_int_equal(rdc_offset_store_flush(store, errstr, sizeof(errstr)),
-                         0);
-        assert_int_equal(stat(path, &after), 0);
-        assert_true(before.st_ino == after.st_ino);
+        assert_false(put_replaces_file(store, path, "{ \"position\" : 42 }"));
 
         /* A real change replaces the file (new inode: renamed over). */
         chmod(path, 0640);
-        assert_int_equal(stat(path, &before), 0);
-        assert_int_equal(rdc_offset_store_put(store, "src",
-                                              "{\"filename\":\"/tmp/a\"}",
-                                              "{\"position\":43}"),
-                         0);
-        assert_int_equal(rdc_offset_store_flush(store, errstr, sizeof(errstr)),
-                         0);
+        assert_true(put_replaces_file(store, path, "{\"position\":43}"));
+        struct stat after;
         assert_int_equal(stat(path, &after), 0);
-        assert_true(before.st_ino != after.st_ino);
         assert_int_equal(after.st_mode & 0777, 0640);
         assert_int_equal(count_files(dir), 1);
 

@@ -39,6 +39,17 @@ static void expect_config_bytes(const rdc_config_record_t *rec, const char *key,
         free(v);
 }
 
+/* Encodes a status record and checks both texts. */
+static void expect_status_bytes(const rdc_status_record_t *rec, const char *key,
+                                const char *value) {
+        char *k, *v;
+        assert_int_equal(rdc_status_record_encode(rec, &k, &v), 0);
+        assert_string_equal(k, key);
+        assert_string_equal(v, value);
+        free(k);
+        free(v);
+}
+
 static const char golden_connector[] =
         "{\"properties\":{\"connector.class\":\"FileStreamSource\","
         "\"file\":\"/data/in.txt\",\"topic\":\"gold-topic\","
@@ -215,11 +226,7 @@ static void test_golden_status_records(void **state) {
         assert_null(rec.trace);
         assert_string_equal(rec.worker_id, "127.0.0.1:38083");
         assert_int_equal(rec.generation, 2);
-        assert_int_equal(rdc_status_record_encode(&rec, &k, &v), 0);
-        assert_string_equal(k, "status-connector-gold-src");
-        assert_string_equal(v, conn);
-        free(k);
-        free(v);
+        expect_status_bytes(&rec, "status-connector-gold-src", conn);
         rdc_status_record_clear(&rec);
 
         assert_int_equal(rdc_status_record_decode("status-task-gold-src-0", 22,
@@ -229,11 +236,7 @@ static void test_golden_status_records(void **state) {
         assert_int_equal(rec.kind, RDC_STATUS_REC_TASK);
         assert_string_equal(rec.connector, "gold-src");
         assert_int_equal(rec.task, 0);
-        assert_int_equal(rdc_status_record_encode(&rec, &k, &v), 0);
-        assert_string_equal(k, "status-task-gold-src-0");
-        assert_string_equal(v, task);
-        free(k);
-        free(v);
+        expect_status_bytes(&rec, "status-task-gold-src-0", task);
         rdc_status_record_clear(&rec);
 
         static const char tkey[] = "status-topic-gold-topic:connector-gold-src";
@@ -245,11 +248,7 @@ static void test_golden_status_records(void **state) {
         assert_string_equal(rec.topic, "gold-topic");
         assert_string_equal(rec.connector, "gold-src");
         assert_true(rec.discover_ms == 1796186097522LL);
-        assert_int_equal(rdc_status_record_encode(&rec, &k, &v), 0);
-        assert_string_equal(k, tkey);
-        assert_string_equal(v, topic);
-        free(k);
-        free(v);
+        expect_status_bytes(&rec, tkey, topic);
         rdc_status_record_clear(&rec);
 
         /* A trace with quotes and newlines survives both ways. */
