@@ -149,35 +149,36 @@ def states(rest, name):
 def wait_state(rest, name, connector, tasks=None, timeout=30):
     """Waits until the connector's state is connector and, if tasks is
     given, its task states are exactly tasks. Returns the status body."""
-    def reached():
-        body = status(rest, name)
-        if body is None or body["connector"]["state"] != connector:
+    def pick(body):
+        if body["connector"]["state"] != connector:
             return None
         if tasks is not None and \
                 [t["state"] for t in body["tasks"]] != list(tasks):
             return None
         return body
-    body = wait_until(reached, timeout=timeout)
-    assert body, (f"{name} never reached {connector}/{tasks} within "
-                  f"{timeout}s; status now: {status(rest, name)}")
-    return body
+    return wait_status(rest, name, pick, f"reached {connector}/{tasks}",
+                       timeout)
+
+
+def wait_status(rest, name, pick, what, timeout, who=None):
+    """Polls GET /connectors/{name}/status until pick(body) returns
+    something, and returns that; fails naming who and what otherwise."""
+    def reached():
+        body = status(rest, name)
+        return None if body is None else pick(body)
+    got = wait_until(reached, timeout=timeout)
+    assert got, (f"{who or name} never {what} within {timeout}s; "
+                 f"status now: {status(rest, name)}")
+    return got
 
 
 def wait_task(rest, name, task, predicate, what, timeout=30):
     """Waits until predicate(task status JSON) is true for task id task of
     connector name (from GET .../status). Returns that task's JSON."""
-    def reached():
-        body = status(rest, name)
-        if body is None:
-            return None
-        for t in body["tasks"]:
-            if t["id"] == task and predicate(t):
-                return t
-        return None
-    got = wait_until(reached, timeout=timeout)
-    assert got, (f"task {name}-{task} never {what} within {timeout}s; "
-                 f"status now: {status(rest, name)}")
-    return got
+    def pick(body):
+        return next((t for t in body["tasks"]
+                     if t["id"] == task and predicate(t)), None)
+    return wait_status(rest, name, pick, what, timeout, f"task {name}-{task}")
 
 
 def stays(predicate, seconds=3.0, interval=0.25):

@@ -20,6 +20,14 @@ def source_offsets(rest, name):
     return r.json()["offsets"]
 
 
+def source_worker(worker, mock_cluster, topic, props=None):
+    """A healthy REST worker, and topic created with one partition."""
+    mock_cluster.create_topic(topic, 1)
+    w, rest = rest_worker(worker, props=props)
+    rest.wait_healthy()
+    return w, rest
+
+
 def peak_rss_kib(pid):
     """VmHWM of a process: the most resident memory it ever had."""
     with open(f"/proc/{pid}/status", encoding="ascii") as f:
@@ -34,9 +42,7 @@ def test_copytruncate_loses_nothing(tmp_path, worker, mock_cluster):
     position while the task was not looking: every new line arrives whole,
     a warning names the file, offsets count from the new content."""
     topic = "ct"
-    mock_cluster.create_topic(topic, 1)
-    w, rest = rest_worker(worker)
-    rest.wait_healthy()
+    w, rest = source_worker(worker, mock_cluster, topic)
     path = tmp_path / "app.log"
     old = [f"line-{i:04d}" for i in range(100)]
     new = [f"line-v{i:04d} written after the truncation" for i in range(300)]
@@ -81,9 +87,7 @@ def test_overlong_line_skipped_with_tolerance_all(tmp_path, worker,
     """A 12 MB line between normal lines: every normal line arrives, the
     big one is skipped with a warning (file, position, length)."""
     topic = "big-all"
-    mock_cluster.create_topic(topic, 1)
-    w, rest = rest_worker(worker)
-    rest.wait_healthy()
+    w, rest = source_worker(worker, mock_cluster, topic)
     path = tmp_path / "big.txt"
     before = [f"before {i}" for i in range(50)]
     after = [f"after {i}" for i in range(50)]
@@ -107,9 +111,7 @@ def test_overlong_line_fails_task_by_default(tmp_path, worker, mock_cluster):
     the worker lives on. (Automatic restarts are off here, as in Kafka;
     with them the task is RESTARTING with the same trace.)"""
     topic = "big-none"
-    mock_cluster.create_topic(topic, 1)
-    w, rest = rest_worker(worker, props={"task.restart.enable": "false"})
-    rest.wait_healthy()
+    w, rest = source_worker(worker, mock_cluster, topic, props={"task.restart.enable": "false"})
     path = tmp_path / "big.txt"
     before = [f"before {i}" for i in range(50)]
     write_with_big_line(path, before, ["after"])
@@ -143,9 +145,7 @@ def test_no_newline_stays_bounded(tmp_path, worker, mock_cluster):
     """20 MB without a newline: the worker's memory does not grow with the
     line, the task keeps running, and the lines after it arrive."""
     topic = "nonl"
-    mock_cluster.create_topic(topic, 1)
-    w, rest = rest_worker(worker)
-    rest.wait_healthy()
+    w, rest = source_worker(worker, mock_cluster, topic)
     path = tmp_path / "nonl.txt"
     write_lines(path, ["first"])
     create(rest, "nonl", file_source("nonl", path, topic,
