@@ -104,14 +104,10 @@ def test_put_retries_keep_group_membership(tmp_path, mock_cluster, worker):
     task must keep polling (partitions paused) so that librdkafka neither
     leaves the group nor loses the assignment; every record then arrives."""
     mock_cluster.create_topic(TOPIC, 2)
-    marker = tmp_path / "target-down"
-    record_file = tmp_path / "records.txt"
+    marker, record_file = tmp_path / "target-down", tmp_path / "records.txt"
     marker.write_text("down\n")
     name = "retry-sink"
-    conf = connector(name, "com.example.test.TestSink", {
-        "topics": TOPIC,
-        "test.retry.while.file": str(marker),
-        "test.record.file": str(record_file),
+    conf = retry_sink(name, marker, record_file, {
         # librdkafka: max.poll.interval.ms >= session.timeout.ms (6000).
         "consumer.override.max.poll.interval.ms": "7000",
     })
@@ -142,13 +138,10 @@ def test_stop_during_put_retries(tmp_path, mock_cluster, worker):
     """A stop request ends the retry loop: the worker exits 0 at once, and
     the held batch is not committed (it comes again on the next start)."""
     mock_cluster.create_topic(TOPIC, 1)
-    marker = tmp_path / "target-down"
-    record_file = tmp_path / "records.txt"
+    marker, record_file = tmp_path / "target-down", tmp_path / "records.txt"
     marker.write_text("down\n")
     name = "retry-stop-sink"
-    conf = connector(name, "com.example.test.TestSink", {
-        "topics": TOPIC, "test.retry.while.file": str(marker),
-        "test.record.file": str(record_file)})
+    conf = retry_sink(name, marker, record_file)
     w, rest = rest_worker(worker, [conf], TEST_PLUGIN_PATH)
     produce(mock_cluster.bootstrap, TOPIC, numbered_lines(0, 50))
     w.wait_for_log(r"put failed, retrying", timeout=30)

@@ -113,14 +113,13 @@ static rdcp_err_t block_task_create(const rdcp_ctx_t *ctx,
                                     const rdcp_host_t *host,
                                     const rdcp_config_t *cfg, void **taskp,
                                     char *errstr, size_t errstr_size) {
-        block_task_t *task = calloc(1, sizeof(*task));
+        block_task_t *task;
         rdcp_err_t err;
 
         *taskp = NULL;
-        if (!task) {
-                snprintf(errstr, errstr_size, "out of memory");
+        task = rdct_task_new(sizeof(*task), errstr, errstr_size);
+        if (!task)
                 return RDCP_ERR_NOMEM;
-        }
         rdct_counter_init(&task->counter, ctx, host);
         err = rdct_config_int64(host, cfg, "test.records", 5, &task->records,
                                 errstr, errstr_size);

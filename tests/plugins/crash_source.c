@@ -68,11 +68,9 @@ static rdcp_err_t crash_task_create(const rdcp_ctx_t *ctx,
         rdcp_err_t err;
 
         *taskp = NULL;
-        task = calloc(1, sizeof(*task));
-        if (!task) {
-                snprintf(errstr, errstr_size, "out of memory");
+        task = rdct_task_new(sizeof(*task), errstr, errstr_size);
+        if (!task)
                 return RDCP_ERR_NOMEM;
-        }
         rdct_counter_init(&task->counter, ctx, host);
         err = rdct_config_int64(host, cfg, "test.crash.after", 5, &task->after,
                                 errstr, errstr_size);

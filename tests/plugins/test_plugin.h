@@ -23,6 +23,15 @@
 
 #include <rdconnect/plugin.h>
 
+/** A zeroed task of size bytes, or NULL with "out of memory" in errstr. */
+static inline void *rdct_task_new(size_t size, char *errstr,
+                                  size_t errstr_size) {
+        void *task = calloc(1, size);
+        if (!task)
+                snprintf(errstr, errstr_size, "out of memory");
+        return task;
+}
+
 /* ------------------------------------------------------ inert plugins */
 
 /* The functions of an inert plugin: they only report that they ran. */

@@ -95,11 +95,9 @@ static rdcp_err_t test_sink_task_create(const rdcp_ctx_t *ctx,
         rdcp_err_t err;
 
         *taskp = NULL;
-        task = calloc(1, sizeof(*task));
-        if (!task) {
-                snprintf(errstr, errstr_size, "out of memory");
+        task = rdct_task_new(sizeof(*task), errstr, errstr_size);
+        if (!task)
                 return RDCP_ERR_NOMEM;
-        }
         task->ctx = ctx;
         task->host = host;
         err = rdct_failer_start(&task->failer, host, cfg,

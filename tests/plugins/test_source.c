@@ -215,11 +215,9 @@ static rdcp_err_t test_source_task_create(const rdcp_ctx_t *ctx,
         rdcp_err_t err;
 
         *taskp = NULL;
-        task = calloc(1, sizeof(*task));
-        if (!task) {
-                snprintf(errstr, errstr_size, "out of memory");
+        task = rdct_task_new(sizeof(*task), errstr, errstr_size);
+        if (!task)
                 return RDCP_ERR_NOMEM;
-        }
         task->ctx = ctx;
         task->host = host;
         task->task_id = host->ctx_task_id(ctx);
