@@ -39,20 +39,29 @@ def hinted_reasons(path):
             if any(h in name for h in hints)]
 
 
+def worker_with_good_source(tmp_path, worker, mock_cluster, topic, extra_dir,
+                            next_to):
+    """A worker with the shipped plugins and extra_dir on plugin.path whose
+    FileStreamSource moves 20 lines into topic: the good connector runs
+    next to whatever extra_dir holds. Returns the worker."""
+    good_file = tmp_path / "good.txt"
+    write_lines(good_file, [f"line {i}" for i in range(20)])
+    w = worker([file_source("good-source", good_file, topic)],
+               {"plugin.path": f"{PLUGINS_DIR},{extra_dir}"})
+    assert wait_until(lambda: topic_record_count(
+        mock_cluster.bootstrap, topic) >= 20, timeout=60), \
+        f"the good connector did not run next to {next_to}"
+    return w
+
+
 def test_broken_plugins_are_rejected(tmp_path, mock_cluster, worker):
     broken = plugin_files(TEST_PLUGINS_DIR)
     assert broken, f"no test plugins in {TEST_PLUGINS_DIR}"
     topic = "plugins-topic"
     mock_cluster.create_topic(topic, 1)
-    good_file = tmp_path / "good.txt"
-    write_lines(good_file, [f"line {i}" for i in range(20)])
     # The real plugins come first, so that they win over any duplicate.
-    w = worker([file_source("good-source", good_file, topic)],
-               {"plugin.path": f"{PLUGINS_DIR},{TEST_PLUGINS_DIR}"})
-
-    assert wait_until(lambda: topic_record_count(
-        mock_cluster.bootstrap, topic) >= 20, timeout=60), \
-        "the good connector did not run next to the broken plugins"
+    w = worker_with_good_source(tmp_path, worker, mock_cluster, topic,
+                                TEST_PLUGINS_DIR, "the broken plugins")
     problems = [line for line in w.log_text().splitlines()
                 if PROBLEM_LINE.search(line)]
     for path in broken:
@@ -153,14 +162,8 @@ def test_truncated_plugin_is_rejected(tmp_path, mock_cluster, worker):
     # Cut in the middle of the last loaded segment: dlopen maps it whole
     # and the first touch past the end of the file is the SIGBUS.
     cut.write_bytes(data[:last_load_segment_middle(data)])
-    good_file = tmp_path / "good.txt"
-    write_lines(good_file, [f"line {i}" for i in range(20)])
-    w = worker([file_source("good-source", good_file, topic)],
-               {"plugin.path": f"{PLUGINS_DIR},{plugin_dir}"})
-
-    assert wait_until(lambda: topic_record_count(
-        mock_cluster.bootstrap, topic) >= 20, timeout=60), \
-        "the good connector did not run next to the truncated plugin"
+    w = worker_with_good_source(tmp_path, worker, mock_cluster, topic,
+                                plugin_dir, "the truncated plugin")
     rejected = w.log_lines_matching(r"\bERROR\b", re.escape(str(cut)),
                                     r"(?i)truncated")
     assert rejected, f"no ERROR line names {cut} as truncated:\n" \

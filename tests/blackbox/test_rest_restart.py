@@ -50,13 +50,22 @@ def topic_values(bootstrap, topic):
     return sorted(v.decode() for _, v, _ in consume_all(bootstrap, topic))
 
 
-def test_failed_task_restarts_by_itself(tmp_path, worker, mock_cluster):
-    topic = "auto-topic"
+def outage_worker(tmp_path, worker, mock_cluster, topic):
+    """A healthy worker with fast restart backoff, topic created, and an
+    outage marker file (TestSource fails while it exists). Returns
+    (worker, rest, marker)."""
     mock_cluster.create_topic(topic, 1)
     w, rest = rest_worker(worker, props=FAST_BACKOFF)
     rest.wait_healthy()
     marker = tmp_path / "outage"
     marker.write_text("the outage goes on while this file exists")
+    return w, rest, marker
+
+
+def test_failed_task_restarts_by_itself(tmp_path, worker, mock_cluster):
+    topic = "auto-topic"
+    w, rest, marker = outage_worker(
+        tmp_path, worker, mock_cluster, topic)
     create(rest, "auto", source("auto", topic, marker))
 
     # Waiting between attempts: RESTARTING, "attempt N" and the failure.
@@ -99,11 +108,8 @@ def test_failed_task_restarts_by_itself(tmp_path, worker, mock_cluster):
 def test_only_the_failing_task_restarts(tmp_path, worker, mock_cluster):
     """Two tasks, task 1 fails: task 0 keeps running and producing."""
     topic = "auto-two"
-    mock_cluster.create_topic(topic, 1)
-    _, rest = rest_worker(worker, props=FAST_BACKOFF)
-    rest.wait_healthy()
-    marker = tmp_path / "outage"
-    marker.write_text("x")
+    _, rest, marker = outage_worker(
+        tmp_path, worker, mock_cluster, topic)
     config = dict(source("two", topic, marker, records=5, tasks=2),
                   **{"test.fail.task": "1"})
     create(rest, "two", config)
@@ -191,11 +197,8 @@ def test_pause_stop_and_delete_while_restarting(tmp_path, worker,
     target state: stop cancels the restart, pause keeps it paused, delete
     removes it; nothing comes back by itself."""
     topic = "auto-target"
-    mock_cluster.create_topic(topic, 1)
-    w, rest = rest_worker(worker, props=FAST_BACKOFF)
-    rest.wait_healthy()
-    marker = tmp_path / "outage"
-    marker.write_text("x")
+    w, rest, marker = outage_worker(
+        tmp_path, worker, mock_cluster, topic)
     create(rest, "tg", source("tg", topic, marker, records=5))
     wait_attempt(rest, "tg", 1)
 
