@@ -10,7 +10,7 @@
  * Task configs are not written: each start regenerates them.
  */
 #define _GNU_SOURCE
-#include "storage/config_store.h"
+#include "storage/config_snapshot.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -22,80 +22,16 @@
 #include "core/fileio.h"
 #include "core/log.h"
 
-typedef struct file_entry {
-        struct file_entry *next;
-        rdc_config_entry_t e;
-} file_entry_t;
+typedef rdc_config_node_t file_entry_t;
 
 typedef struct file_store {
         rdc_config_store_t base;
-        char *path;            /* NULL: memory only */
-        pthread_mutex_t lock;  /* guards entries, versions, listener */
-        file_entry_t *entries; /* in file order */
-        uint64_t next_version;
-        rdc_config_listener_t *listener;
-        void *listener_opaque;
+        char *path;                 /* NULL: memory only */
+        rdc_config_snapshot_t snap; /* entries in file order */
 } file_store_t;
 
-static const char *const target_names[] = {
-        [RDC_TARGET_STARTED] = "RUNNING",
-        [RDC_TARGET_PAUSED] = "PAUSED",
-        [RDC_TARGET_STOPPED] = "STOPPED",
-};
-
-const char *rdc_target_name(rdc_target_t target) {
-        return target_names[target];
-}
-
-int rdc_target_parse(const char *text, rdc_target_t *target) {
-        if (!text || !strcmp(text, "RUNNING"))
-                *target = RDC_TARGET_STARTED;
-        else if (!strcmp(text, "PAUSED"))
-                *target = RDC_TARGET_PAUSED;
-        else if (!strcmp(text, "STOPPED"))
-                *target = RDC_TARGET_STOPPED;
-        else
-                return -1;
-        return 0;
-}
-
-static void task_cfgs_free(rdc_map_t **cfgs, uint32_t cnt) {
-        for (uint32_t i = 0; cfgs && i < cnt; i++)
-                rdc_map_destroy(cfgs[i]);
-        free(cfgs);
-}
-
-/* @returns a copy of cnt configs (cnt 0: NULL), or -1 out of memory. */
-static int task_cfgs_dup(rdc_map_t *const *cfgs, uint32_t cnt,
-                         rdc_map_t ***out) {
-        *out = NULL;
-        if (!cnt)
-                return 0;
-        rdc_map_t **copy = calloc(cnt, sizeof(*copy));
-        for (uint32_t i = 0; copy && i < cnt; i++) {
-                if (!(copy[i] = rdc_map_dup(cfgs[i]))) {
-                        task_cfgs_free(copy, cnt);
-                        return -1;
-                }
-        }
-        *out = copy;
-        return copy ? 0 : -1;
-}
-
-void rdc_config_entry_free(rdc_config_entry_t *entry) {
-        if (!entry)
-                return;
-        free(entry->name);
-        rdc_map_destroy(entry->config);
-        task_cfgs_free(entry->task_cfgs, entry->task_cnt);
-        free(entry);
-}
-
 static file_entry_t *entry_find(file_store_t *st, const char *name) {
-        for (file_entry_t *fe = st->entries; fe; fe = fe->next)
-                if (!strcmp(fe->e.name, name))
-                        return fe;
-        return NULL;
+        return rdc_config_snapshot_find(&st->snap, name);
 }
 
 static json_object *config_json(const rdc_map_t *map) {
@@ -112,7 +48,7 @@ static void doc_add(json_object *doc, const char *name, const rdc_map_t *cfg,
         json_object *entry = json_object_new_object();
         json_object_object_add(entry, "config", config_json(cfg));
         json_object_object_add(entry, "target_state",
-                               json_object_new_string(target_names[target]));
+                               json_object_new_string(rdc_target_name(target)));
         json_object_object_add(doc, name, entry);
 }
 
@@ -125,7 +61,7 @@ static int file_save(file_store_t *st, const char *name, const rdc_map_t *cfg,
                 return 0;
         json_object *doc = json_object_new_object();
         int seen = 0;
-        for (file_entry_t *fe = st->entries; fe; fe = fe->next) {
+        for (file_entry_t *fe = st->snap.entries; fe; fe = fe->next) {
                 if (strcmp(fe->e.name, name)) {
                         doc_add(doc, fe->e.name, fe->e.config, fe->e.target);
                         continue;
@@ -155,40 +91,14 @@ static int file_save(file_store_t *st, const char *name, const rdc_map_t *cfg,
 /* Ends a write: notifies the listener, then done, without the lock. */
 static int finish(file_store_t *st, const char *name, int err,
                   const char *errstr, rdc_store_done_cb_t *done, void *opaque) {
-        rdc_config_listener_t *listener = st->listener;
-        void *listener_opaque = st->listener_opaque;
-        pthread_mutex_unlock(&st->lock);
+        rdc_config_listener_t *listener = st->snap.listener;
+        void *listener_opaque = st->snap.listener_opaque;
+        pthread_mutex_unlock(&st->snap.lock);
         if (!err && listener)
                 listener(listener_opaque, name);
         if (done)
                 done(opaque, err, errstr);
         return 0;
-}
-
-static file_entry_t *entry_new(file_store_t *st, const char *name) {
-        file_entry_t *fe = calloc(1, sizeof(*fe));
-        if (!fe || !(fe->e.name = strdup(name))) {
-                free(fe);
-                return NULL;
-        }
-        file_entry_t **pp = &st->entries;
-        while (*pp)
-                pp = &(*pp)->next;
-        *pp = fe;
-        return fe;
-}
-
-static void entry_unlink(file_store_t *st, file_entry_t *fe) {
-        for (file_entry_t **pp = &st->entries; *pp; pp = &(*pp)->next) {
-                if (*pp == fe) {
-                        *pp = fe->next;
-                        break;
-                }
-        }
-        free(fe->e.name);
-        rdc_map_destroy(fe->e.config);
-        task_cfgs_free(fe->e.task_cfgs, fe->e.task_cnt);
-        free(fe);
 }
 
 static int fs_put_connector(rdc_config_store_t *store, const char *name,
@@ -202,10 +112,10 @@ static int fs_put_connector(rdc_config_store_t *store, const char *name,
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
-        pthread_mutex_lock(&st->lock);
+        pthread_mutex_lock(&st->snap.lock);
         file_entry_t *fe = entry_find(st, name);
         int err = file_save(st, name, config, target, why, sizeof(why));
-        if (!err && !fe && !(fe = entry_new(st, name))) {
+        if (!err && !fe && !(fe = rdc_config_snapshot_add(&st->snap, name))) {
                 snprintf(why, sizeof(why), "out of memory");
                 err = -1;
         }
@@ -215,7 +125,7 @@ static int fs_put_connector(rdc_config_store_t *store, const char *name,
                 rdc_map_destroy(fe->e.config);
                 fe->e.config = copy;
                 fe->e.target = target;
-                fe->e.config_version = ++st->next_version;
+                fe->e.config_version = ++st->snap.next_version;
         }
         return finish(st, name, err, why, done, opaque);
 }
@@ -225,10 +135,10 @@ static int fs_put_connector(rdc_config_store_t *store, const char *name,
  * errstr. */
 static file_entry_t *entry_lock(file_store_t *st, const char *name,
                                 char *errstr, size_t errstr_size) {
-        pthread_mutex_lock(&st->lock);
+        pthread_mutex_lock(&st->snap.lock);
         file_entry_t *fe = entry_find(st, name);
         if (!fe) {
-                pthread_mutex_unlock(&st->lock);
+                pthread_mutex_unlock(&st->snap.lock);
                 snprintf(errstr, errstr_size, "Connector %s not found", name);
         }
         return fe;
@@ -254,19 +164,16 @@ static int fs_put_task_configs(rdc_config_store_t *store, const char *name,
                                char *errstr, size_t errstr_size) {
         file_store_t *st = (file_store_t *)store;
         rdc_map_t **copy;
-        if (task_cfgs_dup(cfgs, cnt, &copy)) {
+        if (rdc_task_cfgs_dup(cfgs, cnt, &copy)) {
                 snprintf(errstr, errstr_size, "out of memory");
                 return -1;
         }
         file_entry_t *fe = entry_lock(st, name, errstr, errstr_size);
         if (!fe) {
-                task_cfgs_free(copy, cnt);
+                rdc_task_cfgs_free(copy, cnt);
                 return -1;
         }
-        task_cfgs_free(fe->e.task_cfgs, fe->e.task_cnt);
-        fe->e.task_cfgs = copy;
-        fe->e.task_cnt = cnt;
-        fe->e.task_version = ++st->next_version;
+        rdc_config_snapshot_set_tasks(&st->snap, fe, copy, cnt);
         return finish(st, name, 0, "", done, opaque);
 }
 
@@ -281,64 +188,29 @@ static int fs_remove(rdc_config_store_t *store, const char *name,
         int err =
                 file_save(st, name, NULL, RDC_TARGET_STARTED, why, sizeof(why));
         if (!err)
-                entry_unlink(st, fe);
+                rdc_config_snapshot_unlink(&st->snap, fe);
         return finish(st, name, err, why, done, opaque);
 }
 
 static rdc_config_entry_t *fs_get(rdc_config_store_t *store, const char *name) {
-        file_store_t *st = (file_store_t *)store;
-        rdc_config_entry_t *out = NULL;
-        pthread_mutex_lock(&st->lock);
-        file_entry_t *fe = entry_find(st, name);
-        if (fe && (out = calloc(1, sizeof(*out)))) {
-                *out = fe->e;
-                out->name = strdup(fe->e.name);
-                out->config = rdc_map_dup(fe->e.config);
-                int bad = task_cfgs_dup(fe->e.task_cfgs, fe->e.task_cnt,
-                                        &out->task_cfgs);
-                if (bad || !out->name || !out->config) {
-                        if (bad)
-                                out->task_cnt = 0;
-                        rdc_config_entry_free(out);
-                        out = NULL;
-                }
-        }
-        pthread_mutex_unlock(&st->lock);
-        return out;
+        return rdc_config_snapshot_get(&((file_store_t *)store)->snap, name);
 }
 
 static size_t fs_names(rdc_config_store_t *store, char ***names) {
-        file_store_t *st = (file_store_t *)store;
-        size_t cnt = 0;
-        pthread_mutex_lock(&st->lock);
-        for (file_entry_t *fe = st->entries; fe; fe = fe->next)
-                cnt++;
-        char **out = calloc(cnt + 1, sizeof(*out));
-        size_t i = 0;
-        for (file_entry_t *fe = st->entries; out && fe; fe = fe->next)
-                if ((out[i] = strdup(fe->e.name)))
-                        i++;
-        pthread_mutex_unlock(&st->lock);
-        *names = out;
-        return out ? i : 0;
+        return rdc_config_snapshot_names(&((file_store_t *)store)->snap, names);
 }
 
 static void fs_set_listener(rdc_config_store_t *store,
                             rdc_config_listener_t *cb, void *opaque) {
-        file_store_t *st = (file_store_t *)store;
-        pthread_mutex_lock(&st->lock);
-        st->listener = cb;
-        st->listener_opaque = opaque;
-        pthread_mutex_unlock(&st->lock);
+        rdc_config_snapshot_set_listener(&((file_store_t *)store)->snap, cb,
+                                         opaque);
 }
 
 static void fs_destroy(rdc_config_store_t *store) {
         file_store_t *st = (file_store_t *)store;
         if (!st)
                 return;
-        while (st->entries)
-                entry_unlink(st, st->entries);
-        pthread_mutex_destroy(&st->lock);
+        rdc_config_snapshot_clear(&st->snap);
         free(st->path);
         free(st);
 }
@@ -376,14 +248,15 @@ static void load_entry(file_store_t *st, const char *name, json_object *obj) {
         json_object_object_foreach(cfg_json, key, val) {
                 rdc_map_set(cfg, key, json_object_get_string(val));
         }
-        file_entry_t *fe = cfg ? entry_new(st, name) : NULL;
+        file_entry_t *fe =
+                cfg ? rdc_config_snapshot_add(&st->snap, name) : NULL;
         if (!fe) {
                 rdc_map_destroy(cfg);
                 return;
         }
         fe->e.config = cfg;
         fe->e.target = target;
-        fe->e.config_version = ++st->next_version;
+        fe->e.config_version = ++st->snap.next_version;
 }
 
 static void file_load(file_store_t *st) {
@@ -412,7 +285,7 @@ rdc_config_store_t *rdc_config_store_file_open(const char *path) {
                 return NULL;
         st->base.ops = &file_store_ops;
         st->base.origin = "memory";
-        pthread_mutex_init(&st->lock, NULL);
+        rdc_config_snapshot_init(&st->snap);
         if (path && *path) {
                 if (!(st->path = strdup(path))) {
                         fs_destroy(&st->base);
