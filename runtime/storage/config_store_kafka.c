@@ -1,0 +1,766 @@
+/*
+ * The Kafka-topic back end of the config store (see config_store.h):
+ * Kafka Connect's config.storage.topic, read and written in Apache Kafka
+ * Connect's record format (storage/topic_records.c), so that rdconnect
+ * and Java workers read each other's records.
+ *
+ * Writes produce records to partition 0 of the topic (the topic has one
+ * partition: its order is the cluster's order of changes). Nothing is
+ * applied when a write is made: a reader thread consumes the topic from
+ * its beginning and applies every record it reads, this worker's and
+ * every other worker's alike, as KafkaConfigBackingStore does:
+ *  - connector-<c>: the config (a tombstone removes the connector, its
+ *    task configs and its deferred task records); a new connector starts
+ *    as STARTED unless a target-state record came first;
+ *  - target-state-<c>: the target state (a tombstone: STARTED again, if
+ *    the connector still has a config);
+ *  - task-<c>-<n>: deferred until commit-<c> {"tasks":N}, which applies
+ *    tasks 0..N-1 if all of them were read, else leaves the task configs
+ *    as they were (an inconsistent set, as after compaction);
+ *  - restart, fencing, session-key and logger records are read and
+ *    ignored here; records Kafka would discard are logged and skipped.
+ * done() of a write is called once every record it produced was
+ * acknowledged by Kafka and the reader has read past the last of them,
+ * so "done" means durable and applied on this worker.
+ *
+ * One thread reads and also serves the producer's delivery reports: both
+ * clients' queues wake it through one eventfd (librdkafka's IO event),
+ * so it sleeps until there is work.
+ */
+#define _GNU_SOURCE
+#include "storage/config_store_kafka.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "storage/config_snapshot.h"
+#include "storage/topic_records.h"
+
+#define KS_LOGGER "config-store"
+
+/* One write: its records' acknowledgements, then its read-back. */
+typedef struct ks_write {
+        struct ks_write *next;
+        int outstanding;     /* records not acknowledged yet */
+        int64_t last_offset; /* highest acknowledged offset */
+        int err;
+        char errstr[256];
+        rdc_store_done_cb_t *done;
+        void *opaque;
+} ks_write_t;
+
+/* Task records of one connector read since its last commit. */
+typedef struct ks_deferred {
+        struct ks_deferred *next;
+        char *name;
+        rdc_map_t **tasks; /* by task id; NULL where not read */
+        uint32_t cap;
+} ks_deferred_t;
+
+typedef struct kafka_store {
+        rdc_config_store_t base;
+        char *topic;
+        char *origin;
+        rd_kafka_t *producer;
+        rd_kafka_t *consumer;
+        rd_kafka_topic_t *consumer_topic;
+        rd_kafka_queue_t *consumer_queue;
+        rd_kafka_queue_t *producer_queue;
+        int efd;
+        pthread_t reader;
+        int reader_started;
+        volatile int stop;
+        rdc_config_snapshot_t snap; /* snap.lock guards all below too */
+        pthread_cond_t cond;        /* position moved */
+        int64_t position;           /* next offset the reader reads */
+        ks_write_t *writes;
+        ks_deferred_t *deferred;
+} kafka_store_t;
+
+/* ---------------------------------------------------------- applying */
+
+static ks_deferred_t *deferred_find(kafka_store_t *ks, const char *name,
+                                    int create) {
+        for (ks_deferred_t *d = ks->deferred; d; d = d->next)
+                if (!strcmp(d->name, name))
+                        return d;
+        if (!create)
+                return NULL;
+        ks_deferred_t *d = calloc(1, sizeof(*d));
+        if (!d || !(d->name = strdup(name))) {
+                free(d);
+                return NULL;
+        }
+        d->next = ks->deferred;
+        ks->deferred = d;
+        return d;
+}
+
+static void deferred_drop(kafka_store_t *ks, const char *name) {
+        for (ks_deferred_t **pp = &ks->deferred; *pp; pp = &(*pp)->next) {
+                ks_deferred_t *d = *pp;
+                if (strcmp(d->name, name))
+                        continue;
+                *pp = d->next;
+                rdc_task_cfgs_free(d->tasks, d->cap);
+                free(d->name);
+                free(d);
+                return;
+        }
+}
+
+/* Lock held. @returns 1 if a task record was kept. */
+static int defer_task(kafka_store_t *ks, rdc_config_record_t *rec) {
+        ks_deferred_t *d = deferred_find(ks, rec->name, 1);
+        if (!d || rec->task < 0)
+                return 0;
+        if ((uint32_t)rec->task >= d->cap) {
+                uint32_t cap = (uint32_t)rec->task + 1;
+                rdc_map_t **grown = realloc(d->tasks, cap * sizeof(*grown));
+                if (!grown)
+                        return 0;
+                memset(grown + d->cap, 0, (cap - d->cap) * sizeof(*grown));
+                d->tasks = grown;
+                d->cap = cap;
+        }
+        rdc_map_destroy(d->tasks[rec->task]);
+        d->tasks[rec->task] = rec->properties;
+        rec->properties = NULL;
+        return 1;
+}
+
+/* Lock held: commit-<c> {"tasks":N}. @returns 1 if the tasks changed. */
+static int commit_tasks(kafka_store_t *ks, const char *name, int32_t cnt) {
+        rdc_config_node_t *node = rdc_config_snapshot_find(&ks->snap, name);
+        ks_deferred_t *d = deferred_find(ks, name, 0);
+        int changed = 0;
+        if (!node || !node->e.config) {
+                /* Its connector was deleted (and compacted away). */
+                deferred_drop(ks, name);
+                return 0;
+        }
+        uint32_t n = cnt > 0 ? (uint32_t)cnt : 0;
+        uint32_t have = 0, read_cnt = 0;
+        while (d && have < n && have < d->cap && d->tasks[have])
+                have++;
+        for (uint32_t i = 0; d && i < d->cap && i < n; i++)
+                read_cnt += d->tasks[i] != NULL;
+        if (have == n) {
+                rdc_map_t **tasks = n ? calloc(n, sizeof(*tasks)) : NULL;
+                if (!n || tasks) {
+                        for (uint32_t i = 0; i < n; i++) {
+                                tasks[i] = d->tasks[i];
+                                d->tasks[i] = NULL;
+                        }
+                        rdc_config_snapshot_set_tasks(&ks->snap, node, tasks,
+                                                      n);
+                        changed = 1;
+                }
+        } else {
+                rdc_log(RDC_LOG_WARN, KS_LOGGER, name,
+                        "Incomplete task configs for connector %s in topic "
+                        "%s: commit of %" PRId32
+                        " tasks, %u of them read; keeping the previous task "
+                        "configs "
+                        "until a complete commit",
+                        name, ks->topic, cnt, read_cnt);
+        }
+        deferred_drop(ks, name);
+        return changed;
+}
+
+/* Lock held: applies one record. @returns 1 if rec->name's visible entry
+ * changed (the listener is told). */
+static int apply(kafka_store_t *ks, rdc_config_record_t *rec) {
+        rdc_config_node_t *node;
+        rdc_target_t target;
+        switch (rec->kind) {
+        case RDC_CONFIG_REC_CONNECTOR:
+                node = rdc_config_snapshot_find(&ks->snap, rec->name);
+                if (rec->tombstone) {
+                        deferred_drop(ks, rec->name);
+                        if (!node)
+                                return 0;
+                        int was_visible = node->e.config != NULL;
+                        rdc_config_snapshot_unlink(&ks->snap, node);
+                        return was_visible;
+                }
+                if (!node &&
+                    !(node = rdc_config_snapshot_add(&ks->snap, rec->name)))
+                        return 0;
+                if (!node->e.config)
+                        node->e.target = node->e.config_version
+                                                 ? node->e.target
+                                                 : RDC_TARGET_STARTED;
+                rdc_map_destroy(node->e.config);
+                node->e.config = rec->properties;
+                rec->properties = NULL;
+                node->e.config_version = ++ks->snap.next_version;
+                return 1;
+        case RDC_CONFIG_REC_TARGET_STATE:
+                node = rdc_config_snapshot_find(&ks->snap, rec->name);
+                if (rec->tombstone) {
+                        if (!node || !node->e.config)
+                                return 0;
+                        target = RDC_TARGET_STARTED;
+                } else if (!strcmp(rec->state, "STARTED")) {
+                        target = RDC_TARGET_STARTED;
+                } else if (!strcmp(rec->state, "PAUSED")) {
+                        target = RDC_TARGET_PAUSED;
+                } else if (!strcmp(rec->state, "STOPPED")) {
+                        target = RDC_TARGET_STOPPED;
+                } else {
+                        rdc_log(RDC_LOG_ERROR, KS_LOGGER, rec->name,
+                                "Invalid target state for connector '%s': "
+                                "%s",
+                                rec->name, rec->state);
+                        return 0;
+                }
+                if (!node &&
+                    !(node = rdc_config_snapshot_add(&ks->snap, rec->name)))
+                        return 0;
+                if (!node->e.config) {
+                        /* Read before its connector: kept for it. A
+                         * nonzero config_version marks "target set". */
+                        node->e.target = target;
+                        node->e.config_version = ++ks->snap.next_version;
+                        return 0;
+                }
+                if (node->e.target == target)
+                        return 0;
+                node->e.target = target;
+                return 1;
+        case RDC_CONFIG_REC_TASK:
+                defer_task(ks, rec);
+                return 0;
+        case RDC_CONFIG_REC_COMMIT:
+                return commit_tasks(ks, rec->name, rec->tasks);
+        default:
+                return 0;
+        }
+}
+
+/* --------------------------------------------------------- the reader */
+
+/* A change to tell the listener about, collected under the lock. */
+typedef struct ks_changed {
+        char **names;
+        size_t cnt, cap;
+} ks_changed_t;
+
+static void changed_add(ks_changed_t *ch, const char *name) {
+        for (size_t i = 0; i < ch->cnt; i++)
+                if (!strcmp(ch->names[i], name))
+                        return;
+        if (ch->cnt == ch->cap) {
+                size_t cap = ch->cap ? ch->cap * 2 : 8;
+                char **grown = realloc(ch->names, cap * sizeof(*grown));
+                if (!grown)
+                        return;
+                ch->names = grown;
+                ch->cap = cap;
+        }
+        if ((ch->names[ch->cnt] = strdup(name)))
+                ch->cnt++;
+}
+
+/* Lock held: moves the writes that are complete (failed, or acknowledged
+ * and read back) from ks->writes to *done_list. */
+static void writes_settle(kafka_store_t *ks, ks_write_t **done_list) {
+        for (ks_write_t **pp = &ks->writes; *pp;) {
+                ks_write_t *w = *pp;
+                if (w->outstanding == 0 &&
+                    (w->err || w->last_offset < ks->position)) {
+                        *pp = w->next;
+                        w->next = *done_list;
+                        *done_list = w;
+                } else {
+                        pp = &w->next;
+                }
+        }
+}
+
+static void writes_finish(ks_write_t *list) {
+        while (list) {
+                ks_write_t *w = list;
+                list = w->next;
+                if (w->done)
+                        w->done(w->opaque, w->err, w->errstr);
+                free(w);
+        }
+}
+
+/* Lock held: one consumed message. */
+static void read_one(kafka_store_t *ks, rd_kafka_message_t *msg,
+                     ks_changed_t *changed) {
+        if (msg->err) {
+                if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                        rdc_log(RDC_LOG_WARN, KS_LOGGER, NULL,
+                                "Reading config topic %s: %s", ks->topic,
+                                rd_kafka_message_errstr(msg));
+                return;
+        }
+        ks->position = msg->offset + 1;
+        if (!msg->key) {
+                rdc_log(RDC_LOG_ERROR, KS_LOGGER, NULL,
+                        "Discarding a record without key at offset %" PRId64
+                        " of config topic %s",
+                        msg->offset, ks->topic);
+                return;
+        }
+        rdc_config_record_t rec;
+        char errstr[512];
+        if (rdc_config_record_decode(msg->key, msg->key_len, msg->payload,
+                                     msg->payload ? msg->len : 0, &rec, errstr,
+                                     sizeof(errstr))) {
+                rdc_log(RDC_LOG_ERROR, KS_LOGGER, NULL,
+                        "Discarding record at offset %" PRId64
+                        " of config topic %s: %s",
+                        msg->offset, ks->topic, errstr);
+                return;
+        }
+        if (apply(ks, &rec))
+                changed_add(changed, rec.name);
+        rdc_config_record_clear(&rec);
+}
+
+static void *reader_main(void *arg) {
+        kafka_store_t *ks = arg;
+        struct pollfd pfd = {.fd = ks->efd, .events = POLLIN};
+        while (!ks->stop) {
+                uint64_t ticks;
+                if (poll(&pfd, 1, 1000) > 0 &&
+                    read(ks->efd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
+                        break;
+                rd_kafka_poll(ks->producer, 0);
+                ks_changed_t changed = {0};
+                ks_write_t *done_list = NULL;
+                rd_kafka_message_t *msg;
+                pthread_mutex_lock(&ks->snap.lock);
+                while ((msg = rd_kafka_consume_queue(ks->consumer_queue, 0))) {
+                        read_one(ks, msg, &changed);
+                        rd_kafka_message_destroy(msg);
+                }
+                writes_settle(ks, &done_list);
+                rdc_config_listener_t *listener = ks->snap.listener;
+                void *listener_opaque = ks->snap.listener_opaque;
+                pthread_cond_broadcast(&ks->cond);
+                pthread_mutex_unlock(&ks->snap.lock);
+                for (size_t i = 0; i < changed.cnt; i++) {
+                        if (listener)
+                                listener(listener_opaque, changed.names[i]);
+                        free(changed.names[i]);
+                }
+                free(changed.names);
+                writes_finish(done_list);
+        }
+        return NULL;
+}
+
+/* Delivery report, on the reader thread (rd_kafka_poll). */
+static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
+                        void *opaque) {
+        kafka_store_t *ks = opaque;
+        ks_write_t *w = msg->_private;
+        (void)rk;
+        pthread_mutex_lock(&ks->snap.lock);
+        if (msg->err) {
+                if (!w->err)
+                        snprintf(w->errstr, sizeof(w->errstr),
+                                 "Failed to write to config topic %s: %s",
+                                 ks->topic, rd_kafka_err2str(msg->err));
+                w->err = 1;
+        } else if (msg->offset > w->last_offset) {
+                w->last_offset = msg->offset;
+        }
+        w->outstanding--;
+        pthread_mutex_unlock(&ks->snap.lock);
+}
+
+/* ----------------------------------------------------------- writing */
+
+/* Produces the n records (keys[i], values[i]; a NULL value is a
+ * tombstone) of one write. @returns 0, or -1 with errstr (nothing was
+ * sent, done is not called). */
+static int ks_send(kafka_store_t *ks, char **keys, char **values, size_t n,
+                   rdc_store_done_cb_t *done, void *opaque, char *errstr,
+                   size_t errstr_size) {
+        ks_write_t *w = calloc(1, sizeof(*w));
+        if (!w) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        w->last_offset = -1;
+        w->done = done;
+        w->opaque = opaque;
+        w->outstanding = (int)n;
+        pthread_mutex_lock(&ks->snap.lock);
+        w->next = ks->writes;
+        ks->writes = w;
+        pthread_mutex_unlock(&ks->snap.lock);
+        for (size_t i = 0; i < n; i++) {
+                rd_kafka_resp_err_t err = rd_kafka_producev(
+                        ks->producer, RD_KAFKA_V_TOPIC(ks->topic),
+                        RD_KAFKA_V_PARTITION(0),
+                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                        RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
+                        RD_KAFKA_V_VALUE(values[i],
+                                         values[i] ? strlen(values[i]) : 0),
+                        RD_KAFKA_V_OPAQUE(w), RD_KAFKA_V_END);
+                if (!err)
+                        continue;
+                /* The records not sent will never be acknowledged. */
+                pthread_mutex_lock(&ks->snap.lock);
+                w->outstanding -= (int)(n - i);
+                if (!w->err)
+                        snprintf(w->errstr, sizeof(w->errstr),
+                                 "Failed to write to config topic %s: %s",
+                                 ks->topic, rd_kafka_err2str(err));
+                w->err = 1;
+                pthread_mutex_unlock(&ks->snap.lock);
+                break;
+        }
+        /* The reader settles it (and calls done) on its next round. */
+        uint64_t one = 1;
+        if (write(ks->efd, &one, sizeof(one)) < 0)
+                rdc_log(RDC_LOG_WARN, KS_LOGGER, NULL,
+                        "Cannot wake the config topic reader: %s",
+                        strerror(errno));
+        return 0;
+}
+
+/* Encodes records[0..n-1] and sends them as one write. */
+static int ks_write(kafka_store_t *ks, const rdc_config_record_t *records,
+                    size_t n, rdc_store_done_cb_t *done, void *opaque,
+                    char *errstr, size_t errstr_size) {
+        char **keys = calloc(n, sizeof(*keys));
+        char **values = calloc(n, sizeof(*values));
+        int ret = keys && values ? 0 : -1;
+        for (size_t i = 0; !ret && i < n; i++)
+                ret = rdc_config_record_encode(&records[i], &keys[i],
+                                               &values[i]);
+        if (ret)
+                snprintf(errstr, errstr_size, "out of memory");
+        else
+                ret = ks_send(ks, keys, values, n, done, opaque, errstr,
+                              errstr_size);
+        for (size_t i = 0; keys && values && i < n; i++) {
+                free(keys[i]);
+                free(values[i]);
+        }
+        free(keys);
+        free(values);
+        return ret;
+}
+
+static const char *target_state_name(rdc_target_t target) {
+        return target == RDC_TARGET_PAUSED    ? "PAUSED"
+               : target == RDC_TARGET_STOPPED ? "STOPPED"
+                                              : "STARTED";
+}
+
+/* Writes are checked against the applied state, as the herder sees it. */
+static int ks_known(kafka_store_t *ks, const char *name, char *errstr,
+                    size_t errstr_size) {
+        pthread_mutex_lock(&ks->snap.lock);
+        rdc_config_node_t *node = rdc_config_snapshot_find(&ks->snap, name);
+        int known = node && node->e.config;
+        pthread_mutex_unlock(&ks->snap.lock);
+        if (!known)
+                snprintf(errstr, errstr_size, "Connector %s not found", name);
+        return known;
+}
+
+static int ks_put_connector(rdc_config_store_t *store, const char *name,
+                            const rdc_map_t *config, rdc_target_t target,
+                            rdc_store_done_cb_t *done, void *opaque,
+                            char *errstr, size_t errstr_size) {
+        /* As Kafka: the target state first, then the config. */
+        rdc_config_record_t recs[2] = {
+                {.kind = RDC_CONFIG_REC_TARGET_STATE, .name = (char *)name},
+                {.kind = RDC_CONFIG_REC_CONNECTOR,
+                 .name = (char *)name,
+                 .properties = (rdc_map_t *)config},
+        };
+        snprintf(recs[0].state, sizeof(recs[0].state), "%s",
+                 target_state_name(target));
+        return ks_write((kafka_store_t *)store, recs, 2, done, opaque, errstr,
+                        errstr_size);
+}
+
+static int ks_put_target(rdc_config_store_t *store, const char *name,
+                         rdc_target_t target, rdc_store_done_cb_t *done,
+                         void *opaque, char *errstr, size_t errstr_size) {
+        kafka_store_t *ks = (kafka_store_t *)store;
+        if (!ks_known(ks, name, errstr, errstr_size))
+                return -1;
+        rdc_config_record_t rec = {.kind = RDC_CONFIG_REC_TARGET_STATE,
+                                   .name = (char *)name};
+        snprintf(rec.state, sizeof(rec.state), "%s", target_state_name(target));
+        return ks_write(ks, &rec, 1, done, opaque, errstr, errstr_size);
+}
+
+static int ks_put_task_configs(rdc_config_store_t *store, const char *name,
+                               rdc_map_t *const *cfgs, uint32_t cnt,
+                               rdc_store_done_cb_t *done, void *opaque,
+                               char *errstr, size_t errstr_size) {
+        kafka_store_t *ks = (kafka_store_t *)store;
+        if (!ks_known(ks, name, errstr, errstr_size))
+                return -1;
+        rdc_config_record_t *recs = calloc(cnt + 1, sizeof(*recs));
+        if (!recs) {
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        for (uint32_t i = 0; i < cnt; i++)
+                recs[i] = (rdc_config_record_t){.kind = RDC_CONFIG_REC_TASK,
+                                                .name = (char *)name,
+                                                .task = (int32_t)i,
+                                                .properties = cfgs[i]};
+        recs[cnt] = (rdc_config_record_t){.kind = RDC_CONFIG_REC_COMMIT,
+                                          .name = (char *)name,
+                                          .tasks = (int32_t)cnt};
+        int ret =
+                ks_write(ks, recs, cnt + 1, done, opaque, errstr, errstr_size);
+        free(recs);
+        return ret;
+}
+
+static int ks_remove(rdc_config_store_t *store, const char *name,
+                     rdc_store_done_cb_t *done, void *opaque, char *errstr,
+                     size_t errstr_size) {
+        kafka_store_t *ks = (kafka_store_t *)store;
+        if (!ks_known(ks, name, errstr, errstr_size))
+                return -1;
+        /* As Kafka: tombstones of the config and of the target state. */
+        rdc_config_record_t recs[2] = {
+                {.kind = RDC_CONFIG_REC_CONNECTOR,
+                 .name = (char *)name,
+                 .tombstone = 1},
+                {.kind = RDC_CONFIG_REC_TARGET_STATE,
+                 .name = (char *)name,
+                 .tombstone = 1},
+        };
+        return ks_write(ks, recs, 2, done, opaque, errstr, errstr_size);
+}
+
+static rdc_config_entry_t *ks_get(rdc_config_store_t *store, const char *name) {
+        return rdc_config_snapshot_get(&((kafka_store_t *)store)->snap, name);
+}
+
+static size_t ks_names(rdc_config_store_t *store, char ***names) {
+        return rdc_config_snapshot_names(&((kafka_store_t *)store)->snap,
+                                         names);
+}
+
+static void ks_set_listener(rdc_config_store_t *store,
+                            rdc_config_listener_t *cb, void *opaque) {
+        rdc_config_snapshot_set_listener(&((kafka_store_t *)store)->snap, cb,
+                                         opaque);
+}
+
+static void ks_destroy(rdc_config_store_t *store) {
+        kafka_store_t *ks = (kafka_store_t *)store;
+        if (!ks)
+                return;
+        if (ks->producer)
+                rd_kafka_flush(ks->producer, 5000);
+        ks->stop = 1;
+        if (ks->reader_started) {
+                uint64_t one = 1;
+                if (write(ks->efd, &one, sizeof(one)) < 0)
+                        rdc_log(RDC_LOG_WARN, KS_LOGGER, NULL,
+                                "Cannot wake the config topic reader: %s",
+                                strerror(errno));
+                pthread_join(ks->reader, NULL);
+        }
+        /* Writes still open are answered: they may or may not land. */
+        ks_write_t *open_writes = ks->writes;
+        ks->writes = NULL;
+        for (ks_write_t *w = open_writes; w; w = w->next) {
+                if (!w->err)
+                        snprintf(w->errstr, sizeof(w->errstr),
+                                 "The config store closed before the write "
+                                 "to %s was read back",
+                                 ks->topic);
+                w->err = 1;
+        }
+        writes_finish(open_writes);
+        while (ks->deferred)
+                deferred_drop(ks, ks->deferred->name);
+        if (ks->consumer_topic) {
+                rd_kafka_consume_stop(ks->consumer_topic, 0);
+                rd_kafka_topic_destroy(ks->consumer_topic);
+        }
+        if (ks->consumer_queue)
+                rd_kafka_queue_destroy(ks->consumer_queue);
+        if (ks->producer_queue)
+                rd_kafka_queue_destroy(ks->producer_queue);
+        if (ks->consumer)
+                rd_kafka_destroy(ks->consumer);
+        if (ks->producer)
+                rd_kafka_destroy(ks->producer);
+        if (ks->efd >= 0)
+                close(ks->efd);
+        pthread_cond_destroy(&ks->cond);
+        rdc_config_snapshot_clear(&ks->snap);
+        free(ks->topic);
+        free(ks->origin);
+        free(ks);
+}
+
+static const rdc_config_store_ops_t kafka_store_ops = {
+        .put_connector = ks_put_connector,
+        .put_target = ks_put_target,
+        .put_task_configs = ks_put_task_configs,
+        .remove = ks_remove,
+        .get = ks_get,
+        .names = ks_names,
+        .set_listener = ks_set_listener,
+        .destroy = ks_destroy,
+};
+
+/* ------------------------------------------------------------ opening */
+
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits until the reader has read to the topic's end as it was now. */
+static int read_to_end(kafka_store_t *ks, int timeout_ms, char *errstr,
+                       size_t errstr_size) {
+        int64_t low = 0, high = 0;
+        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
+                ks->consumer, ks->topic, 0, &low, &high, timeout_ms);
+        if (err) {
+                snprintf(errstr, errstr_size,
+                         "Cannot read the end offset of config topic %s: %s",
+                         ks->topic, rd_kafka_err2str(err));
+                return -1;
+        }
+        int64_t deadline = mono_ms() + timeout_ms;
+        pthread_mutex_lock(&ks->snap.lock);
+        while (ks->position < high) {
+                int64_t left = deadline - mono_ms();
+                if (left <= 0)
+                        break;
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                ts.tv_sec += left / 1000;
+                ts.tv_nsec += (left % 1000) * 1000000;
+                if (ts.tv_nsec >= 1000000000) {
+                        ts.tv_sec++;
+                        ts.tv_nsec -= 1000000000;
+                }
+                pthread_cond_timedwait(&ks->cond, &ks->snap.lock, &ts);
+        }
+        int64_t position = ks->position;
+        pthread_mutex_unlock(&ks->snap.lock);
+        if (position < high) {
+                snprintf(errstr, errstr_size,
+                         "Read config topic %s to offset %" PRId64
+                         " of %" PRId64 " within %d ms",
+                         ks->topic, position, high, timeout_ms);
+                return -1;
+        }
+        return 0;
+}
+
+rdc_config_store_t *rdc_config_store_kafka_open(rd_kafka_conf_t *producer_conf,
+                                                rd_kafka_conf_t *consumer_conf,
+                                                const char *topic,
+                                                int timeout_ms, char *errstr,
+                                                size_t errstr_size) {
+        kafka_store_t *ks = calloc(1, sizeof(*ks));
+        char why[512];
+        if (!ks || !(ks->topic = strdup(topic)) ||
+            asprintf(&ks->origin, "topic %s", topic) < 0) {
+                if (ks)
+                        free(ks->topic);
+                free(ks);
+                rd_kafka_conf_destroy(producer_conf);
+                rd_kafka_conf_destroy(consumer_conf);
+                snprintf(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        ks->base.ops = &kafka_store_ops;
+        ks->base.origin = ks->origin;
+        ks->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+        rdc_config_snapshot_init(&ks->snap);
+        pthread_cond_init(&ks->cond, NULL);
+        /* Ordered and durable, whatever the caller's config says. */
+        rd_kafka_conf_set(producer_conf, "enable.idempotence", "true", why,
+                          sizeof(why));
+        rd_kafka_conf_set(producer_conf, "acks", "all", why, sizeof(why));
+        rd_kafka_conf_set_dr_msg_cb(producer_conf, on_delivery);
+        rd_kafka_conf_set_opaque(producer_conf, ks);
+        ks->producer = rd_kafka_new(RD_KAFKA_PRODUCER, producer_conf, why,
+                                    sizeof(why));
+        if (!ks->producer) {
+                rd_kafka_conf_destroy(producer_conf);
+                rd_kafka_conf_destroy(consumer_conf);
+                snprintf(errstr, errstr_size,
+                         "Cannot create the config topic producer: %s", why);
+                ks_destroy(&ks->base);
+                return NULL;
+        }
+        ks->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, consumer_conf, why,
+                                    sizeof(why));
+        if (!ks->consumer) {
+                rd_kafka_conf_destroy(consumer_conf);
+                snprintf(errstr, errstr_size,
+                         "Cannot create the config topic consumer: %s", why);
+                ks_destroy(&ks->base);
+                return NULL;
+        }
+        /* No group: every worker reads the whole partition itself. */
+        ks->consumer_queue = rd_kafka_queue_new(ks->consumer);
+        ks->producer_queue = rd_kafka_queue_get_main(ks->producer);
+        ks->consumer_topic = rd_kafka_topic_new(ks->consumer, topic, NULL);
+        if (ks->efd < 0 || !ks->consumer_queue || !ks->producer_queue ||
+            !ks->consumer_topic) {
+                snprintf(errstr, errstr_size,
+                         "Cannot start reading config topic %s: %s", topic,
+                         strerror(errno));
+                ks_destroy(&ks->base);
+                return NULL;
+        }
+        static const char one[8] = {1};
+        rd_kafka_queue_io_event_enable(ks->consumer_queue, ks->efd, one,
+                                       sizeof(one));
+        rd_kafka_queue_io_event_enable(ks->producer_queue, ks->efd, one,
+                                       sizeof(one));
+        if (rd_kafka_consume_start_queue(ks->consumer_topic, 0,
+                                         RD_KAFKA_OFFSET_BEGINNING,
+                                         ks->consumer_queue)) {
+                snprintf(errstr, errstr_size,
+                         "Cannot start reading config topic %s: %s", topic,
+                         rd_kafka_err2str(rd_kafka_last_error()));
+                rd_kafka_topic_destroy(ks->consumer_topic);
+                ks->consumer_topic = NULL;
+                ks_destroy(&ks->base);
+                return NULL;
+        }
+        if (pthread_create(&ks->reader, NULL, reader_main, ks)) {
+                snprintf(errstr, errstr_size,
+                         "Cannot start the config topic reader thread");
+                ks_destroy(&ks->base);
+                return NULL;
+        }
+        ks->reader_started = 1;
+        if (read_to_end(ks, timeout_ms, errstr, errstr_size)) {
+                ks_destroy(&ks->base);
+                return NULL;
+        }
+        return &ks->base;
+}

@@ -1,0 +1,399 @@
+/*
+ * Unit tests of the Kafka-topic config store (storage/config_store_kafka.c)
+ * on an in-process librdkafka mock cluster: records a Java worker wrote
+ * (produced here byte for byte, not by the store) are read at open; two
+ * stores on one topic, as two workers, see each other's writes; done()
+ * means acknowledged and applied; incomplete task commits change nothing;
+ * a write Kafka never acknowledges fails and changes nothing.
+ */
+#define _GNU_SOURCE
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <librdkafka/rdkafka.h>
+#include <librdkafka/rdkafka_mock.h>
+
+#include "storage/config_store_kafka.h"
+#include "test_util.h"
+
+#define TOPIC "connect-configs"
+
+typedef struct fixture {
+        rd_kafka_t *mock_owner;
+        rd_kafka_mock_cluster_t *mock;
+        char bootstrap[256];
+} fixture_t;
+
+static fixture_t fx;
+
+static rd_kafka_conf_t *client_conf(int timeout_ms) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[256];
+        char value[32];
+        assert_int_equal(rd_kafka_conf_set(conf, "bootstrap.servers",
+                                           fx.bootstrap, errstr,
+                                           sizeof(errstr)),
+                         RD_KAFKA_CONF_OK);
+        rd_kafka_conf_set(conf, "log_level", "2", errstr, sizeof(errstr));
+        snprintf(value, sizeof(value), "%d", timeout_ms);
+        rd_kafka_conf_set(conf, "message.timeout.ms", value, errstr,
+                          sizeof(errstr));
+        return conf;
+}
+
+static rd_kafka_conf_t *consumer_conf(void) {
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        char errstr[256];
+        rd_kafka_conf_set(conf, "bootstrap.servers", fx.bootstrap, errstr,
+                          sizeof(errstr));
+        rd_kafka_conf_set(conf, "log_level", "2", errstr, sizeof(errstr));
+        rd_kafka_conf_set(conf, "fetch.wait.max.ms", "10", errstr,
+                          sizeof(errstr));
+        return conf;
+}
+
+static int setup(void **state) {
+        char errstr[256];
+        (void)state;
+        rd_kafka_conf_t *conf = rd_kafka_conf_new();
+        rd_kafka_conf_set(conf, "log_level", "0", errstr, sizeof(errstr));
+        fx.mock_owner =
+                rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        assert_non_null(fx.mock_owner);
+        fx.mock = rd_kafka_mock_cluster_new(fx.mock_owner, 1);
+        assert_non_null(fx.mock);
+        snprintf(fx.bootstrap, sizeof(fx.bootstrap), "%s",
+                 rd_kafka_mock_cluster_bootstraps(fx.mock));
+        return 0;
+}
+
+static int teardown(void **state) {
+        (void)state;
+        rd_kafka_mock_cluster_destroy(fx.mock);
+        rd_kafka_destroy(fx.mock_owner);
+        return 0;
+}
+
+/* Produces key/value (NULL value: tombstone) to partition 0 of topic, as
+ * a Java worker would have. */
+static void produce_raw(const char *topic, const char *key, const char *value) {
+        char errstr[256];
+        rd_kafka_t *p = rd_kafka_new(RD_KAFKA_PRODUCER, client_conf(5000),
+                                     errstr, sizeof(errstr));
+        assert_non_null(p);
+        assert_int_equal(
+                rd_kafka_producev(p, RD_KAFKA_V_TOPIC(topic),
+                                  RD_KAFKA_V_PARTITION(0),
+                                  RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                  RD_KAFKA_V_KEY(key, strlen(key)),
+                                  RD_KAFKA_V_VALUE((void *)value,
+                                                   value ? strlen(value) : 0),
+                                  RD_KAFKA_V_END),
+                0);
+        assert_int_equal(rd_kafka_flush(p, 5000), 0);
+        rd_kafka_destroy(p);
+}
+
+static rdc_config_store_t *open_store(const char *topic, int timeout_ms) {
+        char errstr[512] = "";
+        rdc_config_store_t *store = rdc_config_store_kafka_open(
+                client_conf(timeout_ms), consumer_conf(), topic, 10000, errstr,
+                sizeof(errstr));
+        if (!store)
+                fail_msg("open: %s", errstr);
+        return store;
+}
+
+/* What done() and the listener saw. */
+typedef struct seen {
+        pthread_mutex_t lock;
+        pthread_cond_t cond;
+        int done_cnt;
+        int last_err;
+        char log[2048];
+        /* At done time: was the write already visible in get()? */
+        rdc_config_store_t *store;
+        const char *expect_name;
+        int visible_at_done;
+} seen_t;
+
+static void seen_init(seen_t *s, rdc_config_store_t *store) {
+        memset(s, 0, sizeof(*s));
+        pthread_mutex_init(&s->lock, NULL);
+        pthread_cond_init(&s->cond, NULL);
+        s->store = store;
+}
+
+static void on_change(void *opaque, const char *connector) {
+        seen_t *s = opaque;
+        pthread_mutex_lock(&s->lock);
+        tu_appendf(s->log, sizeof(s->log), "L:%s ", connector);
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
+static void on_done(void *opaque, int err, const char *errstr) {
+        seen_t *s = opaque;
+        (void)errstr;
+        rdc_config_entry_t *e =
+                s->expect_name ? s->store->ops->get(s->store, s->expect_name)
+                               : NULL;
+        pthread_mutex_lock(&s->lock);
+        s->visible_at_done = e != NULL;
+        s->done_cnt++;
+        s->last_err = err;
+        tu_appendf(s->log, sizeof(s->log), "D:%d ", err);
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+        rdc_config_entry_free(e);
+}
+
+/* Waits until the log contains text (at most 15 s). */
+static int seen_wait(seen_t *s, const char *text) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 15;
+        pthread_mutex_lock(&s->lock);
+        while (!strstr(s->log, text) &&
+               pthread_cond_timedwait(&s->cond, &s->lock, &ts) == 0)
+                ;
+        int found = strstr(s->log, text) != NULL;
+        pthread_mutex_unlock(&s->lock);
+        return found;
+}
+
+static int seen_done(seen_t *s, int cnt) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_sec += 15;
+        pthread_mutex_lock(&s->lock);
+        while (s->done_cnt < cnt &&
+               pthread_cond_timedwait(&s->cond, &s->lock, &ts) == 0)
+                ;
+        int ok = s->done_cnt >= cnt;
+        pthread_mutex_unlock(&s->lock);
+        return ok;
+}
+
+static void test_reads_java_records(void **state) {
+        (void)state;
+        const char *topic = "java-configs";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 1, 1), 0);
+        /* Apache Kafka Connect's own bytes. */
+        produce_raw(topic, "target-state-gold-src",
+                    "{\"state\":\"PAUSED\",\"state.v2\":\"PAUSED\"}");
+        produce_raw(topic, "connector-gold-src",
+                    "{\"properties\":{\"connector.class\":"
+                    "\"FileStreamSource\",\"file\":\"/data/in.txt\","
+                    "\"topic\":\"gold-topic\",\"tasks.max\":\"1\","
+                    "\"name\":\"gold-src\"}}");
+        produce_raw(topic, "task-gold-src-0",
+                    "{\"properties\":{\"connector.class\":"
+                    "\"FileStreamSource\",\"file\":\"/data/in.txt\","
+                    "\"task.class\":\"org.apache.kafka.connect.file."
+                    "FileStreamSourceTask\",\"tasks.max\":\"1\",\"name\":"
+                    "\"gold-src\",\"topic\":\"gold-topic\"}}");
+        produce_raw(topic, "commit-gold-src", "{\"tasks\":1}");
+        /* Discarded, as Kafka discards them. */
+        produce_raw(topic, "no-such-key", "{}");
+        produce_raw(topic, "connector-broken", "[1,2]");
+        /* A second connector, later deleted. */
+        produce_raw(topic, "connector-gone",
+                    "{\"properties\":{\"name\":\"gone\"}}");
+        produce_raw(topic, "connector-gone", NULL);
+        produce_raw(topic, "target-state-gone", NULL);
+
+        rdc_config_store_t *store = open_store(topic, 5000);
+        char **names = NULL;
+        assert_int_equal(store->ops->names(store, &names), 1);
+        assert_string_equal(names[0], "gold-src");
+        free(names[0]);
+        free(names);
+        rdc_config_entry_t *e = store->ops->get(store, "gold-src");
+        assert_non_null(e);
+        assert_int_equal(e->target, RDC_TARGET_PAUSED);
+        assert_string_equal(rdc_map_get(e->config, "file"), "/data/in.txt");
+        assert_string_equal(rdc_map_get(e->config, "name"), "gold-src");
+        assert_int_equal(e->task_cnt, 1);
+        assert_string_equal(rdc_map_get(e->task_cfgs[0], "task.class"),
+                            "org.apache.kafka.connect.file."
+                            "FileStreamSourceTask");
+        rdc_config_entry_free(e);
+        assert_null(store->ops->get(store, "gone"));
+        assert_null(store->ops->get(store, "broken"));
+        store->ops->destroy(store);
+}
+
+static rdc_map_t *config(const char *name, const char *topic) {
+        rdc_map_t *m = rdc_map_new();
+        rdc_map_set(m, "name", name);
+        rdc_map_set(m, "connector.class", "FileStreamSource");
+        rdc_map_set(m, "topic", topic);
+        return m;
+}
+
+static void test_two_workers(void **state) {
+        char errstr[256];
+        (void)state;
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, TOPIC, 1, 1), 0);
+        rdc_config_store_t *a = open_store(TOPIC, 5000);
+        rdc_config_store_t *b = open_store(TOPIC, 5000);
+        seen_t sa, sb;
+        seen_init(&sa, a);
+        seen_init(&sb, b);
+        a->ops->set_listener(a, on_change, &sa);
+        b->ops->set_listener(b, on_change, &sb);
+
+        /* Create on a: done only once applied there; b hears of it. */
+        rdc_map_t *cfg = config("c1", "t1");
+        sa.expect_name = "c1";
+        assert_int_equal(a->ops->put_connector(a, "c1", cfg, RDC_TARGET_STARTED,
+                                               on_done, &sa, errstr,
+                                               sizeof(errstr)),
+                         0);
+        rdc_map_destroy(cfg);
+        assert_true(seen_done(&sa, 1));
+        assert_int_equal(sa.last_err, 0);
+        assert_true(sa.visible_at_done);
+        /* The listener came before done. */
+        assert_string_equal(sa.log, "L:c1 D:0 ");
+        assert_true(seen_wait(&sb, "L:c1 "));
+        rdc_config_entry_t *e = b->ops->get(b, "c1");
+        assert_non_null(e);
+        assert_string_equal(rdc_map_get(e->config, "topic"), "t1");
+        assert_int_equal(e->target, RDC_TARGET_STARTED);
+        assert_int_equal(e->task_cnt, 0);
+        uint64_t v1 = e->config_version;
+        rdc_config_entry_free(e);
+
+        /* Task configs from a: b sees both tasks at the commit. */
+        rdc_map_t *tasks[2] = {config("c1", "t1"), config("c1", "t1")};
+        rdc_map_set(tasks[1], "task.id", "1");
+        assert_int_equal(a->ops->put_task_configs(a, "c1", tasks, 2, on_done,
+                                                  &sa, errstr, sizeof(errstr)),
+                         0);
+        rdc_map_destroy(tasks[0]);
+        rdc_map_destroy(tasks[1]);
+        assert_true(seen_done(&sa, 2));
+        assert_int_equal(sa.last_err, 0);
+        assert_true(seen_wait(&sb, "L:c1 L:c1 "));
+        e = b->ops->get(b, "c1");
+        assert_int_equal(e->task_cnt, 2);
+        assert_string_equal(rdc_map_get(e->task_cfgs[1], "task.id"), "1");
+        assert_true(e->config_version == v1);
+        rdc_config_entry_free(e);
+
+        /* Target state from b, seen by a. */
+        sb.expect_name = "c1";
+        assert_int_equal(b->ops->put_target(b, "c1", RDC_TARGET_STOPPED,
+                                            on_done, &sb, errstr,
+                                            sizeof(errstr)),
+                         0);
+        assert_true(seen_done(&sb, 1));
+        assert_true(seen_wait(&sa, "L:c1 D:0 L:c1 D:0 L:c1 "));
+        e = a->ops->get(a, "c1");
+        assert_int_equal(e->target, RDC_TARGET_STOPPED);
+        rdc_config_entry_free(e);
+
+        /* Unknown connectors are refused at once, done is not called. */
+        assert_int_equal(a->ops->put_target(a, "nope", RDC_TARGET_PAUSED,
+                                            on_done, &sa, errstr,
+                                            sizeof(errstr)),
+                         -1);
+        assert_string_equal(errstr, "Connector nope not found");
+
+        /* Remove from a: gone on both. */
+        sa.expect_name = NULL;
+        assert_int_equal(
+                a->ops->remove(a, "c1", on_done, &sa, errstr, sizeof(errstr)),
+                0);
+        assert_true(seen_done(&sa, 3));
+        assert_int_equal(sa.last_err, 0);
+        assert_null(a->ops->get(a, "c1"));
+        assert_true(seen_wait(&sb, "D:0 L:c1 "));
+        assert_null(b->ops->get(b, "c1"));
+        char **names = NULL;
+        assert_int_equal(b->ops->names(b, &names), 0);
+        free(names);
+
+        /* A third worker starting now reads the same state. */
+        rdc_config_store_t *c = open_store(TOPIC, 5000);
+        assert_null(c->ops->get(c, "c1"));
+        c->ops->destroy(c);
+        a->ops->destroy(a);
+        b->ops->destroy(b);
+}
+
+static void test_incomplete_commit(void **state) {
+        char errstr[256];
+        (void)state;
+        const char *topic = "partial-configs";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 1, 1), 0);
+        rdc_config_store_t *store = open_store(topic, 5000);
+        seen_t s;
+        seen_init(&s, store);
+        rdc_map_t *cfg = config("p", "t");
+        assert_int_equal(store->ops->put_connector(store, "p", cfg,
+                                                   RDC_TARGET_STARTED, on_done,
+                                                   &s, errstr, sizeof(errstr)),
+                         0);
+        rdc_map_destroy(cfg);
+        assert_true(seen_done(&s, 1));
+        /* Task 1 of 2 and a commit: task 0 is missing (compacted away). */
+        produce_raw(topic, "task-p-1", "{\"properties\":{\"k\":\"v\"}}");
+        produce_raw(topic, "commit-p", "{\"tasks\":2}");
+        /* A write after them: its done() means both were read. */
+        assert_int_equal(store->ops->put_target(store, "p", RDC_TARGET_PAUSED,
+                                                on_done, &s, errstr,
+                                                sizeof(errstr)),
+                         0);
+        assert_true(seen_done(&s, 2));
+        rdc_config_entry_t *e = store->ops->get(store, "p");
+        assert_int_equal(e->task_cnt, 0);
+        assert_int_equal(e->target, RDC_TARGET_PAUSED);
+        rdc_config_entry_free(e);
+        store->ops->destroy(store);
+}
+
+static void test_unacknowledged_write_fails(void **state) {
+        char errstr[256];
+        (void)state;
+        const char *topic = "down-configs";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 1, 1), 0);
+        rdc_config_store_t *store = open_store(topic, 1500);
+        seen_t s;
+        seen_init(&s, store);
+        store->ops->set_listener(store, on_change, &s);
+        rd_kafka_mock_broker_set_down(fx.mock, 1);
+        rdc_map_t *cfg = config("lost", "t");
+        assert_int_equal(store->ops->put_connector(store, "lost", cfg,
+                                                   RDC_TARGET_STARTED, on_done,
+                                                   &s, errstr, sizeof(errstr)),
+                         0);
+        rdc_map_destroy(cfg);
+        assert_true(seen_done(&s, 1));
+        rd_kafka_mock_broker_set_up(fx.mock, 1);
+        assert_int_equal(s.last_err, 1);
+        assert_string_equal(s.log, "D:1 ");
+        assert_null(store->ops->get(store, "lost"));
+        store->ops->destroy(store);
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(test_reads_java_records),
+                cmocka_unit_test(test_two_workers),
+                cmocka_unit_test(test_incomplete_commit),
+                cmocka_unit_test(test_unacknowledged_write_fails),
+        };
+        return cmocka_run_group_tests(tests, setup, teardown);
+}
