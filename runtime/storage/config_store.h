@@ -9,10 +9,10 @@
  *    (rdc_config_store_file_open): a write is applied at once; a change
  *    of a config or target state is durable once the file is rewritten.
  *    Task configs stay in memory (as Kafka's standalone worker).
- *  - Kafka topic (distributed mode, not built yet), Kafka Connect's
- *    config.storage.topic: records `connector-<name>` (config),
- *    `target-state-<name>`, `task-<name>-<n>` followed by
- *    `commit-<name>` (task configs become visible at the commit), a
+ *  - Kafka topic (rdc_config_store_kafka_open, config_store_kafka.h; for
+ *    distributed mode), Kafka Connect's config.storage.topic: records
+ * `connector-<name>` (config), `target-state-<name>`, `task-<name>-<n>`
+ * followed by `commit-<name>` (task configs become visible at the commit), a
  *    tombstone of `connector-<name>` for a removal. A write produces the
  *    record(s); a reader thread consumes the topic and applies what it
  *    reads back, for every worker alike. done() of a write is called once

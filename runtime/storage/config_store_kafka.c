@@ -19,43 +19,25 @@
  *    as they were (an inconsistent set, as after compaction);
  *  - restart, fencing, session-key and logger records are read and
  *    ignored here; records Kafka would discard are logged and skipped.
- * done() of a write is called once every record it produced was
- * acknowledged by Kafka and the reader has read past the last of them,
- * so "done" means durable and applied on this worker.
- *
- * One thread reads and also serves the producer's delivery reports: both
- * clients' queues wake it through one eventfd (librdkafka's IO event),
- * so it sleeps until there is work.
+ * The topic is read and written through a topic log (topic_log.c): done()
+ * of a write is called once every record it produced was acknowledged by
+ * Kafka and read back here, so "done" means durable and applied on this
+ * worker.
  */
 #define _GNU_SOURCE
 #include "storage/config_store_kafka.h"
 
-#include <errno.h>
 #include <inttypes.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/eventfd.h>
-#include <time.h>
-#include <unistd.h>
 
 #include "core/log.h"
 #include "storage/config_snapshot.h"
+#include "storage/topic_log.h"
 #include "storage/topic_records.h"
 
 #define KS_LOGGER "config-store"
-
-/* One write: its records' acknowledgements, then its read-back. */
-typedef struct ks_write {
-        struct ks_write *next;
-        int outstanding;     /* records not acknowledged yet */
-        int64_t last_offset; /* highest acknowledged offset */
-        int err;
-        char errstr[256];
-        rdc_store_done_cb_t *done;
-        void *opaque;
-} ks_write_t;
 
 /* Task records of one connector read since its last commit. */
 typedef struct ks_deferred {
@@ -69,19 +51,8 @@ typedef struct kafka_store {
         rdc_config_store_t base;
         char *topic;
         char *origin;
-        rd_kafka_t *producer;
-        rd_kafka_t *consumer;
-        rd_kafka_topic_t *consumer_topic;
-        rd_kafka_queue_t *consumer_queue;
-        rd_kafka_queue_t *producer_queue;
-        int efd;
-        pthread_t reader;
-        int reader_started;
-        volatile int stop;
-        rdc_config_snapshot_t snap; /* snap.lock guards all below too */
-        pthread_cond_t cond;        /* position moved */
-        int64_t position;           /* next offset the reader reads */
-        ks_write_t *writes;
+        rdc_topic_log_t *log;
+        rdc_config_snapshot_t snap; /* snap.lock guards deferred too */
         ks_deferred_t *deferred;
 } kafka_store_t;
 
@@ -272,43 +243,9 @@ static void changed_add(ks_changed_t *ch, const char *name) {
                 ch->cnt++;
 }
 
-/* Lock held: moves the writes that are complete (failed, or acknowledged
- * and read back) from ks->writes to *done_list. */
-static void writes_settle(kafka_store_t *ks, ks_write_t **done_list) {
-        for (ks_write_t **pp = &ks->writes; *pp;) {
-                ks_write_t *w = *pp;
-                if (w->outstanding == 0 &&
-                    (w->err || w->last_offset < ks->position)) {
-                        *pp = w->next;
-                        w->next = *done_list;
-                        *done_list = w;
-                } else {
-                        pp = &w->next;
-                }
-        }
-}
-
-static void writes_finish(ks_write_t *list) {
-        while (list) {
-                ks_write_t *w = list;
-                list = w->next;
-                if (w->done)
-                        w->done(w->opaque, w->err, w->errstr);
-                free(w);
-        }
-}
-
-/* Lock held: one consumed message. */
-static void read_one(kafka_store_t *ks, rd_kafka_message_t *msg,
+/* Lock held: one record read back. */
+static void read_one(kafka_store_t *ks, const rd_kafka_message_t *msg,
                      ks_changed_t *changed) {
-        if (msg->err) {
-                if (msg->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                        rdc_log(RDC_LOG_WARN, KS_LOGGER, NULL,
-                                "Reading config topic %s: %s", ks->topic,
-                                rd_kafka_message_errstr(msg));
-                return;
-        }
-        ks->position = msg->offset + 1;
         if (!msg->key) {
                 rdc_log(RDC_LOG_ERROR, KS_LOGGER, NULL,
                         "Discarding a record without key at offset %" PRId64
@@ -332,109 +269,23 @@ static void read_one(kafka_store_t *ks, rd_kafka_message_t *msg,
         rdc_config_record_clear(&rec);
 }
 
-static void *reader_main(void *arg) {
-        kafka_store_t *ks = arg;
-        struct pollfd pfd = {.fd = ks->efd, .events = POLLIN};
-        while (!ks->stop) {
-                uint64_t ticks;
-                if (poll(&pfd, 1, 1000) > 0 &&
-                    read(ks->efd, &ticks, sizeof(ticks)) < 0 && errno != EAGAIN)
-                        break;
-                rd_kafka_poll(ks->producer, 0);
-                ks_changed_t changed = {0};
-                ks_write_t *done_list = NULL;
-                rd_kafka_message_t *msg;
-                pthread_mutex_lock(&ks->snap.lock);
-                while ((msg = rd_kafka_consume_queue(ks->consumer_queue, 0))) {
-                        read_one(ks, msg, &changed);
-                        rd_kafka_message_destroy(msg);
-                }
-                writes_settle(ks, &done_list);
-                rdc_config_listener_t *listener = ks->snap.listener;
-                void *listener_opaque = ks->snap.listener_opaque;
-                pthread_cond_broadcast(&ks->cond);
-                pthread_mutex_unlock(&ks->snap.lock);
-                for (size_t i = 0; i < changed.cnt; i++) {
-                        if (listener)
-                                listener(listener_opaque, changed.names[i]);
-                        free(changed.names[i]);
-                }
-                free(changed.names);
-                writes_finish(done_list);
-        }
-        return NULL;
-}
-
-/* Delivery report, on the reader thread (rd_kafka_poll). */
-static void on_delivery(rd_kafka_t *rk, const rd_kafka_message_t *msg,
-                        void *opaque) {
+/* The topic log's consume callback, on its reader thread. */
+static void ks_consume(void *opaque, rd_kafka_message_t *const *msgs,
+                       size_t cnt) {
         kafka_store_t *ks = opaque;
-        ks_write_t *w = msg->_private;
-        (void)rk;
+        ks_changed_t changed = {0};
         pthread_mutex_lock(&ks->snap.lock);
-        if (msg->err) {
-                if (!w->err)
-                        snprintf(w->errstr, sizeof(w->errstr),
-                                 "Failed to write to config topic %s: %s",
-                                 ks->topic, rd_kafka_err2str(msg->err));
-                w->err = 1;
-        } else if (msg->offset > w->last_offset) {
-                w->last_offset = msg->offset;
-        }
-        w->outstanding--;
+        for (size_t i = 0; i < cnt; i++)
+                read_one(ks, msgs[i], &changed);
+        rdc_config_listener_t *listener = ks->snap.listener;
+        void *listener_opaque = ks->snap.listener_opaque;
         pthread_mutex_unlock(&ks->snap.lock);
-}
-
-/* ----------------------------------------------------------- writing */
-
-/* Produces the n records (keys[i], values[i]; a NULL value is a
- * tombstone) of one write. @returns 0, or -1 with errstr (nothing was
- * sent, done is not called). */
-static int ks_send(kafka_store_t *ks, char **keys, char **values, size_t n,
-                   rdc_store_done_cb_t *done, void *opaque, char *errstr,
-                   size_t errstr_size) {
-        ks_write_t *w = calloc(1, sizeof(*w));
-        if (!w) {
-                snprintf(errstr, errstr_size, "out of memory");
-                return -1;
+        for (size_t i = 0; i < changed.cnt; i++) {
+                if (listener)
+                        listener(listener_opaque, changed.names[i]);
+                free(changed.names[i]);
         }
-        w->last_offset = -1;
-        w->done = done;
-        w->opaque = opaque;
-        w->outstanding = (int)n;
-        pthread_mutex_lock(&ks->snap.lock);
-        w->next = ks->writes;
-        ks->writes = w;
-        pthread_mutex_unlock(&ks->snap.lock);
-        for (size_t i = 0; i < n; i++) {
-                rd_kafka_resp_err_t err = rd_kafka_producev(
-                        ks->producer, RD_KAFKA_V_TOPIC(ks->topic),
-                        RD_KAFKA_V_PARTITION(0),
-                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                        RD_KAFKA_V_KEY(keys[i], strlen(keys[i])),
-                        RD_KAFKA_V_VALUE(values[i],
-                                         values[i] ? strlen(values[i]) : 0),
-                        RD_KAFKA_V_OPAQUE(w), RD_KAFKA_V_END);
-                if (!err)
-                        continue;
-                /* The records not sent will never be acknowledged. */
-                pthread_mutex_lock(&ks->snap.lock);
-                w->outstanding -= (int)(n - i);
-                if (!w->err)
-                        snprintf(w->errstr, sizeof(w->errstr),
-                                 "Failed to write to config topic %s: %s",
-                                 ks->topic, rd_kafka_err2str(err));
-                w->err = 1;
-                pthread_mutex_unlock(&ks->snap.lock);
-                break;
-        }
-        /* The reader settles it (and calls done) on its next round. */
-        uint64_t one = 1;
-        if (write(ks->efd, &one, sizeof(one)) < 0)
-                rdc_log(RDC_LOG_WARN, KS_LOGGER, NULL,
-                        "Cannot wake the config topic reader: %s",
-                        strerror(errno));
-        return 0;
+        free(changed.names);
 }
 
 /* Encodes records[0..n-1] and sends them as one write. */
@@ -450,8 +301,8 @@ static int ks_write(kafka_store_t *ks, const rdc_config_record_t *records,
         if (ret)
                 snprintf(errstr, errstr_size, "out of memory");
         else
-                ret = ks_send(ks, keys, values, n, done, opaque, errstr,
-                              errstr_size);
+                ret = rdc_topic_log_send(ks->log, keys, values, n, done, opaque,
+                                         errstr, errstr_size);
         for (size_t i = 0; keys && values && i < n; i++) {
                 free(keys[i]);
                 free(values[i]);
@@ -571,46 +422,9 @@ static void ks_destroy(rdc_config_store_t *store) {
         kafka_store_t *ks = (kafka_store_t *)store;
         if (!ks)
                 return;
-        if (ks->producer)
-                rd_kafka_flush(ks->producer, 5000);
-        ks->stop = 1;
-        if (ks->reader_started) {
-                uint64_t one = 1;
-                if (write(ks->efd, &one, sizeof(one)) < 0)
-                        rdc_log(RDC_LOG_WARN, KS_LOGGER, NULL,
-                                "Cannot wake the config topic reader: %s",
-                                strerror(errno));
-                pthread_join(ks->reader, NULL);
-        }
-        /* Writes still open are answered: they may or may not land. */
-        ks_write_t *open_writes = ks->writes;
-        ks->writes = NULL;
-        for (ks_write_t *w = open_writes; w; w = w->next) {
-                if (!w->err)
-                        snprintf(w->errstr, sizeof(w->errstr),
-                                 "The config store closed before the write "
-                                 "to %s was read back",
-                                 ks->topic);
-                w->err = 1;
-        }
-        writes_finish(open_writes);
+        rdc_topic_log_close(ks->log);
         while (ks->deferred)
                 deferred_drop(ks, ks->deferred->name);
-        if (ks->consumer_topic) {
-                rd_kafka_consume_stop(ks->consumer_topic, 0);
-                rd_kafka_topic_destroy(ks->consumer_topic);
-        }
-        if (ks->consumer_queue)
-                rd_kafka_queue_destroy(ks->consumer_queue);
-        if (ks->producer_queue)
-                rd_kafka_queue_destroy(ks->producer_queue);
-        if (ks->consumer)
-                rd_kafka_destroy(ks->consumer);
-        if (ks->producer)
-                rd_kafka_destroy(ks->producer);
-        if (ks->efd >= 0)
-                close(ks->efd);
-        pthread_cond_destroy(&ks->cond);
         rdc_config_snapshot_clear(&ks->snap);
         free(ks->topic);
         free(ks->origin);
@@ -630,61 +444,14 @@ static const rdc_config_store_ops_t kafka_store_ops = {
 
 /* ------------------------------------------------------------ opening */
 
-static int64_t mono_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Waits until the reader has read to the topic's end as it was now. */
-static int read_to_end(kafka_store_t *ks, int timeout_ms, char *errstr,
-                       size_t errstr_size) {
-        int64_t low = 0, high = 0;
-        rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-                ks->consumer, ks->topic, 0, &low, &high, timeout_ms);
-        if (err) {
-                snprintf(errstr, errstr_size,
-                         "Cannot read the end offset of config topic %s: %s",
-                         ks->topic, rd_kafka_err2str(err));
-                return -1;
-        }
-        int64_t deadline = mono_ms() + timeout_ms;
-        pthread_mutex_lock(&ks->snap.lock);
-        while (ks->position < high) {
-                int64_t left = deadline - mono_ms();
-                if (left <= 0)
-                        break;
-                struct timespec ts;
-                clock_gettime(CLOCK_REALTIME, &ts);
-                ts.tv_sec += left / 1000;
-                ts.tv_nsec += (left % 1000) * 1000000;
-                if (ts.tv_nsec >= 1000000000) {
-                        ts.tv_sec++;
-                        ts.tv_nsec -= 1000000000;
-                }
-                pthread_cond_timedwait(&ks->cond, &ks->snap.lock, &ts);
-        }
-        int64_t position = ks->position;
-        pthread_mutex_unlock(&ks->snap.lock);
-        if (position < high) {
-                snprintf(errstr, errstr_size,
-                         "Read config topic %s to offset %" PRId64
-                         " of %" PRId64 " within %d ms",
-                         ks->topic, position, high, timeout_ms);
-                return -1;
-        }
-        return 0;
-}
-
 rdc_config_store_t *rdc_config_store_kafka_open(rd_kafka_conf_t *producer_conf,
                                                 rd_kafka_conf_t *consumer_conf,
                                                 const char *topic,
                                                 int timeout_ms, char *errstr,
                                                 size_t errstr_size) {
         kafka_store_t *ks = calloc(1, sizeof(*ks));
-        char why[512];
         if (!ks || !(ks->topic = strdup(topic)) ||
-            asprintf(&ks->origin, "topic %s", topic) < 0) {
+            asprintf(&ks->origin, "config topic %s", topic) < 0) {
                 if (ks)
                         free(ks->topic);
                 free(ks);
@@ -695,70 +462,11 @@ rdc_config_store_t *rdc_config_store_kafka_open(rd_kafka_conf_t *producer_conf,
         }
         ks->base.ops = &kafka_store_ops;
         ks->base.origin = ks->origin;
-        ks->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         rdc_config_snapshot_init(&ks->snap);
-        pthread_cond_init(&ks->cond, NULL);
-        /* Ordered and durable, whatever the caller's config says. */
-        rd_kafka_conf_set(producer_conf, "enable.idempotence", "true", why,
-                          sizeof(why));
-        rd_kafka_conf_set(producer_conf, "acks", "all", why, sizeof(why));
-        rd_kafka_conf_set_dr_msg_cb(producer_conf, on_delivery);
-        rd_kafka_conf_set_opaque(producer_conf, ks);
-        ks->producer = rd_kafka_new(RD_KAFKA_PRODUCER, producer_conf, why,
-                                    sizeof(why));
-        if (!ks->producer) {
-                rd_kafka_conf_destroy(producer_conf);
-                rd_kafka_conf_destroy(consumer_conf);
-                snprintf(errstr, errstr_size,
-                         "Cannot create the config topic producer: %s", why);
-                ks_destroy(&ks->base);
-                return NULL;
-        }
-        ks->consumer = rd_kafka_new(RD_KAFKA_CONSUMER, consumer_conf, why,
-                                    sizeof(why));
-        if (!ks->consumer) {
-                rd_kafka_conf_destroy(consumer_conf);
-                snprintf(errstr, errstr_size,
-                         "Cannot create the config topic consumer: %s", why);
-                ks_destroy(&ks->base);
-                return NULL;
-        }
-        /* No group: every worker reads the whole partition itself. */
-        ks->consumer_queue = rd_kafka_queue_new(ks->consumer);
-        ks->producer_queue = rd_kafka_queue_get_main(ks->producer);
-        ks->consumer_topic = rd_kafka_topic_new(ks->consumer, topic, NULL);
-        if (ks->efd < 0 || !ks->consumer_queue || !ks->producer_queue ||
-            !ks->consumer_topic) {
-                snprintf(errstr, errstr_size,
-                         "Cannot start reading config topic %s: %s", topic,
-                         strerror(errno));
-                ks_destroy(&ks->base);
-                return NULL;
-        }
-        static const char one[8] = {1};
-        rd_kafka_queue_io_event_enable(ks->consumer_queue, ks->efd, one,
-                                       sizeof(one));
-        rd_kafka_queue_io_event_enable(ks->producer_queue, ks->efd, one,
-                                       sizeof(one));
-        if (rd_kafka_consume_start_queue(ks->consumer_topic, 0,
-                                         RD_KAFKA_OFFSET_BEGINNING,
-                                         ks->consumer_queue)) {
-                snprintf(errstr, errstr_size,
-                         "Cannot start reading config topic %s: %s", topic,
-                         rd_kafka_err2str(rd_kafka_last_error()));
-                rd_kafka_topic_destroy(ks->consumer_topic);
-                ks->consumer_topic = NULL;
-                ks_destroy(&ks->base);
-                return NULL;
-        }
-        if (pthread_create(&ks->reader, NULL, reader_main, ks)) {
-                snprintf(errstr, errstr_size,
-                         "Cannot start the config topic reader thread");
-                ks_destroy(&ks->base);
-                return NULL;
-        }
-        ks->reader_started = 1;
-        if (read_to_end(ks, timeout_ms, errstr, errstr_size)) {
+        ks->log = rdc_topic_log_open(producer_conf, consumer_conf, topic,
+                                     ks->origin, ks_consume, ks, timeout_ms,
+                                     errstr, errstr_size);
+        if (!ks->log) {
                 ks_destroy(&ks->base);
                 return NULL;
         }

@@ -4,7 +4,10 @@
  * (produced here byte for byte, not by the store) are read at open; two
  * stores on one topic, as two workers, see each other's writes; done()
  * means acknowledged and applied; incomplete task commits change nothing;
- * a write Kafka never acknowledges fails and changes nothing.
+ * a write Kafka never acknowledges fails and changes nothing. And the
+ * topic log under it on a topic of several partitions (as the status and
+ * offsets topics): one write of many keys is done only once each of its
+ * records was read back, from whichever partition its key went to.
  */
 #define _GNU_SOURCE
 #include <setjmp.h>
@@ -23,6 +26,7 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "storage/config_store_kafka.h"
+#include "storage/topic_log.h"
 #include "test_util.h"
 
 #define TOPIC "connect-configs"
@@ -388,12 +392,77 @@ static void test_unacknowledged_write_fails(void **state) {
         store->ops->destroy(store);
 }
 
+typedef struct counted {
+        size_t records;
+        int partitions_seen[8];
+        size_t records_at_done;
+        int done_err;
+        int dones;
+} counted_t;
+
+static void count_records(void *opaque, rd_kafka_message_t *const *msgs,
+                          size_t cnt) {
+        counted_t *c = opaque;
+        for (size_t i = 0; i < cnt; i++) {
+                c->records++;
+                if (msgs[i]->partition >= 0 && msgs[i]->partition < 8)
+                        c->partitions_seen[msgs[i]->partition] = 1;
+        }
+}
+
+static void count_done(void *opaque, int err, const char *errstr) {
+        counted_t *c = opaque;
+        (void)errstr;
+        c->records_at_done = c->records;
+        c->done_err = err;
+        __atomic_add_fetch(&c->dones, 1, __ATOMIC_SEQ_CST);
+}
+
+static void test_topic_log_partitions(void **state) {
+        char errstr[256] = "";
+        char *keys[50], *values[50];
+        counted_t c = {0};
+        (void)state;
+        const char *topic = "status-like";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 5, 1), 0);
+        produce_raw(topic, "before", "{}");
+        rdc_topic_log_t *log = rdc_topic_log_open(
+                client_conf(5000), consumer_conf(), topic, "status-like topic",
+                count_records, &c, 10000, errstr, sizeof(errstr));
+        if (!log)
+                fail_msg("open: %s", errstr);
+        /* Open read what was there. */
+        assert_int_equal(c.records, 1);
+        for (int i = 0; i < 50; i++) {
+                assert_true(asprintf(&keys[i], "status-task-c-%d", i) > 0);
+                values[i] = i % 10 ? "{\"state\":\"RUNNING\"}" : NULL;
+        }
+        assert_int_equal(rdc_topic_log_send(log, keys, values, 50, count_done,
+                                            &c, errstr, sizeof(errstr)),
+                         0);
+        for (int i = 0; i < 50; i++)
+                free(keys[i]);
+        for (int i = 0;
+             i < 1500 && !__atomic_load_n(&c.dones, __ATOMIC_SEQ_CST); i++)
+                usleep(10000);
+        assert_int_equal(c.dones, 1);
+        assert_int_equal(c.done_err, 0);
+        assert_int_equal(c.records_at_done, 51);
+        int partitions = 0;
+        for (int p = 0; p < 8; p++)
+                partitions += c.partitions_seen[p];
+        /* murmur2 spreads 50 keys over more than one of 5 partitions. */
+        assert_true(partitions > 1);
+        rdc_topic_log_close(log);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_reads_java_records),
                 cmocka_unit_test(test_two_workers),
                 cmocka_unit_test(test_incomplete_commit),
                 cmocka_unit_test(test_unacknowledged_write_fails),
+                cmocka_unit_test(test_topic_log_partitions),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }

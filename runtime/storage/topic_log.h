@@ -1,0 +1,68 @@
+/*
+ * A compacted Kafka topic read by every worker and written by any
+ * (Kafka Connect's KafkaBasedLog): the transport under the Kafka-topic
+ * store back ends (config_store_kafka.c; status and offsets next).
+ *
+ * A reader thread reads every partition of the topic from its beginning,
+ * without a consumer group, and hands each record to the owner's consume
+ * callback. Writes produce records with Java's partitioner (murmur2, so a
+ * key lands in the partition a Java worker would write it to and one
+ * key's records stay in order), and complete once Kafka acknowledged
+ * every record and the reader has read past each of them: done() means
+ * durable, and already applied by this worker's consume callback.
+ */
+#ifndef RDC_TOPIC_LOG_H
+#define RDC_TOPIC_LOG_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <librdkafka/rdkafka.h>
+
+#include "storage/config_store.h"
+
+typedef struct rdc_topic_log rdc_topic_log_t;
+
+/**
+ * Called on the reader thread with each round's records in topic order
+ * per partition (errors and partition ends are not passed). The owner
+ * applies them under its own lock and tells its listeners, without that
+ * lock; the dones of the writes those records complete follow the call.
+ */
+typedef void(rdc_topic_log_consume_cb_t)(void *opaque,
+                                         rd_kafka_message_t *const *msgs,
+                                         size_t cnt);
+
+/**
+ * @brief Opens the log on topic (it exists: the caller created or checked
+ *        it) and returns once everything it held at open was consumed.
+ * @param producer_conf, consumer_conf taken, also on failure. The log
+ *        sets acks=all, idempotence and the murmur2 partitioner.
+ * @param what names the topic in messages ("config topic connect-configs").
+ * @returns the log, or NULL with errstr.
+ */
+rdc_topic_log_t *rdc_topic_log_open(rd_kafka_conf_t *producer_conf,
+                                    rd_kafka_conf_t *consumer_conf,
+                                    const char *topic, const char *what,
+                                    rdc_topic_log_consume_cb_t *consume,
+                                    void *opaque, int timeout_ms, char *errstr,
+                                    size_t errstr_size);
+
+/**
+ * @brief Produces keys[i] → values[i] (a NULL value is a tombstone) as one
+ *        write. done(opaque, err, errstr) is called later on the reader
+ *        thread, never before this returns.
+ * @returns 0, or -1 with errstr when nothing could be queued (done is not
+ *          called then).
+ */
+int rdc_topic_log_send(rdc_topic_log_t *log, char *const *keys,
+                       char *const *values, size_t cnt,
+                       rdc_store_done_cb_t *done, void *opaque, char *errstr,
+                       size_t errstr_size);
+
+/**
+ * @brief Stops the reader and frees the log. Writes not complete yet are
+ *        answered with an error (they may still land).
+ */
+void rdc_topic_log_close(rdc_topic_log_t *log);
+
+#endif
