@@ -1,6 +1,7 @@
 /*
- * The file and memory back ends of the source offset store (see
- * offsets.h): offset.storage.file.filename in standalone mode.
+ * The back ends of the source offset store (see offsets.h): memory, the
+ * file of standalone mode (offset.storage.file.filename) and Kafka
+ * Connect's offsets topic (offset.storage.topic, through a topic log).
  *
  * Entries live in one rdc_map keyed by Kafka Connect's offset-topic key,
  * ["<connector>",{canonical partition}], with the canonical offset as
@@ -9,9 +10,19 @@
  * starts with ["<connector>", belongs to it (a JSON string token ends at
  * its closing quote, so no other connector's key shares that prefix).
  *
- * g_store.lock guards the map and the dirty flag; flush_lock serializes
+ * store->lock guards the map and the dirty flag; flush_lock serializes
  * flushes so that an older snapshot never renames over a newer one, while
  * puts only wait for the snapshot, not for the disk.
+ *
+ * The Kafka back end keeps the same map, plus the changes staged since
+ * the last flush (key -> offset, "" for a removal) and those a flush has
+ * sent and not yet seen acknowledged (in flight). A flush produces the
+ * staged records (a removal is a tombstone); done comes once Kafka
+ * acknowledged them and they were read back. Records read back (also
+ * other workers' and those there before this worker started) apply to
+ * the map, except for keys this worker has staged or in flight: its own
+ * newer value stands. A failed flush puts its records back to be staged
+ * again, unless a newer change came since.
  */
 #define _GNU_SOURCE
 #include "storage/offsets.h"
@@ -20,6 +31,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <json-c/json.h>
 #include <libgen.h>
 #include <pthread.h>
@@ -30,7 +42,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/map.h"
+#include "storage/topic_log.h"
+#include "storage/topic_records.h"
 
 #define OFFSETS_JSON_FLAGS                                                     \
         (JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -39,9 +54,12 @@ typedef struct file_offsets {
         rdc_offset_store_t base;
         pthread_mutex_t lock; /**< guards entries, dirty, listener */
         pthread_mutex_t flush_lock;
-        rdc_map_t *entries; /**< offset key -> canonical offset */
-        int dirty;          /**< entries differ from the file */
-        char *path;         /**< NULL: memory only */
+        rdc_map_t *entries;   /**< offset key -> canonical offset */
+        int dirty;            /**< entries differ from the file */
+        char *path;           /**< NULL: memory only */
+        rdc_topic_log_t *log; /**< the Kafka back end's topic */
+        rdc_map_t *staged;    /**< Kafka: changed since the last flush */
+        rdc_map_t *inflight;  /**< Kafka: sent, not acknowledged yet */
         rdc_offsets_listener_t *listener;
         void *listener_opaque;
 } file_offsets_t;
@@ -224,7 +242,10 @@ static void fo_destroy(rdc_offset_store_t *base) {
         file_offsets_t *store = (file_offsets_t *)base;
         if (!store)
                 return;
+        rdc_topic_log_close(store->log);
         rdc_map_destroy(store->entries);
+        rdc_map_destroy(store->staged);
+        rdc_map_destroy(store->inflight);
         free(store->path);
         pthread_mutex_destroy(&store->lock);
         pthread_mutex_destroy(&store->flush_lock);
@@ -244,6 +265,9 @@ static int offsets_set_locked(file_offsets_t *store, const char *key,
         if (rdc_map_set(store->entries, key, offset))
                 return -1;
         store->dirty = 1;
+        if (store->staged &&
+            rdc_map_set(store->staged, key, offset ? offset : ""))
+                return -1;
         return 0;
 }
 
@@ -316,6 +340,8 @@ static void fo_remove_connector(rdc_offset_store_t *base,
         const char *key;
         while ((key = rdc_map_key_at(store->entries, idx)) &&
                !strncmp(key, prefix, prefix_len)) {
+                if (store->staged)
+                        rdc_map_set(store->staged, key, "");
                 rdc_map_unset(store->entries, key);
                 store->dirty = 1;
         }
@@ -665,6 +691,170 @@ rdc_offset_store_t *rdc_offset_store_file_open(const char *path, char *errstr,
                 return NULL;
         }
         if (offsets_load_file(store, errstr, errstr_size)) {
+                fo_destroy(&store->base);
+                return NULL;
+        }
+        return &store->base;
+}
+
+/* ------------------------------------------------------ Kafka topic */
+
+/* A flush on its way: the user's done, and the store to settle. */
+typedef struct kafka_flush {
+        file_offsets_t *store;
+        rdc_map_t *sent; /* key -> value sent ("" a tombstone) */
+        rdc_store_done_cb_t *done;
+        void *opaque;
+} kafka_flush_t;
+
+/* On the topic log's reader thread. */
+static void kafka_flush_done(void *opaque, int err, const char *errstr) {
+        kafka_flush_t *kf = opaque;
+        file_offsets_t *store = kf->store;
+        pthread_mutex_lock(&store->lock);
+        for (size_t i = 0; i < rdc_map_count(kf->sent); i++) {
+                const char *key = rdc_map_key_at(kf->sent, i);
+                const char *value = rdc_map_value_at(kf->sent, i);
+                const char *flying = rdc_map_get(store->inflight, key);
+                if (flying && !strcmp(flying, value))
+                        rdc_map_unset(store->inflight, key);
+                /* Not landed: send it again next time, unless a newer
+                 * change is staged. */
+                if (err && !rdc_map_get(store->staged, key))
+                        rdc_map_set(store->staged, key, value);
+        }
+        pthread_mutex_unlock(&store->lock);
+        if (kf->done)
+                kf->done(kf->opaque, err, errstr);
+        rdc_map_destroy(kf->sent);
+        free(kf);
+}
+
+static void kafka_flush(rdc_offset_store_t *base, rdc_store_done_cb_t *done,
+                        void *opaque) {
+        file_offsets_t *store = (file_offsets_t *)base;
+        char errstr[512] = "out of memory";
+        kafka_flush_t *kf = calloc(1, sizeof(*kf));
+        rdc_map_t *fresh = rdc_map_new();
+        if (!kf || !fresh) {
+                free(kf);
+                rdc_map_destroy(fresh);
+                if (done)
+                        done(opaque, -1, errstr);
+                return;
+        }
+        pthread_mutex_lock(&store->lock);
+        kf->sent = store->staged;
+        store->staged = fresh;
+        size_t cnt = rdc_map_count(kf->sent);
+        char **keys = calloc(cnt ? cnt : 1, sizeof(*keys));
+        char **values = calloc(cnt ? cnt : 1, sizeof(*values));
+        int err = !keys || !values;
+        for (size_t i = 0; !err && i < cnt; i++) {
+                const char *value = rdc_map_value_at(kf->sent, i);
+                keys[i] = (char *)rdc_map_key_at(kf->sent, i);
+                values[i] = *value ? (char *)value : NULL;
+                err = rdc_map_set(store->inflight, keys[i], value);
+        }
+        pthread_mutex_unlock(&store->lock);
+        kf->store = store;
+        kf->done = done;
+        kf->opaque = opaque;
+        if (!err && cnt)
+                err = rdc_topic_log_send(store->log, keys, values, cnt,
+                                         kafka_flush_done, kf, errstr,
+                                         sizeof(errstr));
+        free(keys);
+        free(values);
+        if (err || !cnt)
+                kafka_flush_done(kf, err ? -1 : 0, err ? errstr : "");
+}
+
+/* The topic log's consume callback: records read back. */
+static void kafka_consume(void *opaque, rd_kafka_message_t *const *msgs,
+                          size_t cnt) {
+        file_offsets_t *store = opaque;
+        for (size_t i = 0; i < cnt; i++) {
+                const rd_kafka_message_t *msg = msgs[i];
+                char *connector = NULL, *partition = NULL, *canonical = NULL;
+                char *key = NULL, *offset = NULL;
+                char errstr[256];
+                if (!msg->key || rdc_offset_record_key_decode(
+                                         msg->key, msg->key_len, &connector,
+                                         &partition, errstr, sizeof(errstr))) {
+                        rdc_log(RDC_LOG_ERROR, "offsets", NULL,
+                                "Discarding record at offset %" PRId64
+                                " of the offsets topic: %s",
+                                msg->offset, msg->key ? errstr : "no key");
+                        continue;
+                }
+                if (msg->payload) {
+                        char *text = strndup(msg->payload, msg->len);
+                        offset = text ? rdc_json_canonical(text) : NULL;
+                        free(text);
+                }
+                canonical = rdc_json_canonical(partition);
+                key = canonical ? offsets_key(connector, canonical) : NULL;
+                if (key && (offset || !msg->payload)) {
+                        pthread_mutex_lock(&store->lock);
+                        int mine = rdc_map_get(store->staged, key) ||
+                                   rdc_map_get(store->inflight, key);
+                        if (!mine)
+                                rdc_map_set(store->entries, key, offset);
+                        rdc_offsets_listener_t *listener = store->listener;
+                        void *listener_opaque = store->listener_opaque;
+                        pthread_mutex_unlock(&store->lock);
+                        if (!mine && listener)
+                                listener(listener_opaque, connector, canonical);
+                } else if (key) {
+                        rdc_log(RDC_LOG_ERROR, "offsets", connector,
+                                "Discarding the offset of %s at offset "
+                                "%" PRId64
+                                " of the offsets topic: not a JSON object",
+                                connector, msg->offset);
+                }
+                free(connector);
+                free(partition);
+                free(canonical);
+                free(key);
+                free(offset);
+        }
+}
+
+static const rdc_offset_store_ops_t kafka_offsets_ops = {
+        .get = fo_get,
+        .put = fo_put,
+        .remove_connector = fo_remove_connector,
+        .foreach = fo_foreach,
+        .flush = kafka_flush,
+        .set_listener = fo_set_listener,
+        .destroy = fo_destroy,
+};
+
+rdc_offset_store_t *rdc_offset_store_kafka_open(rd_kafka_conf_t *producer_conf,
+                                                rd_kafka_conf_t *consumer_conf,
+                                                const char *topic,
+                                                int timeout_ms, char *errstr,
+                                                size_t errstr_size) {
+        file_offsets_t *store = offsets_new(NULL);
+        char what[300];
+        if (store) {
+                store->base.ops = &kafka_offsets_ops;
+                store->staged = rdc_map_new();
+                store->inflight = rdc_map_new();
+        }
+        if (!store || !store->staged || !store->inflight) {
+                fo_destroy(store ? &store->base : NULL);
+                rd_kafka_conf_destroy(producer_conf);
+                rd_kafka_conf_destroy(consumer_conf);
+                rdc_errstr_set(errstr, errstr_size, "out of memory");
+                return NULL;
+        }
+        snprintf(what, sizeof(what), "offsets topic %s", topic);
+        store->log = rdc_topic_log_open(producer_conf, consumer_conf, topic,
+                                        what, kafka_consume, store, timeout_ms,
+                                        errstr, errstr_size);
+        if (!store->log) {
                 fo_destroy(&store->base);
                 return NULL;
         }

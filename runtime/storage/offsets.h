@@ -12,9 +12,9 @@
  *    .../offsets), written atomically (temp file, fsync, rename, fsync of
  *    the directory):
  *      {"<connector>": [{"partition": {...}, "offset": {...}}, ...], ...}
- *  - Kafka topic (distributed mode, not built yet), Kafka Connect's
- *    offset.storage.topic: key ["<connector>",{partition}], value the
- *    offset (null removes), the same canonical texts this store keeps.
+ *  - Kafka topic (rdc_offset_store_kafka_open; for distributed mode),
+ *    Kafka Connect's offset.storage.topic: key ["<connector>",{partition}],
+ * value the offset (null removes), the same canonical texts this store keeps.
  *    put() stages in memory as here; flush() produces the staged records
  *    and calls done once they are acknowledged; a reader thread applies
  *    what it reads back (also other workers' writes) and calls the
@@ -32,6 +32,7 @@
 #define RDC_OFFSETS_H
 
 #include <stddef.h>
+#include <librdkafka/rdkafka.h>
 
 #include "storage/config_store.h" /* rdc_store_done_cb_t */
 
@@ -70,6 +71,14 @@ struct rdc_offset_store {
  *  @returns the store or NULL with the reason in errstr. */
 rdc_offset_store_t *rdc_offset_store_file_open(const char *path, char *errstr,
                                                size_t errstr_size);
+/** Opens the offsets topic store (see rdc_topic_log_open() for the
+ *  configs, both taken) and reads the topic to its end.
+ *  @returns the store or NULL with the reason in errstr. */
+rdc_offset_store_t *rdc_offset_store_kafka_open(rd_kafka_conf_t *producer_conf,
+                                                rd_kafka_conf_t *consumer_conf,
+                                                const char *topic,
+                                                int timeout_ms, char *errstr,
+                                                size_t errstr_size);
 /** An in-memory store (tests, and sinks that keep no source offsets). */
 rdc_offset_store_t *rdc_offset_store_memory_new(void);
 void rdc_offset_store_destroy(rdc_offset_store_t *store);

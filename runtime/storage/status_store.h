@@ -7,15 +7,15 @@
  * An interface (a small vtable) with two back ends:
  *  - memory (standalone, rdc_status_store_memory_new): a write applies at
  *    once and then notifies.
- *  - Kafka topic (distributed mode, not built yet), Kafka Connect's
- *    status.storage.topic: records `status-connector-<name>` and
+ *  - Kafka topic (rdc_status_store_kafka_open, status_store_kafka.h; for
+ *    distributed mode), Kafka Connect's status.storage.topic: records `status-connector-<name>` and
  *    `status-task-<name>-<n>` whose values are {"state": ..., "trace":
  *    ..., "worker_id": ..., "generation": ...}; a removal writes
- *    tombstones. Writes are produced without waiting (status is
- *    advisory, as in Kafka: a lost write is superseded by the next); a
- *    reader thread applies what it reads back, so a worker sees the
- *    states of tasks other workers run, and announces them through the
- *    listener.
+ *    tombstones. A reader thread applies what it reads back, so a
+ *    worker sees the states of tasks other workers run, and announces
+ *    them through the listener; done comes once the write was read back.
+ *    A status another worker wrote in a later generation is not
+ *    overwritten (Kafka's putSafe).
  *
  * Contract: writes return at once; done (may be NULL) is called once the
  * write is durable and visible to get() (standalone: before the write

@@ -95,6 +95,16 @@ void rdc_status_table_drop(rdc_status_table_t *t, const char *connector,
         }
 }
 
+void rdc_status_table_unset(rdc_status_table_t *t, const char *connector,
+                            int32_t task_id) {
+        rdc_status_entry_t **pp = find(t, connector, task_id);
+        rdc_status_entry_t *e = *pp;
+        if (!e)
+                return;
+        *pp = e->next;
+        entry_free(e);
+}
+
 int rdc_status_table_get(rdc_status_table_t *t, const char *connector,
                          int32_t task_id, rdc_status_t *out) {
         int ret = -1;

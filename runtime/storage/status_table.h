@@ -36,6 +36,9 @@ int rdc_status_table_set(rdc_status_table_t *t, const char *connector,
  *  (first -1: the connector's too). */
 void rdc_status_table_drop(rdc_status_table_t *t, const char *connector,
                            int32_t first);
+/** Lock held: removes one status, if there. */
+void rdc_status_table_unset(rdc_status_table_t *t, const char *connector,
+                            int32_t task_id);
 /** Lock held: the entry, or NULL. */
 rdc_status_entry_t *rdc_status_table_find(rdc_status_table_t *t,
                                           const char *connector,

@@ -1,5 +1,6 @@
 /*
- * Unit tests of the Kafka-topic config store (storage/config_store_kafka.c)
+ * Unit tests of the Kafka-topic stores (storage/config_store_kafka.c,
+ * status_store_kafka.c, topic_log.c)
  * on an in-process librdkafka mock cluster: records a Java worker wrote
  * (produced here byte for byte, not by the store) are read at open; two
  * stores on one topic, as two workers, see each other's writes; done()
@@ -26,6 +27,8 @@
 #include <librdkafka/rdkafka_mock.h>
 
 #include "storage/config_store_kafka.h"
+#include "storage/offsets.h"
+#include "storage/status_store_kafka.h"
 #include "storage/topic_log.h"
 #include "test_util.h"
 
@@ -456,6 +459,213 @@ static void test_topic_log_partitions(void **state) {
         rdc_topic_log_close(log);
 }
 
+/* Status listener: "S:<connector>/<task> " per change. */
+static void on_status(void *opaque, const char *connector, int32_t task_id) {
+        seen_t *s = opaque;
+        pthread_mutex_lock(&s->lock);
+        tu_appendf(s->log, sizeof(s->log), "S:%s/%d ", connector, task_id);
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
+static rdc_status_store_t *open_status(const char *topic) {
+        char errstr[512] = "";
+        rdc_status_store_t *store = rdc_status_store_kafka_open(
+                client_conf(5000), consumer_conf(), topic, 10000, errstr,
+                sizeof(errstr));
+        if (!store)
+                fail_msg("open: %s", errstr);
+        return store;
+}
+
+static void test_status_store(void **state) {
+        rdc_status_t st;
+        (void)state;
+        const char *topic = "connect-status";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 5, 1), 0);
+        /* A Java worker's bytes. */
+        produce_raw(topic, "status-connector-gold-src",
+                    "{\"state\":\"RUNNING\",\"trace\":null,"
+                    "\"worker_id\":\"127.0.0.1:38083\",\"generation\":2}");
+        produce_raw(topic, "status-topic-gold-topic:connector-gold-src",
+                    "{\"topic\":{\"name\":\"gold-topic\",\"connector\":"
+                    "\"gold-src\",\"task\":0,\"discoverTimestamp\":"
+                    "1796186097522}}");
+        rdc_status_store_t *a = open_status(topic);
+        rdc_status_store_t *b = open_status(topic);
+        assert_int_equal(a->ops->get(a, "gold-src", RDC_STATUS_CONNECTOR, &st),
+                         0);
+        assert_string_equal(st.state, "RUNNING");
+        assert_string_equal(st.worker_id, "127.0.0.1:38083");
+        assert_int_equal(st.generation, 2);
+        assert_null(st.trace);
+        rdc_status_clear(&st);
+
+        seen_t sa, sb;
+        seen_init(&sa, NULL);
+        seen_init(&sb, NULL);
+        b->ops->set_listener(b, on_status, &sb);
+        /* a runs task 0 in generation 3; b reads it. */
+        a->ops->put(a, "c", 0, "FAILED", "boom\n\tat x", "w1:8083", 3, on_done,
+                    &sa);
+        assert_true(seen_done(&sa, 1));
+        assert_int_equal(sa.last_err, 0);
+        assert_int_equal(a->ops->get(a, "c", 0, &st), 0);
+        rdc_status_clear(&st);
+        assert_true(seen_wait(&sb, "S:c/0 "));
+        assert_int_equal(b->ops->get(b, "c", 0, &st), 0);
+        assert_string_equal(st.state, "FAILED");
+        assert_string_equal(st.trace, "boom\n\tat x");
+        assert_string_equal(st.worker_id, "w1:8083");
+        rdc_status_clear(&st);
+
+        /* A zombie of generation 2 cannot overwrite it... */
+        b->ops->put(b, "c", 0, "RUNNING", NULL, "w2:8083", 2, on_done, &sb);
+        assert_true(seen_done(&sb, 1));
+        /* ...but the owner of a later generation can. */
+        b->ops->put(b, "c", 1, "RUNNING", NULL, "w2:8083", 4, on_done, &sb);
+        assert_true(seen_done(&sb, 2));
+        assert_int_equal(a->ops->get(a, "c", 0, &st), 0);
+        assert_string_equal(st.worker_id, "w1:8083");
+        rdc_status_clear(&st);
+
+        /* Removal: tombstones, seen by both. */
+        a->ops->put(a, "c", RDC_STATUS_CONNECTOR, "RUNNING", NULL, "w1:8083", 3,
+                    on_done, &sa);
+        assert_true(seen_done(&sa, 2));
+        a->ops->remove(a, "c", RDC_STATUS_CONNECTOR, on_done, &sa);
+        assert_true(seen_done(&sa, 3));
+        assert_int_equal(sa.last_err, 0);
+        assert_int_equal(a->ops->get(a, "c", 0, &st), -1);
+        assert_int_equal(a->ops->get(a, "c", 1, &st), -1);
+        assert_int_equal(a->ops->get(a, "c", RDC_STATUS_CONNECTOR, &st), -1);
+        /* The tombstones may sit in different partitions: wait for all. */
+        int left = 3;
+        for (int i = 0; i < 1500 && left; i++) {
+                left = 0;
+                for (int32_t t = RDC_STATUS_CONNECTOR; t <= 1; t++) {
+                        if (b->ops->get(b, "c", t, &st) == 0) {
+                                rdc_status_clear(&st);
+                                left++;
+                        }
+                }
+                if (left)
+                        usleep(10000);
+        }
+        assert_int_equal(left, 0);
+        assert_true(seen_wait(&sb, "S:c/-1 "));
+        a->ops->destroy(a);
+        b->ops->destroy(b);
+}
+
+static void on_offset(void *opaque, const char *connector,
+                      const char *partition) {
+        seen_t *s = opaque;
+        pthread_mutex_lock(&s->lock);
+        tu_appendf(s->log, sizeof(s->log), "O:%s%s ", connector,
+                   partition ? partition : "*");
+        pthread_cond_broadcast(&s->cond);
+        pthread_mutex_unlock(&s->lock);
+}
+
+static rdc_offset_store_t *open_offsets(const char *topic) {
+        char errstr[512] = "";
+        rdc_offset_store_t *store = rdc_offset_store_kafka_open(
+                client_conf(5000), consumer_conf(), topic, 10000, errstr,
+                sizeof(errstr));
+        if (!store)
+                fail_msg("open: %s", errstr);
+        return store;
+}
+
+static void count_offset(void *opaque, const char *partition,
+                         const char *offset) {
+        (void)partition;
+        (void)offset;
+        (*(int *)opaque)++;
+}
+
+static void expect_offset(rdc_offset_store_t *store, const char *connector,
+                          const char *partition, const char *offset) {
+        char *got = NULL;
+        assert_int_equal(
+                rdc_offset_store_get(store, connector, partition, &got), 0);
+        if (offset)
+                assert_string_equal(got, offset);
+        else
+                assert_null(got);
+        free(got);
+}
+
+static void test_offset_store(void **state) {
+        char errstr[256] = "";
+        (void)state;
+        const char *topic = "connect-offsets";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 5, 1), 0);
+        /* A Java worker's records: its key order, a removed partition. */
+        produce_raw(topic, "[\"gold-src\",{\"filename\":\"/data/in.txt\"}]",
+                    "{\"position\":42}");
+        produce_raw(topic, "[\"gold-src\",{\"filename\":\"/data/old.txt\"}]",
+                    "{\"position\":7}");
+        produce_raw(topic, "[\"gold-src\",{\"filename\":\"/data/old.txt\"}]",
+                    NULL);
+        rdc_offset_store_t *a = open_offsets(topic);
+        rdc_offset_store_t *b = open_offsets(topic);
+        expect_offset(a, "gold-src", "{\"filename\":\"/data/in.txt\"}",
+                      "{\"position\":42}");
+        expect_offset(a, "gold-src", "{\"filename\":\"/data/old.txt\"}", NULL);
+
+        seen_t sa, sb;
+        seen_init(&sa, NULL);
+        seen_init(&sb, NULL);
+        rdc_offset_store_set_listener(a, on_offset, &sa);
+        rdc_offset_store_set_listener(b, on_offset, &sb);
+        /* Staged on a: visible there at once, on b only after a flush. */
+        assert_int_equal(rdc_offset_store_put(a, "c", "{\"p\":1}", "{\"o\":5}"),
+                         0);
+        expect_offset(a, "c", "{\"p\":1}", "{\"o\":5}");
+        expect_offset(b, "c", "{\"p\":1}", NULL);
+        assert_int_equal(rdc_offset_store_flush(a, errstr, sizeof(errstr)), 0);
+        assert_true(seen_wait(&sb, "O:c{\"p\":1} "));
+        expect_offset(b, "c", "{\"p\":1}", "{\"o\":5}");
+
+        /* a's newer staged value stands against an older one read back. */
+        assert_int_equal(rdc_offset_store_put(a, "c", "{\"p\":1}", "{\"o\":9}"),
+                         0);
+        assert_int_equal(rdc_offset_store_put(b, "c", "{\"p\":1}", "{\"o\":6}"),
+                         0);
+        assert_int_equal(rdc_offset_store_put(b, "c", "{\"p\":2}", "{\"o\":1}"),
+                         0);
+        assert_int_equal(rdc_offset_store_flush(b, errstr, sizeof(errstr)), 0);
+        assert_true(seen_wait(&sa, "O:c{\"p\":2} "));
+        expect_offset(a, "c", "{\"p\":1}", "{\"o\":9}");
+        assert_int_equal(rdc_offset_store_flush(a, errstr, sizeof(errstr)), 0);
+        expect_offset(a, "c", "{\"p\":1}", "{\"o\":9}");
+
+        /* Removal: tombstones; b ends with nothing of c. */
+        rdc_offset_store_remove_connector(a, "c");
+        assert_int_equal(rdc_offset_store_flush(a, errstr, sizeof(errstr)), 0);
+        int left = -1;
+        for (int i = 0; i < 300 && left; i++) {
+                left = 0;
+                rdc_offset_store_foreach(b, "c", count_offset, &left);
+                if (left)
+                        usleep(10000);
+        }
+        assert_int_equal(left, 0);
+        rdc_offset_store_destroy(a);
+        rdc_offset_store_destroy(b);
+
+        /* A worker starting now reads the same. */
+        rdc_offset_store_t *c = open_offsets(topic);
+        left = 0;
+        rdc_offset_store_foreach(c, "c", count_offset, &left);
+        assert_int_equal(left, 0);
+        expect_offset(c, "gold-src", "{\"filename\":\"/data/in.txt\"}",
+                      "{\"position\":42}");
+        rdc_offset_store_destroy(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_reads_java_records),
@@ -463,6 +673,8 @@ int main(void) {
                 cmocka_unit_test(test_incomplete_commit),
                 cmocka_unit_test(test_unacknowledged_write_fails),
                 cmocka_unit_test(test_topic_log_partitions),
+                cmocka_unit_test(test_status_store),
+                cmocka_unit_test(test_offset_store),
         };
         return cmocka_run_group_tests(tests, setup, teardown);
 }
