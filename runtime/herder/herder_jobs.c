@@ -60,7 +60,8 @@ struct rdc_job {
         char *trace;
         rdc_map_t **cfgs;
         uint32_t cfg_cnt;
-        /* RDC_JOB_KIND_VALIDATE */
+        /* RDC_JOB_KIND_VALIDATE; RDC_JOB_KIND_CONN: the stored config
+         * (as given, without defaults) for task configs */
         rdc_map_t *config;
         uint64_t config_version; /* of the stored entry it validates */
         rdc_reply_t reply;       /* also RDC_JOB_KIND_OFFSETS */
@@ -186,6 +187,10 @@ static void step_task_configs(rdc_job_t *job) {
                           errstr[0] ? errstr : "invalid task count");
                 goto done;
         }
+        for (uint32_t i = 0; i < cnt; i++)
+                if (rdc_task_config_for_store(cfgs[i], job->config,
+                                              job->resolved, job->plugin))
+                        goto done;
         job->cfgs_err = 0;
 done:
         for (uint32_t i = job->cfgs_err ? 0 : cnt; cfgs && i < (uint32_t)max;
@@ -482,6 +487,11 @@ int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
         job->deadline_ms = rdc_herder_stop_deadline(h);
         if ((steps & (RDC_JOB_CREATE | RDC_JOB_TASK_CONFIGS)) &&
             !(job->resolved = rdc_map_dup(c->resolved))) {
+                job_free(job);
+                return -1;
+        }
+        if ((steps & RDC_JOB_TASK_CONFIGS) &&
+            !(job->config = rdc_map_dup(c->desired->config))) {
                 job_free(job);
                 return -1;
         }
