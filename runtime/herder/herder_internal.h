@@ -72,6 +72,7 @@ typedef struct rdc_conn {
         /* Work in progress. */
         rdc_job_t *job;  /* at most one job works on a connector */
         int reconfigure; /* the connector asked for new task configs */
+        int restored;    /* read from the store at start, not yet created */
         int task_write;  /* a put_task_configs is in flight */
 } rdc_conn_t;
 

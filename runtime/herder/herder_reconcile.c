@@ -347,10 +347,13 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
                         rdc_conn_set_state(h, c, RDC_STATE_UNASSIGNED, NULL);
                 /* As Kafka: a connector asked for task configs only
                  * when its target is STARTED (one created PAUSED, or
-                 * paused while STOPPED, has no tasks until resumed). */
+                 * paused while STOPPED, has no tasks until resumed).
+                 * One restored PAUSED gets them, as the tasks it had
+                 * (Kafka keeps them in its config topic). */
                 int steps = RDC_JOB_CREATE;
-                if (e->target == RDC_TARGET_STARTED)
+                if (e->target == RDC_TARGET_STARTED || c->restored)
                         steps |= RDC_JOB_TASK_CONFIGS;
+                c->restored = 0;
                 if (rdc_job_conn(h, c, steps, NULL, 0, NULL))
                         return 1;
                 return 0;
@@ -390,10 +393,15 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
 void rdc_herder_handle_config_changed(rdc_herder_t *h, const char *name) {
         rdc_config_entry_t *e = h->configs->ops->get(h->configs, name);
         rdc_conn_t *c = rdc_conn_find(h, name);
-        if (!c && e && !(c = conn_new(h, name))) {
+        int is_new = !c && e;
+        if (is_new && !(c = conn_new(h, name))) {
                 rdc_config_entry_free(e);
                 return;
         }
+        /* An entry no REST write is creating: restored from the store
+         * (connector.configs.file keeps no task configs). */
+        if (is_new)
+                c->restored = !rdc_op_writing(h, name, e->config);
         if (c) {
                 rdc_config_entry_free(c->desired);
                 c->desired = e;

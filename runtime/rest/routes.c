@@ -713,9 +713,58 @@ static int rest_prepare_task(rdc_rest_call_t *call, rdc_request_t *req) {
         return 0;
 }
 
+/** The body of PATCH .../offsets has Kafka's ConnectorOffsets shape:
+ *  {"offsets": [{"partition": {...}|null, "offset": {...}|null}, ...]}
+ *  (a shape Kafka's JSON mapping refuses is 400 here, not 500), and at
+ *  least one entry (Kafka's check, in ConnectorsResource). */
 static int rest_prepare_offsets(rdc_rest_call_t *call, rdc_request_t *req) {
+        static const char *const fields[] = {"partition", "offset"};
+        json_object *list = NULL;
+        size_t i, k;
+
         if (rdc_rest_parse_body_object(call) == -1)
                 return -1;
+        json_object_object_get_ex(call->json, "offsets", &list);
+        if (list && !json_object_is_type(list, json_type_array)) {
+                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                     "Cannot deserialize the request body: "
+                                     "'offsets' must be an array");
+                return -1;
+        }
+        for (i = 0; list && i < json_object_array_length(list); i++) {
+                json_object *entry = json_object_array_get_idx(list, i);
+
+                if (!json_object_is_type(entry, json_type_object)) {
+                        rdc_rest_reply_error(
+                                call, MHD_HTTP_BAD_REQUEST,
+                                "Cannot deserialize the request body: "
+                                "'offsets' entry %zu must be an object",
+                                i);
+                        return -1;
+                }
+                for (k = 0; k < 2; k++) {
+                        json_object *value = NULL;
+
+                        if (json_object_object_get_ex(entry, fields[k],
+                                                      &value) &&
+                            value &&
+                            !json_object_is_type(value, json_type_object)) {
+                                rdc_rest_reply_error(
+                                        call, MHD_HTTP_BAD_REQUEST,
+                                        "Cannot deserialize the request "
+                                        "body: the %s of 'offsets' entry %zu "
+                                        "must be an object or null",
+                                        fields[k], i);
+                                return -1;
+                        }
+                }
+        }
+        if (!list || !json_object_array_length(list)) {
+                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                     "Partitions / offsets need to be provided "
+                                     "for an alter offsets request");
+                return -1;
+        }
         req->json = call->json;
         return 0;
 }

@@ -379,8 +379,9 @@ def test_duplicate_unknown_and_bodies(tmp_path, worker):
             ("PATCH", "/offsets"), ("DELETE", "/offsets")):
         kwargs = {}
         if method == "PATCH":
-            kwargs["json"] = ({"offsets": []} if path == "/offsets"
-                              else {"topic": "x"})
+            kwargs["json"] = ({"offsets": [{"partition": {"a": 1},
+                                            "offset": None}]}
+                              if path == "/offsets" else {"topic": "x"})
         message = assert_error(rest.request(method, "/connectors/ghost" +
                                             path, **kwargs), 404)
         assert "ghost" in message, (method, path, message)

@@ -26,6 +26,7 @@ def tasks(rest, name):
 
 def test_task_configs_are_the_connectors_plus_task_class(tmp_path, worker,
                                                          mock_cluster):
+    mock_cluster.create_topic("tc-topic", 1)
     w, rest = rest_worker(worker)
     rest.wait_healthy()
     src = file_source("src", tmp_path / "in.txt", "tc-topic")
