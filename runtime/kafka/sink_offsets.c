@@ -308,6 +308,28 @@ static const char *java_text(json_object *val) {
         return val ? json_object_get_string(val) : "null";
 }
 
+/* A Kafka partition or offset number (what: "partition" or "offset"),
+ * 0..max, with Kafka's message for one that does not parse. */
+static int kafka_number(json_object *val, const char *what, int64_t max,
+                        int64_t *out, char *errstr, size_t errstr_size) {
+        if (parse_java_integer(val, INT64_MIN, max, out)) {
+                snprintf(errstr, errstr_size,
+                         "Failed to parse the following Kafka %s value in the "
+                         "provided offsets: '%s'. %c%s values for sink "
+                         "connectors need to be integers.",
+                         what, java_text(val), what[0] - 'a' + 'A', what + 1);
+                return -1;
+        }
+        if (*out < 0) {
+                snprintf(errstr, errstr_size,
+                         "Invalid negative Kafka %s %" PRId64
+                         " in the provided offsets",
+                         what, *out);
+                return -1;
+        }
+        return 0;
+}
+
 int rdc_sink_offsets_parse_entry(json_object *entry, const char **topic,
                                  int32_t *partition, int64_t *offset,
                                  char *errstr, size_t errstr_size) {
@@ -346,21 +368,9 @@ int rdc_sink_offsets_parse_entry(json_object *entry, const char **topic,
                          "be null");
                 return -1;
         }
-        if (parse_java_integer(pval, INT32_MIN, INT32_MAX, &value)) {
-                snprintf(errstr, errstr_size,
-                         "Failed to parse the following Kafka partition value "
-                         "in the provided offsets: '%s'. Partition values for "
-                         "sink connectors need to be integers.",
-                         java_text(pval));
+        if (kafka_number(pval, "partition", INT32_MAX, &value, errstr,
+                         errstr_size))
                 return -1;
-        }
-        if (value < 0) {
-                snprintf(errstr, errstr_size,
-                         "Invalid negative Kafka partition %" PRId64
-                         " in the provided offsets",
-                         value);
-                return -1;
-        }
         *topic = json_object_get_string(tval);
         *partition = (int32_t)value;
         *offset = -1; /* null: the partition's offset is removed */
@@ -372,21 +382,9 @@ int rdc_sink_offsets_parse_entry(json_object *entry, const char **topic,
                          "null or contain the key 'kafka_offset'");
                 return -1;
         }
-        if (parse_java_integer(oval, INT64_MIN, INT64_MAX, &value)) {
-                snprintf(errstr, errstr_size,
-                         "Failed to parse the following Kafka offset value in "
-                         "the provided offsets: '%s'. Offset values for sink "
-                         "connectors need to be integers.",
-                         java_text(oval));
+        if (kafka_number(oval, "offset", INT64_MAX, &value, errstr,
+                         errstr_size))
                 return -1;
-        }
-        if (value < 0) {
-                snprintf(errstr, errstr_size,
-                         "Invalid negative Kafka offset %" PRId64
-                         " in the provided offsets",
-                         value);
-                return -1;
-        }
         *offset = value;
         return 0;
 }
