@@ -214,6 +214,9 @@ int rdc_task_slot_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
 static void tasks_start_all(rdc_herder_t *h, rdc_conn_t *c) {
         const rdc_config_entry_t *e = c->desired;
         uint32_t cnt = e->task_cnt;
+        /* The arrays of an empty task set before (nothing in them). */
+        free(c->slots);
+        free(c->task_cfgs);
         c->slots = calloc(cnt ? cnt : 1, sizeof(*c->slots));
         c->task_cfgs = calloc(cnt ? cnt : 1, sizeof(*c->task_cfgs));
         if (!c->slots || !c->task_cfgs) {
