@@ -30,27 +30,28 @@ typedef struct rdc_herder rdc_herder_t;
 typedef struct rdc_worker rdc_worker_t;
 
 typedef enum rdc_req_type {
-        RDC_REQ_LIST = 1,        /**< GET /connectors[?expand=] */
-        RDC_REQ_CREATE,          /**< POST /connectors */
-        RDC_REQ_GET_INFO,        /**< GET /connectors/{c} */
-        RDC_REQ_GET_CONFIG,      /**< GET /connectors/{c}/config */
-        RDC_REQ_PUT_CONFIG,      /**< PUT /connectors/{c}/config */
-        RDC_REQ_PATCH_CONFIG,    /**< PATCH /connectors/{c}/config */
-        RDC_REQ_GET_STATUS,      /**< GET /connectors/{c}/status */
-        RDC_REQ_RESTART,         /**< POST /connectors/{c}/restart */
-        RDC_REQ_PAUSE,           /**< PUT /connectors/{c}/pause */
-        RDC_REQ_RESUME,          /**< PUT /connectors/{c}/resume */
-        RDC_REQ_STOP,            /**< PUT /connectors/{c}/stop */
-        RDC_REQ_GET_TASKS,       /**< GET /connectors/{c}/tasks */
-        RDC_REQ_GET_TASK_STATUS, /**< GET /connectors/{c}/tasks/{t}/status */
-        RDC_REQ_RESTART_TASK,    /**< POST /connectors/{c}/tasks/{t}/restart */
-        RDC_REQ_DELETE,          /**< DELETE /connectors/{c} */
-        RDC_REQ_GET_TOPICS,      /**< GET /connectors/{c}/topics */
-        RDC_REQ_RESET_TOPICS,    /**< PUT /connectors/{c}/topics/reset */
-        RDC_REQ_GET_OFFSETS,     /**< GET /connectors/{c}/offsets */
-        RDC_REQ_ALTER_OFFSETS,   /**< PATCH /connectors/{c}/offsets */
-        RDC_REQ_RESET_OFFSETS,   /**< DELETE /connectors/{c}/offsets */
-        RDC_REQ_HEALTH,          /**< GET /health */
+        RDC_REQ_LIST = 1,         /**< GET /connectors[?expand=] */
+        RDC_REQ_CREATE,           /**< POST /connectors */
+        RDC_REQ_GET_INFO,         /**< GET /connectors/{c} */
+        RDC_REQ_GET_CONFIG,       /**< GET /connectors/{c}/config */
+        RDC_REQ_PUT_CONFIG,       /**< PUT /connectors/{c}/config */
+        RDC_REQ_PATCH_CONFIG,     /**< PATCH /connectors/{c}/config */
+        RDC_REQ_GET_STATUS,       /**< GET /connectors/{c}/status */
+        RDC_REQ_RESTART,          /**< POST /connectors/{c}/restart */
+        RDC_REQ_PAUSE,            /**< PUT /connectors/{c}/pause */
+        RDC_REQ_RESUME,           /**< PUT /connectors/{c}/resume */
+        RDC_REQ_STOP,             /**< PUT /connectors/{c}/stop */
+        RDC_REQ_GET_TASKS,        /**< GET /connectors/{c}/tasks */
+        RDC_REQ_GET_TASK_STATUS,  /**< GET /connectors/{c}/tasks/{t}/status */
+        RDC_REQ_RESTART_TASK,     /**< POST /connectors/{c}/tasks/{t}/restart */
+        RDC_REQ_DELETE,           /**< DELETE /connectors/{c} */
+        RDC_REQ_GET_TOPICS,       /**< GET /connectors/{c}/topics */
+        RDC_REQ_RESET_TOPICS,     /**< PUT /connectors/{c}/topics/reset */
+        RDC_REQ_GET_OFFSETS,      /**< GET /connectors/{c}/offsets */
+        RDC_REQ_ALTER_OFFSETS,    /**< PATCH /connectors/{c}/offsets */
+        RDC_REQ_RESET_OFFSETS,    /**< DELETE /connectors/{c}/offsets */
+        RDC_REQ_HEALTH,           /**< GET /health */
+        RDC_REQ_GET_TASKS_CONFIG, /**< GET /connectors/{c}/tasks-config */
         RDC_REQ__CNT
 } rdc_req_type_t;
 
@@ -66,6 +67,7 @@ typedef struct rdc_request {
                                         NULL */
         int include_tasks;         /**< RESTART */
         int only_failed;           /**< RESTART */
+        int expand;                /**< LIST: any expand= given */
         int expand_status;         /**< LIST */
         int expand_info;           /**< LIST */
 } rdc_request_t;

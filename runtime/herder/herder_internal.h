@@ -72,6 +72,7 @@ typedef struct rdc_conn {
         /* Work in progress. */
         rdc_job_t *job;  /* at most one job works on a connector */
         int reconfigure; /* the connector asked for new task configs */
+        int restored;    /* read from the store at start, not yet created */
         int task_write;  /* a put_task_configs is in flight */
 } rdc_conn_t;
 
@@ -235,6 +236,21 @@ void rdc_slot_set_state(rdc_herder_t *h, rdc_conn_t *c, uint32_t i,
 /* Starts task i of c. @returns 0, 1 if it waits for its stuck previous
  * instance to end (started then), -1 if it failed to start. */
 int rdc_task_slot_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i);
+/* Task configs as Kafka stores and shows them (GET .../tasks): what the
+ * connector's task_configs gave, without the defaults the runtime put in
+ * the copies it handed over (keys absent from the connector's own config
+ * raw and left at their value in resolved), plus task.class and, for a
+ * sink, the connector's topics / topics.regex. @returns 0 or -1 (out of
+ * memory). */
+int rdc_task_config_for_store(rdc_map_t *cfg, const rdc_map_t *raw,
+                              const rdc_map_t *resolved,
+                              const rdc_plugin_t *plugin);
+/* What a task runs with: its stored config and, for every default of
+ * resolved (a key raw lacks) the stored one lacks, that default; the
+ * inverse of rdc_task_config_for_store(). NULL when out of memory. */
+rdc_map_t *rdc_task_config_for_run(const rdc_map_t *stored,
+                                   const rdc_map_t *raw,
+                                   const rdc_map_t *resolved);
 int rdc_conn_running(const rdc_conn_t *c);
 /* Writes cfgs as c's task configs to the store (c->task_write until the
  * write completes). */
@@ -277,7 +293,8 @@ json_object *rdc_task_status_json(rdc_herder_t *h, const rdc_conn_t *c,
                                   uint32_t i);
 json_object *rdc_list_json(rdc_herder_t *h, const rdc_request_t *req);
 json_object *rdc_tasks_json(const rdc_conn_t *c);
-json_object *rdc_topics_json(const rdc_conn_t *c);
+json_object *rdc_tasks_config_json(const rdc_conn_t *c);
+json_object *rdc_topics_json(const char *name, const rdc_conn_t *c);
 json_object *rdc_map_json(const rdc_map_t *map);
 json_object *rdc_health_json(rdc_herder_t *h);
 void rdc_reply_set(rdc_reply_t *reply, int status, json_object *body);

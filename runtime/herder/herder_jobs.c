@@ -27,6 +27,7 @@
 #include <time.h>
 
 #include "core/log.h"
+#include "core/providers.h"
 #include "core/strlist.h"
 #include "kafka/clients.h"
 #include "kafka/sink_offsets.h"
@@ -60,7 +61,8 @@ struct rdc_job {
         char *trace;
         rdc_map_t **cfgs;
         uint32_t cfg_cnt;
-        /* RDC_JOB_KIND_VALIDATE */
+        /* RDC_JOB_KIND_VALIDATE; RDC_JOB_KIND_CONN: the stored config
+         * (as given, without defaults) for task configs */
         rdc_map_t *config;
         uint64_t config_version; /* of the stored entry it validates */
         rdc_reply_t reply;       /* also RDC_JOB_KIND_OFFSETS */
@@ -186,6 +188,10 @@ static void step_task_configs(rdc_job_t *job) {
                           errstr[0] ? errstr : "invalid task count");
                 goto done;
         }
+        for (uint32_t i = 0; i < cnt; i++)
+                if (rdc_task_config_for_store(cfgs[i], job->config,
+                                              job->resolved, job->plugin))
+                        goto done;
         job->cfgs_err = 0;
 done:
         for (uint32_t i = job->cfgs_err ? 0 : cnt; cfgs && i < (uint32_t)max;
@@ -286,62 +292,65 @@ static void reply_offsets_changed(rdc_reply_t *reply, rdc_req_type_t type) {
 }
 
 /* Config of a consumer in the sink's group, as its tasks have it (worker
- * consumer.* and the connector's consumer.override.* keys). */
+ * consumer.* and the connector's consumer.override.* keys, references
+ * resolved as a task resolves them): its cluster and its group.id. */
 static rd_kafka_conf_t *sink_member_conf(rdc_job_t *job, const char *group,
                                          char *errstr, size_t errstr_size) {
         char *client_id = NULL;
+        rdc_map_t *cfg =
+                rdc_providers_resolve(job->h->worker->providers, job->resolved,
+                                      NULL, errstr, errstr_size);
+        if (!cfg)
+                return NULL;
         if (asprintf(&client_id, "connector-offsets-%s", job->name) < 0) {
+                rdc_map_destroy(cfg);
                 snprintf(errstr, errstr_size, "out of memory");
                 return NULL;
         }
         const char *const defaults[] = {
                 "group.id",           group,   "client.id", client_id,
                 "enable.auto.commit", "false", NULL};
-        rd_kafka_conf_t *conf =
-                rdc_kafka_client_conf(job->h->worker, "consumer", job->resolved,
-                                      defaults, errstr, errstr_size);
+        rd_kafka_conf_t *conf = rdc_kafka_client_conf(
+                job->h->worker, "consumer", cfg, defaults, errstr, errstr_size);
         free(client_id);
+        rdc_map_destroy(cfg);
         return conf;
 }
 
-/* Sink offsets are the committed offsets of group connect-<name>. */
+/* Sink offsets are the committed offsets of the group of its consumers,
+ * on the cluster they use. */
 static void run_sink_offsets(rdc_job_t *job, json_object *list) {
-        char errstr[1024];
+        char errstr[2048];
         rdc_reply_t *reply = &job->reply;
-        rd_kafka_t *rk =
-                rdc_kafka_admin(job->h->worker, errstr, sizeof(errstr));
-        if (!rk) {
-                rdc_reply_error(reply, 500, "%s", errstr);
-                return;
-        }
         /* The whole name: a cut one could be another connector's group. */
         char *group = rdc_task_sink_group_id(job->name);
-        if (!group) {
-                rdc_reply_error(reply, 500, "out of memory");
+        snprintf(errstr, sizeof(errstr), "out of memory");
+        rd_kafka_conf_t *conf =
+                group ? sink_member_conf(job, group, errstr, sizeof(errstr))
+                      : NULL;
+        free(group);
+        if (!conf) {
+                rdc_reply_error(reply, 500, "%s", errstr);
                 return;
         }
         const char *const *names = (const char *const *)job->topics;
         json_object *arr = NULL;
-        rd_kafka_conf_t *member = NULL;
         int status;
         if (job->req_type == RDC_REQ_GET_OFFSETS)
-                status = rdc_sink_offsets_list(rk, group, names, job->topic_cnt,
+                status = rdc_sink_offsets_list(conf, names, job->topic_cnt,
                                                &arr, errstr, sizeof(errstr))
                                  ? 500
                                  : 0;
-        else if (!(member = sink_member_conf(job, group, errstr,
-                                             sizeof(errstr))))
-                status = 500;
         else if (job->req_type == RDC_REQ_RESET_OFFSETS)
-                status = rdc_sink_offsets_reset(rk, member, names,
+                status = rdc_sink_offsets_reset(conf, job->name, names,
                                                 job->topic_cnt, errstr,
                                                 sizeof(errstr))
                                  ? 500
                                  : 0;
         else
-                status = rdc_sink_offsets_alter(rk, member, list, errstr,
+                status = rdc_sink_offsets_alter(conf, job->name, list, errstr,
                                                 sizeof(errstr));
-        free(group);
+        rd_kafka_conf_destroy(conf);
         if (status) {
                 rdc_reply_error(reply, status, "%s", errstr);
         } else if (arr) {
@@ -394,11 +403,71 @@ static void run_source_offsets(rdc_job_t *job, json_object *list) {
         reply_offsets_changed(reply, job->req_type);
 }
 
+/* Kafka's checks of the offsets a PATCH gives (sinks: SinkUtils; sources:
+ * OffsetUtils.validateFormat of partition and offset), in Kafka's words.
+ * A source partition that is null or missing is refused too (Kafka would
+ * store an offset without a partition). @returns 0, or -1 with errstr. */
+static int offsets_check(json_object *list, int sink, char *errstr,
+                         size_t errstr_size) {
+        static const char *const fields[] = {"partition", "offset"};
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                json_object *entry = json_object_array_get_idx(list, i);
+                const char *topic;
+                int32_t partition;
+                int64_t offset;
+                if (sink) {
+                        if (rdc_sink_offsets_parse_entry(entry, &topic,
+                                                         &partition, &offset,
+                                                         errstr, errstr_size))
+                                return -1;
+                        continue;
+                }
+                for (int k = 0; k < 2; k++) {
+                        json_object *map = NULL;
+                        json_object_object_get_ex(entry, fields[k], &map);
+                        if (!map && k == 0) {
+                                snprintf(errstr, errstr_size,
+                                         "The partition for a source "
+                                         "connector offset cannot be null or "
+                                         "missing");
+                                return -1;
+                        }
+                        if (!map)
+                                continue; /* a null offset: removal */
+                        json_object_object_foreach(map, key, value) {
+                                if (!json_object_is_type(value,
+                                                         json_type_object) &&
+                                    !json_object_is_type(value,
+                                                         json_type_array))
+                                        continue;
+                                snprintf(errstr, errstr_size,
+                                         "Offsets may only contain primitive "
+                                         "types as values, but field %s "
+                                         "contains %s",
+                                         key,
+                                         json_object_is_type(value,
+                                                             json_type_object)
+                                                 ? "MAP"
+                                                 : "ARRAY");
+                                return -1;
+                        }
+                }
+        }
+        return 0;
+}
+
 static void run_offsets(rdc_job_t *job) {
+        char errstr[1024];
         json_object *list = NULL;
+        int sink = job->plugin->desc->type == RDCP_PLUGIN_SINK;
         if (job->body)
                 json_object_object_get_ex(job->body, "offsets", &list);
-        if (job->plugin->desc->type == RDCP_PLUGIN_SINK)
+        if (job->req_type == RDC_REQ_ALTER_OFFSETS &&
+            offsets_check(list, sink, errstr, sizeof(errstr))) {
+                rdc_reply_error(&job->reply, 400, "%s", errstr);
+                return;
+        }
+        if (sink)
                 run_sink_offsets(job, list);
         else
                 run_source_offsets(job, list);
@@ -482,6 +551,11 @@ int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
         job->deadline_ms = rdc_herder_stop_deadline(h);
         if ((steps & (RDC_JOB_CREATE | RDC_JOB_TASK_CONFIGS)) &&
             !(job->resolved = rdc_map_dup(c->resolved))) {
+                job_free(job);
+                return -1;
+        }
+        if ((steps & RDC_JOB_TASK_CONFIGS) &&
+            !(job->config = rdc_map_dup(c->desired->config))) {
                 job_free(job);
                 return -1;
         }

@@ -103,6 +103,59 @@ static rdc_conn_t *conn_new(rdc_herder_t *h, const char *name) {
         return c;
 }
 
+/* Kafka's task.class: the connector class with its "Connector" suffix
+ * replaced by "Task" (FileStreamSourceConnector: FileStreamSourceTask),
+ * else with "Task" added. */
+static int set_task_class(rdc_map_t *cfg, const char *connector_class) {
+        static const char suffix[] = "Connector";
+        size_t len = strlen(connector_class), slen = sizeof(suffix) - 1;
+        if (len > slen && !strcmp(connector_class + len - slen, suffix))
+                len -= slen;
+        char *task_class = malloc(len + sizeof("Task"));
+        if (!task_class)
+                return -1;
+        memcpy(task_class, connector_class, len);
+        memcpy(task_class + len, "Task", sizeof("Task"));
+        int err = rdc_map_set(cfg, "task.class", task_class);
+        free(task_class);
+        return err;
+}
+
+int rdc_task_config_for_store(rdc_map_t *cfg, const rdc_map_t *raw,
+                              const rdc_map_t *resolved,
+                              const rdc_plugin_t *plugin) {
+        for (size_t i = rdc_map_count(cfg); i-- > 0;) {
+                const char *key = rdc_map_key_at(cfg, i);
+                const char *dflt = rdc_map_get(resolved, key);
+                if (!rdc_map_get(raw, key) && dflt &&
+                    !strcmp(dflt, rdc_map_value_at(cfg, i)))
+                        rdc_map_unset(cfg, key);
+        }
+        /* As Kafka's Worker: a sink task gets the connector's topics. */
+        static const char *const sink_keys[] = {"topics", "topics.regex", NULL};
+        for (const char *const *k = sink_keys;
+             plugin->desc->type == RDCP_PLUGIN_SINK && *k; k++)
+                if (rdc_map_get(raw, *k) &&
+                    rdc_map_set(cfg, *k, rdc_map_get(raw, *k)))
+                        return -1;
+        return set_task_class(cfg, plugin->desc->class_name);
+}
+
+rdc_map_t *rdc_task_config_for_run(const rdc_map_t *stored,
+                                   const rdc_map_t *raw,
+                                   const rdc_map_t *resolved) {
+        rdc_map_t *cfg = rdc_map_dup(stored);
+        for (size_t i = 0; cfg && i < rdc_map_count(resolved); i++) {
+                const char *key = rdc_map_key_at(resolved, i);
+                if (!rdc_map_get(raw, key) && !rdc_map_get(cfg, key) &&
+                    rdc_map_set(cfg, key, rdc_map_value_at(resolved, i))) {
+                        rdc_map_destroy(cfg);
+                        return NULL;
+                }
+        }
+        return cfg;
+}
+
 int rdc_task_slot_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
         char errstr[512];
         rdc_slot_t *s = &c->slots[i];
@@ -120,12 +173,19 @@ int rdc_task_slot_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                 return 1;
         }
         s->waiting = 0;
+        rdc_map_t *task_cfg = rdc_task_config_for_run(
+                c->task_cfgs[i], c->desired ? c->desired->config : c->resolved,
+                c->resolved);
+        if (!task_cfg) {
+                rdc_slot_set_state(h, c, i, RDC_STATE_FAILED, "out of memory");
+                return -1;
+        }
         rdc_task_spec_t spec = {
                 .worker = h->worker,
                 .connector = c->name,
                 .task_id = (int32_t)i,
                 .plugin = c->plugin,
-                .task_config = c->task_cfgs[i],
+                .task_config = task_cfg,
                 .connector_config = c->resolved,
                 .start_paused = c->applied_target == RDC_TARGET_PAUSED,
                 .on_event = rdc_herder_task_event_cb,
@@ -141,6 +201,7 @@ int rdc_task_slot_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
                                          sizeof(errstr))
                           ? NULL
                           : rdc_task_start(&spec, errstr, sizeof(errstr));
+        rdc_map_destroy(task_cfg);
         if (!s->task) {
                 rdc_slot_set_state(h, c, i, RDC_STATE_FAILED, errstr);
                 return -1;
@@ -153,6 +214,9 @@ int rdc_task_slot_start(rdc_herder_t *h, rdc_conn_t *c, uint32_t i) {
 static void tasks_start_all(rdc_herder_t *h, rdc_conn_t *c) {
         const rdc_config_entry_t *e = c->desired;
         uint32_t cnt = e->task_cnt;
+        /* The arrays of an empty task set before (nothing in them). */
+        free(c->slots);
+        free(c->task_cfgs);
         c->slots = calloc(cnt ? cnt : 1, sizeof(*c->slots));
         c->task_cfgs = calloc(cnt ? cnt : 1, sizeof(*c->task_cfgs));
         if (!c->slots || !c->task_cfgs) {
@@ -284,12 +348,27 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
                         c->applied_target = e->target;
                 if (c->state != RDC_STATE_UNASSIGNED || c->trace)
                         rdc_conn_set_state(h, c, RDC_STATE_UNASSIGNED, NULL);
-                if (rdc_job_conn(h, c, RDC_JOB_CREATE | RDC_JOB_TASK_CONFIGS,
-                                 NULL, 0, NULL))
+                /* As Kafka: a connector asked for task configs only
+                 * when its target is STARTED (one created PAUSED, or
+                 * paused while STOPPED, has no tasks until resumed).
+                 * One restored PAUSED gets them, as the tasks it had
+                 * (Kafka keeps them in its config topic). */
+                int steps = RDC_JOB_CREATE;
+                if (e->target == RDC_TARGET_STARTED || c->restored)
+                        steps |= RDC_JOB_TASK_CONFIGS;
+                c->restored = 0;
+                if (rdc_job_conn(h, c, steps, NULL, 0, NULL))
                         return 1;
                 return 0;
         }
-        if (c->reconfigure) {
+        if (e->target == RDC_TARGET_STARTED &&
+            c->applied_target == RDC_TARGET_PAUSED) {
+                /* A resume: as Kafka, the tasks resume and the connector
+                 * is asked for its task configs again. */
+                apply_target(h, c, e->target);
+                c->reconfigure = 1;
+        }
+        if (c->reconfigure && e->target == RDC_TARGET_STARTED) {
                 c->reconfigure = 0;
                 if (!rdc_job_conn(h, c, RDC_JOB_TASK_CONFIGS, NULL, 0, NULL))
                         return 0;
@@ -317,10 +396,15 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
 void rdc_herder_handle_config_changed(rdc_herder_t *h, const char *name) {
         rdc_config_entry_t *e = h->configs->ops->get(h->configs, name);
         rdc_conn_t *c = rdc_conn_find(h, name);
-        if (!c && e && !(c = conn_new(h, name))) {
+        int is_new = !c && e;
+        if (is_new && !(c = conn_new(h, name))) {
                 rdc_config_entry_free(e);
                 return;
         }
+        /* An entry no REST write is creating: restored from the store
+         * (connector.configs.file keeps no task configs). */
+        if (is_new)
+                c->restored = !rdc_op_writing(h, name, e->config);
         if (c) {
                 rdc_config_entry_free(c->desired);
                 c->desired = e;

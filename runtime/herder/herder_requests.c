@@ -40,7 +40,9 @@ struct rdc_op {
         rdc_map_t *config;   /* validated, with "name": what it writes */
         rdc_map_t *resolved; /* its resolution, until reconcile takes it */
         const rdc_plugin_t *plugin;
-        int restart_conn; /* RESTART: the instance restarted */
+        int restart_conn;      /* RESTART: the instance restarted */
+        uint32_t *restart_ids; /* RESTART: the tasks restarted */
+        size_t restart_cnt;
 };
 
 static const rdc_request_t *op_req(const rdc_op_t *op) {
@@ -100,6 +102,7 @@ static void op_finish(rdc_herder_t *h, rdc_op_t *op) {
         }
         rdc_herder_request_done(h, op->cmd);
         free(op->name);
+        free(op->restart_ids);
         rdc_map_destroy(op->config);
         rdc_map_destroy(op->resolved);
         free(op);
@@ -345,9 +348,13 @@ static void op_start_restart(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
         if (op->restart_conn) {
                 rdc_crash_task_forget(c->name, -1);
                 c->start_failed = 0;
-                steps |=
-                        RDC_JOB_DESTROY | RDC_JOB_CREATE | RDC_JOB_TASK_CONFIGS;
+                steps |= RDC_JOB_DESTROY | RDC_JOB_CREATE;
+                /* As Kafka: task configs only for a running target. */
+                if (c->desired->target == RDC_TARGET_STARTED)
+                        steps |= RDC_JOB_TASK_CONFIGS;
         }
+        op->restart_ids = ids;
+        op->restart_cnt = cnt;
         if (!steps) {
                 op->phase = RDC_OP_APPLYING;
         } else if (rdc_job_conn(h, c, steps, ids, cnt, op)) {
@@ -356,7 +363,6 @@ static void op_start_restart(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
         } else {
                 op->phase = RDC_OP_JOB;
         }
-        free(ids);
 }
 
 static void op_start_offsets(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
@@ -464,6 +470,29 @@ static void op_start(rdc_herder_t *h, rdc_op_t *op) {
         }
 }
 
+/* Kafka's answer to a restart with includeTasks or onlyFailed: the
+ * status, with what the plan restarted (the connector instance, the
+ * tasks) shown RESTARTING whatever state it has reached since. */
+static json_object *restart_status_json(rdc_herder_t *h, const rdc_op_t *op,
+                                        const rdc_conn_t *c) {
+        json_object *status = rdc_conn_status_json(h, c);
+        json_object *tasks = json_object_object_get(status, "tasks");
+        if (op->restart_conn)
+                json_object_object_add(
+                        json_object_object_get(status, "connector"), "state",
+                        json_object_new_string("RESTARTING"));
+        for (size_t i = 0; i < json_object_array_length(tasks); i++) {
+                json_object *t = json_object_array_get_idx(tasks, i);
+                int id = json_object_get_int(json_object_object_get(t, "id"));
+                for (size_t k = 0; k < op->restart_cnt; k++)
+                        if ((int)op->restart_ids[k] == id)
+                                json_object_object_add(
+                                        t, "state",
+                                        json_object_new_string("RESTARTING"));
+        }
+        return status;
+}
+
 /* The answer of a settled operation. */
 static void op_answer(rdc_herder_t *h, rdc_op_t *op) {
         const rdc_request_t *req = op_req(op);
@@ -499,13 +528,7 @@ static void op_answer(rdc_herder_t *h, rdc_op_t *op) {
                                         op->name);
                         break;
                 }
-                /* Restarted instances show RESTARTING in the 202 body. */
-                json_object *status = rdc_conn_status_json(h, c);
-                if (op->restart_conn && c->state != RDC_STATE_FAILED)
-                        json_object_object_add(
-                                json_object_object_get(status, "connector"),
-                                "state", json_object_new_string("RESTARTING"));
-                rdc_reply_set(reply, 202, status);
+                rdc_reply_set(reply, 202, restart_status_json(h, op, c));
                 break;
         }
         default: /* STOP, DELETE, RESTART_TASK */
@@ -574,6 +597,7 @@ static int is_read(rdc_req_type_t type) {
         case RDC_REQ_GET_TASK_STATUS:
         case RDC_REQ_GET_TOPICS:
         case RDC_REQ_RESET_TOPICS:
+        case RDC_REQ_GET_TASKS_CONFIG:
                 return 1;
         default:
                 return 0;
@@ -591,8 +615,25 @@ static void answer_read(rdc_herder_t *h, const rdc_request_t *req,
                 rdc_reply_set(reply, 200, rdc_health_json(h));
                 return;
         }
-        if (!req->connector || !(c = rdc_conn_find(h, req->connector)) ||
-            !rdc_conn_visible(c)) {
+        if (req->connector && (c = rdc_conn_find(h, req->connector)) &&
+            !rdc_conn_visible(c))
+                c = NULL;
+        /* As Kafka: topic tracking reads the status store, where an
+         * unknown connector simply has no topics. */
+        if (!c && req->connector && req->type == RDC_REQ_GET_TOPICS) {
+                rdc_reply_set(reply, 200,
+                              rdc_topics_json(req->connector, NULL));
+                return;
+        }
+        if (!c && req->connector && req->type == RDC_REQ_RESET_TOPICS) {
+                rdc_reply_set(reply, 202, NULL);
+                return;
+        }
+        /* Kafka's standalone herder answers an empty task set as an
+         * unknown connector here. */
+        if (c && req->type == RDC_REQ_GET_TASKS_CONFIG && !c->desired->task_cnt)
+                c = NULL;
+        if (!c) {
                 rdc_reply_error(reply, 404, "Connector %s not found",
                                 req->connector ? req->connector : "");
                 return;
@@ -621,7 +662,10 @@ static void answer_read(rdc_herder_t *h, const rdc_request_t *req,
                               rdc_task_status_json(h, c, (uint32_t)req->task));
                 break;
         case RDC_REQ_GET_TOPICS:
-                rdc_reply_set(reply, 200, rdc_topics_json(c));
+                rdc_reply_set(reply, 200, rdc_topics_json(c->name, c));
+                break;
+        case RDC_REQ_GET_TASKS_CONFIG:
+                rdc_reply_set(reply, 200, rdc_tasks_config_json(c));
                 break;
         case RDC_REQ_RESET_TOPICS:
                 for (size_t i = 0; i < c->topic_cnt; i++)

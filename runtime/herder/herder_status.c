@@ -142,20 +142,22 @@ void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c, int32_t task_id) {
                               h->worker->worker_id, 0, NULL, NULL);
 }
 
-json_object *rdc_topics_json(const rdc_conn_t *c) {
+/* {"<name>":{"topics":[...]}}; c may be NULL (an unknown connector has
+ * no topics, as in Kafka, whose status store answers an empty set). */
+json_object *rdc_topics_json(const char *name, const rdc_conn_t *c) {
         json_object *obj = json_object_new_object();
         json_object *inner = json_object_new_object();
         json_object *arr = json_object_new_array();
-        for (size_t i = 0; i < c->topic_cnt; i++)
+        for (size_t i = 0; c && i < c->topic_cnt; i++)
                 json_object_array_add(arr,
                                       json_object_new_string(c->topics[i]));
         json_object_object_add(inner, "topics", arr);
-        json_object_object_add(obj, c->name, inner);
+        json_object_object_add(obj, name, inner);
         return obj;
 }
 
 json_object *rdc_list_json(rdc_herder_t *h, const rdc_request_t *req) {
-        if (!req->expand_status && !req->expand_info) {
+        if (!req->expand) {
                 json_object *arr = json_object_new_array();
                 for (rdc_conn_t *c = h->conns; c; c = c->next)
                         if (rdc_conn_visible(c))
@@ -175,6 +177,24 @@ json_object *rdc_list_json(rdc_herder_t *h, const rdc_request_t *req) {
                         json_object_object_add(entry, "info",
                                                rdc_conn_info_json(h, c));
                 json_object_object_add(obj, c->name, entry);
+        }
+        return obj;
+}
+
+/* GET .../tasks-config (deprecated in Kafka 3.x): {"<c>-<t>": config}. */
+json_object *rdc_tasks_config_json(const rdc_conn_t *c) {
+        json_object *obj = json_object_new_object();
+        for (uint32_t i = 0; i < stored_task_cnt(c); i++) {
+                char id[32];
+                snprintf(id, sizeof(id), "-%u", i);
+                size_t len = strlen(c->name) + strlen(id) + 1;
+                char *key = malloc(len);
+                if (!key)
+                        continue;
+                snprintf(key, len, "%s%s", c->name, id);
+                json_object_object_add(obj, key,
+                                       rdc_map_json(c->desired->task_cfgs[i]));
+                free(key);
         }
         return obj;
 }

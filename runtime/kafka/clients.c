@@ -181,8 +181,8 @@ static const char *kafka_client_scope(const rd_kafka_t *rk, char *buf,
 
 /* librdkafka logs with syslog levels from its own threads; rdc_log is
  * thread-safe, so lines go straight to the worker's logger. */
-static void kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
-                         const char *buf) {
+void rdc_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                      const char *buf) {
         char scope[300];
         rdc_log_level_t mapped = level <= 3   ? RDC_LOG_ERROR
                                  : level == 4 ? RDC_LOG_WARN
@@ -208,7 +208,7 @@ static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
 }
 
 void rdc_kafka_logging(rd_kafka_conf_t *conf) {
-        rd_kafka_conf_set_log_cb(conf, kafka_log_cb);
+        rd_kafka_conf_set_log_cb(conf, rdc_kafka_log_cb);
         rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
 }
 

@@ -20,6 +20,10 @@ typedef struct rdc_worker rdc_worker_t;
  *  worker's logger instead of raw stderr. A later
  *  rd_kafka_conf_set_error_cb replaces the error part. */
 void rdc_kafka_logging(rd_kafka_conf_t *conf);
+/** The log callback rdc_kafka_logging() sets, for callbacks that see a
+ *  line first. */
+void rdc_kafka_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                      const char *buf);
 
 /**
  * @brief Builds a librdkafka config for a connector's client:

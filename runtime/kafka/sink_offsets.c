@@ -4,8 +4,14 @@
 #define _GNU_SOURCE
 #include "kafka/sink_offsets.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "core/log.h"
+#include "kafka/clients.h"
 
 #define RDC_ADMIN_TIMEOUT_MS 10000
 /* Longest wait for the group to hand our member its partitions. */
@@ -37,6 +43,84 @@ static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk,
         rd_kafka_AdminOptions_set_request_timeout(opts, RDC_ADMIN_TIMEOUT_MS,
                                                   kerr, sizeof(kerr));
         return opts;
+}
+
+/*
+ * The client of one offsets request: made from the config of the
+ * connector's consumers, so that it talks to the cluster and names the
+ * group its tasks commit to. Its log callback notes which of the admin
+ * calls that remove offsets the brokers advertise (librdkafka logs every
+ * broker's ApiVersions answer under the "feature" debug context and has
+ * no API for it): librdkafka 2.0 can abort inside those calls when a
+ * broker lacks them (issues 3663, 4605), so they are only made when the
+ * brokers said they have them.
+ */
+typedef struct sink_client {
+        rd_kafka_t *rk;
+        char group[512];
+        int delete_groups; /* ApiKey 42 advertised (atomic) */
+        int offset_delete; /* ApiKey 47 advertised (atomic) */
+} sink_client_t;
+
+static void sink_client_log_cb(const rd_kafka_t *rk, int level, const char *fac,
+                               const char *buf) {
+        sink_client_t *sc = rd_kafka_opaque(rk);
+        if (sc && !strcmp(fac, "APIVERSION")) {
+                if (strstr(buf, " ApiKey DeleteGroups (42) Versions"))
+                        __atomic_store_n(&sc->delete_groups, 1,
+                                         __ATOMIC_RELEASE);
+                if (strstr(buf, " ApiKey OffsetDelete (47) Versions"))
+                        __atomic_store_n(&sc->offset_delete, 1,
+                                         __ATOMIC_RELEASE);
+        }
+        rdc_kafka_log_cb(rk, level, fac, buf);
+}
+
+/* Opens sc's client from a copy of conf (the consumers' config, borrowed).
+ * @returns 0, or -1 with errstr. */
+static int sink_client_open(sink_client_t *sc, const rd_kafka_conf_t *conf,
+                            char *errstr, size_t errstr_size) {
+        char kerr[512], debug[512] = "";
+        size_t size = sizeof(sc->group);
+        memset(sc, 0, sizeof(*sc));
+        if (rd_kafka_conf_get(conf, "group.id", sc->group, &size) !=
+            RD_KAFKA_CONF_OK) {
+                snprintf(errstr, errstr_size, "The sink has no group.id");
+                return -1;
+        }
+        rd_kafka_conf_t *mine = rd_kafka_conf_dup(conf);
+        size = sizeof(debug);
+        rd_kafka_conf_get(mine, "debug", debug, &size);
+        if (strlen(debug) + sizeof(",feature") <= sizeof(debug))
+                strcat(debug, *debug ? ",feature" : "feature");
+        rd_kafka_conf_set(mine, "debug", debug, kerr, sizeof(kerr));
+        rd_kafka_conf_set_log_cb(mine, sink_client_log_cb);
+        rd_kafka_conf_set_opaque(mine, sc);
+        sc->rk = rd_kafka_new(RD_KAFKA_CONSUMER, mine, kerr, sizeof(kerr));
+        if (!sc->rk) {
+                rd_kafka_conf_destroy(mine);
+                snprintf(errstr, errstr_size,
+                         "Cannot create a client for the sink's offsets: %s",
+                         kerr);
+                return -1;
+        }
+        return 0;
+}
+
+static void sink_client_close(sink_client_t *sc) {
+        if (sc->rk)
+                rd_kafka_destroy(sc->rk);
+        sc->rk = NULL;
+}
+
+/* @returns 1 if the brokers advertised the API of *flag. A broker has
+ * answered ApiVersions once a metadata request came back. */
+static int sink_client_supports(sink_client_t *sc, const int *flag) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (!__atomic_load_n(flag, __ATOMIC_ACQUIRE) &&
+            !rd_kafka_metadata(sc->rk, 0, NULL, &md, RDC_ADMIN_TIMEOUT_MS))
+                rd_kafka_metadata_destroy(md);
+        return __atomic_load_n(flag, __ATOMIC_ACQUIRE);
 }
 
 /* Error of the (single) group in a group result, or of its partitions. */
@@ -115,18 +199,36 @@ topic_partitions(rd_kafka_t *rk, const char *const *topics, size_t cnt,
         return parts;
 }
 
-int rdc_sink_offsets_list(rd_kafka_t *rk, const char *group,
+/* The committed offsets of sc's group on parts. */
+static int list_committed(sink_client_t *sc,
+                          rd_kafka_topic_partition_list_t *parts,
+                          json_object **out, char *errstr, size_t errstr_size);
+
+int rdc_sink_offsets_list(const rd_kafka_conf_t *conf,
                           const char *const *topics, size_t topic_cnt,
                           json_object **out, char *errstr, size_t errstr_size) {
+        sink_client_t sc;
+        if (sink_client_open(&sc, conf, errstr, errstr_size))
+                return -1;
+        rd_kafka_topic_partition_list_t *parts =
+                topic_partitions(sc.rk, topics, topic_cnt, errstr, errstr_size);
+        int ret = parts ? list_committed(&sc, parts, out, errstr, errstr_size)
+                        : -1;
+        if (parts)
+                rd_kafka_topic_partition_list_destroy(parts);
+        sink_client_close(&sc);
+        return ret;
+}
+
+static int list_committed(sink_client_t *sc,
+                          rd_kafka_topic_partition_list_t *parts,
+                          json_object **out, char *errstr, size_t errstr_size) {
+        rd_kafka_t *rk = sc->rk;
+        const char *group = sc->group;
         int ret = -1;
         rd_kafka_event_t *ev = NULL;
-        rd_kafka_topic_partition_list_t *parts =
-                topic_partitions(rk, topics, topic_cnt, errstr, errstr_size);
-        if (!parts)
-                return -1;
         if (!parts->cnt) {
                 *out = json_object_new_array();
-                rd_kafka_topic_partition_list_destroy(parts);
                 return 0;
         }
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -144,6 +246,15 @@ int rdc_sink_offsets_list(rd_kafka_t *rk, const char *group,
                 rd_kafka_ListConsumerGroupOffsets_result_groups(
                         rd_kafka_event_ListConsumerGroupOffsets_result(ev),
                         &cnt);
+        const rd_kafka_error_t *gerr =
+                cnt == 1 ? rd_kafka_group_result_error(groups[0]) : NULL;
+        if (gerr &&
+            rd_kafka_error_code(gerr) == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND) {
+                /* A deleted group has no offsets. */
+                *out = json_object_new_array();
+                ret = 0;
+                goto done;
+        }
         if (cnt != 1 ||
             group_result_error(groups[0], "Listing consumer group offsets",
                                errstr, errstr_size))
@@ -165,46 +276,116 @@ done:
         rd_kafka_ListConsumerGroupOffsets_destroy(req);
         rd_kafka_AdminOptions_destroy(opts);
         rd_kafka_queue_destroy(q);
-        rd_kafka_topic_partition_list_destroy(parts);
         return ret;
 }
 
-/* Reads one PATCH entry. @returns 0, or -1 with errstr naming the entry.
- * *offset is -1 for a null offset (removal). */
-static int parse_entry(json_object *entry, size_t idx, const char **topic,
-                       int32_t *partition, int64_t *offset, char *errstr,
-                       size_t errstr_size) {
-        json_object *part = NULL, *off = NULL, *val = NULL;
+/* Java's Integer/Long.parseLong of String.valueOf(value): an integer,
+ * or a string holding one (optional sign, digits only). */
+static int parse_java_integer(json_object *val, int64_t min, int64_t max,
+                              int64_t *out) {
+        if (json_object_is_type(val, json_type_int)) {
+                errno = 0;
+                *out = json_object_get_int64(val);
+                return errno || *out < min || *out > max ? -1 : 0;
+        }
+        if (!json_object_is_type(val, json_type_string))
+                return -1;
+        const char *text = json_object_get_string(val), *digits = text;
+        if (*digits == '+' || *digits == '-')
+                digits++;
+        if (!*digits || strspn(digits, "0123456789") != strlen(digits))
+                return -1;
+        errno = 0;
+        long long v = strtoll(text, NULL, 10);
+        if (errno || v < min || v > max)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/* How Java's String.valueOf shows a JSON value in Kafka's messages. */
+static const char *java_text(json_object *val) {
+        return val ? json_object_get_string(val) : "null";
+}
+
+/* A Kafka partition or offset number (what: "partition" or "offset"),
+ * 0..max, with Kafka's message for one that does not parse. */
+static int kafka_number(json_object *val, const char *what, int64_t max,
+                        int64_t *out, char *errstr, size_t errstr_size) {
+        if (parse_java_integer(val, INT64_MIN, max, out)) {
+                snprintf(errstr, errstr_size,
+                         "Failed to parse the following Kafka %s value in the "
+                         "provided offsets: '%s'. %c%s values for sink "
+                         "connectors need to be integers.",
+                         what, java_text(val), what[0] - 'a' + 'A', what + 1);
+                return -1;
+        }
+        if (*out < 0) {
+                snprintf(errstr, errstr_size,
+                         "Invalid negative Kafka %s %" PRId64
+                         " in the provided offsets",
+                         what, *out);
+                return -1;
+        }
+        return 0;
+}
+
+int rdc_sink_offsets_parse_entry(json_object *entry, const char **topic,
+                                 int32_t *partition, int64_t *offset,
+                                 char *errstr, size_t errstr_size) {
+        json_object *part = NULL, *off = NULL, *tval = NULL, *pval = NULL,
+                    *oval = NULL;
+        int64_t value = 0;
         json_object_object_get_ex(entry, "partition", &part);
-        int has_offset = json_object_object_get_ex(entry, "offset", &off);
-        if (!json_object_is_type(part, json_type_object) ||
-            !json_object_object_get_ex(part, "kafka_topic", &val) ||
-            !json_object_is_type(val, json_type_string) ||
-            !*(*topic = json_object_get_string(val)) ||
-            !json_object_object_get_ex(part, "kafka_partition", &val) ||
-            !json_object_is_type(val, json_type_int) ||
-            (*partition = json_object_get_int(val)) < 0) {
+        json_object_object_get_ex(entry, "offset", &off);
+        /* Kafka's texts (SinkUtils.parseSinkConnectorOffsets). */
+        if (!part) {
                 snprintf(errstr, errstr_size,
-                         "Offsets entry %zu: a sink partition must be "
-                         "{\"kafka_topic\": <string>, \"kafka_partition\": "
-                         "<non-negative integer>}",
-                         idx);
+                         "The partition for a sink connector offset cannot "
+                         "be null or missing");
                 return -1;
         }
-        *offset = -1;
-        if (!has_offset || !off)
+        if (!json_object_object_get_ex(part, "kafka_topic", &tval) ||
+            !json_object_object_get_ex(part, "kafka_partition", &pval)) {
+                snprintf(errstr, errstr_size,
+                         "The partition for a sink connector offset must "
+                         "contain the keys 'kafka_topic' and "
+                         "'kafka_partition'");
+                return -1;
+        }
+        /* Kafka takes any value's text as the topic; an object or array
+         * never names a topic. */
+        if (!tval || json_object_is_type(tval, json_type_object) ||
+            json_object_is_type(tval, json_type_array)) {
+                snprintf(errstr, errstr_size,
+                         "Kafka topic names must be valid strings and may "
+                         "not be null");
+                return -1;
+        }
+        if (!pval) {
+                snprintf(errstr, errstr_size,
+                         "Kafka partitions must be valid numbers and may not "
+                         "be null");
+                return -1;
+        }
+        if (kafka_number(pval, "partition", INT32_MAX, &value, errstr,
+                         errstr_size))
+                return -1;
+        *topic = json_object_get_string(tval);
+        *partition = (int32_t)value;
+        *offset = -1; /* null: the partition's offset is removed */
+        if (!off)
                 return 0;
-        if (!json_object_is_type(off, json_type_object) ||
-            !json_object_object_get_ex(off, "kafka_offset", &val) ||
-            !json_object_is_type(val, json_type_int) ||
-            (*offset = json_object_get_int64(val)) < 0) {
+        if (!json_object_object_get_ex(off, "kafka_offset", &oval)) {
                 snprintf(errstr, errstr_size,
-                         "Offsets entry %zu: a sink offset must be "
-                         "{\"kafka_offset\": <non-negative integer>} or "
-                         "null",
-                         idx);
+                         "The offset for a sink connector should either be "
+                         "null or contain the key 'kafka_offset'");
                 return -1;
         }
+        if (kafka_number(oval, "offset", INT64_MAX, &value, errstr,
+                         errstr_size))
+                return -1;
+        *offset = value;
         return 0;
 }
 
@@ -313,21 +494,126 @@ static int rewind_to_start(rd_kafka_t *rk,
         return 0;
 }
 
-int rdc_sink_offsets_alter(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
+/* Kafka's answer when the group refuses a change because a member is
+ * still in it (Worker.alterSinkConnectorOffsets / resetSinkConnector
+ * Offsets). */
+static void group_busy_error(const char *connector, const char *what,
+                             const char *cause, char *errstr,
+                             size_t errstr_size) {
+        snprintf(errstr, errstr_size,
+                 "Failed to %s consumer group offsets for connector %s "
+                 "either because its tasks haven't stopped completely yet or "
+                 "the connector was resumed before the request to %s its "
+                 "offsets could be successfully completed. If the connector "
+                 "is in a stopped state, this operation can be safely "
+                 "retried. If it doesn't eventually succeed, the Connect "
+                 "cluster may need to be restarted to get rid of the zombie "
+                 "sink tasks. (%s)",
+                 what, connector, what, cause);
+}
+
+/* DeleteConsumerGroupOffsets (OffsetDelete) of parts. @returns 0 or -1. */
+static int delete_offsets(sink_client_t *sc, const char *connector,
+                          const rd_kafka_topic_partition_list_t *parts,
+                          char *errstr, size_t errstr_size) {
+        rd_kafka_queue_t *q = rd_kafka_queue_new(sc->rk);
+        rd_kafka_AdminOptions_t *opts = admin_options(
+                sc->rk, RD_KAFKA_ADMIN_OP_DELETECONSUMERGROUPOFFSETS);
+        rd_kafka_DeleteConsumerGroupOffsets_t *req =
+                rd_kafka_DeleteConsumerGroupOffsets_new(sc->group, parts);
+        rd_kafka_DeleteConsumerGroupOffsets(sc->rk, &req, 1, opts, q);
+        int ret = -1;
+        rd_kafka_event_t *ev = admin_wait(q, "Deleting consumer group offsets",
+                                          errstr, errstr_size);
+        if (ev) {
+                size_t cnt = 0;
+                const rd_kafka_group_result_t **groups =
+                        rd_kafka_DeleteConsumerGroupOffsets_result_groups(
+                                rd_kafka_event_DeleteConsumerGroupOffsets_result(
+                                        ev),
+                                &cnt);
+                char cause[512];
+                if (cnt != 1)
+                        snprintf(errstr, errstr_size,
+                                 "Deleting consumer group offsets: no result");
+                else if (!group_result_error(groups[0],
+                                             "Deleting consumer group offsets",
+                                             cause, sizeof(cause)))
+                        ret = 0;
+                else if (strstr(cause, "subscribed") ||
+                         strstr(cause, "nknown member"))
+                        group_busy_error(connector, "alter", cause, errstr,
+                                         errstr_size);
+                else
+                        snprintf(errstr, errstr_size, "%s", cause);
+                rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_DeleteConsumerGroupOffsets_destroy(req);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_queue_destroy(q);
+        return ret;
+}
+
+/* DeleteGroups of sc's group; a group that does not exist is deleted
+ * already (as Kafka: a reset is idempotent). @returns 0 or -1. */
+static int delete_group(sink_client_t *sc, const char *connector, char *errstr,
+                        size_t errstr_size) {
+        rd_kafka_queue_t *q = rd_kafka_queue_new(sc->rk);
+        rd_kafka_AdminOptions_t *opts =
+                admin_options(sc->rk, RD_KAFKA_ADMIN_OP_DELETEGROUPS);
+        rd_kafka_DeleteGroup_t *req = rd_kafka_DeleteGroup_new(sc->group);
+        rd_kafka_DeleteGroups(sc->rk, &req, 1, opts, q);
+        int ret = -1;
+        rd_kafka_event_t *ev = admin_wait(q, "Deleting the consumer group",
+                                          errstr, errstr_size);
+        if (ev) {
+                size_t cnt = 0;
+                const rd_kafka_group_result_t **groups =
+                        rd_kafka_DeleteGroups_result_groups(
+                                rd_kafka_event_DeleteGroups_result(ev), &cnt);
+                const rd_kafka_error_t *err =
+                        cnt == 1 ? rd_kafka_group_result_error(groups[0])
+                                 : NULL;
+                rd_kafka_resp_err_t code = err ? rd_kafka_error_code(err)
+                                               : RD_KAFKA_RESP_ERR_NO_ERROR;
+                if (cnt != 1)
+                        snprintf(errstr, errstr_size,
+                                 "Deleting the consumer group: no result");
+                else if (!code || code == RD_KAFKA_RESP_ERR_GROUP_ID_NOT_FOUND)
+                        ret = 0;
+                else if (code == RD_KAFKA_RESP_ERR_NON_EMPTY_GROUP)
+                        group_busy_error(connector, "reset",
+                                         rd_kafka_error_string(err), errstr,
+                                         errstr_size);
+                else
+                        snprintf(errstr, errstr_size,
+                                 "Failed to reset consumer group offsets for "
+                                 "sink connector %s: %s",
+                                 connector, rd_kafka_error_string(err));
+                rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_DeleteGroup_destroy(req);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_queue_destroy(q);
+        return ret;
+}
+
+int rdc_sink_offsets_alter(const rd_kafka_conf_t *conf, const char *connector,
                            json_object *offsets, char *errstr,
                            size_t errstr_size) {
         rd_kafka_topic_partition_list_t *set =
                 rd_kafka_topic_partition_list_new(8);
         rd_kafka_topic_partition_list_t *remove =
                 rd_kafka_topic_partition_list_new(8);
+        sink_client_t sc = {0};
         int ret = 400;
         for (size_t i = 0; i < json_object_array_length(offsets); i++) {
                 const char *topic;
                 int32_t partition;
                 int64_t offset;
-                if (parse_entry(json_object_array_get_idx(offsets, i), i,
-                                &topic, &partition, &offset, errstr,
-                                errstr_size))
+                if (rdc_sink_offsets_parse_entry(
+                            json_object_array_get_idx(offsets, i), &topic,
+                            &partition, &offset, errstr, errstr_size))
                         goto done;
                 if (offset >= 0)
                         rd_kafka_topic_partition_list_add(set, topic, partition)
@@ -337,41 +623,64 @@ int rdc_sink_offsets_alter(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
                                                           partition);
         }
         ret = 500;
-        if (remove->cnt && rewind_to_start(rk, remove, errstr, errstr_size))
+        if (sink_client_open(&sc, conf, errstr, errstr_size))
                 goto done;
-        for (int i = 0; i < remove->cnt; i++)
-                rd_kafka_topic_partition_list_add(set, remove->elems[i].topic,
-                                                  remove->elems[i].partition)
-                        ->offset = remove->elems[i].offset;
-        ret = set->cnt
-                      ? (commit_as_member(member_conf, set, errstr, errstr_size)
-                                 ? 500
-                                 : 0)
+        if (remove->cnt && sink_client_supports(&sc, &sc.offset_delete)) {
+                /* As Kafka: the offsets are deleted (before the member
+                 * below joins the group, which would block the delete). */
+                if (delete_offsets(&sc, connector, remove, errstr, errstr_size))
+                        goto done;
+        } else if (remove->cnt) {
+                rdc_log(RDC_LOG_WARN, "herder", connector,
+                        "Kafka does not support OffsetDelete (KIP-496): %d "
+                        "partition(s) are rewound to their first retained "
+                        "offset instead of losing their committed offset",
+                        remove->cnt);
+                if (rewind_to_start(sc.rk, remove, errstr, errstr_size))
+                        goto done;
+                for (int i = 0; i < remove->cnt; i++)
+                        rd_kafka_topic_partition_list_add(
+                                set, remove->elems[i].topic,
+                                remove->elems[i].partition)
+                                ->offset = remove->elems[i].offset;
+        }
+        ret = set->cnt && commit_as_member(rd_kafka_conf_dup(conf), set, errstr,
+                                           errstr_size)
+                      ? 500
                       : 0;
-        member_conf = NULL; /* taken */
 done:
-        if (member_conf)
-                rd_kafka_conf_destroy(member_conf);
+        sink_client_close(&sc);
         rd_kafka_topic_partition_list_destroy(set);
         rd_kafka_topic_partition_list_destroy(remove);
         return ret;
 }
 
-int rdc_sink_offsets_reset(rd_kafka_t *rk, rd_kafka_conf_t *member_conf,
+int rdc_sink_offsets_reset(const rd_kafka_conf_t *conf, const char *connector,
                            const char *const *topics, size_t topic_cnt,
                            char *errstr, size_t errstr_size) {
-        rd_kafka_topic_partition_list_t *parts =
-                topic_partitions(rk, topics, topic_cnt, errstr, errstr_size);
+        sink_client_t sc;
+        if (sink_client_open(&sc, conf, errstr, errstr_size))
+                return -1;
         int ret = -1;
-        if (parts && !rewind_to_start(rk, parts, errstr, errstr_size)) {
-                ret = parts->cnt ? commit_as_member(member_conf, parts, errstr,
-                                                    errstr_size)
-                                 : 0;
-                member_conf = NULL; /* taken, or unused */
+        if (sink_client_supports(&sc, &sc.delete_groups)) {
+                /* As Kafka: the group goes, and its offsets with it. */
+                ret = delete_group(&sc, connector, errstr, errstr_size);
+                sink_client_close(&sc);
+                return ret;
         }
-        if (member_conf)
-                rd_kafka_conf_destroy(member_conf);
+        rdc_log(RDC_LOG_WARN, "herder", connector,
+                "Kafka does not support DeleteGroups: the group's partitions "
+                "are rewound to their first retained offset instead of "
+                "deleting group %s",
+                sc.group);
+        rd_kafka_topic_partition_list_t *parts =
+                topic_partitions(sc.rk, topics, topic_cnt, errstr, errstr_size);
+        if (parts && !rewind_to_start(sc.rk, parts, errstr, errstr_size))
+                ret = parts->cnt ? commit_as_member(rd_kafka_conf_dup(conf),
+                                                    parts, errstr, errstr_size)
+                                 : 0;
         if (parts)
                 rd_kafka_topic_partition_list_destroy(parts);
+        sink_client_close(&sc);
         return ret;
 }

@@ -16,6 +16,8 @@
 #include <json-c/json.h>
 #include <microhttpd.h>
 
+#include "core/configdef.h"
+#include "core/log.h"
 #include "core/map.h"
 #include "core/utf8.h"
 #include "herder/herder.h"
@@ -38,6 +40,8 @@ static int rest_prepare_patch_config(rdc_rest_call_t *call, rdc_request_t *req);
 static int rest_prepare_restart(rdc_rest_call_t *call, rdc_request_t *req);
 static int rest_prepare_task(rdc_rest_call_t *call, rdc_request_t *req);
 static int rest_prepare_offsets(rdc_rest_call_t *call, rdc_request_t *req);
+static int rest_prepare_topics(rdc_rest_call_t *call, rdc_request_t *req);
+static int rest_prepare_tasks_config(rdc_rest_call_t *call, rdc_request_t *req);
 
 #define RDC_REST_HERDER(m, p, t, prep)                                         \
         { m, p, rest_on_herder, t, prep }
@@ -67,14 +71,16 @@ static const rdc_rest_route_t rdc_rest_routes[] = {
         RDC_REST_HERDER("PUT", "/connectors/{}/resume", RDC_REQ_RESUME, NULL),
         RDC_REST_HERDER("PUT", "/connectors/{}/stop", RDC_REQ_STOP, NULL),
         RDC_REST_HERDER("GET", "/connectors/{}/tasks", RDC_REQ_GET_TASKS, NULL),
+        RDC_REST_HERDER("GET", "/connectors/{}/tasks-config",
+                        RDC_REQ_GET_TASKS_CONFIG, rest_prepare_tasks_config),
         RDC_REST_HERDER("GET", "/connectors/{}/tasks/{}/status",
                         RDC_REQ_GET_TASK_STATUS, rest_prepare_task),
         RDC_REST_HERDER("POST", "/connectors/{}/tasks/{}/restart",
                         RDC_REQ_RESTART_TASK, rest_prepare_task),
         RDC_REST_HERDER("GET", "/connectors/{}/topics", RDC_REQ_GET_TOPICS,
-                        NULL),
+                        rest_prepare_topics),
         RDC_REST_HERDER("PUT", "/connectors/{}/topics/reset",
-                        RDC_REQ_RESET_TOPICS, NULL),
+                        RDC_REQ_RESET_TOPICS, rest_prepare_topics),
         RDC_REST_HERDER("GET", "/connectors/{}/offsets", RDC_REQ_GET_OFFSETS,
                         NULL),
         RDC_REST_HERDER("PATCH", "/connectors/{}/offsets",
@@ -550,8 +556,12 @@ static enum MHD_Result rest_collect_expand(void *opaque,
         rdc_request_t *req = opaque;
 
         (void)kind;
-        /* Unknown expansions are ignored, as in Kafka. */
-        if (key && value && !strcmp(key, "expand")) {
+        /* Unknown expansions are ignored, as in Kafka: with any expand
+         * the answer is a map (of empty objects for unknown ones). */
+        if (key && !strcmp(key, "expand")) {
+                req->expand = 1;
+                if (!value)
+                        return MHD_YES;
                 if (!strcmp(value, "status"))
                         req->expand_status = 1;
                 else if (!strcmp(value, "info"))
@@ -703,10 +713,97 @@ static int rest_prepare_task(rdc_rest_call_t *call, rdc_request_t *req) {
         return 0;
 }
 
+/** The body of PATCH .../offsets has Kafka's ConnectorOffsets shape:
+ *  {"offsets": [{"partition": {...}|null, "offset": {...}|null}, ...]}
+ *  (a shape Kafka's JSON mapping refuses is 400 here, not 500), and at
+ *  least one entry (Kafka's check, in ConnectorsResource). */
 static int rest_prepare_offsets(rdc_rest_call_t *call, rdc_request_t *req) {
+        static const char *const fields[] = {"partition", "offset"};
+        json_object *list = NULL;
+        size_t i, k;
+
         if (rdc_rest_parse_body_object(call) == -1)
                 return -1;
+        json_object_object_get_ex(call->json, "offsets", &list);
+        if (list && !json_object_is_type(list, json_type_array)) {
+                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                     "Cannot deserialize the request body: "
+                                     "'offsets' must be an array");
+                return -1;
+        }
+        for (i = 0; list && i < json_object_array_length(list); i++) {
+                json_object *entry = json_object_array_get_idx(list, i);
+
+                if (!json_object_is_type(entry, json_type_object)) {
+                        rdc_rest_reply_error(
+                                call, MHD_HTTP_BAD_REQUEST,
+                                "Cannot deserialize the request body: "
+                                "'offsets' entry %zu must be an object",
+                                i);
+                        return -1;
+                }
+                for (k = 0; k < 2; k++) {
+                        json_object *value = NULL;
+
+                        if (json_object_object_get_ex(entry, fields[k],
+                                                      &value) &&
+                            value &&
+                            !json_object_is_type(value, json_type_object)) {
+                                rdc_rest_reply_error(
+                                        call, MHD_HTTP_BAD_REQUEST,
+                                        "Cannot deserialize the request "
+                                        "body: the %s of 'offsets' entry %zu "
+                                        "must be an object or null",
+                                        fields[k], i);
+                                return -1;
+                        }
+                }
+        }
+        if (!list || !json_object_array_length(list)) {
+                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
+                                     "Partitions / offsets need to be provided "
+                                     "for an alter offsets request");
+                return -1;
+        }
         req->json = call->json;
+        return 0;
+}
+
+/** A worker key that is a boolean, default true (checked at start). */
+static int rest_worker_flag(rdc_rest_call_t *call, const char *key) {
+        int value = 1;
+
+        rdc_config_parse_bool(rdc_map_get(call->rest->worker->config, key),
+                              &value);
+        return value;
+}
+
+/** Kafka's ConnectorsResource refuses topic tracking requests itself when
+ *  the worker turned tracking (or its reset) off. */
+static int rest_prepare_topics(rdc_rest_call_t *call, rdc_request_t *req) {
+        if (!rest_worker_flag(call, "topic.tracking.enable")) {
+                rdc_rest_reply_error(call, MHD_HTTP_FORBIDDEN,
+                                     "Topic tracking is disabled.");
+                return -1;
+        }
+        if (req->type == RDC_REQ_RESET_TOPICS &&
+            !rest_worker_flag(call, "topic.tracking.allow.reset")) {
+                rdc_rest_reply_error(call, MHD_HTTP_FORBIDDEN,
+                                     "Topic tracking reset is disabled.");
+                return -1;
+        }
+        return 0;
+}
+
+static int rest_prepare_tasks_config(rdc_rest_call_t *call,
+                                     rdc_request_t *req) {
+        (void)call;
+        (void)req;
+        rdc_log(RDC_LOG_WARN, "rest", NULL,
+                "The 'GET /connectors/{connector}/tasks-config' endpoint is "
+                "deprecated and will be removed in the next major release. "
+                "Please use the 'GET /connectors/{connector}/tasks' endpoint "
+                "instead.");
         return 0;
 }
 

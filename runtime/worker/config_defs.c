@@ -131,6 +131,18 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
          .importance = RDCP_IMPORTANCE_LOW,
          .default_value = "true",
          .documentation = "Create missing topics of source connectors."},
+        {.name = "topic.tracking.enable",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "true",
+         .documentation = "Answer GET /connectors/{c}/topics (403 when "
+                          "false)."},
+        {.name = "topic.tracking.allow.reset",
+         .type = RDCP_CFG_BOOLEAN,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "true",
+         .documentation = "Allow PUT /connectors/{c}/topics/reset (403 "
+                          "when false)."},
         {.name = "task.restart.enable",
          .type = RDCP_CFG_BOOLEAN,
          .importance = RDCP_IMPORTANCE_MEDIUM,
