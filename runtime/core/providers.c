@@ -553,3 +553,19 @@ oom:
         rdc_providers_destroy(providers);
         return NULL;
 }
+
+int rdc_providers_unresolve(const rdc_providers_t *providers, rdc_map_t *cfg,
+                            const rdc_map_t *raw, const rdc_map_t *live) {
+        for (size_t i = 0; i < rdc_map_count(raw); i++) {
+                const char *key = rdc_map_key_at(raw, i);
+                const char *value = rdc_map_value_at(raw, i);
+                const char *resolved = rdc_map_get(live, key);
+                const char *now = rdc_map_get(cfg, key);
+                if (!rdc_providers_references(providers, value) || !now ||
+                    !resolved || strcmp(now, resolved))
+                        continue;
+                if (rdc_map_set(cfg, key, value))
+                        return -1;
+        }
+        return 0;
+}

@@ -53,4 +53,15 @@ rdc_map_t *rdc_providers_resolve(const rdc_providers_t *providers,
                                  const rdc_map_t *cfg, const char **failed_key,
                                  char *errstr, size_t errstr_size);
 
+/**
+ * @brief Kafka's reverse transform of task configs: every key of cfg whose
+ *        value in raw holds a reference and whose value in cfg is what it
+ *        resolved to (its value in live) gets the reference back, so that
+ *        task configs a connector built from its resolved config store and
+ *        show the references, never the secrets.
+ * @returns 0, or -1 out of memory.
+ */
+int rdc_providers_unresolve(const rdc_providers_t *providers, rdc_map_t *cfg,
+                            const rdc_map_t *raw, const rdc_map_t *live);
+
 #endif

@@ -145,11 +145,20 @@ static void step_create(rdc_job_t *job) {
         c->ctx_live = 1;
         c->ctx.on_reconfigure = rdc_herder_reconfigure_cb;
         c->ctx.on_reconfigure_opaque = job->h;
-        rdc_conn_enter(c);
-        rdcp_err_t err = c->plugin->desc->connector->create(
-                &c->ctx, &rdc_host, rdc_map_as_cconfig(job->resolved),
-                &c->instance, errstr, sizeof(errstr));
-        rdc_crash_task_leave();
+        /* As Kafka's Worker.startConnector: the instance sees references
+         * resolved. */
+        rdc_map_t *live =
+                rdc_providers_resolve(job->h->worker->providers, job->resolved,
+                                      NULL, errstr, sizeof(errstr));
+        rdcp_err_t err = RDCP_ERR_CONFIG;
+        if (live) {
+                rdc_conn_enter(c);
+                err = c->plugin->desc->connector->create(
+                        &c->ctx, &rdc_host, rdc_map_as_cconfig(live),
+                        &c->instance, errstr, sizeof(errstr));
+                rdc_crash_task_leave();
+                rdc_map_destroy(live);
+        }
         if (err) {
                 c->instance = NULL;
                 set_trace(job, "create", errstr);
@@ -171,10 +180,19 @@ static void step_task_configs(rdc_job_t *job) {
         rdc_map_t **cfgs = calloc((size_t)max, sizeof(*cfgs));
         rdcp_config_t **views = calloc((size_t)max, sizeof(*views));
         uint32_t cnt = (uint32_t)max;
+        /* The connector builds task configs from what it saw: the resolved
+         * config. */
+        rdc_map_t *live =
+                rdc_providers_resolve(job->h->worker->providers, job->resolved,
+                                      NULL, errstr, sizeof(errstr));
+        if (!live) {
+                set_trace(job, "task_configs", errstr);
+                goto done;
+        }
         if (!cfgs || !views)
                 goto done;
         for (int64_t i = 0; i < max; i++) {
-                if (!(cfgs[i] = rdc_map_dup(job->resolved)))
+                if (!(cfgs[i] = rdc_map_dup(live)))
                         goto done;
                 views[i] = rdc_map_as_config(cfgs[i]);
         }
@@ -189,11 +207,14 @@ static void step_task_configs(rdc_job_t *job) {
                 goto done;
         }
         for (uint32_t i = 0; i < cnt; i++)
-                if (rdc_task_config_for_store(cfgs[i], job->config,
+                if (rdc_providers_unresolve(job->h->worker->providers, cfgs[i],
+                                            job->resolved, live) ||
+                    rdc_task_config_for_store(cfgs[i], job->config,
                                               job->resolved, job->plugin))
                         goto done;
         job->cfgs_err = 0;
 done:
+        rdc_map_destroy(live);
         for (uint32_t i = job->cfgs_err ? 0 : cnt; cfgs && i < (uint32_t)max;
              i++) {
                 rdc_map_destroy(cfgs[i]);

@@ -6,7 +6,8 @@ the key, and a bad provider setting stops the worker at start."""
 
 import re
 
-from harness import (file_sink, file_source, numbered_lines, read_lines,
+from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, connector,
+                     file_sink, file_source, numbered_lines, read_lines,
                      topic_record_count, wait_until)
 from rest_helpers import assert_error, create, rest_worker, wait_task
 
@@ -82,6 +83,36 @@ def test_references_resolve_for_tasks_and_stay_hidden(tmp_path, worker,
     assert "configuration file: it cannot be resolved" in task["trace"]
     assert "has no key 'path'" in task["trace"], task["trace"]
     assert w.stop() == 0
+
+
+def test_connector_instance_sees_resolved_values(tmp_path, worker,
+                                                mock_cluster):
+    """As Kafka's Worker.startConnector: the connector instance gets the
+    resolved config; the task configs it returns keep the references
+    (Kafka's reverse transform), so REST never shows the secret."""
+    secrets = tmp_path / "secrets"
+    secrets.mkdir()
+    (secrets / "creds.properties").write_text("password=hunter2\n")
+    echo = tmp_path / "echo.txt"
+    mock_cluster.create_topic("echo-topic", 1)
+    _, rest = rest_worker(worker, props={
+        **PROVIDERS,
+        "plugin.path": f"{PLUGINS_DIR},{TEST_PLUGINS_GOOD_DIR}"})
+    rest.wait_healthy()
+    ref = f"${{file:{secrets}/creds.properties:password}}"
+    config = connector("echo", "com.example.test.TestSource", {
+        "topic": "echo-topic", "test.records": "1",
+        "test.secret": ref,
+        "test.connector.echo.key": "test.secret",
+        "test.connector.echo.file": str(echo)})
+    create(rest, "echo", config)
+    assert wait_until(lambda: echo.exists() and echo.read_text(), 30)
+    assert echo.read_text() == "hunter2"
+    tasks = rest.get("/connectors/echo/tasks").json()
+    assert tasks and all(t["config"]["test.secret"] == ref for t in tasks), \
+        tasks
+    assert "hunter2" not in rest.get("/connectors/echo/tasks").text
+    assert rest.get("/connectors/echo/config").json()["test.secret"] == ref
 
 
 def test_worker_keys_resolve_and_bad_providers_stop_the_start(tmp_path,

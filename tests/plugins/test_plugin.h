@@ -340,6 +340,19 @@ static inline rdcp_err_t rdct_connector_create(const rdcp_ctx_t *ctx,
         rdct_failer_clear(&failer);
         if (err != RDCP_OK)
                 return err;
+        /* test.connector.echo.key = K: the connector writes the value of K
+         * as it sees it into test.connector.echo.file. */
+        const char *echo_key = host->config_get(cfg, "test.connector.echo.key");
+        const char *echo_file =
+                host->config_get(cfg, "test.connector.echo.file");
+        if (echo_key && echo_file) {
+                FILE *fp = fopen(echo_file, "w");
+                if (fp) {
+                        const char *seen = host->config_get(cfg, echo_key);
+                        fputs(seen ? seen : "(unset)", fp);
+                        fclose(fp);
+                }
+        }
         /* test.reconfigure.requests = N: asks for a task reconfiguration
          * N times in a row (the task configs do not change). */
         const char *requests =

@@ -422,6 +422,11 @@ static const rdcp_config_def_t test_source_config[] = {
         RDCT_CONFIG_STRING("test.hang.poll.while.file",
                            "poll() blocks, ignoring stop, while this file "
                            "exists."),
+        RDCT_CONFIG_STRING("test.connector.echo.key",
+                           "The connector writes the value of this key, as "
+                           "it sees it, to test.connector.echo.file."),
+        RDCT_CONFIG_STRING("test.connector.echo.file",
+                           "See test.connector.echo.key."),
         RDCT_CONFIG_FAIL_ON(test_source_fail_points),
         RDCT_CONFIG_FAIL_AFTER,
         RDCT_CONFIG_FAIL_WHILE_FILE,
