@@ -322,10 +322,13 @@ static void *herder_main(void *arg) {
                 if (h->stuck)
                         rdc_stuck_reap(h, 0, 1);
                 wake_at = rdc_restart_run_due(h);
-                /* Stuck tasks are looked at twice a second. */
+                /* Stuck tasks and jobs are looked at twice a second. */
                 int64_t look = rdc_clock_now_ms() + 500;
                 if (h->stuck && (!wake_at || wake_at > look))
                         wake_at = look;
+                int64_t jobs = rdc_jobs_watch(h);
+                if (jobs && (!wake_at || wake_at > jobs))
+                        wake_at = jobs;
         }
         shutdown_all(h);
         return NULL;

@@ -277,6 +277,10 @@ int rdc_job_validate(rdc_herder_t *h, const char *name, const rdc_map_t *config,
 /* GET/PATCH/DELETE offsets of c for op. */
 int rdc_job_offsets(rdc_herder_t *h, rdc_conn_t *c, rdc_op_t *op);
 void rdc_herder_handle_job_done(rdc_herder_t *h, rdc_job_t *job);
+/* Reports, in the connector's status, a connector call of a job that has
+ * run past task.shutdown.graceful.timeout.ms. @returns when to look again
+ * (0: no job is live). Herder thread. */
+int64_t rdc_jobs_watch(rdc_herder_t *h);
 /* What a validation or offsets job produced, for its operation. */
 int rdc_job_valid(const rdc_job_t *job);
 rdc_reply_t *rdc_job_reply(rdc_job_t *job);

@@ -26,6 +26,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 #include "core/providers.h"
 #include "core/strlist.h"
@@ -52,6 +53,12 @@ struct rdc_job {
         uint32_t *task_ids;
         size_t task_cnt;
         int restart_tasks; /* restart the stopped ones when done */
+        /* The connector call the job thread is in ("create", ...; NULL:
+         * none) and since when: the herder reports a call that takes
+         * longer than the stop deadline (rdc_jobs_watch). Atomic. */
+        const char *call;
+        int64_t call_since_ms;
+        int call_reported; /* herder thread only */
         /* inputs copied on the herder thread for the job's thread */
         const rdc_plugin_t *plugin;
         rdc_map_t *resolved;
@@ -76,6 +83,47 @@ struct rdc_job {
 
 void rdc_conn_enter(const rdc_conn_t *c) {
         rdc_crash_task_enter(c->name, -1, c->plugin->path);
+}
+
+/* Around each connector call of a job: rdc_conn_enter(), and the call
+ * noted for rdc_jobs_watch(). */
+static void job_call_enter(rdc_job_t *job, const char *call) {
+        rdc_conn_enter(job->conn);
+        __atomic_store_n(&job->call_since_ms, rdc_clock_now_ms(),
+                         __ATOMIC_RELAXED);
+        __atomic_store_n(&job->call, call, __ATOMIC_RELEASE);
+}
+
+static void job_call_leave(rdc_job_t *job) {
+        __atomic_store_n(&job->call, NULL, __ATOMIC_RELEASE);
+        rdc_crash_task_leave();
+}
+
+int64_t rdc_jobs_watch(rdc_herder_t *h) {
+        int64_t now = rdc_clock_now_ms();
+        int64_t limit = h->worker->graceful_timeout_ms;
+        for (rdc_conn_t *c = h->conns; c; c = c->next) {
+                rdc_job_t *job = c->job;
+                if (!job || job->kind != RDC_JOB_KIND_CONN)
+                        continue;
+                const char *call =
+                        __atomic_load_n(&job->call, __ATOMIC_ACQUIRE);
+                int64_t since =
+                        __atomic_load_n(&job->call_since_ms, __ATOMIC_RELAXED);
+                if (!call || job->call_reported || now - since < limit)
+                        continue;
+                char trace[512];
+                snprintf(trace, sizeof(trace),
+                         "The connector's %s() has not returned after %" PRId64
+                         " ms (task.shutdown.graceful.timeout.ms): it is "
+                         "blocked in plugin code. The worker keeps serving; "
+                         "the connector goes on when the call returns.",
+                         call, now - since);
+                rdc_log(RDC_LOG_WARN, "herder", c->name, "%s", trace);
+                rdc_conn_set_state(h, c, RDC_STATE_UNASSIGNED, trace);
+                job->call_reported = 1;
+        }
+        return h->jobs_live ? now + 500 : 0;
 }
 
 static void job_free(rdc_job_t *job) {
@@ -119,9 +167,9 @@ static void step_stop_tasks(rdc_job_t *job) {
 static void step_destroy(rdc_job_t *job) {
         rdc_conn_t *c = job->conn;
         if (c->instance) {
-                rdc_conn_enter(c);
+                job_call_enter(job, "destroy");
                 c->plugin->desc->connector->destroy(c->instance);
-                rdc_crash_task_leave();
+                job_call_leave(job);
         }
         c->instance = NULL;
         if (c->ctx_live)
@@ -152,11 +200,11 @@ static void step_create(rdc_job_t *job) {
                                       NULL, errstr, sizeof(errstr));
         rdcp_err_t err = RDCP_ERR_CONFIG;
         if (live) {
-                rdc_conn_enter(c);
+                job_call_enter(job, "create");
                 err = c->plugin->desc->connector->create(
                         &c->ctx, &rdc_host, rdc_map_as_cconfig(live),
                         &c->instance, errstr, sizeof(errstr));
-                rdc_crash_task_leave();
+                job_call_leave(job);
                 rdc_map_destroy(live);
         }
         if (err) {
@@ -196,11 +244,11 @@ static void step_task_configs(rdc_job_t *job) {
                         goto done;
                 views[i] = rdc_map_as_config(cfgs[i]);
         }
-        rdc_conn_enter(c);
+        job_call_enter(job, "task_configs");
         rdcp_err_t err = c->plugin->desc->connector->task_configs(
                 c->instance, (uint32_t)max, views, &cnt, errstr,
                 sizeof(errstr));
-        rdc_crash_task_leave();
+        job_call_leave(job);
         if (err || cnt > (uint32_t)max) {
                 set_trace(job, "task_configs",
                           errstr[0] ? errstr : "invalid task count");

@@ -144,3 +144,33 @@ def test_shutdown_with_a_blocked_plugin_is_bounded(tmp_path, mock_cluster,
     assert w.stop(timeout=60) == 0
     assert w.log_lines_matching(r"Worker stopped with \d+ task\(s\) stuck")
     creating.thread.join(30)
+
+
+def test_a_create_past_the_deadline_is_reported(tmp_path, worker):
+    """A create() that has not returned after
+    task.shutdown.graceful.timeout.ms: the connector's status says so
+    (still UNASSIGNED: C code cannot be interrupted), and once the call
+    returns the connector runs with no trace left."""
+    w, rest = rest_worker(worker, props={
+        "plugin.path": PLUGIN_PATH,
+        "task.shutdown.graceful.timeout.ms": "1500"})
+    rest.wait_healthy()
+    marker = tmp_path / "create.marker"
+    marker.write_text("")
+    creating = Background(rest.post, "/connectors", timeout=200, json={
+        "name": "slow", "config": blocking("slow", "slow", create=marker)})
+
+    def reported():
+        body = status(rest, "slow")
+        return body if body and "has not returned" in \
+            body["connector"].get("trace", "") else None
+    body = wait_until(reported, timeout=30)
+    assert body, status(rest, "slow")
+    assert body["connector"]["state"] == "UNASSIGNED", body
+    assert "create() has not returned after" in body["connector"]["trace"]
+    assert w.log_lines_matching(r"WARN", r"create\(\) has not returned")
+    marker.unlink()
+    assert creating.result().status_code == 201
+    body = wait_state(rest, "slow", "RUNNING", ["RUNNING"])
+    assert "trace" not in body["connector"], body
+    assert w.stop() == 0
