@@ -90,6 +90,20 @@ def as_rows(infos):
             for d in infos]
 
 
+def framework_defs(rest, plugin, rows):
+    """GET .../config: the framework's definitions among the plugin's,
+    checked against Kafka's rows; returns all the names."""
+    infos = rest.get(f"/connector-plugins/{plugin}/config").json()
+    framework = [d for d in infos if d["name"] in {r[0] for r in rows}]
+    assert_kafka_rows(as_rows(framework), rows)
+    assert len(framework) == len(rows)
+    for d in framework:
+        assert d["documentation"], d
+        assert d["required"] == (d["name"] in ("name", "connector.class"))
+        assert d["dependents"] == []
+    return [d["name"] for d in infos]
+
+
 def assert_kafka_rows(rows, expected):
     for got, want in zip(rows, expected):
         assert got == want, (got, want)
@@ -120,59 +134,44 @@ def errors_of(infos):
 
 def test_plugin_config_lists_kafka_framework_keys(worker):
     _, rest = rest_worker(worker)
-    sink = rest.get("/connector-plugins/FileStreamSink/config").json()
-    names = [d["name"] for d in sink]
+    names = framework_defs(rest, "FileStreamSink", COMMON + SINK)
     # As Kafka: the plugin's own keys, then the framework's.
-    framework = [d for d in sink if d["name"] in
-                 {row[0] for row in COMMON + SINK}]
     assert names[0] == "file"
-    assert_kafka_rows(as_rows(framework), COMMON + SINK)
-    assert len(framework) == len(COMMON + SINK)
-    for d in framework:
-        assert d["documentation"], d
-        assert d["required"] == (d["name"] in ("name", "connector.class"))
-        assert d["dependents"] == []
     assert not set(names) & {row[0] for row in SOURCE}
-
-    source = rest.get("/connector-plugins/FileStreamSource/config").json()
-    names = [d["name"] for d in source]
-    framework = [d for d in source if d["name"] in
-                 {row[0] for row in COMMON + SOURCE}]
-    assert_kafka_rows(as_rows(framework), COMMON + SOURCE)
+    names = framework_defs(rest, "FileStreamSource", COMMON + SOURCE)
     assert not set(names) & {row[0] for row in SINK}
     # rdconnect's extras come after Kafka's keys and hide none of them.
     assert names[-2:] == SOURCE_EXTRA
 
 
+def assert_validate_lists(rest, plugin, config, groups, rows, values):
+    """validate of a valid config lists groups first, then the framework
+    keys in Kafka's order (before the plugin's), with the values given."""
+    infos = validate(rest, plugin, config)
+    assert infos["error_count"] == 0, errors_of(infos)
+    assert infos["groups"][:len(groups)] == groups
+    assert_kafka_rows(as_rows(c["definition"] for c in infos["configs"]),
+                      rows)
+    shown = {c["value"]["name"]: c["value"]["value"]
+             for c in infos["configs"]}
+    assert {k: shown[k] for k in values} == values
+
+
 def test_validate_lists_kafka_framework_keys(worker):
     _, rest = rest_worker(worker)
-    infos = validate(rest, "FileStreamSink",
-                     {"name": "s", "topics": "t", "file": "/tmp/x"})
-    assert infos["error_count"] == 0, errors_of(infos)
-    assert infos["groups"][:4] == ["Common", "Transforms", "Predicates",
-                                   "Error Handling"]
-    defs = [c["definition"] for c in infos["configs"]]
-    # As Kafka: the framework's keys first, then the plugin's.
-    assert_kafka_rows(as_rows(defs), COMMON + SINK)
-    values = {c["value"]["name"]: c["value"]["value"]
-              for c in infos["configs"]}
-    assert values["errors.deadletterqueue.topic.replication.factor"] == "3"
-    assert values["transforms"] == ""
-    assert values["config.action.reload"] == "restart"
-
-    infos = validate(rest, "FileStreamSource",
-                     {"name": "s", "topic": "t", "file": "/tmp/x"})
-    assert infos["error_count"] == 0, errors_of(infos)
-    assert infos["groups"][:7] == ["Common", "Transforms", "Predicates",
-                                   "Error Handling", "Topic Creation",
-                                   "Exactly Once Support", "offsets.topic"]
-    defs = [c["definition"] for c in infos["configs"]]
-    assert_kafka_rows(as_rows(defs), COMMON + SOURCE)
-    values = {c["value"]["name"]: c["value"]["value"]
-              for c in infos["configs"]}
-    assert values["exactly.once.support"] == "requested"
-    assert values["transaction.boundary"] == "poll"
-    assert values["transaction.boundary.interval.ms"] is None
+    common_groups = ["Common", "Transforms", "Predicates", "Error Handling"]
+    assert_validate_lists(
+        rest, "FileStreamSink", {"name": "s", "topics": "t", "file": "/x"},
+        common_groups, COMMON + SINK,
+        {"errors.deadletterqueue.topic.replication.factor": "3",
+         "transforms": "", "config.action.reload": "restart"})
+    assert_validate_lists(
+        rest, "FileStreamSource", {"name": "s", "topic": "t", "file": "/x"},
+        common_groups + ["Topic Creation", "Exactly Once Support",
+                         "offsets.topic"],
+        COMMON + SOURCE,
+        {"exactly.once.support": "requested", "transaction.boundary": "poll",
+         "transaction.boundary.interval.ms": None})
 
 
 def test_kafka_value_checks_of_framework_keys(worker):
