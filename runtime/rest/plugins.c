@@ -254,8 +254,8 @@ static json_object *rest_string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-/** Kafka's ConfigKeyInfo. A key without a definition (an error reported
- *  on an unknown key) gets a minimal one: def NULL, name given. */
+/** Kafka's ConfigKeyInfo of def, under name; def NULL gives a minimal
+ *  one. */
 static json_object *rest_key_info(const rdcp_config_def_t *def,
                                   const char *name) {
         json_object *info = json_object_new_object();
@@ -292,13 +292,9 @@ static json_object *rest_key_info(const rdcp_config_def_t *def,
         json_object_object_add(info, "group",
                                rest_string_or_null(def ? def->group : NULL));
         json_object_object_add(info, "order", json_object_new_int(order));
-        /* Plugin tables have no width: Kafka's default, NONE. */
         json_object_object_add(
                 info, "width",
-                json_object_new_string(
-                        def && rdc_connector_framework_def(name) == def
-                                ? rdc_connector_config_width(name)
-                                : "NONE"));
+                json_object_new_string(rdc_connector_config_width(def, name)));
         json_object_object_add(
                 info, "display_name",
                 json_object_new_string(
@@ -416,10 +412,11 @@ static int rest_add_config(json_object *configs, const rdcp_config_def_t *def,
                            const char *name, const rdc_map_t *cfg,
                            const rdc_config_errors_t *errs, char *err_used) {
         json_object *entry = json_object_new_object();
-        json_object *definition = rest_key_info(def, name);
+        /* As Kafka: a key no definition covers has a null definition. */
+        json_object *definition = def ? rest_key_info(def, name) : NULL;
         json_object *value = rest_value_info(def, name, cfg, errs, err_used);
 
-        if (!entry || !definition || !value) {
+        if (!entry || (def && !definition) || !value) {
                 json_object_put(entry);
                 json_object_put(definition);
                 json_object_put(value);
@@ -487,7 +484,8 @@ int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
                              rdc_map_t *cfg, json_object **out, char *errstr,
                              size_t errstr_size) {
         rdc_config_errors_t errs = {0};
-        rest_def_table_t tables[3];
+        rdc_config_def_table_t aliases = {0};
+        rest_def_table_t tables[4];
         rest_def_list_t list = {0};
         const rdc_plugin_t *plugin;
         json_object *body = NULL, *configs = NULL, *groups = NULL;
@@ -506,8 +504,13 @@ int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
 
         rdc_connector_config_validate(worker, cfg, NULL, NULL, &errs);
 
-        /* As Kafka: the framework's keys first, then the plugin's. */
+        /* As Kafka: the framework's keys first, then those of the
+         * transformation and predicate aliases, then the plugin's. */
         table_cnt = rest_framework_tables(plugin->desc->type, tables);
+        if (rdc_connector_alias_defs(cfg, &aliases) == -1)
+                goto oom;
+        tables[table_cnt++] = (rest_def_table_t){aliases.defs, aliases.cnt,
+                                                 sizeof(rdcp_config_def_t)};
         tables[table_cnt++] = rest_plugin_table(plugin);
         if (rest_def_list_build(&list, tables, table_cnt) == -1)
                 goto oom;
@@ -517,15 +520,19 @@ int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
         groups = rest_groups(&list);
         if (!err_used || !body || !configs || !groups)
                 goto oom;
-        for (i = 0; i < list.cnt; i++)
-                if (rest_add_config(configs, list.items[i], list.items[i]->name,
-                                    cfg, &errs, err_used) == -1)
-                        goto oom;
-        /* Problems on keys nobody defines still need a place to show. */
+        /* As Kafka's generateResult: the problems on keys no definition
+         * covers first, then every definition in order. */
         for (i = 0; i < errs.cnt; i++)
                 if (!err_used[i] &&
+                    !rest_def_list_find(&list, errs.items[i].key
+                                                       ? errs.items[i].key
+                                                       : "") &&
                     rest_add_config(configs, NULL,
                                     errs.items[i].key ? errs.items[i].key : "",
+                                    cfg, &errs, err_used) == -1)
+                        goto oom;
+        for (i = 0; i < list.cnt; i++)
+                if (rest_add_config(configs, list.items[i], list.items[i]->name,
                                     cfg, &errs, err_used) == -1)
                         goto oom;
 
@@ -548,6 +555,7 @@ oom:
 done:
         free(err_used);
         free(list.items);
+        rdc_connector_alias_defs_free(&aliases);
         rdc_config_errors_clear(&errs);
         return status;
 }

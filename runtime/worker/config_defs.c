@@ -4,12 +4,15 @@
  * extensions say so in theirs). Validation and the plugin REST endpoints
  * read them; nothing here runs.
  */
+#define _GNU_SOURCE
 #include <ctype.h>
 #include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "core/strlist.h"
 #include "worker/worker.h"
 
 /* Highest tasks.max: tasks are threads of one worker. */
@@ -583,8 +586,27 @@ const rdcp_config_def_t *rdc_connector_framework_def(const char *name) {
         return NULL;
 }
 
+/* @returns 1 if name is "<list>.<alias>.type" of transforms or
+ * predicates. */
+static int alias_type_key(const char *name) {
+        static const char *const lists[] = {"transforms.", "predicates.", NULL};
+        size_t len = strlen(name);
+        for (const char *const *l = lists; *l; l++) {
+                size_t plen = strlen(*l);
+                if (len > plen + 5 && !strncmp(name, *l, plen) &&
+                    !strcmp(name + len - 5, ".type"))
+                        return 1;
+        }
+        return 0;
+}
+
 /* Kafka's Width of each framework key (ConfigKeyInfo.width). */
-const char *rdc_connector_config_width(const char *name) {
+const char *rdc_connector_config_width(const rdcp_config_def_t *def,
+                                       const char *name) {
+        if (alias_type_key(name))
+                return "LONG";
+        if (!def || rdc_connector_framework_def(name) != def)
+                return "NONE"; /* a plugin's: no width, Kafka's default */
         static const char *const widths[] = {
                 "name",
                 "MEDIUM",
@@ -618,5 +640,96 @@ const char *rdc_connector_config_width(const char *name) {
         for (size_t i = 0; widths[i]; i += 2)
                 if (!strcmp(widths[i], name))
                         return widths[i + 1];
-        return rdc_connector_framework_def(name) ? "SHORT" : "NONE";
+        return "SHORT";
+}
+
+/* One .type definition per alias of a LIST key, as Kafka's
+ * ConnectorConfig.enrich() adds them (its other keys come from the
+ * class, which rdconnect never has). */
+static int alias_defs_add(rdc_config_def_table_t *table, size_t *size,
+                          const char *key, const char *kind, const char *label,
+                          const char *value) {
+        rdc_strlist_t list;
+        if (rdc_strlist_parse(value, &list))
+                return -1;
+        for (size_t i = 0; i < list.cnt; i++) {
+                rdcp_config_def_t def = {.type = RDCP_CFG_CLASS,
+                                         .importance = RDCP_IMPORTANCE_HIGH,
+                                         .flags = RDCP_CFGF_REQUIRED,
+                                         .order = 0};
+                int dup = 0;
+                for (size_t j = 0; j < i && !dup; j++)
+                        dup = !strcmp(list.items[i], list.items[j]);
+                if (dup)
+                        continue;
+                if (table->cnt == *size) {
+                        size_t grown_size = *size ? *size * 2 : 4;
+                        rdcp_config_def_t *grown =
+                                realloc((void *)table->defs,
+                                        grown_size * sizeof(*grown));
+                        if (!grown)
+                                goto oom;
+                        table->defs = grown;
+                        *size = grown_size;
+                }
+                char *name = NULL, *group = NULL, *doc = NULL, *display = NULL;
+                if (asprintf(&name, "%s.%s.type", key, list.items[i]) < 0)
+                        name = NULL;
+                if (asprintf(&group, "%s: %s", label, list.items[i]) < 0)
+                        group = NULL;
+                if (asprintf(&doc,
+                             "Class of the %s '%s' (rdconnect has none "
+                             "yet).",
+                             kind, list.items[i]) < 0)
+                        doc = NULL;
+                if (asprintf(&display, "%s type for %s",
+                             label[0] == 'T' ? "Transformation" : "Predicate",
+                             list.items[i]) < 0)
+                        display = NULL;
+                if (!name || !group || !doc || !display) {
+                        free(name);
+                        free(group);
+                        free(doc);
+                        free(display);
+                        goto oom;
+                }
+                def.name = name;
+                def.group = group;
+                def.documentation = doc;
+                def.display_name = display;
+                ((rdcp_config_def_t *)table->defs)[table->cnt++] = def;
+        }
+        rdc_strlist_clear(&list);
+        return 0;
+oom:
+        rdc_strlist_clear(&list);
+        return -1;
+}
+
+int rdc_connector_alias_defs(const rdc_map_t *cfg,
+                             rdc_config_def_table_t *table) {
+        size_t size = 0;
+        table->defs = NULL;
+        table->cnt = 0;
+        if (alias_defs_add(table, &size, "transforms", "transformation",
+                           "Transforms", rdc_map_get(cfg, "transforms")) ||
+            alias_defs_add(table, &size, "predicates", "predicate",
+                           "Predicates", rdc_map_get(cfg, "predicates"))) {
+                rdc_connector_alias_defs_free(table);
+                return -1;
+        }
+        return 0;
+}
+
+void rdc_connector_alias_defs_free(rdc_config_def_table_t *table) {
+        for (size_t i = 0; i < table->cnt; i++) {
+                const rdcp_config_def_t *def = &table->defs[i];
+                free((char *)def->name);
+                free((char *)def->group);
+                free((char *)def->documentation);
+                free((char *)def->display_name);
+        }
+        free((void *)table->defs);
+        table->defs = NULL;
+        table->cnt = 0;
 }

@@ -81,9 +81,19 @@ size_t rdc_connector_framework_tables(uint32_t type,
  *  tables, or NULL. */
 const rdcp_config_def_t *rdc_connector_framework_def(const char *name);
 
-/** @returns Kafka's ConfigDef width of a framework key ("SHORT",
- *  "MEDIUM", "LONG"), or "NONE" for other keys. */
-const char *rdc_connector_config_width(const char *name);
+/** The .type definitions Kafka adds for each alias of transforms and
+ *  predicates in cfg (group "Transforms: <alias>", ...), in a malloc'ed
+ *  table (free with rdc_connector_alias_defs_free).
+ *  @returns 0, or -1 when out of memory (table empty). */
+int rdc_connector_alias_defs(const rdc_map_t *cfg,
+                             rdc_config_def_table_t *table);
+void rdc_connector_alias_defs_free(rdc_config_def_table_t *table);
+
+/** @returns Kafka's ConfigDef width of def, shown under name: "SHORT",
+ *  "MEDIUM" or "LONG" for a framework or alias definition, "NONE" for a
+ *  plugin's. */
+const char *rdc_connector_config_width(const rdcp_config_def_t *def,
+                                       const char *name);
 
 /**
  * @brief Validates a connector config: framework keys, then the plugin's

@@ -360,12 +360,29 @@ def test_unknown_or_misconfigured_transforms(tmp_path, worker, key, kind,
         assert infos["error_count"] == 2
         r = rest.post("/connectors", json={"name": "s", "config": config})
         assert_invalid(r, f"{key}.x.type: {message}", f"{key}: {refused}")
-    # Keys of an alias that is not listed are refused, not ignored.
+    # As Kafka's enriched definitions: the alias's .type key is defined,
+    # in a group of its own after the framework's.
+    infos = validate(rest, "FileStreamSource", base)
+    label = "Transforms" if key == "transforms" else "Predicates"
+    assert infos["groups"][7] == f"{label}: x", infos["groups"]
+    defs = {c["definition"]["name"]: c["definition"]
+            for c in infos["configs"] if c["definition"]}
+    assert as_rows([defs[f"{key}.x.type"]]) == [
+        (f"{key}.x.type", "CLASS", None, "HIGH", f"{label}: x", 0, "LONG",
+         f"{kind} type for x")]
+    assert defs[f"{key}.x.type"]["required"] is True
+    # Keys of an alias that is not listed are refused, not ignored; as
+    # in Kafka, a key no definition covers comes first, with a null
+    # definition.
     config = file_source("s", tmp_path / "in.txt", "t",
                          {f"{key}.y.type": unknown_class})
     infos = validate(rest, "FileStreamSource", config)
     assert list(errors_of(infos)) == [f"{key}.y.type"], infos
     assert "not supported" in errors_of(infos)[f"{key}.y.type"][0]
+    first = infos["configs"][0]
+    assert first["definition"] is None, first
+    assert first["value"]["name"] == f"{key}.y.type"
+    assert first["value"]["value"] == unknown_class
 
 
 # ------------------------------------------------------ listing (3)
