@@ -188,6 +188,8 @@ const char *rdc_configdef_type_name(uint32_t type) {
         switch (type) {
         case RDCP_CFG_STRING:
                 return "STRING";
+        case RDCP_CFG_SHORT:
+                return "SHORT";
         case RDCP_CFG_INT:
                 return "INT";
         case RDCP_CFG_LONG:
@@ -304,11 +306,14 @@ static int configdef_check_typed(const rdcp_config_def_t *def,
         int boolean;
 
         switch (def->type) {
+        case RDCP_CFG_SHORT:
         case RDCP_CFG_INT:
         case RDCP_CFG_LONG:
                 if (rdc_config_parse_int64(trimmed, &integer) ||
                     (def->type == RDCP_CFG_INT &&
-                     (integer < INT32_MIN || integer > INT32_MAX))) {
+                     (integer < INT32_MIN || integer > INT32_MAX)) ||
+                    (def->type == RDCP_CFG_SHORT &&
+                     (integer < INT16_MIN || integer > INT16_MAX))) {
                         snprintf(errstr, errstr_size, "Not a number of type %s",
                                  rdc_configdef_type_name(def->type));
                         return -1;

@@ -9,6 +9,7 @@
 #define _GNU_SOURCE
 #include "kafka/clients.h"
 
+#include <netdb.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,6 +17,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "core/strlist.h"
 #include "worker/worker.h"
 
 /* Java client settings with no librdkafka equivalent whose absence
@@ -254,6 +256,87 @@ fail:
         rdc_config_errors_clear(&errs);
         rd_kafka_conf_destroy(conf);
         return NULL;
+}
+
+/* Splits one bootstrap.servers entry ("[proto://]host[:port]", IPv6 in
+ * brackets) into host and port. @returns 0, or -1 if it has no host. */
+static int bootstrap_split(const char *entry, char *host, size_t host_size,
+                           char *port, size_t port_size) {
+        const char *p = strstr(entry, "://");
+        const char *end;
+        p = p ? p + 3 : entry;
+        snprintf(port, port_size, "9092");
+        if (*p == '[') {
+                end = strchr(p, ']');
+                if (!end || end == p + 1)
+                        return -1;
+                snprintf(host, host_size, "%.*s", (int)(end - p - 1), p + 1);
+                if (end[1] == ':')
+                        snprintf(port, port_size, "%s", end + 2);
+                return 0;
+        }
+        end = strrchr(p, ':');
+        if (end && strchr(p, ':') != end)
+                end = NULL; /* a bare IPv6 address */
+        if (end) {
+                snprintf(port, port_size, "%s", end + 1);
+        } else {
+                end = p + strlen(p);
+        }
+        if (end == p)
+                return -1;
+        snprintf(host, host_size, "%.*s", (int)(end - p), p);
+        return 0;
+}
+
+/* As Kafka's clients at construction: at least one bootstrap server must
+ * resolve, else the client cannot ever work ("No resolvable bootstrap
+ * urls given in bootstrap.servers"); librdkafka would retry for ever and
+ * leave the task RUNNING with nothing to do. */
+static int bootstrap_check(rd_kafka_conf_t *conf, char *errstr,
+                           size_t errstr_size) {
+        char servers[4096], host[1024], port[64];
+        size_t size = sizeof(servers);
+        rdc_strlist_t list;
+        int resolved = 0;
+        if (rd_kafka_conf_get(conf, "bootstrap.servers", servers, &size) !=
+                    RD_KAFKA_CONF_OK ||
+            rdc_config_blank(servers))
+                return 0; /* librdkafka's own answer applies */
+        if (rdc_strlist_parse(servers, &list))
+                return 0;
+        for (size_t i = 0; i < list.cnt && !resolved; i++) {
+                struct addrinfo hints = {.ai_socktype = SOCK_STREAM}, *res;
+                if (!list.items[i][0] ||
+                    bootstrap_split(list.items[i], host, sizeof(host), port,
+                                    sizeof(port)))
+                        continue;
+                if (getaddrinfo(host, port, &hints, &res) == 0) {
+                        freeaddrinfo(res);
+                        resolved = 1;
+                } else {
+                        rdc_log(RDC_LOG_WARN, "worker", NULL,
+                                "Couldn't resolve server %s from "
+                                "bootstrap.servers as DNS resolution failed "
+                                "for %s",
+                                list.items[i], host);
+                }
+        }
+        rdc_strlist_clear(&list);
+        if (resolved)
+                return 0;
+        snprintf(errstr, errstr_size,
+                 "No resolvable bootstrap urls given in bootstrap.servers "
+                 "(%s)",
+                 servers);
+        return -1;
+}
+
+rd_kafka_t *rdc_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                          char *errstr, size_t errstr_size) {
+        if (bootstrap_check(conf, errstr, errstr_size))
+                return NULL;
+        return rd_kafka_new(type, conf, errstr, errstr_size);
 }
 
 /* The admin handle is a consumer-type client: its metadata requests never

@@ -48,6 +48,13 @@ rd_kafka_conf_t *rdc_kafka_producer_conf(rdc_worker_t *worker,
                                          const char *client_id, char *errstr,
                                          size_t errstr_size);
 
+/** rd_kafka_new() after the check Kafka's clients make when they are
+ *  built: at least one bootstrap server must resolve (a client that
+ *  cannot ever connect is an error now, not a task that idles). On
+ *  failure conf is still the caller's, as with rd_kafka_new(). */
+rd_kafka_t *rdc_kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *conf,
+                          char *errstr, size_t errstr_size);
+
 /** The worker's admin client (a consumer-type handle: its metadata
  *  requests never auto-create topics), created on first use.
  *  @returns it, or NULL with errstr. @locality any thread. */

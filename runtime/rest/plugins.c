@@ -31,19 +31,6 @@ static const struct {
 #define REST_PLUGIN_TYPE_CNT                                                   \
         (sizeof(rest_plugin_types) / sizeof(rest_plugin_types[0]))
 
-/*
- * Framework keys that only one kind of connector has: Kafka's
- * SinkConnectorConfig and SourceConnectorConfig differ by these, while
- * rdc_connector_config_defs is one table for both.
- */
-static const struct {
-        const char *prefix; /* a key equal to it or starting with it */
-        uint32_t type;      /* the only connector type that has it */
-} rest_framework_key_owners[] = {
-        {"topics", RDCP_PLUGIN_SINK},
-        {"topic.creation.", RDCP_PLUGIN_SOURCE},
-};
-
 /** One table of definitions: the stride is the declared struct size, which
  *  for a plugin may be larger than this host's. */
 typedef struct rest_def_table {
@@ -201,24 +188,6 @@ static const rdcp_config_def_t *rest_def_at(const rest_def_table_t *table,
                                            i * table->size);
 }
 
-/** @returns 1 if the framework key belongs to connectors of this type. */
-static int rest_framework_key_applies(const char *name, uint32_t type) {
-        size_t i;
-
-        for (i = 0; i < sizeof(rest_framework_key_owners) /
-                                sizeof(rest_framework_key_owners[0]);
-             i++) {
-                const char *prefix = rest_framework_key_owners[i].prefix;
-                size_t len = strlen(prefix);
-
-                if (!strncmp(name, prefix, len) &&
-                    (name[len] == '\0' || name[len] == '.' ||
-                     prefix[len - 1] == '.'))
-                        return rest_framework_key_owners[i].type == type;
-        }
-        return 1;
-}
-
 static const rdcp_config_def_t *rest_def_list_find(const rest_def_list_t *l,
                                                    const char *name) {
         size_t i;
@@ -231,13 +200,12 @@ static const rdcp_config_def_t *rest_def_list_find(const rest_def_list_t *l,
 
 /**
  * Builds the list of definitions from tables, in order; the first table
- * that defines a name wins. table_framework (or -1) names the framework
- * table, whose keys are filtered by connector type.
+ * that defines a name wins.
  * @returns 0 or -1 on OOM.
  */
 static int rest_def_list_build(rest_def_list_t *list,
-                               const rest_def_table_t *tables, size_t table_cnt,
-                               int table_framework, uint32_t plugin_type) {
+                               const rest_def_table_t *tables,
+                               size_t table_cnt) {
         size_t total = 0, t, i;
 
         for (t = 0; t < table_cnt; t++)
@@ -252,9 +220,6 @@ static int rest_def_list_build(rest_def_list_t *list,
                                 rest_def_at(&tables[t], i);
 
                         if (!def->name || rest_def_list_find(list, def->name))
-                                continue;
-                        if ((int)t == table_framework &&
-                            !rest_framework_key_applies(def->name, plugin_type))
                                 continue;
                         list->items[list->cnt++] = def;
                 }
@@ -272,20 +237,25 @@ static rest_def_table_t rest_plugin_table(const rdc_plugin_t *plugin) {
         return table;
 }
 
-static rest_def_table_t rest_framework_table(void) {
-        rest_def_table_t table = {rdc_connector_config_defs,
-                                  rdc_connector_config_def_cnt,
-                                  sizeof(rdcp_config_def_t)};
+/** Kafka's framework tables of a connector type (common, then sink or
+ *  source keys) into tables. @returns how many. */
+static size_t rest_framework_tables(uint32_t type, rest_def_table_t *tables) {
+        rdc_config_def_table_t framework[2];
+        size_t cnt = rdc_connector_framework_tables(type, framework), i;
 
-        return table;
+        for (i = 0; i < cnt; i++)
+                tables[i] =
+                        (rest_def_table_t){framework[i].defs, framework[i].cnt,
+                                           sizeof(rdcp_config_def_t)};
+        return cnt;
 }
 
 static json_object *rest_string_or_null(const char *s) {
         return s ? json_object_new_string(s) : NULL;
 }
 
-/** Kafka's ConfigKeyInfo. A key without a definition (an error reported
- *  on an unknown key) gets a minimal one: def NULL, name given. */
+/** Kafka's ConfigKeyInfo of def, under name; def NULL gives a minimal
+ *  one. */
 static json_object *rest_key_info(const rdcp_config_def_t *def,
                                   const char *name) {
         json_object *info = json_object_new_object();
@@ -322,7 +292,9 @@ static json_object *rest_key_info(const rdcp_config_def_t *def,
         json_object_object_add(info, "group",
                                rest_string_or_null(def ? def->group : NULL));
         json_object_object_add(info, "order", json_object_new_int(order));
-        json_object_object_add(info, "width", json_object_new_string("NONE"));
+        json_object_object_add(
+                info, "width",
+                json_object_new_string(rdc_connector_config_width(def, name)));
         json_object_object_add(
                 info, "display_name",
                 json_object_new_string(
@@ -349,7 +321,7 @@ static const rdc_plugin_t *rest_resolve(rdc_worker_t *worker, const char *name,
 int rdc_rest_plugin_config(rdc_worker_t *worker, const char *plugin_name,
                            json_object **out, char *errstr,
                            size_t errstr_size) {
-        rest_def_table_t tables[2];
+        rest_def_table_t tables[3];
         rest_def_list_t list = {0};
         const rdc_plugin_t *plugin;
         json_object *body = NULL;
@@ -365,9 +337,9 @@ int rdc_rest_plugin_config(rdc_worker_t *worker, const char *plugin_name,
          * connectors; a key both define is the plugin's. */
         tables[0] = rest_plugin_table(plugin);
         if (rest_is_connector(plugin))
-                tables[table_cnt++] = rest_framework_table();
-        if (rest_def_list_build(&list, tables, table_cnt, 1,
-                                plugin->desc->type) == -1)
+                table_cnt +=
+                        rest_framework_tables(plugin->desc->type, tables + 1);
+        if (rest_def_list_build(&list, tables, table_cnt) == -1)
                 goto oom;
         body = json_object_new_array();
         if (!body)
@@ -440,10 +412,11 @@ static int rest_add_config(json_object *configs, const rdcp_config_def_t *def,
                            const char *name, const rdc_map_t *cfg,
                            const rdc_config_errors_t *errs, char *err_used) {
         json_object *entry = json_object_new_object();
-        json_object *definition = rest_key_info(def, name);
+        /* As Kafka: a key no definition covers has a null definition. */
+        json_object *definition = def ? rest_key_info(def, name) : NULL;
         json_object *value = rest_value_info(def, name, cfg, errs, err_used);
 
-        if (!entry || !definition || !value) {
+        if (!entry || (def && !definition) || !value) {
                 json_object_put(entry);
                 json_object_put(definition);
                 json_object_put(value);
@@ -511,12 +484,13 @@ int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
                              rdc_map_t *cfg, json_object **out, char *errstr,
                              size_t errstr_size) {
         rdc_config_errors_t errs = {0};
-        rest_def_table_t tables[2];
+        rdc_config_def_table_t aliases = {0};
+        rest_def_table_t tables[4];
         rest_def_list_t list = {0};
         const rdc_plugin_t *plugin;
         json_object *body = NULL, *configs = NULL, *groups = NULL;
         char *err_used = NULL;
-        size_t i;
+        size_t i, table_cnt;
         int status;
 
         *out = NULL;
@@ -530,10 +504,15 @@ int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
 
         rdc_connector_config_validate(worker, cfg, NULL, NULL, &errs);
 
-        /* As Kafka: the framework's keys first, then the plugin's. */
-        tables[0] = rest_framework_table();
-        tables[1] = rest_plugin_table(plugin);
-        if (rest_def_list_build(&list, tables, 2, 0, plugin->desc->type) == -1)
+        /* As Kafka: the framework's keys first, then those of the
+         * transformation and predicate aliases, then the plugin's. */
+        table_cnt = rest_framework_tables(plugin->desc->type, tables);
+        if (rdc_connector_alias_defs(cfg, &aliases) == -1)
+                goto oom;
+        tables[table_cnt++] = (rest_def_table_t){aliases.defs, aliases.cnt,
+                                                 sizeof(rdcp_config_def_t)};
+        tables[table_cnt++] = rest_plugin_table(plugin);
+        if (rest_def_list_build(&list, tables, table_cnt) == -1)
                 goto oom;
         err_used = calloc(errs.cnt + 1, 1);
         body = json_object_new_object();
@@ -541,15 +520,19 @@ int rdc_rest_plugin_validate(rdc_worker_t *worker, const char *plugin_name,
         groups = rest_groups(&list);
         if (!err_used || !body || !configs || !groups)
                 goto oom;
-        for (i = 0; i < list.cnt; i++)
-                if (rest_add_config(configs, list.items[i], list.items[i]->name,
-                                    cfg, &errs, err_used) == -1)
-                        goto oom;
-        /* Problems on keys nobody defines still need a place to show. */
+        /* As Kafka's generateResult: the problems on keys no definition
+         * covers first, then every definition in order. */
         for (i = 0; i < errs.cnt; i++)
                 if (!err_used[i] &&
+                    !rest_def_list_find(&list, errs.items[i].key
+                                                       ? errs.items[i].key
+                                                       : "") &&
                     rest_add_config(configs, NULL,
                                     errs.items[i].key ? errs.items[i].key : "",
+                                    cfg, &errs, err_used) == -1)
+                        goto oom;
+        for (i = 0; i < list.cnt; i++)
+                if (rest_add_config(configs, list.items[i], list.items[i]->name,
                                     cfg, &errs, err_used) == -1)
                         goto oom;
 
@@ -572,6 +555,7 @@ oom:
 done:
         free(err_used);
         free(list.items);
+        rdc_connector_alias_defs_free(&aliases);
         rdc_config_errors_clear(&errs);
         return status;
 }

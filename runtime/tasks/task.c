@@ -20,6 +20,7 @@
 
 #include "core/clock.h"
 #include "core/log.h"
+#include "kafka/clients.h"
 #include "kafka/topics.h"
 #include "plugins/crash.h"
 #include "tasks/pipeline.h"
@@ -219,7 +220,7 @@ rdc_task_client_new(rdc_task_t *t, rd_kafka_type_t type, rd_kafka_conf_t *conf,
         char kerr[512];
         rd_kafka_conf_set_error_cb(conf, error_cb);
         rd_kafka_conf_set_opaque(conf, t);
-        rd_kafka_t *rk = rd_kafka_new(type, conf, kerr, sizeof(kerr));
+        rd_kafka_t *rk = rdc_kafka_new(type, conf, kerr, sizeof(kerr));
         if (!rk) {
                 rd_kafka_conf_destroy(conf);
                 rdc_task_fail(t, stage, "cannot create %s: %s", stage, kerr);

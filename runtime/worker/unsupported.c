@@ -49,6 +49,8 @@ static const char *const poll_values[] = {"poll", NULL};
 static const char *const true_values[] = {"true", NULL};
 static const char *const any_pattern_values[] = {".*", NULL};
 static const char *const reload_values[] = {"restart", "none", NULL};
+/* Kafka drops "default" from topic.creation.groups: it always exists. */
+static const char *const default_group_values[] = {"default", NULL};
 
 /* Kafka's ConnectorConfig, SourceConnectorConfig and SinkConnectorConfig
  * keys that rdconnect does not implement. Exact keys come before the
@@ -98,7 +100,9 @@ static const unsupported_key_t connector_unsupported[] = {
         {.key = "key.converter.plugin.version", .reason = version_reason},
         {.key = "value.converter.plugin.version", .reason = version_reason},
         {.key = "header.converter.plugin.version", .reason = version_reason},
-        {.key = "topic.creation.groups", .reason = groups_reason},
+        {.key = "topic.creation.groups",
+         .off_values = default_group_values,
+         .reason = groups_reason},
         {.key = "topic.creation.default.include",
          .off_values = any_pattern_values,
          .reason = groups_reason},
@@ -116,11 +120,6 @@ static const unsupported_key_t connector_unsupported[] = {
                    "admin.* settings)"},
 };
 
-static const char *const all_policy_values[] = {
-        "All",
-        "org.apache.kafka.connect.connector.policy."
-        "AllConnectorClientConfigOverridePolicy",
-        NULL};
 static const char *const disabled_values[] = {"disabled", NULL};
 
 /* Worker keys of Kafka whose feature rdconnect lacks and whose absence
@@ -130,11 +129,6 @@ static const unsupported_key_t worker_unsupported[] = {
          .reason = "REST extensions are not supported by rdconnect yet "
                    "(the REST API would run without them, e.g. without "
                    "authentication)"},
-        {.key = "connector.client.config.override.policy",
-         .off_values = all_policy_values,
-         .reason = "Client override policies are not supported by "
-                   "rdconnect yet (every connector may override client "
-                   "settings, as with All)"},
         {.key = "exactly.once.source.support",
          .off_values = disabled_values,
          .reason = "Exactly-once source delivery is not supported by "
@@ -179,9 +173,9 @@ static int unsupported_is_off(const unsupported_key_t *u, const char *value) {
  * topic.creation.default.partitions) pass even under a refused prefix.
  * @returns problems added to errs. */
 static size_t validate_unsupported(const unsupported_key_t *table,
-                                   size_t table_cnt,
-                                   const rdcp_config_def_t *skip,
-                                   size_t skip_cnt, const rdc_map_t *cfg,
+                                   size_t table_cnt, int framework_skip,
+                                   int (*handled)(void *, const char *),
+                                   void *opaque, const rdc_map_t *cfg,
                                    rdc_config_errors_t *errs) {
         size_t cnt = 0;
         for (size_t i = 0; i < rdc_map_count(cfg); i++) {
@@ -189,11 +183,11 @@ static size_t validate_unsupported(const unsupported_key_t *table,
                 const char *value = rdc_map_value_at(cfg, i);
                 const unsupported_key_t *u =
                         unsupported_find(table, table_cnt, key);
-                if (!u || unsupported_is_off(u, value))
+                if (!u || unsupported_is_off(u, value) ||
+                    (handled && handled(opaque, key)))
                         continue;
                 if (u->never_off || u->key[strlen(u->key) - 1] == '.') {
-                        if (rdc_configdef_find(skip, skip_cnt, sizeof(*skip),
-                                               key))
+                        if (framework_skip && rdc_connector_framework_def(key))
                                 continue;
                         rdc_config_errors_add(
                                 errs, key,
@@ -218,13 +212,14 @@ static size_t validate_unsupported(const unsupported_key_t *table,
         return cnt;
 }
 
-size_t rdc_unsupported_check_connector(const rdc_map_t *cfg,
-                                       rdc_config_errors_t *errs) {
+size_t
+rdc_unsupported_check_connector(const rdc_map_t *cfg,
+                                int (*handled)(void *opaque, const char *key),
+                                void *opaque, rdc_config_errors_t *errs) {
         return validate_unsupported(connector_unsupported,
                                     sizeof(connector_unsupported) /
                                             sizeof(connector_unsupported[0]),
-                                    rdc_connector_config_defs,
-                                    rdc_connector_config_def_cnt, cfg, errs);
+                                    1, handled, opaque, cfg, errs);
 }
 
 size_t rdc_unsupported_check_worker(const rdc_map_t *cfg,
@@ -232,7 +227,7 @@ size_t rdc_unsupported_check_worker(const rdc_map_t *cfg,
         return validate_unsupported(worker_unsupported,
                                     sizeof(worker_unsupported) /
                                             sizeof(worker_unsupported[0]),
-                                    NULL, 0, cfg, errs);
+                                    0, NULL, NULL, cfg, errs);
 }
 
 int rdc_unsupported_is_worker_key(const char *key) {

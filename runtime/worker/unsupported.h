@@ -9,10 +9,13 @@
 #include "core/configdef.h"
 #include "core/map.h"
 
-/** Refuses the connector keys of cfg that turn on a missing feature.
- *  @returns problems added to errs. */
+/** Refuses the connector keys of cfg that turn on a missing feature,
+ *  except those handled(opaque, key) says were checked otherwise
+ *  (handled may be NULL). @returns problems added to errs. */
 size_t rdc_unsupported_check_connector(const rdc_map_t *cfg,
-                                       rdc_config_errors_t *errs);
+                                       int (*handled)(void *opaque,
+                                                      const char *key),
+                                       void *opaque, rdc_config_errors_t *errs);
 /** The same for worker keys. */
 size_t rdc_unsupported_check_worker(const rdc_map_t *cfg,
                                     rdc_config_errors_t *errs);

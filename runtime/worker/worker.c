@@ -8,6 +8,7 @@
 #define _GNU_SOURCE
 #include "worker/worker.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,6 +109,40 @@ static size_t worker_check_unprefixed(const rdc_map_t *props,
         return cnt;
 }
 
+/* Kafka's policies by alias, simple and full class name. */
+static int worker_parse_policy(const char *value, rdc_override_policy_t *out) {
+        static const char *const aliases[] = {"All", "None", "Principal"};
+        static const char pkg[] = "org.apache.kafka.connect.connector.policy.";
+        static const char suffix[] = "ConnectorClientConfigOverridePolicy";
+        char name[256];
+        const char *v = value ? value : "All";
+        size_t len;
+        while (isspace((unsigned char)*v))
+                v++;
+        len = strlen(v);
+        while (len && isspace((unsigned char)v[len - 1]))
+                len--;
+        if (len >= sizeof(name))
+                return -1;
+        memcpy(name, v, len);
+        name[len] = '\0';
+        const char *simple = name;
+        if (!strncmp(simple, pkg, sizeof(pkg) - 1))
+                simple += sizeof(pkg) - 1;
+        for (size_t i = 0; i < 3; i++) {
+                size_t alen = strlen(aliases[i]);
+                if (strncmp(simple, aliases[i], alen))
+                        continue;
+                /* The full name needs the suffix; the alias may have it. */
+                if ((simple == name && !simple[alen]) ||
+                    !strcmp(simple + alen, suffix)) {
+                        *out = (rdc_override_policy_t)i;
+                        return 0;
+                }
+        }
+        return -1;
+}
+
 rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                              char *errstr, size_t errstr_size) {
         rdc_config_errors_t errs = {0};
@@ -148,6 +183,17 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                         "Missing required configuration "
                         "\"offset.storage.file.filename\" which has no "
                         "default value.");
+        const char *policy = rdc_map_get(
+                worker->config, "connector.client.config.override.policy");
+        if (worker_parse_policy(policy, &worker->override_policy))
+                rdc_config_errors_add(
+                        &errs, "connector.client.config.override.policy",
+                        "Invalid value %s for configuration "
+                        "connector.client.config.override.policy: Failed to "
+                        "find any class that implements "
+                        "ConnectorClientConfigOverridePolicy and which name "
+                        "matches %s (All, None and Principal are known)",
+                        policy, policy);
         if (errs.cnt) {
                 char joined[2048];
                 rdc_config_errors_format(&errs, joined, sizeof(joined));

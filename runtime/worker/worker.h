@@ -17,6 +17,14 @@
 #include "storage/offsets.h"
 #include "plugins/registry.h"
 
+/** Connector client override policies of Kafka
+ *  (connector.client.config.override.policy). */
+typedef enum rdc_override_policy {
+        RDC_OVERRIDE_ALL = 0,
+        RDC_OVERRIDE_NONE,
+        RDC_OVERRIDE_PRINCIPAL
+} rdc_override_policy_t;
+
 typedef struct rdc_embedded rdc_embedded_t;
 typedef struct rdc_herder rdc_herder_t;
 
@@ -35,6 +43,7 @@ typedef struct rdc_worker {
         int64_t offset_flush_interval_ms;
         int64_t offset_flush_timeout_ms;
         int64_t graceful_timeout_ms;
+        rdc_override_policy_t override_policy;
         rdc_herder_t *herder; /**< set once started */
 } rdc_worker_t;
 
@@ -42,10 +51,49 @@ typedef struct rdc_worker {
 extern const rdcp_config_def_t rdc_worker_config_defs[];
 extern const size_t rdc_worker_config_def_cnt;
 
-/** Framework keys of every connector (name, connector.class, tasks.max,
- *  converters, topics, ...). */
+/** Framework keys of every connector (Kafka's ConnectorConfig: name,
+ *  connector.class, tasks.max, converters, transforms, errors.*, ...). */
 extern const rdcp_config_def_t rdc_connector_config_defs[];
 extern const size_t rdc_connector_config_def_cnt;
+/** Framework keys of sinks only (Kafka's SinkConnectorConfig: topics,
+ *  topics.regex, errors.deadletterqueue.*). */
+extern const rdcp_config_def_t rdc_sink_connector_config_defs[];
+extern const size_t rdc_sink_connector_config_def_cnt;
+/** Framework keys of sources only (Kafka's SourceConnectorConfig:
+ *  topic.creation.groups, exactly.once.support, transaction.boundary*,
+ *  offsets.storage.topic; rdconnect's topic.creation.default.*). */
+extern const rdcp_config_def_t rdc_source_connector_config_defs[];
+extern const size_t rdc_source_connector_config_def_cnt;
+
+/** One framework table (host-sized definitions). */
+typedef struct rdc_config_def_table {
+        const rdcp_config_def_t *defs;
+        size_t cnt;
+} rdc_config_def_table_t;
+
+/** The framework tables of a connector of type (RDCP_PLUGIN_SOURCE or
+ *  _SINK): the common keys, then the type's own, Kafka's order.
+ *  @returns how many tables were written (1 for any other type). */
+size_t rdc_connector_framework_tables(uint32_t type,
+                                      rdc_config_def_table_t tables[2]);
+
+/** @returns the framework definition of name in any of the three
+ *  tables, or NULL. */
+const rdcp_config_def_t *rdc_connector_framework_def(const char *name);
+
+/** The .type definitions Kafka adds for each alias of transforms and
+ *  predicates in cfg (group "Transforms: <alias>", ...), in a malloc'ed
+ *  table (free with rdc_connector_alias_defs_free).
+ *  @returns 0, or -1 when out of memory (table empty). */
+int rdc_connector_alias_defs(const rdc_map_t *cfg,
+                             rdc_config_def_table_t *table);
+void rdc_connector_alias_defs_free(rdc_config_def_table_t *table);
+
+/** @returns Kafka's ConfigDef width of def, shown under name: "SHORT",
+ *  "MEDIUM" or "LONG" for a framework or alias definition, "NONE" for a
+ *  plugin's. */
+const char *rdc_connector_config_width(const rdcp_config_def_t *def,
+                                       const char *name);
 
 /**
  * @brief Validates a connector config: framework keys, then the plugin's

@@ -93,6 +93,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                        rdc_worker_config_def_cnt, cfg);
         validate_table("connector keys", rdc_connector_config_defs,
                        rdc_connector_config_def_cnt, cfg);
+        validate_table("sink keys", rdc_sink_connector_config_defs,
+                       rdc_sink_connector_config_def_cnt, cfg);
+        validate_table("source keys", rdc_source_connector_config_defs,
+                       rdc_source_connector_config_def_cnt, cfg);
 
         cnt = rdc_connector_config_validate(g_worker, cfg, &plugin, &resolved,
                                             &errs);

@@ -406,7 +406,23 @@ static void test_errors_list_and_names(void **state) {
         assert_string_equal(rdc_configdef_type_name(RDCP_CFG_LONG), "LONG");
         assert_string_equal(rdc_configdef_type_name(RDCP_CFG_PASSWORD),
                             "PASSWORD");
+        assert_string_equal(rdc_configdef_type_name(RDCP_CFG_SHORT), "SHORT");
         assert_string_equal(rdc_configdef_type_name(99), "UNKNOWN");
+
+        /* SHORT: Kafka's 16-bit type. */
+        const rdcp_config_def_t short_def = {.name = "rf",
+                                             .type = RDCP_CFG_SHORT};
+        char reason[128];
+        assert_int_equal(rdc_configdef_check_value(&short_def, "-32768", reason,
+                                                   sizeof(reason)),
+                         0);
+        assert_int_equal(rdc_configdef_check_value(&short_def, "32767", reason,
+                                                   sizeof(reason)),
+                         0);
+        assert_int_equal(rdc_configdef_check_value(&short_def, "32768", reason,
+                                                   sizeof(reason)),
+                         -1);
+        assert_string_equal(reason, "Not a number of type SHORT");
         assert_string_equal(
                 rdc_configdef_importance_name(RDCP_IMPORTANCE_MEDIUM),
                 "MEDIUM");

@@ -166,7 +166,9 @@ typedef enum rdcp_config_type {
         RDCP_CFG_BOOLEAN = 5, /**< true|false, case-insensitive */
         RDCP_CFG_LIST = 6,    /**< comma-separated */
         RDCP_CFG_CLASS = 7,
-        RDCP_CFG_PASSWORD = 8 /**< shown as [hidden] by the REST API */
+        RDCP_CFG_PASSWORD = 8, /**< shown as [hidden] by the REST API */
+        RDCP_CFG_SHORT = 9     /**< 16-bit (ABI 1.x hosts that predate it
+                                    refuse it as an unknown type) */
 } rdcp_config_type_t;
 
 typedef enum rdcp_importance {
