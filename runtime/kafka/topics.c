@@ -92,6 +92,39 @@ static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
         rd_kafka_NewTopic_destroy(nt);
 }
 
+/* The admin client of a connector with admin.override.* keys (as Kafka's
+ * per-connector admin clients), made for one call; NULL when it has none
+ * (or it cannot be made: errstr says why, and the worker's is used). */
+static rd_kafka_t *connector_admin(rdc_worker_t *worker,
+                                   const rdc_map_t *connector_cfg, char *errstr,
+                                   size_t errstr_size) {
+        int has = 0;
+        for (size_t i = 0; connector_cfg && i < rdc_map_count(connector_cfg);
+             i++)
+                has |= !strncmp(rdc_map_key_at(connector_cfg, i),
+                                "admin.override.", 15);
+        if (!has)
+                return NULL;
+        static const char *const defaults[] = {"client.id", "rdconnect-admin",
+                                               NULL};
+        rd_kafka_conf_t *conf = rdc_kafka_client_conf(
+                worker, "admin", connector_cfg, defaults, errstr, errstr_size);
+        char kerr[512];
+        rd_kafka_t *rk =
+                conf ? rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr))
+                     : NULL;
+        if (conf && !rk) {
+                rd_kafka_conf_destroy(conf);
+                snprintf(errstr, errstr_size,
+                         "cannot create the connector's admin client: %s",
+                         kerr);
+        }
+        if (!rk)
+                rdc_log(RDC_LOG_WARN, "worker", NULL,
+                        "%s; using the worker's admin client", errstr);
+        return rk;
+}
+
 int rdc_kafka_ensure_topic(rdc_worker_t *worker, const char *topic,
                            const rdc_map_t *connector_cfg, char *errstr,
                            size_t errstr_size) {
@@ -114,7 +147,10 @@ int rdc_kafka_ensure_topic(rdc_worker_t *worker, const char *topic,
                 return rdc_embedded_create_topic(worker->embedded, topic,
                                                  (int)partitions, errstr,
                                                  errstr_size);
-        rd_kafka_t *rk = rdc_kafka_admin(worker, errstr, errstr_size);
+        rd_kafka_t *own =
+                connector_admin(worker, connector_cfg, errstr, errstr_size);
+        rd_kafka_t *rk =
+                own ? own : rdc_kafka_admin(worker, errstr, errstr_size);
         if (!rk)
                 return -1;
         int exists = topic_exists(rk, topic);
@@ -125,5 +161,7 @@ int rdc_kafka_ensure_topic(rdc_worker_t *worker, const char *topic,
                         "Could not read metadata of topic %s; producing "
                         "without checking that it exists",
                         topic);
+        if (own)
+                rd_kafka_destroy(own);
         return 0;
 }

@@ -113,11 +113,6 @@ static const unsupported_key_t connector_unsupported[] = {
                    "topic.creation.default.partitions and "
                    "topic.creation.default.replication.factor are not "
                    "supported by rdconnect yet"},
-        {.key = "admin.override.",
-         .never_off = 1,
-         .reason = "Per-connector admin clients are not supported by "
-                   "rdconnect yet (topics are created with the worker's "
-                   "admin.* settings)"},
 };
 
 static const char *const disabled_values[] = {"disabled", NULL};

@@ -506,7 +506,7 @@ size_t rdc_connector_config_validate(rdc_worker_t *worker, const rdc_map_t *cfg,
         cnt += rdc_unsupported_check_connector(resolved, key_handled, &hc,
                                                errs);
         static const char *const override_roles[] = {"producer", "consumer",
-                                                     NULL};
+                                                     "admin", NULL};
         cnt += rdc_kafka_validate_client_keys(resolved, override_roles,
                                               ".override.", errs);
         if (!plugin && !cnt) {

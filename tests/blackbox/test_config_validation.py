@@ -244,7 +244,6 @@ REFUSED = [
     ("topic.creation.default.cleanup.policy", "compact"),
     ("topic.creation.compacted.include", "t.*"),
     ("tasks.max.enforce", "false"),
-    ("admin.override.request.timeout.ms", "1000"),
     ("connector.plugin.version", "3.9.0"),
     ("value.converter.plugin.version", "[3.0,4.0)"),
 ]
@@ -268,6 +267,7 @@ ACCEPTED = [
     ("header.converter",
      "org.apache.kafka.connect.storage.SimpleHeaderConverter"),
     ("connector.plugin.version", ""),
+    ("admin.override.request.timeout.ms", "1000"),
 ]
 
 

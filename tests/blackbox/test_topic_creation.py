@@ -9,6 +9,7 @@ directly."""
 
 from harness import (consume_all, file_source, topic_partitions,
                      topic_record_count, wait_until, write_lines)
+from rest_helpers import create, rest_worker
 
 ROWS = [f"row {i}" for i in range(20)]
 
@@ -39,4 +40,26 @@ def test_topic_missing_on_cluster(tmp_path, mock_cluster, worker):
     write_lines(source_file, ROWS)
     w = worker([file_source("creator", source_file, "not-pre-created")])
     assert_delivered(mock_cluster.bootstrap, "not-pre-created")
+    assert w.stop() == 0
+
+
+def test_admin_override_reaches_the_topic_admin(tmp_path, mock_cluster,
+                                                mock_cluster_factory, worker):
+    """admin.override.* configures the admin client that looks up and
+    creates the connector's topic, as in Kafka: pointed at another
+    cluster, the lookup happens there (the mock auto-creates a topic a
+    metadata request names), while the records still go to the producer's
+    cluster."""
+    other = mock_cluster_factory()
+    source_file = tmp_path / "in.txt"
+    write_lines(source_file, ROWS)
+    w, rest = rest_worker(worker)
+    rest.wait_healthy()
+    assert topic_partitions(other.bootstrap, "admin-topic") == []
+    create(rest, "adm", file_source("adm", source_file, "admin-topic", {
+        "admin.override.bootstrap.servers": other.bootstrap,
+        "admin.override.client.id": "adm-admin"}))
+    assert_delivered(mock_cluster.bootstrap, "admin-topic")
+    assert wait_until(lambda: topic_partitions(other.bootstrap,
+                                               "admin-topic"), 30)
     assert w.stop() == 0
