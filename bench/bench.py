@@ -715,7 +715,7 @@ class Bench:
 
 
 class RestLoad:
-    """C concurrent clients (loopback) share a fixed, shuffled list of calls:
+    """Concurrent clients (loopback) share a fixed, shuffled list of calls:
     W writes (create, delete, config put, pause, restart) on M connectors
     whose tasks really start and stop, and as many reads (status, config,
     list). Every call's latency is kept; any answer counts (404 and 409
@@ -955,7 +955,8 @@ def report(bench, elapsed):
     out = [f"{n:,} lines of {bench.line_bytes} bytes ({mb:.0f} MB), "
            f"{bench.partitions} partitions per topic, one mock broker; "
            f"medians of {bench.args.runs} alternating runs. Load average "
-           f"before the run: {load}.", ""]
+           f"before the run: {load}. Drain: {bench.args.drain_lines:,} "
+           f"records in {bench.args.drain_partitions} partitions.", ""]
     if rows:
         out += ["| pipeline | wall s | records/s | MB/s | CPU s | "
                 "peak RSS MiB | throughput ÷ kcat | peak RSS ÷ kcat |",
