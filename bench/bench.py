@@ -10,6 +10,7 @@ bench/README.md for what each figure means and how it is measured.
 """
 
 import argparse
+import asyncio
 import datetime
 import http.client
 import json
@@ -39,7 +40,7 @@ KCAT_SAFE = ["-X", "acks=all", "-X", "enable.idempotence=true"]
 # The mock keeps ~5 MB per partition (TESTING.md); aim well below.
 PARTITION_BUDGET = 2 * 1024 * 1024
 POLL_S = 0.01  # how often completion is checked
-PARTS = ("source", "sink", "latency", "startup")
+PARTS = ("source", "sink", "drain", "latency", "startup", "rest")
 
 
 def log(msg):
@@ -102,6 +103,60 @@ def write_properties(path, props):
     return path
 
 
+def rest_call(port, method, path, body=None, timeout=30):
+    """One REST call on a new connection: (status, decoded body)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        headers = {}
+        data = None
+        if body is not None:
+            data = json.dumps(body)
+            headers["Content-Type"] = "application/json"
+        conn.request(method, path, body=data, headers=headers)
+        resp = conn.getresponse()
+        raw = resp.read()
+    finally:
+        conn.close()
+    try:
+        return resp.status, json.loads(raw) if raw else None
+    except ValueError:
+        return resp.status, raw
+
+
+def wait_state(port, name, state, proc, timeout=30):
+    """Waits until the connector and all its tasks report state."""
+    deadline = time.monotonic() + timeout
+    while True:
+        status, body = rest_call(port, "GET", f"/connectors/{name}/status")
+        if (status == 200 and body["connector"]["state"] == state and
+                body["tasks"] and
+                all(t["state"] == state for t in body["tasks"])):
+            return
+        if proc.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{name} never became {state}: {body}")
+        time.sleep(0.01)
+
+
+class BusyLoad:
+    """One busy loop per CPU, each ending by itself after at most limit
+    seconds (and stopped by stop()): the machine is fully loaded."""
+
+    CODE = ("import time\nend = time.monotonic() + {limit}\n"
+            "while time.monotonic() < end:\n    pass\n")
+
+    def __init__(self, limit):
+        self.procs = [subprocess.Popen(
+            [sys.executable, "-c", self.CODE.format(limit=limit)],
+            start_new_session=True) for _ in range(os.cpu_count() or 1)]
+        time.sleep(0.3)  # running before the clock starts
+
+    def stop(self):
+        for p in self.procs:
+            p.kill()
+        for p in self.procs:
+            p.wait()
+
+
 # ------------------------------------------------------------ the cluster
 
 
@@ -122,12 +177,19 @@ class MockCluster:
                               "enable.auto.commit": False})
 
     def create_topic(self, name, partitions):
-        self.proc.stdin.write(
-            f"create-topic 0 {name} {partitions}\n".encode())
+        self.command(f"create-topic 0 {name} {partitions}")
+
+    def command(self, line):
+        self.proc.stdin.write(f"{line}\n".encode())
         self.proc.stdin.flush()
         answer = self.proc.stdout.readline().decode().strip()
         if answer != "OK":
-            raise RuntimeError(f"create-topic {name}: {answer}")
+            raise RuntimeError(f"{line}: {answer}")
+
+    def set_rtt(self, ms):
+        """Every request to broker 1 is answered ms later (emulates a
+        broker on the network; the plain mock answers at once)."""
+        self.command(f"rtt 0 1 {ms}")
 
     def high_watermarks(self, topic, partitions):
         """Sum of the high watermarks, in one ListOffsets(latest) request."""
@@ -311,10 +373,12 @@ class Bench:
                 f"watermark {max(lows)}, {high} records): raise --partitions")
         self.sink_topic = topic
 
-    def wait_file(self, path, proc, timeout):
-        """Polls path's size: (time of the first byte, time it is full).
+    def wait_file(self, path, proc, timeout, full=None, base=0):
+        """Polls path's size: (time it first exceeds base bytes, time it
+        holds full bytes, by default the whole input).
 
         Checks proc without reaping it, so wait4() still gets its usage."""
+        full = full or self.input_bytes
         deadline = time.monotonic() + timeout
         first = None
         while True:
@@ -325,13 +389,12 @@ class Bench:
             except FileNotFoundError:
                 size = 0
             now = time.monotonic()
-            if size and first is None:
+            if size > base and first is None:
                 first = now
-            if size >= self.input_bytes:
+            if size >= full:
                 return first, now
             if gone or now > deadline:
-                raise RuntimeError(f"{path}: {size} of {self.input_bytes} "
-                                   f"bytes")
+                raise RuntimeError(f"{path}: {size} of {full} bytes")
             time.sleep(POLL_S / 5)
 
     def check_output(self, path):
@@ -383,6 +446,110 @@ class Bench:
         self.check_output(out)
         return {"wall": t1 - t0, "cpu": cpu, "rss_kib": rss,
                 "first": first - t0}
+
+    # ---------------------------------------------- paused sink, resumed
+
+    def drain_round(self, r, loaded):
+        """A sink whose group is joined is paused while the topic fills,
+        then resumed: resume -> last line, against `kcat -C -e` on the
+        same topic. loaded: both cores busy (BusyLoad) while timed."""
+        name = self.name("drain")
+        topic = f"{name}-topic"
+        parts = self.args.drain_partitions
+        self.mock.create_topic(topic, parts)
+        out = self.work / f"{name}.out"
+        proc, port = self.start_worker(name, STRING_CONVERTER, {
+            "connector.class": "FileStreamSink", "file": out,
+            "topics": topic})
+        producer = Producer({"bootstrap.servers": self.mock.bootstrap,
+                             "linger.ms": 20})
+        try:
+            # The marker line shows that the group is joined and consuming.
+            producer.produce(topic, b"marker", partition=0)
+            producer.flush(30)
+            marker = len(b"marker\n")
+            deadline = time.monotonic() + 60
+            while not out.exists() or out.stat().st_size < marker:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("drain: the marker never came")
+                time.sleep(0.01)
+            rest_call(port, "PUT", f"/connectors/{name}/pause")
+            wait_state(port, name, "PAUSED", proc)
+            size = marker
+            with open(self.input, "rb") as f:
+                for i in range(self.args.drain_lines):
+                    line = f.readline()
+                    size += len(line)
+                    while True:
+                        try:
+                            producer.produce(topic, line[:-1],
+                                             partition=i % parts)
+                            break
+                        except BufferError:
+                            producer.poll(0.05)
+            if producer.flush(120):
+                raise RuntimeError("drain: input not delivered")
+            high = self.mock.high_watermarks(topic, parts)
+            if high != self.args.drain_lines + 1:
+                raise RuntimeError(f"drain: {high} records in {topic}")
+            time.sleep(0.2)  # the sink is idle, paused
+            if out.stat().st_size != marker:
+                raise RuntimeError("drain: records came while paused")
+            suffix = "_loaded" if loaded else ""
+            order = [("drain_sink", lambda: self.drain_resume(
+                         name, proc, port, out, size)),
+                     ("drain_kcat_c", lambda: self.drain_kcat(topic, size))]
+            for key, fn in order if r % 2 == 0 else reversed(order):
+                load = BusyLoad(self.args.timeout) if loaded else None
+                try:
+                    result = fn()
+                finally:
+                    if load:
+                        load.stop()
+                self.results.setdefault(key + suffix, []).append(result)
+                log(f"run {r + 1} {key + suffix}: " + ", ".join(
+                    f"{k} {v:.2f}" for k, v in result.items()))
+        except RuntimeError:
+            log(self.worker_log_tail(name))
+            raise
+        finally:
+            stop(proc)
+        out.unlink()
+
+    def drain_resume(self, name, proc, port, out, size):
+        cpu0 = proc_usage(proc.pid)[0]
+        t0 = time.monotonic()
+        rest_call(port, "PUT", f"/connectors/{name}/resume")
+        first, t1 = self.wait_file(out, proc, self.args.timeout, size,
+                                   base=len(b"marker\n"))
+        cpu, rss = proc_usage(proc.pid)
+        return {"wall": t1 - t0, "cpu": cpu - cpu0, "rss_kib": rss,
+                "first": first - t0}
+
+    def drain_kcat(self, topic, size):
+        out = self.work / f"{self.name('kcat-d')}.out"
+        argv = [self.kcat, "-C", "-t", topic, "-q", "-e", "-o", "beginning",
+                "-b", self.mock.bootstrap]
+        with open(out, "wb") as f:
+            t0 = time.monotonic()
+            proc = spawn(argv, self.work, stdout=f)
+            try:
+                first, t1 = self.wait_file(out, proc, self.args.timeout,
+                                           size)
+                rc, cpu, rss = wait_rusage(proc, self.args.timeout)
+            finally:
+                stop(proc)
+        if rc != 0 or out.stat().st_size != size:
+            raise RuntimeError(f"kcat -C: exit {rc}")
+        out.unlink()
+        return {"wall": t1 - t0, "cpu": cpu, "rss_kib": rss,
+                "first": first - t0}
+
+    def run_drain(self):
+        for r in range(self.args.runs):
+            self.fresh_cluster()
+            for loaded in (False, True) if r % 2 == 0 else (True, False):
+                self.drain_round(r, loaded)
 
     # ------------------------------------------------------------ latency
 
@@ -480,13 +647,19 @@ class Bench:
         self.make_input()
         parts = set(a.only.split(",")) if a.only else set(PARTS)
         if "source" in parts:
-            self.run_pairings(fresh=True, pairings={
-                "source_string":
-                    lambda: self.source_rdconnect(STRING_CONVERTER),
-                "kcat_p": lambda: self.source_kcat(True),
-                "source_json": lambda: self.source_rdconnect(JSON_CONVERTER),
-                "kcat_p_default": lambda: self.source_kcat(False),
-            })
+            for rtt in a.rtt:
+                sfx = rtt_suffix(rtt)
+                pairings = {
+                    "source_string" + sfx:
+                        lambda: self.source_rdconnect(STRING_CONVERTER),
+                    "kcat_p" + sfx: lambda: self.source_kcat(True),
+                    "source_json" + sfx:
+                        lambda: self.source_rdconnect(JSON_CONVERTER),
+                }
+                if not rtt:
+                    pairings["kcat_p_default"] = \
+                        lambda: self.source_kcat(False)
+                self.run_pairings(fresh=True, rtt=rtt, pairings=pairings)
         if "sink" in parts:
             self.fresh_cluster()
             self.fill_sink_topic()
@@ -495,6 +668,10 @@ class Bench:
                 "kcat_c": self.sink_kcat,
                 "kcat_g": lambda: self.sink_kcat(True),
             })
+        if "drain" in parts:
+            self.run_drain()
+        if "rest" in parts:
+            self.results["rest"] = RestLoad(self).run()
         if "latency" in parts:
             self.results["latency"] = self.latency()
             log(f"latency: {self.results['latency']}")
@@ -503,9 +680,10 @@ class Bench:
                 self.startup_once() for _ in range(max(5, a.runs * 2))]
             log(f"start-up: {self.results['startup_ms']}")
 
-    def run_pairings(self, pairings, fresh=False):
+    def run_pairings(self, pairings, fresh=False, rtt=0):
         """One run of each contender per round, K rounds, the order
-        reversed every other round; fresh: each round on a new cluster.
+        reversed every other round; fresh: each round on a new cluster
+        whose broker answers rtt ms late.
 
         The mock broker's CPU time is recorded too: it shares the machine
         and explains why a faster client does not always mean a shorter
@@ -513,8 +691,10 @@ class Bench:
         for key in pairings:
             self.results[key] = []
         for r in range(self.args.runs):
-            if fresh and r:
+            if fresh:
                 self.fresh_cluster()
+                if rtt:
+                    self.mock.set_rtt(rtt)
             order = list(pairings.items())
             for key, fn in order if r % 2 == 0 else reversed(order):
                 mock_cpu = proc_usage(self.mock.proc.pid)[0]
@@ -529,6 +709,146 @@ class Bench:
         self.mock.close()
         if not self.args.keep:
             shutil.rmtree(self.work, ignore_errors=True)
+
+
+# ------------------------------------------------------------ REST load
+
+
+class RestLoad:
+    """Concurrent clients (loopback) share a fixed, shuffled list of calls:
+    W writes (create, delete, config put, pause, restart) on M connectors
+    whose tasks really start and stop, and as many reads (status, config,
+    list). Every call's latency is kept; any answer counts (404 and 409
+    are expected when a delete races a pause), but a 5xx or a dropped
+    connection is reported."""
+
+    WRITES = ("create", "delete", "put", "pause", "restart")
+    READS = ("status", "config", "list")
+
+    def __init__(self, bench):
+        self.bench = bench
+        a = bench.args
+        self.clients, self.calls, self.conns = (a.rest_clients, a.rest_calls,
+                                                a.rest_connectors)
+
+    def config(self, i):
+        b = self.bench
+        return {"connector.class": "FileStreamSource", "tasks.max": "1",
+                "file": str(b.work / f"rest-{i % 3}.txt"),
+                "topic": "rest-topic", "batch.size": str(100 + i)}
+
+    def request(self, op, i):
+        name = f"rest-{i}"
+        if op == "create":
+            return "POST", "/connectors", {"name": name,
+                                           "config": self.config(i)}
+        if op == "delete":
+            return "DELETE", f"/connectors/{name}", None
+        if op == "put":
+            return "PUT", f"/connectors/{name}/config", self.config(i)
+        if op == "pause":
+            return "PUT", f"/connectors/{name}/pause", None
+        if op == "restart":
+            return "POST", f"/connectors/{name}/restart?includeTasks=true", \
+                None
+        if op == "status":
+            return "GET", f"/connectors/{name}/status", None
+        if op == "config":
+            return "GET", f"/connectors/{name}/config", None
+        return "GET", "/connectors", None
+
+    async def call(self, port, method, path, body):
+        """One HTTP/1.1 call on a new connection: the status code."""
+        data = json.dumps(body).encode() if body is not None else b""
+        reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        try:
+            head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+                    f"Connection: close\r\nContent-Length: {len(data)}\r\n")
+            if data:
+                head += "Content-Type: application/json\r\n"
+            writer.write(head.encode() + b"\r\n" + data)
+            answer = await reader.read()  # until the server closes
+        finally:
+            writer.close()
+        return int(answer.split(b" ", 2)[1])
+
+    async def clients_run(self, port, it, samples):
+        """self.clients concurrent clients in one event loop (threads
+        would time Python's GIL hand-offs as much as the server)."""
+        async def client():
+            for op, i in it:
+                method, path, body = self.request(op, i)
+                t0 = time.monotonic()
+                try:
+                    status = await asyncio.wait_for(
+                        self.call(port, method, path, body), 60)
+                except (OSError, ValueError, IndexError,
+                        asyncio.TimeoutError) as e:
+                    status = type(e).__name__  # dropped: counted
+                samples.append((op, time.monotonic() - t0, status))
+        await asyncio.gather(*(client() for _ in range(self.clients)))
+
+    def run(self):
+        import random
+        b = self.bench
+        b.fresh_cluster()
+        b.mock.create_topic("rest-topic", 4)
+        for i in range(3):
+            (b.work / f"rest-{i}.txt").write_text("a line\n" * 100)
+        name = b.name("rest")
+        props, port = b.worker_props(name, STRING_CONVERTER)
+        with open(props, "a") as f:
+            f.write(f"rest.connections.max.per.ip={self.clients + 16}\n")
+        with open(b.work / f"{name}.stderr.log", "wb") as err:
+            proc = spawn([b.standalone, props], b.work, stderr=err,
+                         stdout=err)
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    if rest_call(port, "GET", "/")[0] == 200:
+                        break
+                except OSError:
+                    pass
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("rest: worker never answered")
+                time.sleep(0.01)
+            for i in range(self.conns):
+                method, path, body = self.request("put", i)
+                status, _ = rest_call(port, method, path, body)
+                if status not in (200, 201):
+                    raise RuntimeError(f"rest: PUT {path}: {status}")
+            rnd = random.Random(13)
+            plan = ([(op, rnd.randrange(self.conns)) for op in
+                     (rnd.choice(self.WRITES) for _ in range(self.calls))] +
+                    [(op, rnd.randrange(self.conns)) for op in
+                     (rnd.choice(self.READS) for _ in range(self.calls))])
+            rnd.shuffle(plan)
+            it = iter(plan)
+            samples = []  # (op, seconds, status)
+            cpu0 = proc_usage(proc.pid)[0]
+            t0 = time.monotonic()
+            asyncio.run(self.clients_run(port, it, samples))
+            wall = time.monotonic() - t0
+            cpu, rss = proc_usage(proc.pid)
+        finally:
+            stop(proc)
+        statuses = {}
+        for op, _, st in samples:
+            statuses[f"{op} {st}"] = statuses.get(f"{op} {st}", 0) + 1
+        res = {"wall": wall, "cpu": cpu - cpu0, "rss_kib": rss,
+               "clients": self.clients, "statuses": statuses}
+        for kind, ops in (("reads", self.READS), ("writes", self.WRITES)):
+            lat = sorted(dt for op, dt, _ in samples if op in ops)
+            res[kind] = {"count": len(lat),
+                         "p50_ms": lat[len(lat) // 2] * 1e3,
+                         "p99_ms": lat[min(len(lat) - 1,
+                                           int(len(lat) * 0.99))] * 1e3,
+                         "max_ms": lat[-1] * 1e3}
+        res["errors"] = sum(1 for _, _, st in samples
+                            if isinstance(st, str) or st >= 500)
+        log(f"rest: {res}")
+        return res
 
 
 # ---------------------------------------------------------------- report
@@ -554,37 +874,63 @@ def machine():
             "python_confluent_kafka": ck_version()[0]}
 
 
-ROWS = [
-    # label, result key, peer key, phase ("all": whole run; "data": first
-    # line written -> last line written, i.e. without the group join)
-    ("file→Kafka: rdconnect FileStreamSource + StringConverter",
-     "source_string", "kcat_p", "all"),
-    ("file→Kafka: rdconnect FileStreamSource + JsonConverter (schemas)",
-     "source_json", "kcat_p", "all"),
-    ("file→Kafka: `kcat -P -l` (acks=all, idempotence)", "kcat_p", None,
-     "all"),
-    ("file→Kafka: `kcat -P -l` (librdkafka defaults, no idempotence)",
-     "kcat_p_default", None, "all"),
-    ("Kafka→file: rdconnect FileStreamSink + StringConverter, whole run",
-     "sink", "kcat_c", "all"),
-    ("Kafka→file: `kcat -C -e`, whole run", "kcat_c", None, "all"),
-    ("Kafka→file: `kcat -G` (consumer group, as a sink must), whole run",
-     "kcat_g", None, "all"),
-    ("Kafka→file: rdconnect FileStreamSink, data phase", "sink", "kcat_c",
-     "data"),
-    ("Kafka→file: `kcat -C -e`, data phase", "kcat_c", None, "data"),
-]
+def rtt_suffix(rtt):
+    return f"_rtt{rtt}" if rtt else ""
+
+
+def rows_spec(rtts):
+    """label, result key, peer key, phase ("all": whole run; "data": first
+    line written -> last line written, i.e. without the group join)."""
+    rows = []
+    for rtt in rtts:
+        sfx = rtt_suffix(rtt)
+        at = f", broker RTT {rtt} ms" if rtt else ", plain mock"
+        rows += [
+            (f"file→Kafka{at}: rdconnect FileStreamSource + StringConverter",
+             "source_string" + sfx, "kcat_p" + sfx, "all"),
+            (f"file→Kafka{at}: rdconnect FileStreamSource + JsonConverter "
+             "(schemas)", "source_json" + sfx, "kcat_p" + sfx, "all"),
+            (f"file→Kafka{at}: `kcat -P -l` (acks=all, idempotence)",
+             "kcat_p" + sfx, None, "all")]
+        if not rtt:
+            rows.append((f"file→Kafka{at}: `kcat -P -l` (librdkafka "
+                         "defaults, no idempotence)", "kcat_p_default", None,
+                         "all"))
+    rows += [
+        ("Kafka→file, cold start: rdconnect FileStreamSink (joins its "
+         "group), whole run", "sink", "kcat_g", "all"),
+        ("Kafka→file, cold start: `kcat -G` (joins a group), whole run",
+         "kcat_g", None, "all"),
+        ("Kafka→file: `kcat -C -e` (no group), whole run", "kcat_c", None,
+         "all"),
+        ("Kafka→file: rdconnect FileStreamSink, data phase", "sink",
+         "kcat_c", "data"),
+        ("Kafka→file: `kcat -C -e`, data phase", "kcat_c", None, "data"),
+        ("paused sink resumed, idle machine: rdconnect FileStreamSink, "
+         "resume → last line", "drain_sink", "drain_kcat_c", "all"),
+        ("paused sink resumed, idle machine: `kcat -C -e`", "drain_kcat_c",
+         None, "all"),
+        ("paused sink resumed, both cores busy: rdconnect FileStreamSink",
+         "drain_sink_loaded", "drain_kcat_c_loaded", "all"),
+        ("paused sink resumed, both cores busy: `kcat -C -e`",
+         "drain_kcat_c_loaded", None, "all"),
+    ]
+    return rows
 
 
 def run_time(r, phase):
     return r["wall"] - r["first"] if phase == "data" else r["wall"]
 
 
-def table_rows(res, n, mb):
+def table_rows(res, bench):
     rows = []
-    for label, key, peer, phase in ROWS:
+    for label, key, peer, phase in rows_spec(bench.args.rtt):
         if key not in res:
             continue
+        n, mb = bench.n, bench.input_bytes / 1e6
+        if key.startswith("drain"):
+            n = bench.args.drain_lines
+            mb = n * (bench.line_bytes + 1) / 1e6
         wall = statistics.median(run_time(r, phase) for r in res[key])
         cpu, rss = (statistics.median(r[k] for r in res[key])
                     for k in ("cpu", "rss_kib"))
@@ -602,14 +948,15 @@ def table_rows(res, n, mb):
 
 def report(bench, elapsed):
     res, n, mb = bench.results, bench.n, bench.input_bytes / 1e6
-    rows = table_rows(res, n, mb)
+    rows = table_rows(res, bench)
     m = machine()
     command = " ".join(["/usr/bin/python3", "bench/bench.py", *sys.argv[1:]])
     load = " / ".join(f"{x:.2f}" for x in bench.load_before)
     out = [f"{n:,} lines of {bench.line_bytes} bytes ({mb:.0f} MB), "
            f"{bench.partitions} partitions per topic, one mock broker; "
            f"medians of {bench.args.runs} alternating runs. Load average "
-           f"before the run: {load}.", ""]
+           f"before the run: {load}. Drain: {bench.args.drain_lines:,} "
+           f"records in {bench.args.drain_partitions} partitions.", ""]
     if rows:
         out += ["| pipeline | wall s | records/s | MB/s | CPU s | "
                 "peak RSS MiB | throughput ÷ kcat | peak RSS ÷ kcat |",
@@ -635,6 +982,20 @@ def report(bench, elapsed):
         out.append(f"Start-up (exec → REST `GET /` answers 200), {len(st)} "
                    f"starts: median {statistics.median(st):.1f} ms, max "
                    f"{max(st):.1f} ms.")
+    if "rest" in res:
+        rr = res["rest"]
+        out.append(
+            f"REST, {rr['clients']} concurrent clients, "
+            f"{rr['writes']['count']} writes (create/delete/config/pause/"
+            f"restart) and {rr['reads']['count']} reads (status/config/list) "
+            f"on {bench.args.rest_connectors} connectors in "
+            f"{rr['wall']:.1f} s: reads p50 {rr['reads']['p50_ms']:.1f} ms, "
+            f"p99 {rr['reads']['p99_ms']:.1f} ms, max "
+            f"{rr['reads']['max_ms']:.1f} ms; writes p50 "
+            f"{rr['writes']['p50_ms']:.1f} ms, p99 "
+            f"{rr['writes']['p99_ms']:.1f} ms, max "
+            f"{rr['writes']['max_ms']:.1f} ms; {rr['errors']} 5xx or "
+            f"dropped; worker CPU {rr['cpu']:.2f} s.")
     out += ["",
             f"Machine: {m['nproc']} CPUs ({m['cpu']}), {m['memory_gib']} "
             f"GiB RAM, Debian {m['debian']} (kernel {m['kernel']}), "
@@ -664,6 +1025,14 @@ def main():
     p.add_argument("--partitions", type=int, default=0,
                    help="partitions per topic (default: enough that the "
                         "mock keeps every record)")
+    p.add_argument("--rtt", default="0,1,5",
+                   help="broker round-trip times (ms) of the source runs")
+    p.add_argument("--drain-lines", type=int, default=300_000)
+    p.add_argument("--drain-partitions", type=int, default=16)
+    p.add_argument("--rest-clients", type=int, default=200)
+    p.add_argument("--rest-calls", type=int, default=3000,
+                   help="writes (and as many reads) of the REST load")
+    p.add_argument("--rest-connectors", type=int, default=30)
     p.add_argument("--latency-lines", type=int, default=1000)
     p.add_argument("--latency-gap-ms", type=float, default=5.0)
     p.add_argument("--only", help="comma-separated subset of: " +
@@ -675,6 +1044,9 @@ def main():
     p.add_argument("--keep", action="store_true",
                    help="keep the work directory (configs, logs)")
     args = p.parse_args()
+    args.rtt = [int(x) for x in args.rtt.split(",") if x != ""]
+    if args.drain_lines > args.lines:
+        args.lines = args.drain_lines  # the drain input comes from it
     if args.line_bytes < 20 or args.lines < 1 or args.runs < 1:
         p.error("needs --line-bytes >= 20, --lines >= 1, --runs >= 1")
     if args.only and not set(args.only.split(",")) <= set(PARTS):

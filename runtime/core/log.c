@@ -404,7 +404,7 @@ static size_t log_tree_names_locked(const char *namespace, size_t len, int root,
 int rdc_log_set_tree(const char *logger, rdc_log_level_t level,
                      void (*affected)(void *opaque, const char *logger),
                      void *opaque) {
-        size_t len = logger ? strlen(logger) : 0, pos, cnt, kept = 0;
+        size_t len = logger ? strlen(logger) : 0, pos, cnt = 0, kept = 0;
         int root = !logger || !strcmp(logger, RDC_LOG_ROOT), err = 0;
         char **names = NULL;
         if (log_check_name(logger, len) == -1)

@@ -96,7 +96,8 @@ void rdc_herder_cmd_unref(rdc_herder_t *h, rdc_cmd_t *cmd) {
 void rdc_herder_request_done(rdc_herder_t *h, rdc_cmd_t *cmd) {
         pthread_mutex_lock(&h->lock);
         cmd->u.request.done = 1;
-        pthread_cond_broadcast(&h->cond);
+        if (cmd->u.request.waiter)
+                pthread_cond_signal(cmd->u.request.waiter);
         pthread_mutex_unlock(&h->lock);
         rdc_herder_cmd_unref(h, cmd);
 }
@@ -379,6 +380,8 @@ void rdc_herder_begin_shutdown(rdc_herder_t *h) {
         pthread_mutex_lock(&h->lock);
         h->stopping = 1;
         pthread_cond_broadcast(&h->cond);
+        for (rdc_cmd_request_t *r = h->waiting; r; r = r->wait_next)
+                pthread_cond_signal(r->waiter);
         pthread_mutex_unlock(&h->lock);
 }
 
@@ -450,13 +453,28 @@ void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
         rdc_herder_post(h, cmd);
 
         struct timespec deadline = rdc_clock_deadline(timeout_ms);
+        pthread_cond_t done_cond;
+        rdc_clock_cond_init(&done_cond);
         pthread_mutex_lock(&h->lock);
+        r->waiter = &done_cond;
+        r->wait_prev = NULL;
+        r->wait_next = h->waiting;
+        if (h->waiting)
+                h->waiting->wait_prev = r;
+        h->waiting = r;
         /* A shutdown answers at once: the REST server waits for its
          * handlers before the herder can stop. */
         while (!r->done && !h->stopping)
-                if (pthread_cond_timedwait(&h->cond, &h->lock, &deadline) ==
+                if (pthread_cond_timedwait(&done_cond, &h->lock, &deadline) ==
                     ETIMEDOUT)
                         break;
+        if (r->wait_prev)
+                r->wait_prev->wait_next = r->wait_next;
+        else
+                h->waiting = r->wait_next;
+        if (r->wait_next)
+                r->wait_next->wait_prev = r->wait_prev;
+        r->waiter = NULL;
         if (r->done) {
                 *reply = r->reply;
                 r->reply.body = NULL; /* moved to the caller */
@@ -467,6 +485,7 @@ void rdc_herder_request(rdc_herder_t *h, const rdc_request_t *req,
                                      : "Request timed out");
         }
         pthread_mutex_unlock(&h->lock);
+        pthread_cond_destroy(&done_cond);
         rdc_herder_cmd_unref(h, cmd);
         return;
 nomem:

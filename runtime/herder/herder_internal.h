@@ -110,6 +110,13 @@ typedef struct rdc_cmd_request {
         rdc_reply_t reply;
         int refs; /* poster + herder; guarded by the herder's lock */
         int done; /* guarded by the herder's lock */
+        /* While the poster waits (guarded by the herder's lock): its own
+         * condition, signalled when done or on shutdown, and its place in
+         * the herder's list of waiting posters. One condition per poster:
+         * with one shared by all, every enqueue and every answer woke all
+         * of 200 waiting REST threads (bench/, REST load). */
+        pthread_cond_t *waiter;
+        struct rdc_cmd_request *wait_prev, *wait_next;
 } rdc_cmd_request_t;
 
 typedef struct rdc_event {
@@ -157,8 +164,9 @@ struct rdc_herder {
         pthread_t thread;
         pthread_mutex_t lock; /* guards queue, stopping, request refs/done,
                                  jobs_live */
-        pthread_cond_t cond;  /* queue not empty / a request is done */
+        pthread_cond_t cond;  /* queue not empty */
         rdc_cmd_t *head, *tail;
+        rdc_cmd_request_t *waiting; /* posters waiting for an answer */
         int stopping;
         size_t jobs_live;  /* job threads not yet reported back */
         rdc_conn_t *conns; /* newest first */

@@ -351,7 +351,7 @@ rd_kafka_t *rdc_kafka_admin(rdc_worker_t *worker, char *errstr,
                 rd_kafka_conf_t *conf = rdc_kafka_client_conf(
                         worker, "admin", NULL, defaults, errstr, errstr_size);
                 if (conf) {
-                        char kerr[512];
+                        char kerr[256];
                         rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf,
                                                       kerr, sizeof(kerr));
                         /* REST threads read it without the lock. */

@@ -86,6 +86,12 @@ bad:
         return -1;
 }
 
+/* Connections the kernel holds until the MHD thread accepts them. With
+ * 128, 200 clients connecting at once on a busy 2-core machine overflowed
+ * it (TcpExtListenOverflows), and each dropped SYN came back 1 s later:
+ * the REST load of bench/ had p99 > 1 s from that alone. */
+#define RDC_REST_LISTEN_BACKLOG 1024
+
 /** Opens one listening socket on addr. @returns fd or -1 (errno set). */
 static int rest_socket_listen(const struct sockaddr *addr, socklen_t len,
                               int dual_stack) {
@@ -98,7 +104,8 @@ static int rest_socket_listen(const struct sockaddr *addr, socklen_t len,
         if (addr->sa_family == AF_INET6)
                 setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY,
                            dual_stack ? &zero : &one, sizeof(int));
-        if (bind(fd, addr, len) == -1 || listen(fd, 128) == -1 ||
+        if (bind(fd, addr, len) == -1 ||
+            listen(fd, RDC_REST_LISTEN_BACKLOG) == -1 ||
             fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1) {
                 int saved = errno;
 

@@ -51,6 +51,12 @@
 #define RDC_REST_IDLE_TIMEOUT_S 30
 /* Bounds the request line and headers (MHD answers 414/431 beyond). */
 #define RDC_REST_CONNECTION_MEMORY (64 * 1024)
+/* Stack of a connection's thread. glibc keeps 40 MB of stacks of ended
+ * threads for reuse: with the default 8 MB that is 5, so under 200
+ * concurrent clients nearly every connection mapped a new stack and
+ * unmapped it at its end (TLB shootdowns across CPUs; bench/ REST load).
+ * Handlers are shallow (routes, JSON, a wait for the herder). */
+#define RDC_REST_THREAD_STACK (512 * 1024)
 /* How long the start waits for Kafka's cluster id (GET / shows it). */
 #define RDC_REST_CLUSTER_ID_WAIT_MS 5000
 #define RDC_REST_JSON_FLAGS                                                    \

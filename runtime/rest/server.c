@@ -642,7 +642,9 @@ static struct MHD_Daemon *rest_daemon_start(rdc_rest_t *rest,
                 rest->connections_max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
                 (unsigned int)RDC_REST_IDLE_TIMEOUT_S,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT,
-                (size_t)RDC_REST_CONNECTION_MEMORY, MHD_OPTION_END);
+                (size_t)RDC_REST_CONNECTION_MEMORY,
+                MHD_OPTION_THREAD_STACK_SIZE, (size_t)RDC_REST_THREAD_STACK,
+                MHD_OPTION_END);
 }
 
 rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,

@@ -203,6 +203,20 @@ void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms) {
         rdc_host.wait(&t->ctx, -1, 0, timeout_ms);
 }
 
+void rdc_task_set_wake_queue(rdc_task_t *t, rd_kafka_queue_t *queue) {
+        pthread_mutex_lock(&t->wake_lock);
+        t->wake_queue = queue;
+        pthread_mutex_unlock(&t->wake_lock);
+}
+
+/* Wakes a task thread blocked in its consumer poll. */
+static void task_yield(rdc_task_t *t) {
+        pthread_mutex_lock(&t->wake_lock);
+        if (t->wake_queue)
+                rd_kafka_queue_yield(t->wake_queue);
+        pthread_mutex_unlock(&t->wake_lock);
+}
+
 /* ------------------------------------------------------ Kafka clients */
 
 char *rdc_task_client_id(const rdc_task_t *t, const char *role) {
@@ -239,6 +253,7 @@ static void task_free(rdc_task_t *t) {
         rdc_buf_destroy(&t->hdr_buf);
         rdc_arena_destroy(&t->arena);
         pthread_mutex_destroy(&t->lock);
+        pthread_mutex_destroy(&t->wake_lock);
         pthread_cond_destroy(&t->cond);
         free(t->connector);
         free(t);
@@ -306,6 +321,7 @@ rdc_task_t *rdc_task_start(const rdc_task_spec_t *spec, char *errstr,
         if (!t)
                 goto nomem;
         pthread_mutex_init(&t->lock, NULL);
+        pthread_mutex_init(&t->wake_lock, NULL);
         rdc_clock_cond_init(&t->cond);
         rdc_buf_init(&t->key_buf);
         rdc_buf_init(&t->value_buf);
@@ -344,6 +360,7 @@ nomem:
 void rdc_task_set_paused(rdc_task_t *task, int paused) {
         atomic_store(&task->want_paused, paused ? 1 : 0);
         rdc_ctx_wake(&task->ctx);
+        task_yield(task);
 }
 
 void rdc_task_reset_topics(rdc_task_t *task) {
@@ -365,9 +382,10 @@ void rdc_task_stop(rdc_task_t *task) {
         atomic_compare_exchange_strong(
                 &task->stop_deadline_ms, &none,
                 rdc_clock_now_ms() + task->worker->graceful_timeout_ms);
-        /* Wakes host->wait(); the task thread sees the flag within
-         * RDC_IDLE_WAIT_MS when it is blocked in librdkafka instead. */
+        /* Wakes host->wait(); a sink blocked in its consumer poll is
+         * woken through its queue. */
         rdc_ctx_stop(&task->ctx);
+        task_yield(task);
 }
 
 int rdc_task_join_until(rdc_task_t *task, int64_t deadline_ms) {

@@ -99,6 +99,11 @@ struct rdc_task {
         pthread_cond_t cond;
         int exited;
         int abandoned;
+        /* A sink's consumer queue while it exists: pause, resume and stop
+         * yield it, so a task blocked in rd_kafka_consumer_poll() sees
+         * them at once rather than after RDC_IDLE_WAIT_MS. */
+        pthread_mutex_t wake_lock;
+        rd_kafka_queue_t *wake_queue;
 
         /* Task thread only. */
         void *ptask;
@@ -223,6 +228,9 @@ void rdc_task_set_warning(rdc_task_t *t, const char *reason);
 int64_t rdc_task_finish_by(rdc_task_t *t);
 /** Sleeps up to timeout_ms; a stop, pause or resume wakes it. */
 void rdc_task_idle_wait(rdc_task_t *t, int timeout_ms);
+/** Sets (or with NULL clears, before destroying it) the queue a stop,
+ *  pause or resume yields (wake_queue). */
+void rdc_task_set_wake_queue(rdc_task_t *t, rd_kafka_queue_t *queue);
 
 /** The Kafka client of the task (producer or consumer) from conf (taken
  *  over, also on failure) with the task as opaque and error_cb; stage
