@@ -91,7 +91,8 @@ int mirror_policy_cycle(const mirror_policy_t *p, const char *topic) {
                 const char *sep = strstr(t, p->separator);
                 if (!sep)
                         return 0;
-                if ((size_t)(sep - t) == alen && !strncmp(t, p->target_alias, alen))
+                if ((size_t)(sep - t) == alen &&
+                    !strncmp(t, p->target_alias, alen))
                         return 1;
                 t = sep + slen;
         }
@@ -188,23 +189,32 @@ void mirror_filter_free(mirror_filter_t *f) {
 
 /* Java client settings without a librdkafka equivalent, common in existing
  * client files: skipped with a warning naming them. */
-static const char *const java_only_keys[] = {
-        "key.deserializer",     "value.deserializer",
-        "key.serializer",       "value.serializer",
-        "max.poll.records",     "default.api.timeout.ms",
-        "exclude.internal.topics", "interceptor.classes",
-        "metric.reporters",     "metrics.num.samples",
-        "metrics.recording.level", "metrics.sample.window.ms",
-        "auto.include.jmx.reporter", "retry.backoff.max.ms",
-        "buffer.memory",        "max.block.ms",
-        "client.dns.lookup",    "send.buffer.bytes",
-        "receive.buffer.bytes", "request.timeout.ms",
-        "max.poll.interval.ms.java", NULL};
+static const char *const java_only_keys[] = {"key.deserializer",
+                                             "value.deserializer",
+                                             "key.serializer",
+                                             "value.serializer",
+                                             "max.poll.records",
+                                             "default.api.timeout.ms",
+                                             "exclude.internal.topics",
+                                             "interceptor.classes",
+                                             "metric.reporters",
+                                             "metrics.num.samples",
+                                             "metrics.recording.level",
+                                             "metrics.sample.window.ms",
+                                             "auto.include.jmx.reporter",
+                                             "retry.backoff.max.ms",
+                                             "buffer.memory",
+                                             "max.block.ms",
+                                             "client.dns.lookup",
+                                             "send.buffer.bytes",
+                                             "receive.buffer.bytes",
+                                             "request.timeout.ms",
+                                             "max.poll.interval.ms.java",
+                                             NULL};
 
 /* Keys under a client prefix that are the connectors' own, not client
  * settings (consumer.poll.timeout.ms is MirrorSourceConfig's). */
-static const char *const not_client_keys[] = {"alias", "poll.timeout.ms",
-                                              NULL};
+static const char *const not_client_keys[] = {"alias", "poll.timeout.ms", NULL};
 
 static int in_list(const char *const *list, const char *name) {
         for (; *list; list++)
@@ -222,9 +232,12 @@ static int map_assignors(const char *value, char *out, size_t size) {
                 "range",
                 "org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
                 "cooperative-sticky",
-                "roundrobin", "roundrobin",
-                "range", "range",
-                "cooperative-sticky", "cooperative-sticky",
+                "roundrobin",
+                "roundrobin",
+                "range",
+                "range",
+                "cooperative-sticky",
+                "cooperative-sticky",
                 NULL};
         size_t used = 0;
         out[0] = '\0';
@@ -282,7 +295,8 @@ static int conf_set_mapped(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
                 return 0;
         int secret = strstr(name, "password") || strstr(name, "secret") ||
                      strstr(name, "jaas");
-        snprintf(errstr, errstr_size, "Invalid value %s for configuration %s: %s",
+        snprintf(errstr, errstr_size,
+                 "Invalid value %s for configuration %s: %s",
                  secret ? "[hidden]" : value, key, kerr);
         return -1;
 }
@@ -352,9 +366,8 @@ rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
         snprintf(p1, sizeof(p1), "%s.cluster.", side);
         snprintf(p2, sizeof(p2), "%s.admin.", side);
         const char *const prefixes[] = {p1, "admin.", p2, NULL};
-        rd_kafka_conf_t *conf = mirror_client_conf(owner, cfg, prefixes,
-                                                   NULL, errstr,
-                                                   errstr_size);
+        rd_kafka_conf_t *conf = mirror_client_conf(owner, cfg, prefixes, NULL,
+                                                   errstr, errstr_size);
         if (!conf)
                 return NULL;
         char kerr[512];
@@ -443,14 +456,13 @@ rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
         char kerr[512];
         for (size_t i = 0; i < cnt; i++)
                 if (have[i] == 0 && want[i] > 0)
-                        nts[n++] = rd_kafka_NewTopic_new(names[i], want[i],
-                                                         (int)rf, kerr,
-                                                         sizeof(kerr));
+                        nts[n++] = rd_kafka_NewTopic_new(
+                                names[i], want[i], (int)rf, kerr, sizeof(kerr));
         rd_kafka_queue_t *q = rd_kafka_queue_new(target);
-        rd_kafka_AdminOptions_t *opts =
-                rd_kafka_AdminOptions_new(target, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-        rd_kafka_AdminOptions_set_request_timeout(opts, MIRROR_CREATE_TIMEOUT_MS,
-                                                  kerr, sizeof(kerr));
+        rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(
+                target, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_set_request_timeout(
+                opts, MIRROR_CREATE_TIMEOUT_MS, kerr, sizeof(kerr));
         rd_kafka_AdminOptions_set_operation_timeout(
                 opts, MIRROR_CREATE_TIMEOUT_MS, kerr, sizeof(kerr));
         rd_kafka_CreateTopics(target, nts, n, opts, q);
@@ -487,7 +499,8 @@ rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
                         rd_kafka_CreateTopics_result_topics(
                                 rd_kafka_event_CreateTopics_result(ev), &rcnt);
                 for (size_t i = 0; i < rcnt; i++) {
-                        rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
+                        rd_kafka_resp_err_t e =
+                                rd_kafka_topic_result_error(res[i]);
                         const char *name = rd_kafka_topic_result_name(res[i]);
                         if (e && e != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
                                 snprintf(errstr, errstr_size,
@@ -514,8 +527,8 @@ rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
         /* Metadata may lag behind a creation just answered: wait a little
          * for every topic to show. */
         for (int round = 0; round < 20; round++) {
-                err = mirror_partition_counts(target, names, cnt, have,
-                                              errstr, errstr_size);
+                err = mirror_partition_counts(target, names, cnt, have, errstr,
+                                              errstr_size);
                 size_t shown = 0;
                 for (size_t i = 0; i < cnt; i++)
                         shown += have[i] > 0 || want[i] <= 0;

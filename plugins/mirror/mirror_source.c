@@ -41,18 +41,21 @@
 #include <time.h>
 #include <unistd.h>
 
-#define MSRC_CLASS MIRROR_PKG "MirrorSourceConnector"
-#define MSRC_BATCH 4096
+#define MSRC_CLASS        MIRROR_PKG "MirrorSourceConnector"
+#define MSRC_BATCH        4096
 #define MSRC_IDLE_WAIT_MS 500
-#define MSRC_GROUP_KEY "rdconnect.source.group.id"
-#define MSRC_COMMIT_KEY "rdconnect.source.group.commit.interval.ms"
+#define MSRC_GROUP_KEY    "rdconnect.source.group.id"
+#define MSRC_COMMIT_KEY   "rdconnect.source.group.commit.interval.ms"
 
 /* Source connector keys of Kafka's that turn on something rdconnect does
  * not build yet: refused unless they say "off". */
-static const char *const unbuilt_flags[] = {
-        "emit.offset-syncs.enabled", "sync.topic.configs.enabled",
-        "sync.topic.acls.enabled", "emit.heartbeats.enabled",
-        "emit.checkpoints.enabled", "sync.group.offsets.enabled", NULL};
+static const char *const unbuilt_flags[] = {"emit.offset-syncs.enabled",
+                                            "sync.topic.configs.enabled",
+                                            "sync.topic.acls.enabled",
+                                            "emit.heartbeats.enabled",
+                                            "emit.checkpoints.enabled",
+                                            "sync.group.offsets.enabled",
+                                            NULL};
 
 /* ============================================================ listing */
 
@@ -169,9 +172,9 @@ static void *msrc_refresh_main(void *opaque) {
                 pthread_mutex_unlock(&c->lock);
                 msrc_list_t fresh;
                 char errstr[512];
-                rdcp_err_t err = list_topics(c->host, c->src, &c->filter,
-                                             &c->policy, &fresh, errstr,
-                                             sizeof(errstr));
+                rdcp_err_t err =
+                        list_topics(c->host, c->src, &c->filter, &c->policy,
+                                    &fresh, errstr, sizeof(errstr));
                 pthread_mutex_lock(&c->lock);
                 if (err) {
                         c->host->log(c->ctx, RDCP_LOG_WARN,
@@ -229,8 +232,8 @@ static rdcp_err_t msrc_conn_create(const rdcp_ctx_t *ctx,
         pthread_mutex_init(&c->lock, NULL);
         pthread_cond_init(&c->cond, NULL);
         c->group_mode = host->config_get(cfg, MSRC_GROUP_KEY) != NULL;
-        rdcp_err_t err = mirror_policy_init(host, cfg, &c->policy, errstr,
-                                            errstr_size);
+        rdcp_err_t err =
+                mirror_policy_init(host, cfg, &c->policy, errstr, errstr_size);
         if (!err)
                 err = mirror_filter_init(host, cfg, &c->filter, errstr,
                                          errstr_size);
@@ -238,11 +241,12 @@ static rdcp_err_t msrc_conn_create(const rdcp_ctx_t *ctx,
                 msrc_conn_destroy(c);
                 return err;
         }
-        c->src = mirror_admin_new((const mirror_owner_t *)c, cfg, "source", errstr,
-                                  errstr_size);
-        rd_kafka_t *tgt = c->src ? mirror_admin_new((const mirror_owner_t *)c, cfg, "target",
-                                                    errstr, errstr_size)
-                                 : NULL;
+        c->src = mirror_admin_new((const mirror_owner_t *)c, cfg, "source",
+                                  errstr, errstr_size);
+        rd_kafka_t *tgt =
+                c->src ? mirror_admin_new((const mirror_owner_t *)c, cfg,
+                                          "target", errstr, errstr_size)
+                       : NULL;
         if (!tgt) {
                 msrc_conn_destroy(c);
                 return RDCP_ERR_CONFIG;
@@ -273,9 +277,8 @@ static rdcp_err_t msrc_conn_create(const rdcp_ctx_t *ctx,
                 }
                 c->refresh_started = 1;
         }
-        host->log(ctx, RDCP_LOG_INFO,
-                  "Mirroring %zu topic(s) from %s to %s%s", c->list.cnt,
-                  c->policy.source_alias, c->policy.target_alias,
+        host->log(ctx, RDCP_LOG_INFO, "Mirroring %zu topic(s) from %s to %s%s",
+                  c->list.cnt, c->policy.source_alias, c->policy.target_alias,
                   c->group_mode ? " (consumer group mode)" : "");
         *connp = c;
         return RDCP_OK;
@@ -411,8 +414,9 @@ static uint32_t msrc_conn_validate(const rdcp_host_t *host,
                                                 "value.converter", NULL};
         for (const char *const *k = conv_keys; *k; k++) {
                 const char *v = host->config_get(cfg, *k);
-                if (v && strcmp(v, "org.apache.kafka.connect.converters."
-                                   "ByteArrayConverter") &&
+                if (v &&
+                    strcmp(v, "org.apache.kafka.connect.converters."
+                              "ByteArrayConverter") &&
                     strcmp(v, "ByteArrayConverter")) {
                         snprintf(errstr, sizeof(errstr),
                                  "%s must be "
@@ -595,8 +599,8 @@ static msrc_part_t *part_get(msrc_task_t *t, msrc_topic_t *tp,
 
 /* Target topics for tp..: created with the source's partition count when
  * missing; keyed when the target has fewer partitions. */
-static rdcp_err_t topics_prepare(msrc_task_t *t, msrc_topic_t **tps,
-                                 size_t cnt, char *errstr, size_t errstr_size) {
+static rdcp_err_t topics_prepare(msrc_task_t *t, msrc_topic_t **tps, size_t cnt,
+                                 char *errstr, size_t errstr_size) {
         const rdcp_host_t *h = t->host;
         if (!cnt)
                 return RDCP_OK;
@@ -673,9 +677,8 @@ static void group_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         msrc_task_t *t = opaque;
         char errstr[512];
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                msrc_topic_t **fresh =
-                        t->host->malloc((size_t)(parts->cnt + 1) *
-                                        sizeof(*fresh));
+                msrc_topic_t **fresh = t->host->malloc(
+                        (size_t)(parts->cnt + 1) * sizeof(*fresh));
                 size_t fresh_cnt = 0;
                 for (int i = 0; fresh && i < parts->cnt; i++) {
                         const rd_kafka_topic_partition_t *tpp =
@@ -695,7 +698,8 @@ static void group_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         }
                 }
                 if (fresh &&
-                    topics_prepare(t, fresh, fresh_cnt, errstr, sizeof(errstr)) &&
+                    topics_prepare(t, fresh, fresh_cnt, errstr,
+                                   sizeof(errstr)) &&
                     !t->fatal[0])
                         snprintf(t->fatal, sizeof(t->fatal), "%s", errstr);
                 t->host->free(fresh);
@@ -717,7 +721,8 @@ static void group_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         tp->parts[k]->assigned = 0;
         }
         if (t->cooperative)
-                rd_kafka_error_destroy(rd_kafka_incremental_unassign(rk, parts));
+                rd_kafka_error_destroy(
+                        rd_kafka_incremental_unassign(rk, parts));
         else
                 rd_kafka_assign(rk, NULL);
 }
@@ -836,9 +841,8 @@ static int64_t offset_parse(const char *json) {
 
 /* Assign mode: task.assigned.partitions ("topic-N,..."), each from its
  * stored offset + 1 (none: auto.offset.reset's end). */
-static rdcp_err_t assign_start(msrc_task_t *t, const char *list,
-                               int64_t reset, char *errstr,
-                               size_t errstr_size) {
+static rdcp_err_t assign_start(msrc_task_t *t, const char *list, int64_t reset,
+                               char *errstr, size_t errstr_size) {
         const rdcp_host_t *h = t->host;
         rd_kafka_topic_partition_list_t *tpl =
                 rd_kafka_topic_partition_list_new(16);
@@ -863,8 +867,8 @@ static rdcp_err_t assign_start(msrc_task_t *t, const char *list,
                         }
                         *dash = '\0';
                         msrc_topic_t *tp = topic_add(t, item);
-                        msrc_part_t *p = tp ? part_get(t, tp, (int32_t)part)
-                                            : NULL;
+                        msrc_part_t *p =
+                                tp ? part_get(t, tp, (int32_t)part) : NULL;
                         if (!p) {
                                 err = RDCP_ERR_NOMEM;
                                 snprintf(errstr, errstr_size, "out of memory");
@@ -956,8 +960,8 @@ static rdcp_err_t msrc_task_create(const rdcp_ctx_t *ctx,
         if (host->config_get(cfg, MSRC_COMMIT_KEY))
                 host->config_get_int64(cfg, MSRC_COMMIT_KEY,
                                        &t->commit_interval_ms);
-        rdcp_err_t err = mirror_policy_init(host, cfg, &t->policy, errstr,
-                                            errstr_size);
+        rdcp_err_t err =
+                mirror_policy_init(host, cfg, &t->policy, errstr, errstr_size);
         if (err)
                 goto fail;
         t->recs = host->malloc(MSRC_BATCH * sizeof(*t->recs));
@@ -970,14 +974,18 @@ static rdcp_err_t msrc_task_create(const rdcp_ctx_t *ctx,
         const char *const prefixes[] = {"source.cluster.", "consumer.",
                                         "source.consumer.", NULL};
         /* Kafka's MirrorSourceTask: no auto commit, earliest by default. */
-        const char *const defaults[] = {"enable.auto.commit", "false",
-                                        "auto.offset.reset", "earliest",
-                                        "enable.partition.eof", "false",
-                                        "allow.auto.create.topics", "false",
+        const char *const defaults[] = {"enable.auto.commit",
+                                        "false",
+                                        "auto.offset.reset",
+                                        "earliest",
+                                        "enable.partition.eof",
+                                        "false",
+                                        "allow.auto.create.topics",
+                                        "false",
                                         NULL};
-        rd_kafka_conf_t *conf = mirror_client_conf(
-                (const mirror_owner_t *)t, cfg, prefixes, defaults, errstr,
-                errstr_size);
+        rd_kafka_conf_t *conf =
+                mirror_client_conf((const mirror_owner_t *)t, cfg, prefixes,
+                                   defaults, errstr, errstr_size);
         if (!conf) {
                 err = RDCP_ERR_CONFIG;
                 goto fail;
@@ -1018,8 +1026,8 @@ static rdcp_err_t msrc_task_create(const rdcp_ctx_t *ctx,
         t->queue = rd_kafka_queue_get_consumer(t->rk);
         static const uint64_t one = 1;
         rd_kafka_queue_io_event_enable(t->queue, t->efd, &one, sizeof(one));
-        t->target = mirror_admin_new((const mirror_owner_t *)t, cfg, "target", errstr,
-                                     errstr_size);
+        t->target = mirror_admin_new((const mirror_owner_t *)t, cfg, "target",
+                                     errstr, errstr_size);
         if (!t->target) {
                 err = RDCP_ERR_CONFIG;
                 goto fail;
@@ -1054,7 +1062,8 @@ static msrc_part_t *msg_part(msrc_task_t *t, const rd_kafka_message_t *m,
         for (size_t i = 0; !tp && i < t->topic_cnt; i++) {
                 msrc_topic_t *c = t->topics[i];
                 if (c->rkt == m->rkt ||
-                    (!c->rkt && !strcmp(c->name, rd_kafka_topic_name(m->rkt)))) {
+                    (!c->rkt &&
+                     !strcmp(c->name, rd_kafka_topic_name(m->rkt)))) {
                         c->rkt = m->rkt;
                         tp = c;
                         t->last_topic = i;
@@ -1090,8 +1099,8 @@ static rdcp_err_t msrc_task_poll(void *opaque,
                 group_commit(t, 0);
                 t->next_commit_ms = now_ms(t) + t->commit_interval_ms;
         }
-        ssize_t n = rd_kafka_consume_batch_queue(t->queue, 0, t->msgs,
-                                                 MSRC_BATCH);
+        ssize_t n =
+                rd_kafka_consume_batch_queue(t->queue, 0, t->msgs, MSRC_BATCH);
         if (n <= 0) {
                 int timeout = MSRC_IDLE_WAIT_MS;
                 if (t->group_mode) {
@@ -1139,7 +1148,8 @@ static rdcp_err_t msrc_task_poll(void *opaque,
                         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
                                 continue;
                         if (m->err == RD_KAFKA_RESP_ERR__FATAL ||
-                            m->err == RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
+                            m->err ==
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED) {
                                 snprintf(errstr, errstr_size,
                                          "Source consumer: %s",
                                          rd_kafka_message_errstr(m));

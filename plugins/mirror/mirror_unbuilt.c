@@ -54,8 +54,7 @@ static void mu_destroy(void *conn) {
         (void)conn;
 }
 
-static rdcp_err_t mu_task_create(const rdcp_ctx_t *ctx,
-                                 const rdcp_host_t *host,
+static rdcp_err_t mu_task_create(const rdcp_ctx_t *ctx, const rdcp_host_t *host,
                                  const rdcp_config_t *cfg, void **taskp,
                                  char *errstr, size_t errstr_size) {
         return mu_create(ctx, host, cfg, taskp, errstr, errstr_size);

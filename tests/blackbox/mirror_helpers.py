@@ -127,3 +127,54 @@ def mirror_connector(name, clusters, extra=None):
 
 def record_count(bootstrap, topic):
     return harness.topic_record_count(bootstrap, topic)
+
+
+class MirrorMaker:
+    """connect-mirror-maker as a child process, its stderr in a file."""
+
+    def __init__(self, workdir, args, name="mm"):
+        self.workdir = workdir
+        self.args = [str(a) for a in args]
+        self.name = name
+        self.runs = 0
+        self.proc = None
+        self.log_path = None
+
+    def start(self):
+        self.runs += 1
+        self.log_path = self.workdir / f"{self.name}.run{self.runs}.log"
+        with open(self.log_path, "wb") as err:
+            self.proc = harness.spawn([MM_BIN, *self.args], self.workdir,
+                                      stdout=err, stderr=err)
+        return self
+
+    def log_text(self):
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def wait_for_log(self, regex, timeout=30):
+        import re
+        pattern = re.compile(regex, re.MULTILINE)
+        assert harness.wait_until(
+            lambda: pattern.search(self.log_text()) or
+            self.proc.poll() is not None, timeout), self.log_text()
+        match = pattern.search(self.log_text())
+        assert match, f"{regex!r} not in:\n{harness.tail(self.log_text())}"
+        return match
+
+    def stop(self, timeout=30):
+        import signal
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=timeout)
+
+    def terminate(self):
+        if self.proc is not None:
+            harness.end_process(self.proc, timeout=15)
+
+
+def run_mm(workdir, args, timeout=60):
+    """Runs connect-mirror-maker to its end: (exit code, output)."""
+    import subprocess
+    done = subprocess.run([str(MM_BIN), *map(str, args)], cwd=workdir,
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          timeout=timeout)
+    return done.returncode, done.stdout.decode("utf-8", "replace")
