@@ -3,8 +3,7 @@ clusters: the example Kafka users know (a consumer file with Java client
 keys, a producer file, --whitelist), topic names and records kept
 byte-exact, the consumer group committing on the source what the target
 acknowledged, a restart that resumes there, several streams with the
-cooperative assignor, and the refusals (self-mirror, bad flags, MM2
-files not built yet)."""
+cooperative assignor, and the refusals (self-mirror, bad flags)."""
 
 import pytest
 
@@ -154,10 +153,11 @@ def test_mm1_refusals(tmp_path, mock_cluster_factory):
     assert rc == 2 and "--num.streams takes a positive integer" in out, out
     rc, out = run_mm(tmp_path, ["--message.handler", "x.Y"])
     assert rc == 2 and "not an option rdconnect has" in out, out
-    mm2 = write_properties(tmp_path / "mm2.properties",
-                           {"clusters": "A, B"})
-    rc, out = run_mm(tmp_path, [mm2])
-    assert rc == 2 and "MirrorMaker 2 properties files" in out, out
+    rc, out = run_mm(tmp_path, ["--consumer.config", consumer,
+                                "--producer.config", producer,
+                                "--whitelist", "t", "--clusters", "B"])
+    assert rc == 2 and "--clusters needs a MirrorMaker 2 properties " \
+        "file" in out, out
 
     # An assignor librdkafka has no equivalent of is refused by name.
     consumer, producer = client_files(
