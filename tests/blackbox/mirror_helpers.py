@@ -151,16 +151,6 @@ class MirrorMaker:
     def log_text(self):
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
-    def wait_for_log(self, regex, timeout=30):
-        import re
-        pattern = re.compile(regex, re.MULTILINE)
-        assert harness.wait_until(
-            lambda: pattern.search(self.log_text()) or
-            self.proc.poll() is not None, timeout), self.log_text()
-        match = pattern.search(self.log_text())
-        assert match, f"{regex!r} not in:\n{harness.tail(self.log_text())}"
-        return match
-
     def stop(self, timeout=30):
         import signal
         self.proc.send_signal(signal.SIGTERM)

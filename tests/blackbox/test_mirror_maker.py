@@ -5,33 +5,14 @@ byte-exact, the consumer group committing on the source what the target
 acknowledged, a restart that resumes there, several streams with the
 cooperative assignor, and the refusals (self-mirror, bad flags)."""
 
-import pytest
-
 from harness import committed_offsets, wait_until, watermarks, \
     write_properties
-from mirror_helpers import (MirrorMaker, as_produced, produce_records,
+from mirror_helpers import (as_produced, produce_records,
                             read_mirrored, record_count, run_mm,
                             sample_records, two_clusters, without_offsets)
 
 ROUND_ROBIN = "org.apache.kafka.clients.consumer.RoundRobinAssignor"
 COOPERATIVE = "org.apache.kafka.clients.consumer.CooperativeStickyAssignor"
-
-
-@pytest.fixture
-def mm_factory(tmp_path, request):
-    started = []
-
-    def make(args, name="mm"):
-        mm = MirrorMaker(tmp_path, args, name)
-        started.append(mm)
-        return mm.start()
-
-    yield make
-    for mm in started:
-        mm.terminate()
-        if getattr(request.node, "rep_call", None) and \
-                request.node.rep_call.failed:
-            print(f"--- {mm.log_path}:\n{mm.log_text()[-6000:]}")
 
 
 def client_files(tmp_path, clusters, assignor=ROUND_ROBIN, target=None,

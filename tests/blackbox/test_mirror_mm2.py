@@ -4,26 +4,10 @@ per-flow keys, source offsets that survive a restart, B->A never copying
 A's own records back (no cycles), and the refusals (flows into two
 targets without --clusters, checkpoints/heartbeats asked for, no flow)."""
 
-import pytest
-
 from harness import wait_until, write_properties
-from mirror_helpers import (MirrorMaker, as_produced, produce_records,
+from mirror_helpers import (as_produced, produce_records,
                             read_mirrored, record_count, run_mm,
                             sample_records, two_clusters, without_offsets)
-
-
-@pytest.fixture
-def mm_factory(tmp_path):
-    started = []
-
-    def make(args, name="mm"):
-        mm = MirrorMaker(tmp_path, args, name)
-        started.append(mm)
-        return mm.start()
-
-    yield make
-    for mm in started:
-        mm.terminate()
 
 
 def mm2_file(tmp_path, clusters, extra=None, name="mm2.properties"):
