@@ -156,6 +156,10 @@ class MirrorMaker:
         self.proc.send_signal(signal.SIGTERM)
         return self.proc.wait(timeout=timeout)
 
+    def kill9(self):
+        self.proc.kill()
+        return self.proc.wait(timeout=15)
+
     def terminate(self):
         if self.proc is not None:
             harness.end_process(self.proc, timeout=15)
