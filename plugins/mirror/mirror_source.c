@@ -277,6 +277,18 @@ static rdcp_err_t msrc_conn_create(const rdcp_ctx_t *ctx,
                 }
                 c->refresh_started = 1;
         }
+        /* validate() refused any other converter; an unset one is the
+         * worker's, which this plugin cannot see. */
+        static const char *const conv_keys[] = {"key.converter",
+                                                "value.converter", NULL};
+        for (const char *const *k = conv_keys; *k; k++)
+                if (!host->config_get(cfg, *k))
+                        host->log(ctx, RDCP_LOG_WARN,
+                                  "%s is not set on the connector: the "
+                                  "worker's converter applies, and records "
+                                  "are copied unchanged only if it is "
+                                  "ByteArrayConverter",
+                                  *k);
         host->log(ctx, RDCP_LOG_INFO, "Mirroring %zu topic(s) from %s to %s%s",
                   c->list.cnt, c->policy.source_alias, c->policy.target_alias,
                   c->group_mode ? " (consumer group mode)" : "");
