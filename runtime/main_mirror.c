@@ -1,5 +1,5 @@
 /*
- * connect-mirror-maker: MirrorMaker 1's command line on rdconnect.
+ * connect-mirror-maker: MirrorMaker's command line on rdconnect.
  *
  *   connect-mirror-maker --consumer.config consumer.properties
  *                        --producer.config producer.properties
@@ -18,8 +18,11 @@
  * with false, records Kafka refuses one by one are skipped
  * (errors.tolerance=all) and failed tasks are restarted.
  *
- * MirrorMaker 2 properties files (connect-mirror-maker mm2.properties) are
- * refused with that reason: not built yet.
+ * connect-mirror-maker mm2.properties [--clusters B]: the enabled flows of a
+ * MirrorMaker 2 file into one target cluster, one MirrorSourceConnector
+ * each, configured as Kafka's MirrorMakerConfig derives them (per-cluster
+ * and per-flow keys); source offsets in a file. Checkpoints, heartbeats
+ * and several processes sharing one file's work are not built yet.
  */
 #define _GNU_SOURCE
 #include <errno.h>
