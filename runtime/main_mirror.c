@@ -340,6 +340,8 @@ static int plan_mm1(const mm_args_t *a, mm_plan_t *plan) {
                 !a->abort_on_failure || !strcmp(a->abort_on_failure, "true");
         if (!plan->abort_on_task_failure)
                 rc |= set(conn, "errors.tolerance", "all");
+        else /* a failed send stays failed: the run ends on it */
+                rc |= set(worker, "task.restart.enable", "false");
         /* New topics that match: as often as MM1's consumer metadata
          * refresh (metadata.max.age.ms, 5 minutes by default). */
         const char *age = rdc_map_get(consumer, "metadata.max.age.ms");

@@ -381,10 +381,42 @@ rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
         return rk;
 }
 
+/* Stop-aware waits: Kafka is asked in steps of a second, for up to
+ * MIRROR_ADMIN_TIMEOUT_MS, and a stop of the owner (every handle's opaque
+ * is its mirror_owner_t) ends the wait, so that a down cluster never holds
+ * a task's shutdown. */
+#define MIRROR_STEP_MS 1000
+
+static int owner_stopping(rd_kafka_t *rk) {
+        const mirror_owner_t *o = rd_kafka_opaque(rk);
+        return o && o->ctx && o->host->should_stop(o->ctx);
+}
+
+rd_kafka_resp_err_t mirror_metadata(rd_kafka_t *rk,
+                                    const struct rd_kafka_metadata **md) {
+        rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
+        for (int waited = 0; waited < MIRROR_ADMIN_TIMEOUT_MS;
+             waited += MIRROR_STEP_MS) {
+                err = rd_kafka_metadata(rk, 1, NULL, md, MIRROR_STEP_MS);
+                if (err != RD_KAFKA_RESP_ERR__TIMED_OUT || owner_stopping(rk))
+                        break;
+        }
+        return err;
+}
+
+static char *clusterid_wait(rd_kafka_t *rk) {
+        char *id = NULL;
+        for (int waited = 0;
+             !id && waited < MIRROR_ADMIN_TIMEOUT_MS && !owner_stopping(rk);
+             waited += MIRROR_STEP_MS)
+                id = rd_kafka_clusterid(rk, MIRROR_STEP_MS);
+        return id;
+}
+
 rdcp_err_t mirror_check_distinct(rd_kafka_t *source, rd_kafka_t *target,
                                  char *errstr, size_t errstr_size) {
-        char *a = rd_kafka_clusterid(source, MIRROR_ADMIN_TIMEOUT_MS);
-        char *b = rd_kafka_clusterid(target, MIRROR_ADMIN_TIMEOUT_MS);
+        char *a = clusterid_wait(source);
+        char *b = a ? clusterid_wait(target) : NULL;
         rdcp_err_t err = RDCP_OK;
         if (!a || !b) {
                 snprintf(errstr, errstr_size,
@@ -410,8 +442,7 @@ rdcp_err_t mirror_partition_counts(rd_kafka_t *rk, const char *const *names,
                                    size_t cnt, int32_t *counts, char *errstr,
                                    size_t errstr_size) {
         const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err =
-                rd_kafka_metadata(rk, 1, NULL, &md, MIRROR_ADMIN_TIMEOUT_MS);
+        rd_kafka_resp_err_t err = mirror_metadata(rk, &md);
         if (err) {
                 snprintf(errstr, errstr_size, "Cannot list topics: %s",
                          rd_kafka_err2str(err));

@@ -94,6 +94,11 @@ rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
 rdcp_err_t mirror_check_distinct(rd_kafka_t *source, rd_kafka_t *target,
                                  char *errstr, size_t errstr_size);
 
+/** Metadata of all topics, waiting up to MIRROR_ADMIN_TIMEOUT_MS unless
+ *  rk's owner is asked to stop. */
+rd_kafka_resp_err_t mirror_metadata(rd_kafka_t *rk,
+                                    const struct rd_kafka_metadata **md);
+
 /** Partition count of each of names (0: no such topic), from one metadata
  *  request for all topics. */
 rdcp_err_t mirror_partition_counts(rd_kafka_t *rk, const char *const *names,

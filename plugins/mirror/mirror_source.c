@@ -83,8 +83,7 @@ static rdcp_err_t list_topics(const rdcp_host_t *host, rd_kafka_t *src,
                               const mirror_policy_t *p, msrc_list_t *out,
                               char *errstr, size_t errstr_size) {
         const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err =
-                rd_kafka_metadata(src, 1, NULL, &md, MIRROR_ADMIN_TIMEOUT_MS);
+        rd_kafka_resp_err_t err = mirror_metadata(src, &md);
         memset(out, 0, sizeof(*out));
         if (err) {
                 snprintf(errstr, errstr_size,

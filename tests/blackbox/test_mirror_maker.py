@@ -118,6 +118,31 @@ def test_mm1_kill9_loses_nothing(tmp_path, mock_cluster_factory,
     assert mm.stop() == 0
 
 
+def test_mm1_abort_on_send_failure(tmp_path, mock_cluster_factory,
+                                   mm_factory):
+    """A send that fails (the target is down past message.timeout.ms)
+    ends the run with status 1, as MM1's abort.on.send.failure=true; the
+    group committed nothing it did not deliver."""
+    clusters = two_clusters(mock_cluster_factory)
+    clusters.create_topic("A", "topic-mirror", 1)
+    clusters.create_topic("B", "topic-mirror", 1)
+    consumer, producer = client_files(tmp_path, clusters)
+    producer.write_text(producer.read_text() + "message.timeout.ms=2000\n")
+    mm = mm_factory(["--consumer.config", consumer, "--producer.config",
+                     producer, "--whitelist", "topic-mirror",
+                     "--offset.commit.interval.ms", "200"])
+    produce_records(clusters.a, "topic-mirror", sample_records(5, 1, "x"))
+    assert wait_until(lambda: record_count(clusters.b, "topic-mirror") >= 5,
+                      60), mm.log_text()
+    assert wait_until(lambda: group_caught_up(clusters, "topic-mirror"), 30)
+    assert clusters.mock.command("broker-down 1 1") == "OK"
+    produce_records(clusters.a, "topic-mirror", sample_records(5, 1, "y"))
+    assert mm.proc.wait(timeout=90) == 1, mm.log_text()
+    assert "Mirror failed, exiting" in mm.log_text()
+    assert committed_offsets(clusters.a, "groupIdMirror",
+                             "topic-mirror") == {0: 5}
+
+
 def test_mm1_streams_cooperative_include(tmp_path, mock_cluster_factory,
                                          mm_factory):
     clusters = two_clusters(mock_cluster_factory)
