@@ -7,6 +7,8 @@ ctest sets RDC_BUILD_DIR and RDC_SOURCE_DIR (see CMakeLists.txt). Fixtures:
   mock_cluster            a MockCluster with one broker and no topics
   worker                  f(connectors=(), props=None, name="worker",
                             start=True) -> Worker (connect-standalone)
+  mm_factory              f(args, name="mm") -> a started MirrorMaker
+                            (connect-mirror-maker, mirror_helpers.py)
 
 Every process a fixture starts is stopped at teardown, pass or fail; on
 failure the tail of each log is printed with the test report.
@@ -110,3 +112,20 @@ def worker(tmp_path, request, mock_cluster):
         if _failed(request) and w.log_path is not None:
             print(f"--- {w.log_path}:\n"
                   f"{harness.tail(w.log_text(all_runs=True), 150)}")
+
+
+@pytest.fixture
+def mm_factory(tmp_path, request):
+    from mirror_helpers import MirrorMaker
+    started = []
+
+    def make(args, name="mm"):
+        mm = MirrorMaker(tmp_path, args, name)
+        started.append(mm)
+        return mm.start()
+
+    yield make
+    for mm in started:
+        mm.terminate()
+        if _failed(request):
+            print(f"--- {mm.log_path}:\n{harness.tail(mm.log_text(), 150)}")

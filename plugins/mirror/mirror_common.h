@@ -1,0 +1,122 @@
+/*
+ * mirror: what the MirrorMaker 2 connectors share (plugins/mirror/): the
+ * clients of the two clusters built from Kafka's prefixed keys (Java
+ * client keys mapped to librdkafka's), the replication policies, the
+ * topic filter and the target topic creation.
+ */
+#ifndef RDC_MIRROR_COMMON_H
+#define RDC_MIRROR_COMMON_H
+
+#include <rdconnect/plugin.h>
+
+#include <librdkafka/rdkafka.h>
+#include <regex.h>
+
+#define MIRROR_PKG "org.apache.kafka.connect.mirror."
+/* Kafka's DefaultTopicFilter defaults. */
+#define MIRROR_TOPICS_DEFAULT         ".*"
+#define MIRROR_TOPICS_EXCLUDE_DEFAULT ".*[\\-\\.]internal, .*\\.replica, __.*"
+/* Time given to one metadata or admin request. */
+#define MIRROR_ADMIN_TIMEOUT_MS 30000
+/* CreateTopics: short, as brokers without it never answer. */
+#define MIRROR_CREATE_TIMEOUT_MS 5000
+
+/** What every client's opaque points to: the owner's context and host,
+ *  first in the connector's and the task's structs, so that librdkafka's
+ *  log lines reach host->log. */
+typedef struct mirror_owner {
+        const rdcp_ctx_t *ctx;
+        const rdcp_host_t *host;
+} mirror_owner_t;
+
+/** Replication policy (replication.policy.class). */
+typedef struct mirror_policy {
+        int identity; /**< IdentityReplicationPolicy: names kept */
+        char separator[16];
+        char source_alias[128];
+        char target_alias[128];
+} mirror_policy_t;
+
+/** Topic filter: Kafka's DefaultTopicFilter (topics, topics.exclude as
+ *  comma-separated regular expressions, each matching whole names). */
+typedef struct mirror_filter {
+        regex_t include, exclude;
+        int has_exclude;
+} mirror_filter_t;
+
+/**
+ * @brief Reads the policy keys. @returns RDCP_OK or RDCP_ERR_CONFIG naming
+ *        the key in errstr.
+ */
+rdcp_err_t mirror_policy_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                              mirror_policy_t *p, char *errstr,
+                              size_t errstr_size);
+/** Writes the target topic name of source topic into out. @returns -1 if
+ *  it does not fit. */
+int mirror_policy_target(const mirror_policy_t *p, const char *topic, char *out,
+                         size_t size);
+/** @returns 1 if topic came from the target cluster (replicating it back
+ *  would loop: Kafka's isCycle), else 0. Identity names carry no source. */
+int mirror_policy_cycle(const mirror_policy_t *p, const char *topic);
+
+rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                              mirror_filter_t *f, char *errstr,
+                              size_t errstr_size);
+int mirror_filter_match(const mirror_filter_t *f, const char *topic);
+void mirror_filter_free(mirror_filter_t *f);
+
+/**
+ * @brief A librdkafka config from cfg's keys with each prefix of the
+ *        NULL-ended prefixes in turn (later ones win), as Kafka's
+ *        MirrorConnectorConfig layers source.cluster.*, consumer.* and
+ *        source.consumer.*. Java client keys are mapped (class names of
+ *        partition.assignment.strategy to librdkafka's names); a Java-only
+ *        key is skipped with a warning naming it; a key librdkafka refuses
+ *        is an error naming it.
+ * @param defaults NULL-ended name, value pairs set first (may be NULL).
+ */
+rd_kafka_conf_t *mirror_client_conf(const mirror_owner_t *owner,
+                                    const rdcp_config_t *cfg,
+                                    const char *const *prefixes,
+                                    const char *const *defaults, char *errstr,
+                                    size_t errstr_size);
+
+/** A metadata/admin handle (consumer type: its metadata requests never
+ *  auto-create topics) of the "source" or "target" cluster. */
+rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
+                             const rdcp_config_t *cfg, const char *side,
+                             char *errstr, size_t errstr_size);
+
+/**
+ * @brief Refuses a source and target that are one cluster (same cluster
+ *        id): mirroring a cluster into itself loops.
+ */
+rdcp_err_t mirror_check_distinct(rd_kafka_t *source, rd_kafka_t *target,
+                                 char *errstr, size_t errstr_size);
+
+/** Metadata of all topics, waiting up to MIRROR_ADMIN_TIMEOUT_MS unless
+ *  rk's owner is asked to stop. */
+rd_kafka_resp_err_t mirror_metadata(rd_kafka_t *rk,
+                                    const struct rd_kafka_metadata **md);
+
+/** Partition count of each of names (0: no such topic), from one metadata
+ *  request for all topics. */
+rdcp_err_t mirror_partition_counts(rd_kafka_t *rk, const char *const *names,
+                                   size_t cnt, int32_t *counts, char *errstr,
+                                   size_t errstr_size);
+
+/**
+ * @brief Creates each missing target topic with want[i] partitions
+ *        (replication.factor, default the broker's) and fills have[i] with
+ *        each target topic's partition count after that.
+ */
+rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
+                                const rdcp_config_t *cfg, rd_kafka_t *target,
+                                const char *const *names, const int32_t *want,
+                                int32_t *have, size_t cnt, char *errstr,
+                                size_t errstr_size);
+
+/** strdup with host->malloc. */
+char *mirror_strdup(const rdcp_host_t *host, const char *s);
+
+#endif
