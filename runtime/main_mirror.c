@@ -643,16 +643,8 @@ int main(int argc, char **argv) {
         int parsed = parse_args(argc, argv, &args);
         if (parsed)
                 return parsed > 0 ? 0 : 2;
-        if (rdc_crash_install())
-                rdc_log(RDC_LOG_WARN, "mirror-maker", NULL,
-                        "Cannot install the crash handler: %s",
-                        strerror(errno));
         sigset_t sigs;
-        sigemptyset(&sigs);
-        sigaddset(&sigs, SIGINT);
-        sigaddset(&sigs, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-        signal(SIGPIPE, SIG_IGN);
+        rdc_crash_process_setup("mirror-maker", &sigs);
 
         mm_plan_t plan;
         memset(&plan, 0, sizeof(plan));

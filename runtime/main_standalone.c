@@ -108,22 +108,8 @@ int main(int argc, char **argv) {
 
         /* First of all, so that a plugin crashing while it loads (in
          * rdc_worker_new) is named too. */
-        if (rdc_crash_install())
-                rdc_log(RDC_LOG_WARN, "standalone", NULL,
-                        "Cannot install the crash handler: %s",
-                        strerror(errno));
-
-        /* Signals are taken synchronously by main(); every thread created
-         * from here on inherits the block. */
         sigset_t sigs;
-        sigemptyset(&sigs);
-        sigaddset(&sigs, SIGINT);
-        sigaddset(&sigs, SIGTERM);
-        pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-        signal(SIGPIPE, SIG_IGN);
-        /* A write past RLIMIT_FSIZE must be an EFBIG the writing plugin
-         * reports (its task fails), not a signal that ends the worker. */
-        signal(SIGXFSZ, SIG_IGN);
+        rdc_crash_process_setup("standalone", &sigs);
 
         rdc_map_t *props = rdc_map_new();
         if (!props ||

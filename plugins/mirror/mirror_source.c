@@ -656,6 +656,26 @@ out:
 
 /* ----------------------------------------------------- group mode */
 
+/* An asynchronous commit that failed (e.g. "rebalance in progress") is
+ * sent again at the next interval: forget that it was committed. On the
+ * task thread, which serves the consumer queue. */
+static void group_committed(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                            rd_kafka_topic_partition_list_t *offsets,
+                            void *opaque) {
+        msrc_task_t *t = opaque;
+        (void)rk;
+        for (int i = 0; offsets && i < offsets->cnt; i++) {
+                const rd_kafka_topic_partition_t *o = &offsets->elems[i];
+                if (!err && !o->err)
+                        continue;
+                msrc_topic_t *tp = topic_find(t, o->topic);
+                if (tp && o->partition >= 0 && o->partition < tp->part_cap &&
+                    tp->parts[o->partition] &&
+                    tp->parts[o->partition]->committed == o->offset)
+                        tp->parts[o->partition]->committed = -1;
+        }
+}
+
 static void group_commit(msrc_task_t *t, int sync) {
         rd_kafka_topic_partition_list_t *l =
                 rd_kafka_topic_partition_list_new(16);
@@ -673,6 +693,8 @@ static void group_commit(msrc_task_t *t, int sync) {
         }
         if (l->cnt) {
                 rd_kafka_resp_err_t err = rd_kafka_commit(t->rk, l, !sync);
+                if (sync || err)
+                        group_committed(t->rk, err, l, t);
                 if (err && err != RD_KAFKA_RESP_ERR__NO_OFFSET)
                         t->host->log(t->ctx, RDCP_LOG_WARN,
                                      "Committing offsets on the source "
@@ -1005,6 +1027,7 @@ static rdcp_err_t msrc_task_create(const rdcp_ctx_t *ctx,
         if (t->group_mode) {
                 rd_kafka_conf_set(conf, "group.id", group, kerr, sizeof(kerr));
                 rd_kafka_conf_set_rebalance_cb(conf, group_rebalance);
+                rd_kafka_conf_set_offset_commit_cb(conf, group_committed);
         } else {
                 /* librdkafka assigns partitions only with a group.id; this
                  * one never joins and never commits (offsets live in the

@@ -943,3 +943,16 @@ static void rec_forget(const char *connector, int32_t task_id, int64_t ran_ms) {
 void rdc_crash_task_forget(const char *connector, int32_t task_id) {
         rec_forget(connector, task_id, -1);
 }
+
+void rdc_crash_process_setup(const char *logger, sigset_t *sigs) {
+        if (rdc_crash_install())
+                rdc_log(RDC_LOG_WARN, logger, NULL,
+                        "Cannot install the crash handler: %s",
+                        strerror(errno));
+        sigemptyset(sigs);
+        sigaddset(sigs, SIGINT);
+        sigaddset(sigs, SIGTERM);
+        pthread_sigmask(SIG_BLOCK, sigs, NULL);
+        signal(SIGPIPE, SIG_IGN);
+        signal(SIGXFSZ, SIG_IGN);
+}

@@ -21,6 +21,8 @@
 #ifndef RDC_CRASH_H
 #define RDC_CRASH_H
 
+#include <signal.h>
+
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,6 +34,18 @@
  *        Call once, early in main(). @returns 0 or -1 (errno).
  */
 int rdc_crash_install(void);
+
+/**
+ * @brief The signal set-up of every rdconnect command, first thing in
+ *        main() so that a plugin crashing while it loads is named too:
+ *        rdc_crash_install() (a failure is a warning from logger), then
+ *        SIGINT and SIGTERM blocked (main() takes them synchronously;
+ *        every thread created later inherits the block), SIGPIPE ignored,
+ *        and SIGXFSZ ignored (a write past RLIMIT_FSIZE is an EFBIG the
+ *        writing plugin reports, not a signal that ends the process).
+ * @param sigs out: the blocked set, for sigwait().
+ */
+void rdc_crash_process_setup(const char *logger, sigset_t *sigs);
 
 /**
  * @brief The calling thread runs this task (task_id -1: the connector

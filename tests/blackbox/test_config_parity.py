@@ -402,7 +402,9 @@ def test_all_plugins_listed_with_kafka_types_and_versions(worker):
     for p in plugins:
         by_type.setdefault(p["type"], []).append(p["class"])
     assert by_type["sink"] == [SINK_CLASS]
-    assert by_type["source"] == [SOURCE_CLASS]
+    assert by_type["source"] == sorted([SOURCE_CLASS] + [
+        f"org.apache.kafka.connect.mirror.Mirror{kind}Connector"
+        for kind in ("Checkpoint", "Heartbeat", "Source")])
     assert "org.apache.kafka.connect.json.JsonConverter" in \
         by_type["converter"]
     assert "org.apache.kafka.connect.storage.SimpleHeaderConverter" in \
