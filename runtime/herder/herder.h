@@ -52,6 +52,10 @@ typedef enum rdc_req_type {
         RDC_REQ_RESET_OFFSETS,    /**< DELETE /connectors/{c}/offsets */
         RDC_REQ_HEALTH,           /**< GET /health */
         RDC_REQ_GET_TASKS_CONFIG, /**< GET /connectors/{c}/tasks-config */
+        RDC_REQ_PUT_TASK_CONFIGS, /**< POST /connectors/{c}/tasks (internal:
+                                       a connector's worker hands its task
+                                       configs to the leader; json: the
+                                       list of config maps) */
         RDC_REQ__CNT
 } rdc_req_type_t;
 
@@ -71,6 +75,16 @@ typedef struct rdc_request {
         int expand_status;         /**< LIST */
         int expand_info;           /**< LIST */
 } rdc_request_t;
+
+/**
+ * reply.status of a request this worker does not answer itself
+ * (distributed mode): a write while it is not the leader. reply.message
+ * holds the base REST URL of the worker that answers it
+ * ("http://host:port/"), or "" when none is known now (a rebalance is
+ * under way). Not an HTTP status: the REST layer forwards the request
+ * there, as Kafka does, or answers 409.
+ */
+#define RDC_REPLY_FORWARD 1
 
 /** A reply: the REST answer. */
 typedef struct rdc_reply {
