@@ -64,6 +64,8 @@ static void event_clear(rdc_event_t *ev) {
                 break;
         case RDC_EV_JOB_DONE:
                 break; /* the job was handled (and freed) */
+        case RDC_EV_CLUSTER:
+                break;
         }
 }
 
@@ -194,6 +196,8 @@ static void handle_event(rdc_herder_t *h, rdc_event_t *ev) {
                 if (!h->shutting_down)
                         rdc_herder_handle_store_done(h, ev);
                 break;
+        case RDC_EV_CLUSTER:
+                break; /* the loop's rdc_cluster_tick() reads it all */
         }
 }
 
@@ -315,11 +319,16 @@ static void *herder_main(void *arg) {
                 free(names[i]);
         }
         free(names);
-        int64_t wake_at = 0;
+        int64_t wake_at = 0, cluster_at = h->cluster ? 1 : 0;
         while (!stopping(h)) {
                 rdc_cmd_t *cmd = next_cmd(h, wake_at);
+                /* Reads do not change what the cluster decides. */
+                int tick = h->cluster && (!cmd || cmd->kind == RDC_CMD_EVENT ||
+                                          rdc_clock_now_ms() >= cluster_at);
                 if (cmd)
                         handle(h, cmd);
+                if (tick)
+                        cluster_at = rdc_cluster_tick(h);
                 if (h->stuck)
                         rdc_stuck_reap(h, 0, 1);
                 wake_at = rdc_restart_run_due(h);
@@ -330,8 +339,11 @@ static void *herder_main(void *arg) {
                 int64_t jobs = rdc_jobs_watch(h);
                 if (jobs && (!wake_at || wake_at > jobs))
                         wake_at = jobs;
+                if (cluster_at && (!wake_at || wake_at > cluster_at))
+                        wake_at = cluster_at;
         }
         shutdown_all(h);
+        rdc_cluster_stop(h);
         return NULL;
 }
 
@@ -341,6 +353,15 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker,
                                rdc_config_store_t *configs,
                                rdc_status_store_t *statuses, char *errstr,
                                size_t errstr_size) {
+        return rdc_herder_start_cluster(worker, configs, statuses, NULL, errstr,
+                                        errstr_size);
+}
+
+rdc_herder_t *rdc_herder_start_cluster(rdc_worker_t *worker,
+                                       rdc_config_store_t *configs,
+                                       rdc_status_store_t *statuses,
+                                       rdc_cluster_conf_t *cluster,
+                                       char *errstr, size_t errstr_size) {
         rdc_herder_t *h = calloc(1, sizeof(*h));
         if (!h) {
                 snprintf(errstr, errstr_size, "out of memory");
@@ -359,10 +380,17 @@ rdc_herder_t *rdc_herder_start(rdc_worker_t *worker,
                 rdc_worker_get_int(worker, "task.restart.backoff.initial.ms");
         h->restart_max_ms =
                 rdc_worker_get_int(worker, "task.restart.backoff.max.ms");
+        if (cluster && rdc_cluster_start(h, cluster, errstr, errstr_size)) {
+                pthread_mutex_destroy(&h->lock);
+                pthread_cond_destroy(&h->cond);
+                free(h);
+                return NULL;
+        }
         configs->ops->set_listener(configs, on_config_changed, h);
         int err = pthread_create(&h->thread, NULL, herder_main, h);
         if (err) {
                 configs->ops->set_listener(configs, NULL, NULL);
+                rdc_cluster_stop(h);
                 snprintf(errstr, errstr_size, "cannot start herder thread: %s",
                          strerror(err));
                 pthread_mutex_destroy(&h->lock);

@@ -22,6 +22,7 @@
 #define RDC_HERDER_H
 
 #include <json-c/json.h>
+#include <librdkafka/rdkafka.h>
 #include "core/map.h"
 #include "storage/config_store.h"
 #include "storage/status_store.h"
@@ -93,6 +94,30 @@ typedef struct rdc_reply {
                                  on error */
         char message[1024]; /**< error text when status >= 400 */
 } rdc_reply_t;
+
+/** Distributed mode: the group this worker joins (cluster/member.h) and
+ *  the offsets topic the group's records go to (worker->offsets must be
+ *  that topic's store). */
+typedef struct rdc_cluster_conf {
+        rd_kafka_conf_t *consumer_conf; /**< the group consumer's; taken */
+        const char *group_id;
+        const char *offsets_topic;
+        int session_timeout_ms;
+        int heartbeat_interval_ms;
+        int rebalance_timeout_ms;
+        int64_t rebalance_delay_ms; /**< scheduled.rebalance.max.delay.ms */
+} rdc_cluster_conf_t;
+
+/**
+ * @brief As rdc_herder_start(), in a cluster: this worker runs what the
+ *        group's leader assigns it and forwards the writes it cannot do.
+ * @param cluster NULL: standalone (rdc_herder_start()).
+ */
+rdc_herder_t *rdc_herder_start_cluster(rdc_worker_t *worker,
+                                       rdc_config_store_t *configs,
+                                       rdc_status_store_t *statuses,
+                                       rdc_cluster_conf_t *cluster,
+                                       char *errstr, size_t errstr_size);
 
 /**
  * @brief Starts the herder thread, which brings up the connectors that

@@ -41,6 +41,8 @@ typedef struct rdc_slot {
         int64_t restart_at_ms;    /* 0: none scheduled */
         int64_t running_since_ms; /* when it last reported RUNNING */
         int waiting; /* to start once its stuck previous instance ends */
+        int remote;  /* distributed: another worker runs it (its status is
+                        that worker's to write) */
 } rdc_slot_t;
 
 typedef struct rdc_conn {
@@ -74,6 +76,7 @@ typedef struct rdc_conn {
         int reconfigure; /* the connector asked for new task configs */
         int restored;    /* read from the store at start, not yet created */
         int task_write;  /* a put_task_configs is in flight */
+        int remote;      /* distributed: the instance runs elsewhere */
 } rdc_conn_t;
 
 /* A task instance that did not stop when asked (stuck in plugin code).
@@ -99,7 +102,7 @@ typedef enum rdc_event_type {
         RDC_EV_JOB_DONE,       /* a job thread finished */
         RDC_EV_CONFIG_CHANGED, /* the config store applied a change */
         RDC_EV_STORE_DONE,     /* a config store write completed */
-        /* Distributed mode adds membership and rebalance events here. */
+        RDC_EV_CLUSTER,        /* membership, claims or assignment */
 } rdc_event_type_t;
 
 typedef struct rdc_cmd_request {
@@ -181,6 +184,8 @@ struct rdc_herder {
         int restart_enable;
         int64_t restart_initial_ms;
         int64_t restart_max_ms;
+        /* Distributed mode (herder_cluster.c); NULL: standalone. */
+        struct rdc_cluster_state *cluster;
 };
 
 /* herder.c */
@@ -272,6 +277,10 @@ void rdc_set_text(char **dst, const char *text);
 #define RDC_JOB_DESTROY      0x2 /* destroy the connector instance */
 #define RDC_JOB_CREATE       0x4 /* create the connector instance */
 #define RDC_JOB_TASK_CONFIGS 0x8 /* ask it for task configs */
+#define RDC_JOB_RELEASE                                                        \
+        0x10 /* with STOP_TASKS and ids: the tasks                             \
+                moved to another worker (distributed):                         \
+                not restarted here */
 
 /* Starts a job on c's instance and tasks (steps above, in that order).
  * With RDC_JOB_STOP_TASKS, ids (cnt of them; NULL: all) name the slots
@@ -315,6 +324,25 @@ void rdc_reply_error(rdc_reply_t *reply, int status, const char *fmt, ...)
 /* Writes the state of c (task_id -1) or of its task to the status
  * store. */
 void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c, int32_t task_id);
+
+/* herder_cluster.c: distributed mode. Every function is a no-op (or
+ * answers as standalone) when h->cluster is NULL. */
+int rdc_cluster_start(rdc_herder_t *h, rdc_cluster_conf_t *conf, char *errstr,
+                      size_t errstr_size);
+/* After every task stopped: says this worker left (so its work moves at
+ * once) and leaves the group. */
+void rdc_cluster_stop(rdc_herder_t *h);
+/* Reads membership, claims and the assignment; as leader, publishes the
+ * next assignment; applies what this worker owns; claims. @returns when
+ * to look again. */
+int64_t rdc_cluster_tick(rdc_herder_t *h);
+/* Whether this worker runs c's instance (task -1) or task. */
+int rdc_cluster_owns(const rdc_herder_t *h, const rdc_conn_t *c, int32_t task);
+/* Where a write goes: NULL here, "" nowhere now (rebalance), else the
+ * base URL of the worker that does it. */
+const char *rdc_cluster_forward_url(rdc_herder_t *h, const rdc_request_t *req);
+/* The generation statuses are written with. */
+uint32_t rdc_cluster_generation(const rdc_herder_t *h);
 
 /* herder_restart.c */
 /* Schedules the automatic restart of a failed task (backoff). */

@@ -641,7 +641,7 @@ int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
                         job->tasks[k] = c->slots[job->task_ids[k]].task;
                 }
                 job->task_cnt = n;
-                job->restart_tasks = ids != NULL;
+                job->restart_tasks = ids && !(steps & RDC_JOB_RELEASE);
         }
         if (job_launch(h, job)) {
                 job_free(job);
@@ -662,7 +662,10 @@ int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
                 c->task_cfgs = NULL;
                 c->task_cnt = 0;
                 c->tasks_version = RDC_TASKS_NONE;
-                h->statuses->ops->remove(h->statuses, c->name, 0, NULL, NULL);
+                /* Distributed: other workers' tasks report their own. */
+                if (!h->cluster)
+                        h->statuses->ops->remove(h->statuses, c->name, 0, NULL,
+                                                 NULL);
         }
         return 0;
 }
@@ -758,6 +761,22 @@ static void conn_job_done(rdc_herder_t *h, rdc_job_t *job) {
                 } else {
                         c->tasks_failed = 0;
                 }
+        }
+        if ((job->steps & RDC_JOB_RELEASE) && !h->shutting_down) {
+                /* Moved: UNASSIGNED here until the new owner reports. */
+                for (size_t k = 0; k < job->task_cnt; k++) {
+                        uint32_t i = job->task_ids[k];
+                        if (i >= c->task_cnt)
+                                continue;
+                        c->slots[i].restart_at_ms = 0;
+                        rdc_slot_set_state(h, c, i, RDC_STATE_UNASSIGNED, NULL);
+                        c->slots[i].remote = 1;
+                }
+        }
+        if ((job->steps & RDC_JOB_DESTROY) && !job->create_err && c->desired &&
+            h->cluster && !h->shutting_down && !rdc_cluster_owns(h, c, -1)) {
+                rdc_conn_set_state(h, c, RDC_STATE_UNASSIGNED, NULL);
+                c->remote = 1;
         }
         if (job->restart_tasks && !h->shutting_down) {
                 /* Shown until the new task reports RUNNING (Kafka's

@@ -230,16 +230,29 @@ static void tasks_start_all(rdc_herder_t *h, rdc_conn_t *c) {
         c->task_cnt = cnt;
         for (uint32_t i = 0; i < cnt; i++)
                 c->task_cfgs[i] = rdc_map_dup(e->task_cfgs[i]);
+        uint32_t here = 0;
         for (uint32_t i = 0; i < cnt; i++) {
+                /* Distributed: another worker's task waits here. */
+                if (!rdc_cluster_owns(h, c, (int32_t)i)) {
+                        c->slots[i].remote = 1;
+                        c->slots[i].state = RDC_STATE_UNASSIGNED;
+                        continue;
+                }
+                here++;
                 if (c->task_cfgs[i])
                         rdc_task_slot_start(h, c, i);
                 else
                         rdc_slot_set_state(h, c, i, RDC_STATE_FAILED,
                                            "out of memory");
         }
-        rdc_log(RDC_LOG_INFO, "herder", c->name,
-                "Connector %s started with %u task(s)",
-                c->plugin->desc->class_name, c->task_cnt);
+        if (here == cnt)
+                rdc_log(RDC_LOG_INFO, "herder", c->name,
+                        "Connector %s started with %u task(s)",
+                        c->plugin->desc->class_name, c->task_cnt);
+        else
+                rdc_log(RDC_LOG_INFO, "herder", c->name,
+                        "Connector %s: %u of its %u task(s) run here",
+                        c->plugin->desc->class_name, here, c->task_cnt);
 }
 
 /* PAUSED <-> RUNNING: signals only, nothing blocks. */
@@ -297,6 +310,43 @@ static int resolve(rdc_herder_t *h, rdc_conn_t *c) {
         return 0;
 }
 
+/* Distributed: starts the tasks of c that moved here and stops those
+ * that moved away (same task set). @returns 1 when nothing was to do,
+ * 0 when a stop job runs. */
+static int follow_assignment(rdc_herder_t *h, rdc_conn_t *c) {
+        uint32_t *away = calloc(c->task_cnt ? c->task_cnt : 1, sizeof(*away));
+        size_t away_cnt = 0;
+        if (!away)
+                return 1;
+        for (uint32_t i = 0; i < c->task_cnt; i++) {
+                rdc_slot_t *s = &c->slots[i];
+                int mine = rdc_cluster_owns(h, c, (int32_t)i);
+                if (mine && s->remote) {
+                        s->remote = 0;
+                        rdc_set_text(&s->trace, NULL);
+                        if (c->task_cfgs[i])
+                                rdc_task_slot_start(h, c, i);
+                } else if (!mine && !s->remote) {
+                        if (s->task) {
+                                away[away_cnt++] = i;
+                        } else {
+                                s->restart_at_ms = 0;
+                                s->waiting = 0;
+                                rdc_slot_set_state(h, c, i,
+                                                   RDC_STATE_UNASSIGNED, NULL);
+                                s->remote = 1;
+                        }
+                }
+        }
+        int settled = 1;
+        if (away_cnt &&
+            !rdc_job_conn(h, c, RDC_JOB_STOP_TASKS | RDC_JOB_RELEASE, away,
+                          away_cnt, NULL))
+                settled = 0;
+        free(away);
+        return settled;
+}
+
 static int stop_all(rdc_herder_t *h, rdc_conn_t *c) {
         if (rdc_job_conn(h, c, RDC_JOB_STOP_TASKS | RDC_JOB_DESTROY, NULL, 0,
                          NULL))
@@ -326,11 +376,18 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
         }
         if (c->invalid)
                 return 1;
+        /* Distributed: the instance runs where the assignment says. */
+        int here = rdc_cluster_owns(h, c, -1);
+        if (!here)
+                c->remote = h->cluster != NULL;
         if (e->target == RDC_TARGET_STOPPED) {
                 if (rdc_conn_running(c))
                         return stop_all(h, c);
                 if (e->task_cnt) {
-                        /* As Kafka: a stopped connector has no tasks. */
+                        /* As Kafka: a stopped connector has no tasks
+                         * (written by the worker that runs it). */
+                        if (!here)
+                                return 1;
                         rdc_conn_write_task_configs(h, c, NULL, 0);
                         return !c->task_write;
                 }
@@ -340,8 +397,12 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
                         rdc_conn_set_state(h, c, RDC_STATE_STOPPED, NULL);
                 return 1;
         }
+        if (c->ctx_live && !here)
+                return rdc_job_conn(h, c, RDC_JOB_DESTROY, NULL, 0, NULL) ? 1
+                                                                          : 0;
         /* Created, whatever the state pointer it gave (NULL is fine). */
-        if (!c->ctx_live) {
+        if (!c->ctx_live && here) {
+                c->remote = 0;
                 if (c->start_failed)
                         return 1; /* FAILED until a restart */
                 if (c->applied_target == RDC_TARGET_STOPPED)
@@ -368,7 +429,7 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
                 apply_target(h, c, e->target);
                 c->reconfigure = 1;
         }
-        if (c->reconfigure && e->target == RDC_TARGET_STARTED) {
+        if (c->reconfigure && e->target == RDC_TARGET_STARTED && c->ctx_live) {
                 c->reconfigure = 0;
                 if (!rdc_job_conn(h, c, RDC_JOB_TASK_CONFIGS, NULL, 0, NULL))
                         return 0;
@@ -388,6 +449,8 @@ int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
                 if (want != RDC_TASKS_NONE)
                         tasks_start_all(h, c);
                 c->tasks_version = want;
+        } else if (h->cluster && !follow_assignment(h, c)) {
+                return 0;
         }
         apply_target(h, c, e->target);
         return 1;

@@ -692,6 +692,15 @@ void rdc_herder_handle_request(rdc_herder_t *h, rdc_cmd_t *cmd) {
                 rdc_herder_request_done(h, cmd);
                 return;
         }
+        /* Distributed: a write another worker does is forwarded there. */
+        const char *url = rdc_cluster_forward_url(h, req);
+        if (url) {
+                rdc_reply_clear(reply);
+                reply->status = RDC_REPLY_FORWARD;
+                snprintf(reply->message, sizeof(reply->message), "%s", url);
+                rdc_herder_request_done(h, cmd);
+                return;
+        }
         rdc_op_t *op = calloc(1, sizeof(*op));
         if (!op || !(op->name = strdup(req->connector))) {
                 free(op);

@@ -133,13 +133,18 @@ json_object *rdc_conn_status_json(rdc_herder_t *h, const rdc_conn_t *c) {
 void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c, int32_t task_id) {
         rdc_state_t state = c->state;
         const char *trace = c->trace;
+        int remote = c->remote;
         if (task_id >= 0) {
                 state = c->slots[task_id].state;
                 trace = c->slots[task_id].trace;
+                remote = c->slots[task_id].remote;
         }
-        h->statuses->ops->put(h->statuses, c->name, task_id,
-                              rdc_state_name(state), trace,
-                              h->worker->worker_id, 0, NULL, NULL);
+        /* Distributed: what another worker runs is its to report. */
+        if (remote)
+                return;
+        h->statuses->ops->put(
+                h->statuses, c->name, task_id, rdc_state_name(state), trace,
+                h->worker->worker_id, rdc_cluster_generation(h), NULL, NULL);
 }
 
 /* {"<name>":{"topics":[...]}}; c may be NULL (an unknown connector has

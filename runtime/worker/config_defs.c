@@ -205,6 +205,109 @@ const rdcp_config_def_t rdc_worker_config_defs[] = {
          .documentation = "rdconnect: a task that crashed the worker this "
                           "many times in a row is not started again until "
                           "restarted over REST; 0 never holds one back."},
+        /* Distributed mode (connect-distributed); the standalone worker
+         * warns that they have no role there. */
+        {.name = "group.id",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .documentation = "Distributed: the group of workers this one "
+                          "belongs to (required)."},
+        {.name = "config.storage.topic",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .documentation = "Distributed: the topic of connector and task "
+                          "configs (rdconnect defaults it to "
+                          "connect-configs)."},
+        {.name = "offset.storage.topic",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .documentation = "Distributed: the topic of source offsets "
+                          "(rdconnect defaults it to connect-offsets)."},
+        {.name = "status.storage.topic",
+         .type = RDCP_CFG_STRING,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .documentation = "Distributed: the topic of connector and task "
+                          "statuses (rdconnect defaults it to "
+                          "connect-status)."},
+        {.name = "config.storage.replication.factor",
+         .type = RDCP_CFG_SHORT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "3",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = -1,
+         .documentation = "Distributed: replication factor of the config "
+                          "topic when it is created (-1: the broker's "
+                          "default)."},
+        {.name = "offset.storage.replication.factor",
+         .type = RDCP_CFG_SHORT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "3",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = -1,
+         .documentation = "Distributed: replication factor of the offsets "
+                          "topic when it is created (-1: the broker's "
+                          "default)."},
+        {.name = "status.storage.replication.factor",
+         .type = RDCP_CFG_SHORT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "3",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = -1,
+         .documentation = "Distributed: replication factor of the status "
+                          "topic when it is created (-1: the broker's "
+                          "default)."},
+        {.name = "offset.storage.partitions",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "25",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = -1,
+         .documentation = "Distributed: partitions of the offsets topic "
+                          "when it is created (-1: the broker's default); "
+                          "also the most workers one group can have."},
+        {.name = "status.storage.partitions",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "5",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = -1,
+         .documentation = "Distributed: partitions of the status topic "
+                          "when it is created (-1: the broker's default)."},
+        {.name = "session.timeout.ms",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .default_value = "10000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
+         .documentation = "Distributed: a worker that has not been heard "
+                          "from for this long is out of the group, and a "
+                          "worker cut off for this long stops its work."},
+        {.name = "heartbeat.interval.ms",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_HIGH,
+         .default_value = "3000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
+         .documentation = "Distributed: how often a worker tells the "
+                          "group coordinator it is alive."},
+        {.name = "rebalance.timeout.ms",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_MEDIUM,
+         .default_value = "60000",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 1,
+         .documentation = "Distributed: how long a rebalance may wait for "
+                          "a worker to rejoin."},
+        {.name = "scheduled.rebalance.max.delay.ms",
+         .type = RDCP_CFG_INT,
+         .importance = RDCP_IMPORTANCE_LOW,
+         .default_value = "0",
+         .flags = RDCP_CFGF_HAS_MIN,
+         .min = 0,
+         .documentation = "Distributed: how long the work of a worker that "
+                          "left waits for it to come back before it moves "
+                          "(rdconnect's default 0 moves it at once; Kafka's "
+                          "is 5 minutes)."},
 };
 const size_t rdc_worker_config_def_cnt =
         sizeof(rdc_worker_config_defs) / sizeof(rdc_worker_config_defs[0]);

@@ -26,6 +26,7 @@ SOURCE_DIR = Path(os.environ.get("RDC_SOURCE_DIR",
 BUILD_DIR = Path(os.environ.get("RDC_BUILD_DIR", SOURCE_DIR / "build"))
 
 STANDALONE_BIN = BUILD_DIR / "bin" / "connect-standalone"
+DISTRIBUTED_BIN = BUILD_DIR / "bin" / "connect-distributed"
 MOCK_CLUSTER_BIN = BUILD_DIR / "tests" / "rdc-mock-cluster"
 PLUGINS_DIR = BUILD_DIR / "plugins"
 TEST_PLUGINS_DIR = BUILD_DIR / "test-plugins"
@@ -233,9 +234,11 @@ class Worker:
     current run, log_text(all_runs=True) every run so far.
     """
 
-    def __init__(self, workdir, props, connector_files, name="worker"):
+    def __init__(self, workdir, props, connector_files, name="worker",
+                 binary=STANDALONE_BIN):
         self.workdir = Path(workdir)
         self.name = name
+        self.binary = binary
         self.props = dict(props)
         self.props_path = write_properties(
             self.workdir / f"{name}.properties", props)
@@ -254,7 +257,7 @@ class Worker:
         self.stdout_path = Path(f"{base}.stdout.log")
         with open(self.log_path, "wb") as err, \
                 open(self.stdout_path, "wb") as out:
-            self.proc = spawn([STANDALONE_BIN, self.props_path,
+            self.proc = spawn([self.binary, self.props_path,
                                *self.connector_files],
                               self.workdir, stdout=out, stderr=err)
         return self

@@ -1,0 +1,264 @@
+/*
+ * connect-distributed: one worker of a group (group.id). Connectors,
+ * target states and task configs live in config.storage.topic, source
+ * offsets in offset.storage.topic, statuses in status.storage.topic, all
+ * in Apache Kafka Connect's formats; the group's consumer protocol says
+ * who is in and who leads (docs/DESIGN.md, "Distributed mode").
+ *
+ *   connect-distributed WORKER.properties
+ *
+ * Same argument and keys as Apache Kafka's connect-distributed.sh;
+ * connectors are created over REST only.
+ */
+#define _GNU_SOURCE
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "core/props.h"
+#include "herder/herder.h"
+#include "kafka/clients.h"
+#include "kafka/topics.h"
+#include "plugins/crash.h"
+#include "rest/rest.h"
+#include "storage/config_store_kafka.h"
+#include "storage/status_store_kafka.h"
+#include "worker/worker.h"
+
+#define RDC_STORE_READ_TIMEOUT_MS 60000
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "Usage: connect-distributed [--help] [--version] "
+                "WORKER.properties\n"
+                "\n"
+                "Runs one rdconnect worker of the group group.id: "
+                "connectors, offsets and statuses\n"
+                "in Kafka Connect's internal topics (config.storage.topic, "
+                "offset.storage.topic,\n"
+                "status.storage.topic), work shared by the group's workers, "
+                "and the Kafka Connect\n"
+                "REST API on `listeners` (default http://127.0.0.1:8083). "
+                "Connectors are created\n"
+                "over REST.\n");
+}
+
+/* Kafka requires the three topic names; rdconnect takes those of Kafka's
+ * shipped connect-distributed.properties when they are missing. */
+static const char *topic_name(rdc_worker_t *worker, const char *key,
+                              const char *dflt) {
+        const char *v = rdc_map_get(worker->config, key);
+        if (v && *v)
+                return v;
+        rdc_log(RDC_LOG_INFO, "distributed", NULL,
+                "%s is not set: using %s (the name in Kafka's "
+                "connect-distributed.properties)",
+                key, dflt);
+        rdc_map_set(worker->config, key, dflt);
+        return rdc_map_get(worker->config, key);
+}
+
+static rd_kafka_conf_t *client(rdc_worker_t *worker, const char *role,
+                               const char *client_id, char *errstr,
+                               size_t errstr_size) {
+        const char *const defaults[] = {"client.id", client_id, NULL};
+        return rdc_kafka_client_conf(worker, role, NULL, defaults, errstr,
+                                     errstr_size);
+}
+
+/* The internal topics exist (created when missing). */
+static int internal_topics(rdc_worker_t *worker, const char *const *topics,
+                           char *errstr, size_t errstr_size) {
+        for (size_t i = 0; topics[i]; i++)
+                if (rdc_kafka_ensure_topic(worker, topics[i], NULL, errstr,
+                                           errstr_size))
+                        return -1;
+        return 0;
+}
+
+int main(int argc, char **argv) {
+        char errstr[2048];
+        int argi = 1;
+        for (; argi < argc && argv[argi][0] == '-'; argi++) {
+                if (!strcmp(argv[argi], "--help") ||
+                    !strcmp(argv[argi], "-h")) {
+                        usage(stdout);
+                        return 0;
+                }
+                if (!strcmp(argv[argi], "--version")) {
+                        printf("rdconnect %s\n", RDC_VERSION);
+                        return 0;
+                }
+                fprintf(stderr, "connect-distributed: unknown option %s\n",
+                        argv[argi]);
+                usage(stderr);
+                return 2;
+        }
+        if (argi + 1 != argc) {
+                usage(stderr);
+                return 2;
+        }
+        sigset_t sigs;
+        rdc_crash_process_setup("distributed", &sigs);
+
+        rdc_map_t *props = rdc_map_new();
+        if (!props ||
+            rdc_props_load_file(argv[argi], props, errstr, sizeof(errstr))) {
+                rdc_log(RDC_LOG_ERROR, "distributed", NULL,
+                        "Cannot read worker config: %s",
+                        props ? errstr : "out of memory");
+                rdc_map_destroy(props);
+                return 1;
+        }
+        static const char *const standalone_only[] = {
+                "offset.storage.file.filename", "connector.configs.file", NULL};
+        for (const char *const *k = standalone_only; *k; k++)
+                if (rdc_map_get(props, *k))
+                        rdc_log(RDC_LOG_WARN, "distributed", NULL,
+                                "%s has no role in distributed mode (the "
+                                "internal topics hold connectors and "
+                                "offsets); ignored",
+                                *k);
+        const char *group = rdc_map_get(props, "group.id");
+        if (!group || !*group) {
+                rdc_log(RDC_LOG_ERROR, "distributed", NULL,
+                        "Invalid worker config: group.id: Missing required "
+                        "configuration \"group.id\" which has no default "
+                        "value.");
+                rdc_map_destroy(props);
+                return 1;
+        }
+        rdc_worker_t *worker = rdc_worker_new(props, 0, errstr, sizeof(errstr));
+        rdc_map_destroy(props);
+        if (!worker) {
+                rdc_log(RDC_LOG_ERROR, "distributed", NULL, "%s", errstr);
+                return 1;
+        }
+        group = rdc_map_get(worker->config, "group.id");
+        const char *config_topic =
+                topic_name(worker, "config.storage.topic", "connect-configs");
+        const char *offset_topic =
+                topic_name(worker, "offset.storage.topic", "connect-offsets");
+        const char *status_topic =
+                topic_name(worker, "status.storage.topic", "connect-status");
+        if (rdc_crash_records_open(worker->config, errstr, sizeof(errstr)))
+                rdc_log(RDC_LOG_ERROR, "distributed", NULL, "%s", errstr);
+
+        rdc_rest_t *rest = NULL;
+        rdc_config_store_t *configs = NULL;
+        rdc_status_store_t *statuses = NULL;
+        rdc_herder_t *herder = NULL;
+        const char *const topics[] = {config_topic, offset_topic, status_topic,
+                                      NULL};
+        int ret = 1;
+        if (internal_topics(worker, topics, errstr, sizeof(errstr)))
+                goto fail;
+        if (!(rest = rdc_rest_start(worker, errstr, sizeof(errstr))))
+                goto fail;
+        char id[300];
+        snprintf(id, sizeof(id), "connect-%s-configs", worker->worker_id);
+        rd_kafka_conf_t *p =
+                client(worker, "producer", id, errstr, sizeof(errstr));
+        rd_kafka_conf_t *c =
+                p ? client(worker, "consumer", id, errstr, sizeof(errstr))
+                  : NULL;
+        if (!c) {
+                if (p)
+                        rd_kafka_conf_destroy(p);
+                goto fail;
+        }
+        if (!(configs = rdc_config_store_kafka_open(p, c, config_topic,
+                                                    RDC_STORE_READ_TIMEOUT_MS,
+                                                    errstr, sizeof(errstr))))
+                goto fail;
+        snprintf(id, sizeof(id), "connect-%s-statuses", worker->worker_id);
+        p = client(worker, "producer", id, errstr, sizeof(errstr));
+        c = p ? client(worker, "consumer", id, errstr, sizeof(errstr)) : NULL;
+        if (!c) {
+                if (p)
+                        rd_kafka_conf_destroy(p);
+                goto fail;
+        }
+        if (!(statuses = rdc_status_store_kafka_open(p, c, status_topic,
+                                                     RDC_STORE_READ_TIMEOUT_MS,
+                                                     errstr, sizeof(errstr))))
+                goto fail;
+        snprintf(id, sizeof(id), "connect-%s-offsets", worker->worker_id);
+        p = client(worker, "producer", id, errstr, sizeof(errstr));
+        c = p ? client(worker, "consumer", id, errstr, sizeof(errstr)) : NULL;
+        if (!c) {
+                if (p)
+                        rd_kafka_conf_destroy(p);
+                goto fail;
+        }
+        rdc_offset_store_t *offsets = rdc_offset_store_kafka_open(
+                p, c, offset_topic, RDC_STORE_READ_TIMEOUT_MS, errstr,
+                sizeof(errstr));
+        if (!offsets)
+                goto fail;
+        rdc_offset_store_destroy(worker->offsets);
+        worker->offsets = offsets;
+
+        snprintf(id, sizeof(id), "connect-%s", worker->worker_id);
+        rdc_cluster_conf_t cluster = {
+                .consumer_conf =
+                        client(worker, "consumer", id, errstr, sizeof(errstr)),
+                .group_id = group,
+                .offsets_topic = offset_topic,
+                .session_timeout_ms =
+                        (int)rdc_worker_get_int(worker, "session.timeout.ms"),
+                .heartbeat_interval_ms = (int)rdc_worker_get_int(
+                        worker, "heartbeat.interval.ms"),
+                .rebalance_timeout_ms =
+                        (int)rdc_worker_get_int(worker, "rebalance.timeout.ms"),
+                .rebalance_delay_ms = rdc_worker_get_int(
+                        worker, "scheduled.rebalance.max.delay.ms"),
+        };
+        if (!cluster.consumer_conf)
+                goto fail;
+        herder = rdc_herder_start_cluster(worker, configs, statuses, &cluster,
+                                          errstr, sizeof(errstr));
+        if (!herder)
+                goto fail;
+        rdc_log(RDC_LOG_INFO, "distributed", NULL,
+                "Worker started (id %s, REST %s, group %s, topics %s, %s, "
+                "%s)",
+                worker->worker_id, worker->rest_url, group, config_topic,
+                offset_topic, status_topic);
+
+        int sig = 0;
+        sigwait(&sigs, &sig);
+        rdc_log(RDC_LOG_INFO, "distributed", NULL,
+                "Received %s, stopping the worker", strsignal(sig));
+        rdc_herder_begin_shutdown(herder);
+        rdc_rest_stop(rest);
+        rest = NULL;
+        size_t stuck = rdc_herder_stop(herder);
+        herder = NULL;
+        if (stuck) {
+                rdc_log(RDC_LOG_ERROR, "distributed", NULL,
+                        "Worker stopped with %zu task(s) stuck; exiting "
+                        "without unloading plugins",
+                        stuck);
+                _exit(0);
+        }
+        ret = 0;
+        goto done;
+fail:
+        rdc_log(RDC_LOG_ERROR, "distributed", NULL, "%s", errstr);
+done:
+        if (rest)
+                rdc_rest_stop(rest);
+        if (configs)
+                configs->ops->destroy(configs);
+        if (statuses)
+                statuses->ops->destroy(statuses);
+        rdc_worker_destroy(worker);
+        rdc_crash_records_close();
+        if (!ret)
+                rdc_log(RDC_LOG_INFO, "distributed", NULL, "Worker stopped");
+        return ret;
+}
