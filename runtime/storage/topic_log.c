@@ -272,16 +272,27 @@ static int64_t mono_ms(void) {
 static int read_to_end(rdc_topic_log_t *log, int timeout_ms, char *errstr,
                        size_t errstr_size) {
         int64_t deadline = mono_ms() + timeout_ms;
-        for (int32_t p = 0; p < log->partitions; p++) {
-                int64_t low = 0, high = 0;
-                rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(
-                        log->consumer, log->topic, p, &low, &high, timeout_ms);
-                if (err) {
-                        snprintf(errstr, errstr_size,
-                                 "Cannot read the end offset of %s: %s",
-                                 log->what, rd_kafka_err2str(err));
-                        return -1;
-                }
+        /* Every partition's end in one request: a query per partition
+         * costs a round trip each (25 of them for the offsets topic). */
+        rd_kafka_topic_partition_list_t *ends =
+                rd_kafka_topic_partition_list_new(log->partitions);
+        for (int32_t p = 0; p < log->partitions; p++)
+                rd_kafka_topic_partition_list_add(ends, log->topic, p)
+                        ->offset = RD_KAFKA_OFFSET_END;
+        rd_kafka_resp_err_t err =
+                rd_kafka_offsets_for_times(log->consumer, ends, timeout_ms);
+        for (int i = 0; !err && i < ends->cnt; i++)
+                err = ends->elems[i].err;
+        if (err) {
+                rd_kafka_topic_partition_list_destroy(ends);
+                snprintf(errstr, errstr_size,
+                         "Cannot read the end offsets of %s: %s", log->what,
+                         rd_kafka_err2str(err));
+                return -1;
+        }
+        for (int i = 0; i < ends->cnt; i++) {
+                int32_t p = ends->elems[i].partition;
+                int64_t high = ends->elems[i].offset;
                 pthread_mutex_lock(&log->lock);
                 while (log->position[p] < high && mono_ms() < deadline) {
                         struct timespec ts;
@@ -296,6 +307,7 @@ static int read_to_end(rdc_topic_log_t *log, int timeout_ms, char *errstr,
                 int64_t position = log->position[p];
                 pthread_mutex_unlock(&log->lock);
                 if (position < high) {
+                        rd_kafka_topic_partition_list_destroy(ends);
                         snprintf(errstr, errstr_size,
                                  "Read %s partition %" PRId32
                                  " to offset %" PRId64 " of %" PRId64
@@ -304,6 +316,7 @@ static int read_to_end(rdc_topic_log_t *log, int timeout_ms, char *errstr,
                         return -1;
                 }
         }
+        rd_kafka_topic_partition_list_destroy(ends);
         return 0;
 }
 
