@@ -175,6 +175,28 @@ rdc_worker_t *rdc_worker_new(const rdc_map_t *props, int standalone,
                                        &errs);
         rdc_unsupported_check_worker(worker->config, &errs);
         worker_check_unprefixed(props, &errs);
+        /* As Kafka's standalone worker, which does not know them. */
+        static const char *const distributed_keys[] = {
+                "group.id",
+                "config.storage.topic",
+                "offset.storage.topic",
+                "status.storage.topic",
+                "config.storage.replication.factor",
+                "offset.storage.replication.factor",
+                "status.storage.replication.factor",
+                "offset.storage.partitions",
+                "status.storage.partitions",
+                "session.timeout.ms",
+                "heartbeat.interval.ms",
+                "rebalance.timeout.ms",
+                "scheduled.rebalance.max.delay.ms",
+                NULL};
+        for (const char *const *k = distributed_keys; standalone && *k; k++)
+                if (rdc_map_get(props, *k))
+                        rdc_log(RDC_LOG_WARN, "worker", NULL,
+                                "The configuration '%s' was supplied but "
+                                "has no role in standalone mode; ignored",
+                                *k);
         const char *offsets_file =
                 rdc_map_get(worker->config, "offset.storage.file.filename");
         if (standalone && rdc_config_blank(offsets_file))

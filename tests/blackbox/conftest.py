@@ -9,6 +9,8 @@ ctest sets RDC_BUILD_DIR and RDC_SOURCE_DIR (see CMakeLists.txt). Fixtures:
                             start=True) -> Worker (connect-standalone)
   mm_factory              f(args, name="mm") -> a started MirrorMaker
                             (connect-mirror-maker, mirror_helpers.py)
+  cluster                 f(**kwargs) -> a distributed_helpers.Cluster
+                            (mock Kafka + connect-distributed workers)
 
 Every process a fixture starts is stopped at teardown, pass or fail; on
 failure the tail of each log is printed with the test report.
@@ -129,3 +131,20 @@ def mm_factory(tmp_path, request):
         mm.terminate()
         if _failed(request):
             print(f"--- {mm.log_path}:\n{harness.tail(mm.log_text(), 150)}")
+
+
+@pytest.fixture
+def cluster(tmp_path, request):
+    from distributed_helpers import Cluster
+    clusters = []
+
+    def make(**kwargs):
+        c = Cluster(tmp_path, **kwargs)
+        clusters.append(c)
+        return c
+
+    yield make
+    for c in clusters:
+        if _failed(request):
+            print(c.logs())
+        c.stop()

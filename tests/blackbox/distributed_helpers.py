@@ -152,3 +152,14 @@ def timed(fn):
     start = time.monotonic()
     result = fn()
     return result, time.monotonic() - start
+
+
+def owner_of(c, status):
+    """The worker that runs task 0 of the connector of status."""
+    return next(w for w in c.workers
+                if w.worker_id == status["tasks"][0]["worker_id"])
+
+
+def values(bootstrap, topic):
+    """Every value in topic, decoded."""
+    return [v.decode() for _, v, _ in harness.consume_all(bootstrap, topic)]

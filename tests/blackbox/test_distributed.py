@@ -8,36 +8,11 @@ of the whole cluster, and internal topics written by Apache Kafka Connect
 
 import json
 
-import pytest
 from confluent_kafka import Producer
 
-import harness
-from distributed_helpers import (CONFIG_TOPIC, OFFSET_TOPIC, Cluster,
-                                 timed)
+from distributed_helpers import CONFIG_TOPIC, OFFSET_TOPIC, timed, values
 from harness import (STRING_CONVERTER, file_source, numbered_lines,
                      topic_record_count, wait_until, write_lines)
-
-
-@pytest.fixture
-def cluster(tmp_path, request):
-    clusters = []
-
-    def make(**kwargs):
-        c = Cluster(tmp_path, **kwargs)
-        clusters.append(c)
-        return c
-
-    yield make
-    failed = any(getattr(getattr(request.node, "rep_" + w, None), "failed",
-                         False) for w in ("setup", "call"))
-    for c in clusters:
-        if failed:
-            print(c.logs())
-        c.stop()
-
-
-def values(bootstrap, topic):
-    return [v.decode() for _, v, _ in harness.consume_all(bootstrap, topic)]
 
 
 def test_documents_example(cluster, tmp_path):
