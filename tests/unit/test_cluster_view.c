@@ -197,7 +197,7 @@ static void test_claim_partition_canonical_with_slash(void **state) {
                        .url = "http://" w "/",                                 \
                        .generation = (g),                                      \
                        .left = (lft),                                          \
-                       .applied = (uint64_t)(g)*10,                            \
+                       .applied = 10 * (uint64_t)(g),                          \
                        .parts = (int32_t[]){__VA_ARGS__},                      \
                        .part_cnt = sizeof((int32_t[]){__VA_ARGS__}) /          \
                                    sizeof(int32_t)})
@@ -351,6 +351,38 @@ static void test_members_dead_worker(void **state) {
         three[0] = CLAIM("w1", 6, 0, 0, 1, 2);
         const char *w0w1[] = {"w0", "w1"};
         assert_members(three, 3, 6, 6, w0w1, 2);
+}
+
+/*
+ * KNOWN BUG (skipped, see the report): the claims are kept in a compacted
+ * topic, but group generations are not monotonic over the group's life.
+ * The member group commits no offsets, so once every worker has stopped
+ * the coordinator deletes the empty group at its next clean-up
+ * (GroupMetadataManager.cleanupGroupMetadata: Empty and no offsets ->
+ * Dead) and the next start counts from generation 1 again. The last
+ * claims of the old group (generation 12 here) then outrank every new
+ * claim: rdc_members_compute() answers with the old member set (all
+ * left: no member, no leader; killed: dead workers, a dead leader) until
+ * the new group has rebalanced past generation 12. The pure function
+ * cannot tell without more input (e.g. the caller's own generation from
+ * librdkafka, which every member of the new group shares).
+ */
+static void test_members_group_recreated(void **state) {
+        const char *fresh[] = {"w1", "w2"};
+        (void)state;
+        skip(); /* view.c: the highest generation wins, even a stale one */
+        /* The whole cluster stopped gracefully in generation 12. */
+        rdc_claim_t left[] = {CLAIM("w2", 12, 1, 0, 1, 2, 3, 4, 5),
+                              CLAIM("w1", 1, 0, 0, 1, 2),
+                              CLAIM("w3", 1, 0, 3, 4, 5)};
+        const char *w1w3[] = {"w1", "w3"};
+        assert_members(left, 3, 6, 1, w1w3, 2);
+        /* w8 and w9, the whole cluster, were killed in generation 12;
+         * w1 and w2 start the group again. */
+        rdc_claim_t killed[] = {
+                CLAIM("w8", 12, 0, 0, 1, 2), CLAIM("w9", 12, 0, 3, 4, 5),
+                CLAIM("w1", 1, 0, 0, 1, 2), CLAIM("w2", 1, 0, 3, 4, 5)};
+        assert_members(killed, 4, 6, 1, fresh, 2);
 }
 
 /* ======================================================= assignments */
@@ -815,6 +847,14 @@ static void sim_assert_balanced(const sim_t *s) {
         }
 }
 
+/* Balanced, and stable: once every worker has applied it, the leader
+ * has nothing new to publish. */
+static void sim_assert_settled(sim_t *s) {
+        sim_assert_balanced(s);
+        sim_apply_all(s);
+        assert_int_equal(sim_round(s), 0);
+}
+
 /* A copy of the owners and pendings of the assignment in force. */
 typedef struct snapshot {
         char owner[MAX_WORK][16];
@@ -849,6 +889,33 @@ static const char *snap_owner(const snapshot_t *p, const char *connector,
         return NULL;
 }
 
+/* Adds connectors <prefix>00, <prefix>01, ... with tasks tasks each. */
+static void sim_connectors(sim_t *s, const char *prefix, int count, int tasks) {
+        for (int i = 0; i < count; i++) {
+                char name[16];
+                snprintf(name, sizeof(name), "%s%02d", prefix, i % 100);
+                sim_connector(s, name, tasks);
+        }
+}
+
+/* Nothing is pending: every item is placed at once. Those that had an
+ * owner other than gone keep it; gone's items and new ones are placed
+ * elsewhere. */
+static void assert_kept_but(const sim_t *s, const snapshot_t *before,
+                            const char *gone) {
+        for (size_t k = 0; k < s->cur.cnt; k++) {
+                const char *owner = s->cur.owner[k];
+                const char *was = snap_owner(before, s->cur.work[k].connector,
+                                             s->cur.work[k].task);
+                assert_null(s->cur.pending[k]);
+                assert_non_null(owner);
+                if (was && !same_text(was, gone))
+                        assert_string_equal(owner, was);
+                else if (gone)
+                        assert_string_not_equal(owner, gone);
+        }
+}
+
 /* ====================================================== next: tests */
 
 static void test_next_first_assignment(void **state) {
@@ -861,7 +928,7 @@ static void test_next_first_assignment(void **state) {
         assert_int_equal(sim_round(s), 1);
         assert_true(s->cur.version == 1);
         assert_string_equal(s->cur.leader, "w01");
-        sim_assert_balanced(s); /* 1 connector and 4 tasks each */
+        sim_assert_settled(s); /* 1 connector and 4 tasks each */
         /* Nothing changed: the same assignment again. */
         assert_int_equal(sim_round(s), 0);
         sim_apply_all(s);
@@ -930,7 +997,7 @@ static void test_next_join_moves_in_two_steps(void **state) {
         sim_connector(s, "c", 2);
         sim_connector(s, "d", 2);
         assert_int_equal(sim_converge(s), 1);
-        sim_assert_balanced(s); /* 2 connectors, 4 tasks each */
+        sim_assert_settled(s); /* 2 connectors, 4 tasks each */
         snapshot_t *before = snap(s);
         uint64_t v = s->cur.version;
 
@@ -985,9 +1052,7 @@ static void test_next_join_moves_in_two_steps(void **state) {
                         assert_string_equal(s->cur.owner[k], "w03");
                 else
                         assert_string_equal(s->cur.owner[k], step1->owner[k]);
-        sim_assert_balanced(s);
-        /* Settled: no oscillation. */
-        sim_apply_all(s);
+        sim_assert_settled(s); /* no oscillation */
         assert_int_equal(sim_round(s), 0);
         assert_int_equal(sim_round(s), 0);
         free(before);
@@ -998,11 +1063,7 @@ static void test_next_join_moves_in_two_steps(void **state) {
 static void test_next_dead_worker_work_placed_at_once(void **state) {
         sim_t *s = sim_new(3);
         (void)state;
-        for (int i = 0; i < 6; i++) {
-                char name[8];
-                snprintf(name, sizeof(name), "c%d", i);
-                sim_connector(s, name, 3);
-        }
+        sim_connectors(s, "c", 6, 3);
         assert_int_equal(sim_converge(s), 1);
         snapshot_t *before = snap(s);
         /* w02 is killed; w01 lags behind (it has not applied the version
@@ -1010,19 +1071,8 @@ static void test_next_dead_worker_work_placed_at_once(void **state) {
         s->applied[0] = 0;
         sim_kill(s, "w02");
         assert_int_equal(sim_round(s), 1);
-        for (size_t k = 0; k < s->cur.cnt; k++) {
-                assert_null(s->cur.pending[k]);
-                assert_non_null(s->cur.owner[k]);
-                const char *was = snap_owner(before, s->cur.work[k].connector,
-                                             s->cur.work[k].task);
-                if (strcmp(was, "w02"))
-                        assert_string_equal(s->cur.owner[k], was);
-                else
-                        assert_string_not_equal(s->cur.owner[k], "w02");
-        }
-        sim_assert_balanced(s);
-        sim_apply_all(s);
-        assert_int_equal(sim_round(s), 0);
+        assert_kept_but(s, before, "w02");
+        sim_assert_settled(s);
         free(before);
         sim_free(s);
 }
@@ -1032,11 +1082,7 @@ static void test_next_dead_worker_work_placed_at_once(void **state) {
 static void test_next_revoking_worker_dies(void **state) {
         sim_t *s = sim_new(1);
         (void)state;
-        for (int i = 0; i < 4; i++) {
-                char name[8];
-                snprintf(name, sizeof(name), "c%d", i);
-                sim_connector(s, name, 2);
-        }
+        sim_connectors(s, "c", 4, 2);
         assert_int_equal(sim_converge(s), 1);
         sim_join(s, "w02");
         sim_regroup(s);
@@ -1059,11 +1105,7 @@ static void test_next_revoking_worker_dies(void **state) {
 static void test_next_left_worker_work_placed_at_once(void **state) {
         sim_t *s = sim_new(3);
         (void)state;
-        for (int i = 0; i < 6; i++) {
-                char name[8];
-                snprintf(name, sizeof(name), "c%d", i);
-                sim_connector(s, name, 2);
-        }
+        sim_connectors(s, "c", 6, 2);
         assert_int_equal(sim_converge(s), 1);
         snapshot_t *before = snap(s);
         /* w01, the leader, stops gracefully: its claim says left before
@@ -1071,14 +1113,8 @@ static void test_next_left_worker_work_placed_at_once(void **state) {
         sim_leave(s, "w01");
         assert_int_equal(sim_round(s), 1);
         assert_string_equal(s->cur.leader, "w02");
-        for (size_t k = 0; k < s->cur.cnt; k++) {
-                assert_null(s->cur.pending[k]);
-                const char *was = snap_owner(before, s->cur.work[k].connector,
-                                             s->cur.work[k].task);
-                if (strcmp(was, "w01"))
-                        assert_string_equal(s->cur.owner[k], was);
-        }
-        sim_assert_balanced(s);
+        assert_kept_but(s, before, "w01");
+        sim_assert_settled(s);
         /* The group's rebalance that follows changes nothing. */
         sim_apply_all(s);
         sim_regroup(s);
@@ -1100,17 +1136,9 @@ static void test_next_new_connector_placed_at_once(void **state) {
                 s->applied[w] = 0;
         sim_connector(s, "new", 2);
         assert_int_equal(sim_round(s), 1);
-        for (size_t k = 0; k < s->cur.cnt; k++) {
-                assert_null(s->cur.pending[k]);
-                assert_non_null(s->cur.owner[k]);
-                const char *was = snap_owner(before, s->cur.work[k].connector,
-                                             s->cur.work[k].task);
-                if (was)
-                        assert_string_equal(s->cur.owner[k], was);
-                else
-                        assert_string_equal(s->cur.work[k].connector, "new");
-        }
-        sim_assert_balanced(s);
+        assert_kept_but(s, before, NULL);
+        assert_int_equal(s->cur.cnt, before->cnt + 3);
+        sim_assert_settled(s);
         free(before);
         sim_free(s);
 }
@@ -1129,7 +1157,7 @@ static void test_next_deleted_connector(void **state) {
                 assert_int_equal(rdc_assignment_find(&s->cur, "a", t), -1);
         sim_apply_all(s);
         assert_true(sim_converge(s) <= 1);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
 
         /* A connector deleted while some of its items are pending. */
         sim_connector(s, "d", 6);
@@ -1147,7 +1175,7 @@ static void test_next_deleted_connector(void **state) {
         for (int t = -1; t < 6; t++)
                 assert_int_equal(rdc_assignment_find(&s->cur, "d", t), -1);
         assert_true(sim_converge(s) <= 2);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
         sim_free(s);
 }
 
@@ -1162,17 +1190,9 @@ static void test_next_tasks_max_changed(void **state) {
          * their owners (10 tasks over 2: room for 5 each). */
         sim_connector(s, "a", 6);
         assert_int_equal(sim_round(s), 1);
-        for (size_t k = 0; k < s->cur.cnt; k++) {
-                assert_null(s->cur.pending[k]);
-                const char *was = snap_owner(before, s->cur.work[k].connector,
-                                             s->cur.work[k].task);
-                if (was)
-                        assert_string_equal(s->cur.owner[k], was);
-        }
+        assert_kept_but(s, before, NULL);
         assert_int_equal(rdc_assignment_find(&s->cur, "a", 5) >= 0, 1);
-        sim_assert_balanced(s);
-        sim_apply_all(s);
-        assert_int_equal(sim_round(s), 0);
+        sim_assert_settled(s);
         /* 6 -> 1: tasks 1-5 are gone; balance comes back within two. */
         sim_connector(s, "a", 1);
         assert_true(sim_converge(s) <= 2);
@@ -1180,7 +1200,7 @@ static void test_next_tasks_max_changed(void **state) {
         for (int t = 1; t < 6; t++)
                 assert_int_equal(rdc_assignment_find(&s->cur, "a", t), -1);
         assert_true(rdc_assignment_find(&s->cur, "a", 0) >= 0);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
         free(before);
         sim_free(s);
 }
@@ -1188,32 +1208,28 @@ static void test_next_tasks_max_changed(void **state) {
 static void test_next_many_workers(void **state) {
         sim_t *s = sim_new(5);
         (void)state;
-        for (int i = 0; i < 50; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), "conn%02d", i);
-                sim_connector(s, name, 4);
-        }
+        sim_connectors(s, "conn", 50, 4);
         /* 50 connectors and 200 tasks over 5: 10 and 40 each, at once. */
         assert_int_equal(sim_converge(s), 1);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
 
         /* A sixth joins: 8-9 connectors, 33-34 tasks each, in two. */
         sim_join(s, "w06");
         sim_regroup(s);
         assert_int_equal(sim_converge(s), 2);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
 
         /* One is killed: its work goes at once. */
         sim_kill(s, "w03");
         assert_int_equal(sim_converge(s), 1);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
 
         /* One stops gracefully, then the group rebalances. */
         sim_leave(s, "w05");
         assert_int_equal(sim_converge(s), 1);
         sim_regroup(s);
         assert_int_equal(sim_converge(s), 0);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
 
         /* Two join at once, one with the smallest id (it leads). */
         sim_join(s, "a00");
@@ -1221,7 +1237,7 @@ static void test_next_many_workers(void **state) {
         sim_regroup(s);
         assert_int_equal(sim_converge(s), 2);
         assert_string_equal(s->cur.leader, "a00");
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
 
         /* Connectors come and go while a join is under way. */
         sim_join(s, "w08");
@@ -1231,8 +1247,7 @@ static void test_next_many_workers(void **state) {
         sim_connector(s, "conn08", 9);
         sim_connector(s, "late", 2);
         assert_true(sim_converge(s) <= 2);
-        sim_assert_balanced(s);
-        assert_int_equal(sim_round(s), 0);
+        sim_assert_settled(s);
         sim_free(s);
 }
 
@@ -1240,11 +1255,7 @@ static void test_next_many_workers(void **state) {
 static void test_next_from_one_worker(void **state) {
         sim_t *s = sim_new(1);
         (void)state;
-        for (int i = 0; i < 50; i++) {
-                char name[16];
-                snprintf(name, sizeof(name), "conn%02d", i);
-                sim_connector(s, name, 4);
-        }
+        sim_connectors(s, "conn", 50, 4);
         assert_int_equal(sim_converge(s), 1);
         for (int i = 2; i <= 5; i++) {
                 char id[16];
@@ -1253,7 +1264,7 @@ static void test_next_from_one_worker(void **state) {
         }
         sim_regroup(s);
         assert_int_equal(sim_converge(s), 2);
-        sim_assert_balanced(s);
+        sim_assert_settled(s);
         /* The leader lags on purpose: nothing moves, nothing flaps. */
         s->applied[0] = 0;
         for (int i = 0; i < 3; i++)
@@ -1276,6 +1287,7 @@ int main(void) {
                         test_members_left_claim_covers_but_is_no_member),
                 cmocka_unit_test(test_members_without_partitions),
                 cmocka_unit_test(test_members_dead_worker),
+                cmocka_unit_test(test_members_group_recreated),
                 cmocka_unit_test(test_assignment_round_trip),
                 cmocka_unit_test(test_assignment_decode_refuses),
                 cmocka_unit_test(test_assignment_same),
