@@ -45,8 +45,10 @@ typedef enum rdc_internal_topic_result {
  *        as with Java's clients, its metadata requests let a broker with
  *        auto.create.topics.enable create the topic.
  * @param partitions -1 = broker default; ignored for the config topic.
- * @param timeout_ms bound of each Admin request, and of the wait for the
- *        topic to show in metadata.
+ * @param timeout_ms bound of the Admin requests (sent together), and of
+ *        the wait for the topic to show in metadata: about twice this at
+ *        most. A cluster without CreateTopics (the mock) costs one
+ *        timeout_ms per call.
  * @returns what it found; RDC_INTERNAL_TOPIC_ERROR with errstr (Kafka's
  *          words where Kafka has them: it names the topic and the key).
  * @locality any thread; blocks.

@@ -45,11 +45,11 @@ int rdc_kafka_topic_partitions(rd_kafka_t *rk, const char *topic,
         return partitions;
 }
 
-rd_kafka_resp_err_t rdc_kafka_create_topic(rd_kafka_t *rk, const char *topic,
-                                           int partitions, int replication,
-                                           const char *const *configs,
-                                           int timeout_ms, char *why,
-                                           size_t why_size) {
+rd_kafka_resp_err_t
+rdc_kafka_create_topic_send(rd_kafka_t *rk, rd_kafka_queue_t *q,
+                            const char *topic, int partitions, int replication,
+                            const char *const *configs, int timeout_ms,
+                            char *why, size_t why_size) {
         rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
                 topic, partitions, replication, why, why_size);
         if (!nt)
@@ -63,16 +63,21 @@ rd_kafka_resp_err_t rdc_kafka_create_topic(rd_kafka_t *rk, const char *topic,
                         return RD_KAFKA_RESP_ERR__INVALID_ARG;
                 }
         char kerr[512];
-        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
         rd_kafka_AdminOptions_t *opts =
                 rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
         rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, kerr,
                                                   sizeof(kerr));
         rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, kerr,
                                                     sizeof(kerr));
+        /* The request keeps copies of both. */
         rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
-        /* The request times out by itself: this bound is a safety net. */
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 2 * timeout_ms);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_NewTopic_destroy(nt);
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t rdc_kafka_create_topic_result(rd_kafka_event_t *ev,
+                                                  char *why, size_t why_size) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
         const char *reason = "no answer";
         if (ev) {
@@ -90,11 +95,27 @@ rd_kafka_resp_err_t rdc_kafka_create_topic(rd_kafka_t *rk, const char *topic,
                 }
         }
         snprintf(why, why_size, "%s", reason ? reason : rd_kafka_err2str(err));
-        if (ev)
-                rd_kafka_event_destroy(ev);
-        rd_kafka_AdminOptions_destroy(opts);
+        return err;
+}
+
+rd_kafka_resp_err_t rdc_kafka_create_topic(rd_kafka_t *rk, const char *topic,
+                                           int partitions, int replication,
+                                           const char *const *configs,
+                                           int timeout_ms, char *why,
+                                           size_t why_size) {
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_resp_err_t err = rdc_kafka_create_topic_send(
+                rk, q, topic, partitions, replication, configs, timeout_ms, why,
+                why_size);
+        if (!err) {
+                /* The request times out by itself: this bound is a safety
+                 * net. */
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 2 * timeout_ms);
+                err = rdc_kafka_create_topic_result(ev, why, why_size);
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+        }
         rd_kafka_queue_destroy(q);
-        rd_kafka_NewTopic_destroy(nt);
         return err;
 }
 

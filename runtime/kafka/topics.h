@@ -34,6 +34,23 @@ int rdc_kafka_topic_partitions(rd_kafka_t *rk, const char *topic,
                                int timeout_ms, char *why, size_t why_size);
 
 /**
+ * @brief Sends CreateTopics for topic (as rdc_kafka_create_topic()); its
+ *        result event comes on q (read it with
+ *        rdc_kafka_create_topic_result()).
+ * @returns 0, or _INVALID_ARG (why says) when nothing could be sent.
+ */
+rd_kafka_resp_err_t
+rdc_kafka_create_topic_send(rd_kafka_t *rk, rd_kafka_queue_t *q,
+                            const char *topic, int partitions, int replication,
+                            const char *const *configs, int timeout_ms,
+                            char *why, size_t why_size);
+
+/** @returns the topic's error in a CreateTopics result event (NULL: no
+ *  answer, _TIMED_OUT), as rdc_kafka_create_topic(). */
+rd_kafka_resp_err_t rdc_kafka_create_topic_result(rd_kafka_event_t *ev,
+                                                  char *why, size_t why_size);
+
+/**
  * @brief Creates topic with the Admin API (CreateTopics) and waits for
  *        the answer. partitions, replication: -1 = broker default.
  * @param configs NULL-ended name, value pairs of topic configs, or NULL.

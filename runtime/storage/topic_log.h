@@ -1,7 +1,7 @@
 /*
  * A compacted Kafka topic read by every worker and written by any
  * (Kafka Connect's KafkaBasedLog): the transport under the Kafka-topic
- * store back ends (config_store_kafka.c; status and offsets next).
+ * store back ends (config, status and offsets).
  *
  * A reader thread reads every partition of the topic from its beginning,
  * without a consumer group, and hands each record to the owner's consume
