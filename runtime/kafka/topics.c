@@ -17,52 +17,72 @@
 #include "kafka/embedded.h"
 #include "worker/worker.h"
 
-/* @returns 1 if the topic exists, 0 if not, -1 if unknown (error). */
-static int topic_exists(rd_kafka_t *rk, const char *topic) {
+int rdc_kafka_topic_partitions(rd_kafka_t *rk, const char *topic,
+                               int timeout_ms, char *why, size_t why_size) {
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
-        if (!rkt)
+        if (!rkt) {
+                snprintf(why, why_size, "%s",
+                         rd_kafka_err2str(rd_kafka_last_error()));
                 return -1;
-        rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &md, 5000);
-        int exists = -1;
-        if (!err && md->topic_cnt == 1) {
-                rd_kafka_resp_err_t terr = md->topics[0].err;
-                if (!terr && md->topics[0].partition_cnt > 0)
-                        exists = 1;
-                else if (terr == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
-                        exists = 0;
         }
+        rd_kafka_resp_err_t err =
+                rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
+        int partitions = -1;
+        if (!err && md->topic_cnt == 1) {
+                err = md->topics[0].err;
+                if (!err && md->topics[0].partition_cnt > 0)
+                        partitions = md->topics[0].partition_cnt;
+                else if (err == RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART)
+                        partitions = 0;
+        }
+        if (partitions < 0)
+                snprintf(why, why_size, "%s",
+                         err ? rd_kafka_err2str(err) : "no partitions");
         if (md)
                 rd_kafka_metadata_destroy(md);
         rd_kafka_topic_destroy(rkt);
-        return exists;
+        return partitions;
 }
 
-static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
-                         int replication) {
-        char kerr[512];
+rd_kafka_resp_err_t
+rdc_kafka_create_topic_send(rd_kafka_t *rk, rd_kafka_queue_t *q,
+                            const char *topic, int partitions, int replication,
+                            const char *const *configs, int timeout_ms,
+                            char *why, size_t why_size) {
         rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(
-                topic, partitions, replication, kerr, sizeof(kerr));
-        if (!nt) {
-                rdc_log(RDC_LOG_WARN, "worker", NULL,
-                        "Cannot describe topic %s for creation: %s", topic,
-                        kerr);
-                return;
-        }
-        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+                topic, partitions, replication, why, why_size);
+        if (!nt)
+                return RD_KAFKA_RESP_ERR__INVALID_ARG;
+        for (size_t i = 0; configs && configs[i] && configs[i + 1]; i += 2)
+                if (rd_kafka_NewTopic_set_config(nt, configs[i],
+                                                 configs[i + 1])) {
+                        snprintf(why, why_size, "cannot set %s=%s", configs[i],
+                                 configs[i + 1]);
+                        rd_kafka_NewTopic_destroy(nt);
+                        return RD_KAFKA_RESP_ERR__INVALID_ARG;
+                }
+        char kerr[512];
         rd_kafka_AdminOptions_t *opts =
                 rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
-        rd_kafka_AdminOptions_set_request_timeout(opts, 5000, kerr,
+        rd_kafka_AdminOptions_set_request_timeout(opts, timeout_ms, kerr,
                                                   sizeof(kerr));
-        rd_kafka_AdminOptions_set_operation_timeout(opts, 5000, kerr,
+        rd_kafka_AdminOptions_set_operation_timeout(opts, timeout_ms, kerr,
                                                     sizeof(kerr));
+        /* The request keeps copies of both. */
         rd_kafka_CreateTopics(rk, &nt, 1, opts, q);
-        rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 10000);
+        rd_kafka_AdminOptions_destroy(opts);
+        rd_kafka_NewTopic_destroy(nt);
+        return RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+rd_kafka_resp_err_t rdc_kafka_create_topic_result(rd_kafka_event_t *ev,
+                                                  char *why, size_t why_size) {
         rd_kafka_resp_err_t err = RD_KAFKA_RESP_ERR__TIMED_OUT;
-        const char *why = "no answer";
+        const char *reason = "no answer";
         if (ev) {
                 err = rd_kafka_event_error(ev);
-                why = rd_kafka_event_error_string(ev);
+                reason = rd_kafka_event_error_string(ev);
                 const rd_kafka_CreateTopics_result_t *res =
                         rd_kafka_event_CreateTopics_result(ev);
                 size_t cnt = 0;
@@ -71,9 +91,40 @@ static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
                             : NULL;
                 if (!err && cnt == 1) {
                         err = rd_kafka_topic_result_error(tres[0]);
-                        why = rd_kafka_topic_result_error_string(tres[0]);
+                        reason = rd_kafka_topic_result_error_string(tres[0]);
                 }
         }
+        snprintf(why, why_size, "%s", reason ? reason : rd_kafka_err2str(err));
+        return err;
+}
+
+rd_kafka_resp_err_t rdc_kafka_create_topic(rd_kafka_t *rk, const char *topic,
+                                           int partitions, int replication,
+                                           const char *const *configs,
+                                           int timeout_ms, char *why,
+                                           size_t why_size) {
+        rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
+        rd_kafka_resp_err_t err = rdc_kafka_create_topic_send(
+                rk, q, topic, partitions, replication, configs, timeout_ms, why,
+                why_size);
+        if (!err) {
+                /* The request times out by itself: this bound is a safety
+                 * net. */
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 2 * timeout_ms);
+                err = rdc_kafka_create_topic_result(ev, why, why_size);
+                if (ev)
+                        rd_kafka_event_destroy(ev);
+        }
+        rd_kafka_queue_destroy(q);
+        return err;
+}
+
+static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
+                         int replication) {
+        char why[512];
+        rd_kafka_resp_err_t err =
+                rdc_kafka_create_topic(rk, topic, partitions, replication, NULL,
+                                       5000, why, sizeof(why));
         if (!err || err == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
                 rdc_log(RDC_LOG_INFO, "worker", NULL,
                         "Created topic %s (partitions %d, replication "
@@ -84,12 +135,7 @@ static void create_topic(rd_kafka_t *rk, const char *topic, int partitions,
                         "Could not create topic %s with the Admin API (%s: "
                         "%s); relying on the broker's automatic topic "
                         "creation",
-                        topic, rd_kafka_err2name(err), why ? why : "");
-        if (ev)
-                rd_kafka_event_destroy(ev);
-        rd_kafka_AdminOptions_destroy(opts);
-        rd_kafka_queue_destroy(q);
-        rd_kafka_NewTopic_destroy(nt);
+                        topic, rd_kafka_err2name(err), why);
 }
 
 /* The admin client of a connector with admin.override.* keys (as Kafka's
@@ -153,14 +199,16 @@ int rdc_kafka_ensure_topic(rdc_worker_t *worker, const char *topic,
                 own ? own : rdc_kafka_admin(worker, errstr, errstr_size);
         if (!rk)
                 return -1;
-        int exists = topic_exists(rk, topic);
+        char why[256];
+        int exists =
+                rdc_kafka_topic_partitions(rk, topic, 5000, why, sizeof(why));
         if (exists == 0)
                 create_topic(rk, topic, (int)partitions, (int)replication);
         else if (exists < 0)
                 rdc_log(RDC_LOG_WARN, "worker", NULL,
-                        "Could not read metadata of topic %s; producing "
-                        "without checking that it exists",
-                        topic);
+                        "Could not read metadata of topic %s (%s); "
+                        "producing without checking that it exists",
+                        topic, why);
         if (own)
                 rd_kafka_destroy(own);
         return 0;

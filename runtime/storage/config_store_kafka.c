@@ -49,9 +49,7 @@ typedef struct ks_deferred {
 
 typedef struct kafka_store {
         rdc_config_store_t base;
-        char *topic;
-        char *origin;
-        rdc_topic_log_t *log;
+        rdc_topic_log_owner_t tl;   /* tl.what is base.origin */
         rdc_config_snapshot_t snap; /* snap.lock guards deferred too */
         ks_deferred_t *deferred;
 } kafka_store_t;
@@ -142,7 +140,7 @@ static int commit_tasks(kafka_store_t *ks, const char *name, int32_t cnt) {
                         " tasks, %u of them read; keeping the previous task "
                         "configs "
                         "until a complete commit",
-                        name, ks->topic, cnt, read_cnt);
+                        name, ks->tl.topic, cnt, read_cnt);
         }
         deferred_drop(ks, name);
         return changed;
@@ -250,7 +248,7 @@ static void read_one(kafka_store_t *ks, const rd_kafka_message_t *msg,
                 rdc_log(RDC_LOG_ERROR, KS_LOGGER, NULL,
                         "Discarding a record without key at offset %" PRId64
                         " of config topic %s",
-                        msg->offset, ks->topic);
+                        msg->offset, ks->tl.topic);
                 return;
         }
         rdc_config_record_t rec;
@@ -261,7 +259,7 @@ static void read_one(kafka_store_t *ks, const rd_kafka_message_t *msg,
                 rdc_log(RDC_LOG_ERROR, KS_LOGGER, NULL,
                         "Discarding record at offset %" PRId64
                         " of config topic %s: %s",
-                        msg->offset, ks->topic, errstr);
+                        msg->offset, ks->tl.topic, errstr);
                 return;
         }
         if (apply(ks, &rec))
@@ -301,8 +299,8 @@ static int ks_write(kafka_store_t *ks, const rdc_config_record_t *records,
         if (ret)
                 snprintf(errstr, errstr_size, "out of memory");
         else
-                ret = rdc_topic_log_send(ks->log, keys, values, n, done, opaque,
-                                         errstr, errstr_size);
+                ret = rdc_topic_log_send(ks->tl.log, keys, values, n, done,
+                                         opaque, errstr, errstr_size);
         for (size_t i = 0; keys && values && i < n; i++) {
                 free(keys[i]);
                 free(values[i]);
@@ -422,12 +420,10 @@ static void ks_destroy(rdc_config_store_t *store) {
         kafka_store_t *ks = (kafka_store_t *)store;
         if (!ks)
                 return;
-        rdc_topic_log_close(ks->log);
+        rdc_topic_log_owner_clear(&ks->tl);
         while (ks->deferred)
                 deferred_drop(ks, ks->deferred->name);
         rdc_config_snapshot_clear(&ks->snap);
-        free(ks->topic);
-        free(ks->origin);
         free(ks);
 }
 
@@ -450,25 +446,16 @@ rdc_config_store_t *rdc_config_store_kafka_open(rd_kafka_conf_t *producer_conf,
                                                 int timeout_ms, char *errstr,
                                                 size_t errstr_size) {
         kafka_store_t *ks = calloc(1, sizeof(*ks));
-        if (!ks || !(ks->topic = strdup(topic)) ||
-            asprintf(&ks->origin, "config topic %s", topic) < 0) {
-                if (ks)
-                        free(ks->topic);
-                free(ks);
-                rd_kafka_conf_destroy(producer_conf);
-                rd_kafka_conf_destroy(consumer_conf);
-                snprintf(errstr, errstr_size, "out of memory");
+        if (ks) {
+                ks->base.ops = &kafka_store_ops;
+                rdc_config_snapshot_init(&ks->snap);
+        }
+        if (rdc_topic_log_owner_open(ks ? &ks->tl : NULL, producer_conf,
+                                     consumer_conf, topic, "config", ks_consume,
+                                     ks, timeout_ms, errstr, errstr_size)) {
+                ks_destroy(ks ? &ks->base : NULL);
                 return NULL;
         }
-        ks->base.ops = &kafka_store_ops;
-        ks->base.origin = ks->origin;
-        rdc_config_snapshot_init(&ks->snap);
-        ks->log = rdc_topic_log_open(producer_conf, consumer_conf, topic,
-                                     ks->origin, ks_consume, ks, timeout_ms,
-                                     errstr, errstr_size);
-        if (!ks->log) {
-                ks_destroy(&ks->base);
-                return NULL;
-        }
+        ks->base.origin = ks->tl.what;
         return &ks->base;
 }

@@ -54,12 +54,12 @@ typedef struct file_offsets {
         rdc_offset_store_t base;
         pthread_mutex_t lock; /**< guards entries, dirty, listener */
         pthread_mutex_t flush_lock;
-        rdc_map_t *entries;   /**< offset key -> canonical offset */
-        int dirty;            /**< entries differ from the file */
-        char *path;           /**< NULL: memory only */
-        rdc_topic_log_t *log; /**< the Kafka back end's topic */
-        rdc_map_t *staged;    /**< Kafka: changed since the last flush */
-        rdc_map_t *inflight;  /**< Kafka: sent, not acknowledged yet */
+        rdc_map_t *entries;       /**< offset key -> canonical offset */
+        int dirty;                /**< entries differ from the file */
+        char *path;               /**< NULL: memory only */
+        rdc_topic_log_owner_t tl; /**< the Kafka back end's topic */
+        rdc_map_t *staged;        /**< Kafka: changed since the last flush */
+        rdc_map_t *inflight;      /**< Kafka: sent, not acknowledged yet */
         rdc_offsets_listener_t *listener;
         void *listener_opaque;
 } file_offsets_t;
@@ -242,7 +242,7 @@ static void fo_destroy(rdc_offset_store_t *base) {
         file_offsets_t *store = (file_offsets_t *)base;
         if (!store)
                 return;
-        rdc_topic_log_close(store->log);
+        rdc_topic_log_owner_clear(&store->tl);
         rdc_map_destroy(store->entries);
         rdc_map_destroy(store->staged);
         rdc_map_destroy(store->inflight);
@@ -761,7 +761,7 @@ static void kafka_flush(rdc_offset_store_t *base, rdc_store_done_cb_t *done,
         kf->done = done;
         kf->opaque = opaque;
         if (!err && cnt)
-                err = rdc_topic_log_send(store->log, keys, values, cnt,
+                err = rdc_topic_log_send(store->tl.log, keys, values, cnt,
                                          kafka_flush_done, kf, errstr,
                                          sizeof(errstr));
         free(keys);
@@ -837,25 +837,17 @@ rdc_offset_store_t *rdc_offset_store_kafka_open(rd_kafka_conf_t *producer_conf,
                                                 int timeout_ms, char *errstr,
                                                 size_t errstr_size) {
         file_offsets_t *store = offsets_new(NULL);
-        char what[300];
         if (store) {
                 store->base.ops = &kafka_offsets_ops;
                 store->staged = rdc_map_new();
                 store->inflight = rdc_map_new();
         }
-        if (!store || !store->staged || !store->inflight) {
+        if (rdc_topic_log_owner_open(
+                    store && store->staged && store->inflight ? &store->tl
+                                                              : NULL,
+                    producer_conf, consumer_conf, topic, "offsets",
+                    kafka_consume, store, timeout_ms, errstr, errstr_size)) {
                 fo_destroy(store ? &store->base : NULL);
-                rd_kafka_conf_destroy(producer_conf);
-                rd_kafka_conf_destroy(consumer_conf);
-                rdc_errstr_set(errstr, errstr_size, "out of memory");
-                return NULL;
-        }
-        snprintf(what, sizeof(what), "offsets topic %s", topic);
-        store->log = rdc_topic_log_open(producer_conf, consumer_conf, topic,
-                                        what, kafka_consume, store, timeout_ms,
-                                        errstr, errstr_size);
-        if (!store->log) {
-                fo_destroy(&store->base);
                 return NULL;
         }
         return &store->base;

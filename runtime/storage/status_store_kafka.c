@@ -32,9 +32,7 @@
 
 typedef struct kafka_status_store {
         rdc_status_store_t base;
-        char *topic;
-        char *what;
-        rdc_topic_log_t *log;
+        rdc_topic_log_owner_t tl;
         rdc_status_table_t table;
 } kafka_status_store_t;
 
@@ -61,7 +59,7 @@ static void kss_consume(void *opaque, rd_kafka_message_t *const *msgs,
                         rdc_log(RDC_LOG_ERROR, KSS_LOGGER, NULL,
                                 "Discarding record at offset %" PRId64
                                 " of partition %" PRId32 " of %s: %s",
-                                msg->offset, msg->partition, st->what,
+                                msg->offset, msg->partition, st->tl.what,
                                 msg->key ? errstr : "no key");
                         continue;
                 }
@@ -110,13 +108,13 @@ static void kss_send(kafka_status_store_t *st, const rdc_status_record_t *recs,
         for (size_t i = 0; !err && i < cnt; i++)
                 err = rdc_status_record_encode(&recs[i], &keys[i], &values[i]);
         if (!err && cnt)
-                err = rdc_topic_log_send(st->log, keys, values, cnt, done,
+                err = rdc_topic_log_send(st->tl.log, keys, values, cnt, done,
                                          opaque, errstr, sizeof(errstr));
         else if (!err && done)
                 done(opaque, 0, "");
         if (err) {
                 rdc_log(RDC_LOG_WARN, KSS_LOGGER, NULL,
-                        "Cannot write a status to %s: %s", st->what, errstr);
+                        "Cannot write a status to %s: %s", st->tl.what, errstr);
                 if (done)
                         done(opaque, -1, errstr);
         }
@@ -218,10 +216,8 @@ static void kss_destroy(rdc_status_store_t *store) {
         kafka_status_store_t *st = (kafka_status_store_t *)store;
         if (!st)
                 return;
-        rdc_topic_log_close(st->log);
+        rdc_topic_log_owner_clear(&st->tl);
         rdc_status_table_clear(&st->table);
-        free(st->topic);
-        free(st->what);
         free(st);
 }
 
@@ -239,23 +235,15 @@ rdc_status_store_t *rdc_status_store_kafka_open(rd_kafka_conf_t *producer_conf,
                                                 int timeout_ms, char *errstr,
                                                 size_t errstr_size) {
         kafka_status_store_t *st = calloc(1, sizeof(*st));
-        if (!st || !(st->topic = strdup(topic)) ||
-            asprintf(&st->what, "status topic %s", topic) < 0) {
-                if (st)
-                        free(st->topic);
-                free(st);
-                rd_kafka_conf_destroy(producer_conf);
-                rd_kafka_conf_destroy(consumer_conf);
-                snprintf(errstr, errstr_size, "out of memory");
-                return NULL;
+        if (st) {
+                st->base.ops = &kafka_status_ops;
+                rdc_status_table_init(&st->table);
         }
-        st->base.ops = &kafka_status_ops;
-        rdc_status_table_init(&st->table);
-        st->log = rdc_topic_log_open(producer_conf, consumer_conf, topic,
-                                     st->what, kss_consume, st, timeout_ms,
-                                     errstr, errstr_size);
-        if (!st->log) {
-                kss_destroy(&st->base);
+        if (rdc_topic_log_owner_open(st ? &st->tl : NULL, producer_conf,
+                                     consumer_conf, topic, "status",
+                                     kss_consume, st, timeout_ms, errstr,
+                                     errstr_size)) {
+                kss_destroy(st ? &st->base : NULL);
                 return NULL;
         }
         return &st->base;

@@ -444,3 +444,32 @@ rdc_topic_log_t *rdc_topic_log_open(rd_kafka_conf_t *producer_conf,
         }
         return log;
 }
+
+int rdc_topic_log_owner_open(rdc_topic_log_owner_t *owner,
+                             rd_kafka_conf_t *producer_conf,
+                             rd_kafka_conf_t *consumer_conf, const char *topic,
+                             const char *kind,
+                             rdc_topic_log_consume_cb_t *consume, void *opaque,
+                             int timeout_ms, char *errstr, size_t errstr_size) {
+        if (!owner || !(owner->topic = strdup(topic)) ||
+            asprintf(&owner->what, "%s topic %s", kind, topic) < 0) {
+                if (owner)
+                        owner->what = NULL; /* asprintf left it undefined */
+                rd_kafka_conf_destroy(producer_conf);
+                rd_kafka_conf_destroy(consumer_conf);
+                snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        owner->log = rdc_topic_log_open(producer_conf, consumer_conf, topic,
+                                        owner->what, consume, opaque,
+                                        timeout_ms, errstr, errstr_size);
+        return owner->log ? 0 : -1;
+}
+
+void rdc_topic_log_owner_clear(rdc_topic_log_owner_t *owner) {
+        rdc_topic_log_close(owner->log);
+        free(owner->topic);
+        free(owner->what);
+        owner->log = NULL;
+        owner->topic = owner->what = NULL;
+}

@@ -1,7 +1,7 @@
 /*
  * A compacted Kafka topic read by every worker and written by any
  * (Kafka Connect's KafkaBasedLog): the transport under the Kafka-topic
- * store back ends (config_store_kafka.c; status and offsets next).
+ * store back ends (config, status and offsets).
  *
  * A reader thread reads every partition of the topic from its beginning,
  * without a consumer group, and hands each record to the owner's consume
@@ -46,6 +46,33 @@ rdc_topic_log_t *rdc_topic_log_open(rd_kafka_conf_t *producer_conf,
                                     rdc_topic_log_consume_cb_t *consume,
                                     void *opaque, int timeout_ms, char *errstr,
                                     size_t errstr_size);
+
+/** What a Kafka-topic store keeps of its topic (embedded in the store). */
+typedef struct rdc_topic_log_owner {
+        char *topic;
+        char *what; /**< "<kind> topic <topic>": names it in messages */
+        rdc_topic_log_t *log;
+} rdc_topic_log_owner_t;
+
+/**
+ * @brief The open shared by the Kafka-topic stores: fills owner's topic
+ *        and what ("<kind> topic <topic>"), then opens owner->log with
+ *        rdc_topic_log_open(), whose consume callback may read them.
+ * @param owner inside the store, which is ready for consume(opaque, ...);
+ *        NULL when allocating the store failed (out of memory).
+ * @param producer_conf, consumer_conf taken, also on failure.
+ * @returns 0, or -1 with errstr: the caller destroys its store, which
+ *          calls rdc_topic_log_owner_clear().
+ */
+int rdc_topic_log_owner_open(rdc_topic_log_owner_t *owner,
+                             rd_kafka_conf_t *producer_conf,
+                             rd_kafka_conf_t *consumer_conf, const char *topic,
+                             const char *kind,
+                             rdc_topic_log_consume_cb_t *consume, void *opaque,
+                             int timeout_ms, char *errstr, size_t errstr_size);
+
+/** Closes owner's log (if open) and frees its names. */
+void rdc_topic_log_owner_clear(rdc_topic_log_owner_t *owner);
 
 /**
  * @brief Produces keys[i] → values[i] (a NULL value is a tombstone) as one

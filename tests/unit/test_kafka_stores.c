@@ -191,6 +191,17 @@ static int seen_done(seen_t *s, int cnt) {
         return ok;
 }
 
+/* Polls until caught_up(arg) says the other store caught up (every
+ * 10 ms, at most 15 s). @returns its last answer. */
+static int poll_until(int (*caught_up)(void *arg), void *arg) {
+        for (int i = 0; i < 1500; i++) {
+                if (caught_up(arg))
+                        return 1;
+                usleep(10000);
+        }
+        return caught_up(arg);
+}
+
 static void test_reads_java_records(void **state) {
         (void)state;
         const char *topic = "java-configs";
@@ -421,6 +432,11 @@ static void count_done(void *opaque, int err, const char *errstr) {
         __atomic_add_fetch(&c->dones, 1, __ATOMIC_SEQ_CST);
 }
 
+static int log_done(void *arg) {
+        counted_t *c = arg;
+        return __atomic_load_n(&c->dones, __ATOMIC_SEQ_CST) != 0;
+}
+
 static void test_topic_log_partitions(void **state) {
         char errstr[256] = "";
         char *keys[50], *values[50];
@@ -445,9 +461,7 @@ static void test_topic_log_partitions(void **state) {
                          0);
         for (int i = 0; i < 50; i++)
                 free(keys[i]);
-        for (int i = 0;
-             i < 1500 && !__atomic_load_n(&c.dones, __ATOMIC_SEQ_CST); i++)
-                usleep(10000);
+        assert_true(poll_until(log_done, &c));
         assert_int_equal(c.dones, 1);
         assert_int_equal(c.done_err, 0);
         assert_int_equal(c.records_at_done, 51);
@@ -476,6 +490,20 @@ static rdc_status_store_t *open_status(const char *topic) {
         if (!store)
                 fail_msg("open: %s", errstr);
         return store;
+}
+
+/* Poll condition: store b has no status of connector c or its tasks 0
+ * and 1. */
+static int statuses_of_c_gone(void *arg) {
+        rdc_status_store_t *b = arg;
+        rdc_status_t st;
+        for (int32_t t = RDC_STATUS_CONNECTOR; t <= 1; t++) {
+                if (b->ops->get(b, "c", t, &st) == 0) {
+                        rdc_status_clear(&st);
+                        return 0;
+                }
+        }
+        return 1;
 }
 
 static void test_status_store(void **state) {
@@ -540,19 +568,7 @@ static void test_status_store(void **state) {
         assert_int_equal(a->ops->get(a, "c", 1, &st), -1);
         assert_int_equal(a->ops->get(a, "c", RDC_STATUS_CONNECTOR, &st), -1);
         /* The tombstones may sit in different partitions: wait for all. */
-        int left = 3;
-        for (int i = 0; i < 1500 && left; i++) {
-                left = 0;
-                for (int32_t t = RDC_STATUS_CONNECTOR; t <= 1; t++) {
-                        if (b->ops->get(b, "c", t, &st) == 0) {
-                                rdc_status_clear(&st);
-                                left++;
-                        }
-                }
-                if (left)
-                        usleep(10000);
-        }
-        assert_int_equal(left, 0);
+        assert_true(poll_until(statuses_of_c_gone, b));
         assert_true(seen_wait(&sb, "S:c/-1 "));
         a->ops->destroy(a);
         b->ops->destroy(b);
@@ -595,6 +611,13 @@ static void expect_offset(rdc_offset_store_t *store, const char *connector,
         else
                 assert_null(got);
         free(got);
+}
+
+/* Poll condition: store b has no offset of connector c. */
+static int offsets_of_c_gone(void *arg) {
+        int left = 0;
+        rdc_offset_store_foreach(arg, "c", count_offset, &left);
+        return left == 0;
 }
 
 static void test_offset_store(void **state) {
@@ -645,20 +668,13 @@ static void test_offset_store(void **state) {
         /* Removal: tombstones; b ends with nothing of c. */
         rdc_offset_store_remove_connector(a, "c");
         assert_int_equal(rdc_offset_store_flush(a, errstr, sizeof(errstr)), 0);
-        int left = -1;
-        for (int i = 0; i < 300 && left; i++) {
-                left = 0;
-                rdc_offset_store_foreach(b, "c", count_offset, &left);
-                if (left)
-                        usleep(10000);
-        }
-        assert_int_equal(left, 0);
+        assert_true(poll_until(offsets_of_c_gone, b));
         rdc_offset_store_destroy(a);
         rdc_offset_store_destroy(b);
 
         /* A worker starting now reads the same. */
         rdc_offset_store_t *c = open_offsets(topic);
-        left = 0;
+        int left = 0;
         rdc_offset_store_foreach(c, "c", count_offset, &left);
         assert_int_equal(left, 0);
         expect_offset(c, "gold-src", "{\"filename\":\"/data/in.txt\"}",
