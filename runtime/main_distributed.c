@@ -11,6 +11,7 @@
  * connectors are created over REST only.
  */
 #define _GNU_SOURCE
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +22,7 @@
 #include "core/props.h"
 #include "herder/herder.h"
 #include "kafka/clients.h"
-#include "kafka/topics.h"
+#include "kafka/internal_topics.h"
 #include "plugins/crash.h"
 #include "rest/rest.h"
 #include "storage/config_store_kafka.h"
@@ -29,6 +30,8 @@
 #include "worker/worker.h"
 
 #define RDC_STORE_READ_TIMEOUT_MS 60000
+/* The Admin calls on the internal topics. */
+#define RDC_TOPIC_ADMIN_TIMEOUT_MS 3000
 
 static void usage(FILE *out) {
         fprintf(out,
@@ -69,14 +72,76 @@ static rd_kafka_conf_t *client(rdc_worker_t *worker, const char *role,
                                      errstr_size);
 }
 
-/* The internal topics exist (created when missing). */
+/* One internal topic's check (each on its own thread: on a cluster
+ * without the Admin calls, such as the mock, each costs a timeout). */
+typedef struct topic_check {
+        pthread_t thread;
+        const rd_kafka_conf_t *conf;
+        const char *topic;
+        rdc_internal_topic_role_t role;
+        int partitions, replication;
+        rdc_internal_topic_result_t result;
+        char errstr[1024];
+} topic_check_t;
+
+static void *topic_check_main(void *arg) {
+        topic_check_t *t = arg;
+        t->result = rdc_internal_topic_ensure(
+                t->conf, t->topic, t->role, t->partitions, t->replication,
+                RDC_TOPIC_ADMIN_TIMEOUT_MS, t->errstr, sizeof(t->errstr));
+        return NULL;
+}
+
+/* The internal topics exist (created when missing) and fit their
+ * stores. */
 static int internal_topics(rdc_worker_t *worker, const char *const *topics,
                            char *errstr, size_t errstr_size) {
-        for (size_t i = 0; topics[i]; i++)
-                if (rdc_kafka_ensure_topic(worker, topics[i], NULL, errstr,
-                                           errstr_size))
-                        return -1;
-        return 0;
+        static const struct {
+                rdc_internal_topic_role_t role;
+                const char *partitions, *replication;
+        } keys[3] = {
+                {RDC_INTERNAL_TOPIC_CONFIG, NULL,
+                 "config.storage.replication.factor"},
+                {RDC_INTERNAL_TOPIC_OFFSET, "offset.storage.partitions",
+                 "offset.storage.replication.factor"},
+                {RDC_INTERNAL_TOPIC_STATUS, "status.storage.partitions",
+                 "status.storage.replication.factor"},
+        };
+        rd_kafka_conf_t *conf = rdc_kafka_client_conf(
+                worker, "admin", NULL, NULL, errstr, errstr_size);
+        if (!conf)
+                return -1;
+        topic_check_t checks[3];
+        int started[3] = {0};
+        for (int i = 0; i < 3; i++) {
+                checks[i] = (topic_check_t){
+                        .conf = conf,
+                        .topic = topics[i],
+                        .role = keys[i].role,
+                        .partitions =
+                                keys[i].partitions
+                                        ? (int)rdc_worker_get_int(
+                                                  worker, keys[i].partitions)
+                                        : 1,
+                        .replication = (int)rdc_worker_get_int(
+                                worker, keys[i].replication),
+                };
+                started[i] = !pthread_create(&checks[i].thread, NULL,
+                                             topic_check_main, &checks[i]);
+                if (!started[i])
+                        topic_check_main(&checks[i]);
+        }
+        int ret = 0;
+        for (int i = 0; i < 3; i++) {
+                if (started[i])
+                        pthread_join(checks[i].thread, NULL);
+                if (checks[i].result == RDC_INTERNAL_TOPIC_ERROR && !ret) {
+                        snprintf(errstr, errstr_size, "%s", checks[i].errstr);
+                        ret = -1;
+                }
+        }
+        rd_kafka_conf_destroy(conf);
+        return ret;
 }
 
 int main(int argc, char **argv) {

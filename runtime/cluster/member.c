@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/clock.h"
 #include "core/log.h"
 
 struct rdc_member {
@@ -78,6 +79,7 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 for (int i = 0; owned && i < parts->cnt; i++)
                         owned[m->state.part_cnt++] = parts->elems[i].partition;
                 m->state.generation = gen;
+                m->state.joined_ms = rdc_clock_wall_ms();
                 m->state.in_group = owned && gen >= 0;
                 m->state.changes++;
                 pthread_mutex_unlock(&m->lock);

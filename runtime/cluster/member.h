@@ -24,6 +24,7 @@ typedef struct rdc_member_state {
         int32_t *parts;     /**< the offsets-topic partitions it owns */
         size_t part_cnt;
         int32_t partition_cnt; /**< of the offsets topic */
+        int64_t joined_ms;     /**< wall clock of that assignment */
         uint64_t changes;      /**< bumped by every change */
 } rdc_member_state_t;
 

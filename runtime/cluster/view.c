@@ -21,7 +21,8 @@ static int same_text(const char *a, const char *b) {
 
 static char *json_text(json_object *obj) {
         char *text = obj ? dup_or_null(json_object_to_json_string_ext(
-                                   obj, JSON_C_TO_STRING_PLAIN))
+                                   obj, JSON_C_TO_STRING_PLAIN |
+                                                JSON_C_TO_STRING_NOSLASHESCAPE))
                          : NULL;
         json_object_put(obj);
         return text;
@@ -66,6 +67,8 @@ char *rdc_claim_encode(const rdc_claim_t *claim) {
         json_object_object_add(obj, "left",
                                json_object_new_boolean(claim->left));
         json_object_object_add(obj, "partitions", parts);
+        json_object_object_add(obj, "time",
+                               json_object_new_int64(claim->time_ms));
         json_object_object_add(
                 obj, "url",
                 json_object_new_string(claim->url ? claim->url : ""));
@@ -77,28 +80,36 @@ int rdc_claim_decode(const char *partition_json, const char *offset_json,
         memset(out, 0, sizeof(*out));
         json_object *p = json_tokener_parse(partition_json);
         json_object *v = offset_json ? json_tokener_parse(offset_json) : NULL;
-        json_object *gen, *parts, *applied, *left;
+        json_object *gen, *parts, *applied, *left, *time;
         const char *kind = p ? get_string(p, "rdconnect") : NULL;
         const char *worker = p ? get_string(p, "worker") : NULL;
         int ok = kind && !strcmp(kind, "member") && worker && v &&
                  json_object_object_get_ex(v, "generation", &gen) &&
+                 json_object_is_type(gen, json_type_int) &&
                  json_object_object_get_ex(v, "partitions", &parts) &&
                  json_object_is_type(parts, json_type_array);
         if (ok) {
                 out->worker = strdup(worker);
                 out->url = dup_or_null(get_string(v, "url"));
                 out->generation = json_object_get_int(gen);
-                if (json_object_object_get_ex(v, "applied", &applied))
+                if (json_object_object_get_ex(v, "applied", &applied) &&
+                    json_object_is_type(applied, json_type_int))
                         out->applied = (uint64_t)json_object_get_int64(applied);
                 if (json_object_object_get_ex(v, "left", &left))
                         out->left = json_object_get_boolean(left);
+                if (json_object_object_get_ex(v, "time", &time) &&
+                    json_object_is_type(time, json_type_int))
+                        out->time_ms = json_object_get_int64(time);
                 out->part_cnt = json_object_array_length(parts);
                 out->parts = calloc(out->part_cnt ? out->part_cnt : 1,
                                     sizeof(*out->parts));
-                for (size_t i = 0; out->parts && i < out->part_cnt; i++)
-                        out->parts[i] = json_object_get_int(
-                                json_object_array_get_idx(parts, i));
-                ok = out->worker && out->parts;
+                for (size_t i = 0; out->parts && i < out->part_cnt; i++) {
+                        json_object *e = json_object_array_get_idx(parts, i);
+                        if (!json_object_is_type(e, json_type_int))
+                                ok = 0;
+                        out->parts[i] = json_object_get_int(e);
+                }
+                ok = ok && out->worker && out->parts;
         }
         json_object_put(p);
         json_object_put(v);
@@ -128,26 +139,22 @@ static int claim_ptr_cmp(const void *a, const void *b) {
         return strcmp(x->worker, y->worker);
 }
 
-int rdc_members_compute(const rdc_claim_t *claims, size_t cnt,
-                        int32_t partition_cnt, rdc_members_t *out) {
-        memset(out, 0, sizeof(*out));
-        if (partition_cnt <= 0)
-                return 0;
-        int32_t gen = INT32_MIN;
-        for (size_t i = 0; i < cnt; i++)
-                if (claims[i].generation > gen)
-                        gen = claims[i].generation;
+/* The claims of generation gen (from min_time_ms on, when not 0) own
+ * disjoint sets covering every partition: collects the members in in
+ * (unsorted). @returns 1 if complete, 0 if not, -1 out of memory. */
+static int members_collect(const rdc_claim_t *claims, size_t cnt,
+                           int32_t partition_cnt, int32_t gen,
+                           int64_t min_time_ms, const rdc_claim_t **in,
+                           size_t *in_cnt) {
         unsigned char *seen = calloc((size_t)partition_cnt, 1);
-        const rdc_claim_t **in = calloc(cnt ? cnt : 1, sizeof(*in));
-        if (!seen || !in) {
-                free(seen);
-                free(in);
+        if (!seen)
                 return -1;
-        }
-        size_t in_cnt = 0, covered = 0;
+        size_t covered = 0;
         int disjoint = 1;
+        *in_cnt = 0;
         for (size_t i = 0; i < cnt; i++) {
-                if (claims[i].generation != gen)
+                if (claims[i].generation != gen ||
+                    (min_time_ms && claims[i].time_ms < min_time_ms))
                         continue;
                 for (size_t k = 0; k < claims[i].part_cnt; k++) {
                         int32_t p = claims[i].parts[k];
@@ -159,15 +166,37 @@ int rdc_members_compute(const rdc_claim_t *claims, size_t cnt,
                         covered++;
                 }
                 if (!claims[i].left && claims[i].part_cnt)
-                        in[in_cnt++] = &claims[i];
+                        in[(*in_cnt)++] = &claims[i];
         }
         free(seen);
-        if (!disjoint || covered != (size_t)partition_cnt) {
-                free(in);
+        return disjoint && covered == (size_t)partition_cnt;
+}
+
+int rdc_members_compute(const rdc_claim_t *claims, size_t cnt,
+                        int32_t partition_cnt, int32_t generation,
+                        int64_t min_time_ms, rdc_members_t *out) {
+        memset(out, 0, sizeof(*out));
+        if (partition_cnt <= 0)
                 return 0;
+        const rdc_claim_t **in = calloc(cnt ? cnt : 1, sizeof(*in));
+        size_t in_cnt = 0;
+        if (!in)
+                return -1;
+        int complete = members_collect(claims, cnt, partition_cnt, generation,
+                                       0, in, &in_cnt);
+        /* Claims of an earlier group of the same name that reached this
+         * generation number too (a group is deleted once empty, and its
+         * generations start again): only older ones overlap. */
+        if (!complete && min_time_ms)
+                complete =
+                        members_collect(claims, cnt, partition_cnt, generation,
+                                        min_time_ms, in, &in_cnt);
+        if (complete != 1) {
+                free(in);
+                return complete;
         }
         qsort(in, in_cnt, sizeof(*in), claim_ptr_cmp);
-        out->generation = gen;
+        out->generation = generation;
         out->ids = calloc(in_cnt ? in_cnt : 1, sizeof(*out->ids));
         out->urls = calloc(in_cnt ? in_cnt : 1, sizeof(*out->urls));
         out->applied = calloc(in_cnt ? in_cnt : 1, sizeof(*out->applied));

@@ -7,9 +7,9 @@
  *
  *  - A claim: one per worker, key ["",{"rdconnect":"member","worker":id}],
  *    value {"generation":G,"url":U,"partitions":[...],"applied":V,
- *           "left":false}: the offsets-topic partitions the worker owns
- *    in group generation G, and the newest assignment version whose
- *    revocations it has carried out.
+ *           "left":false,"time":T}: the offsets-topic partitions the
+ *    worker owns in group generation G, the newest assignment version
+ *    whose revocations it has carried out, and when it wrote this.
  *  - The assignment: key ["",{"rdconnect":"assignment"}], value
  *    {"version":V,"leader":id,"work":[[connector,task,owner,pending],...]}
  *    (task -1: the connector instance; owner null: not placed; pending:
@@ -36,6 +36,7 @@ typedef struct rdc_claim {
         int32_t generation;
         int left;
         uint64_t applied;
+        int64_t time_ms; /**< when it was written (wall clock) */
         int32_t *parts;
         size_t part_cnt;
 } rdc_claim_t;
@@ -60,15 +61,23 @@ typedef struct rdc_members {
 
 void rdc_members_clear(rdc_members_t *m);
 /**
- * @brief The member set, when the claims of the newest generation (left
- *        ones included) own disjoint sets that cover partitions 0 ..
+ * @brief The member set, when the claims of generation (left ones
+ *        included) own disjoint sets that cover partitions 0 ..
  *        partition_cnt-1: then every member of that generation has
  *        claimed. Left workers are no members.
+ * @param generation the caller's own group generation: every member of
+ *        the group shares it, and claims of other generations are ignored
+ *        (a group that emptied is deleted, and a new one counts from 1
+ *        again: the old one's claims may have higher numbers).
+ * @param min_time_ms when the claims of generation overlap, those written
+ *        before this (claims of an earlier group that reached the same
+ *        number) are left out too; 0: none is.
  * @returns 1 with *out set (caller clears), 0 when incomplete, -1 when
  *          out of memory.
  */
 int rdc_members_compute(const rdc_claim_t *claims, size_t cnt,
-                        int32_t partition_cnt, rdc_members_t *out);
+                        int32_t partition_cnt, int32_t generation,
+                        int64_t min_time_ms, rdc_members_t *out);
 /** @returns the index of id in m, or -1. */
 int rdc_members_find(const rdc_members_t *m, const char *id);
 /** The leader: the member with the smallest id (the same answer on every

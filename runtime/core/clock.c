@@ -10,6 +10,12 @@ int64_t rdc_clock_now_ms(void) {
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t rdc_clock_wall_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 struct timespec rdc_clock_deadline(int64_t ms) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);

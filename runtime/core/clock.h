@@ -12,6 +12,9 @@
 
 /** Milliseconds on the monotonic clock. */
 int64_t rdc_clock_now_ms(void);
+/** Milliseconds since the epoch (wall clock: for times other processes
+ *  compare, never for timers). */
+int64_t rdc_clock_wall_ms(void);
 /** Deadline ms from now, for pthread_cond_timedwait on a cond made by
  *  rdc_clock_cond_init(). */
 struct timespec rdc_clock_deadline(int64_t ms);

@@ -18,6 +18,11 @@
 #include "core/clock.h"
 #include "core/log.h"
 
+/* Claims of this generation written this long before this worker
+ * joined it are of an earlier group (clocks of workers may differ by
+ * less). */
+#define RDC_CLAIM_SKEW_MS 30000
+
 /* Looked at again at least this often, whatever is posted. */
 #define RDC_CLUSTER_TICK_MS 1000
 
@@ -197,18 +202,22 @@ static void write_claim(rdc_herder_t *h, const rdc_member_state_t *st,
                 .parts = st->parts,
                 .part_cnt = st->part_cnt,
         };
+        /* Compared without its time: written when something changed. */
+        char *same = rdc_claim_encode(&claim);
+        claim.time_ms = rdc_clock_wall_ms();
         char *value = rdc_claim_encode(&claim);
         char *partition = rdc_claim_partition(self_id(h));
-        if (value && partition &&
-            (!cl->claim_written || strcmp(value, cl->claim_written))) {
+        if (same && value && partition &&
+            (!cl->claim_written || strcmp(same, cl->claim_written))) {
                 put_record(cl, partition, value);
                 free(cl->claim_written);
-                cl->claim_written = value;
-                value = NULL;
+                cl->claim_written = same;
+                same = NULL;
                 if (!left)
                         rdc_offset_store_flush_async(cl->offsets, on_flushed,
                                                      h);
         }
+        free(same);
         free(value);
         free(partition);
 }
@@ -380,7 +389,10 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
         cluster_records_t r = {0};
         rdc_offset_store_foreach(cl->offsets, RDC_CLUSTER_KEY, collect, &r);
         rdc_members_t m;
-        if (rdc_members_compute(r.claims, r.cnt, st.partition_cnt, &m) == 1) {
+        if (st.in_group &&
+            rdc_members_compute(r.claims, r.cnt, st.partition_cnt,
+                                st.generation, st.joined_ms - RDC_CLAIM_SKEW_MS,
+                                &m) == 1) {
                 rdc_members_clear(&cl->view);
                 cl->view = m;
         }
