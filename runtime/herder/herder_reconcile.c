@@ -245,11 +245,11 @@ static void tasks_start_all(rdc_herder_t *h, rdc_conn_t *c) {
                         rdc_slot_set_state(h, c, i, RDC_STATE_FAILED,
                                            "out of memory");
         }
-        if (here == cnt)
+        if (!h->cluster)
                 rdc_log(RDC_LOG_INFO, "herder", c->name,
                         "Connector %s started with %u task(s)",
                         c->plugin->desc->class_name, c->task_cnt);
-        else
+        else if (here)
                 rdc_log(RDC_LOG_INFO, "herder", c->name,
                         "Connector %s: %u of its %u task(s) run here",
                         c->plugin->desc->class_name, here, c->task_cnt);
@@ -324,9 +324,15 @@ static int follow_assignment(rdc_herder_t *h, rdc_conn_t *c) {
                 if (mine && s->remote) {
                         s->remote = 0;
                         rdc_set_text(&s->trace, NULL);
+                        rdc_log(RDC_LOG_INFO, "herder", c->name,
+                                "Task %u is assigned to this worker", i);
                         if (c->task_cfgs[i])
                                 rdc_task_slot_start(h, c, i);
                 } else if (!mine && !s->remote) {
+                        rdc_log(RDC_LOG_INFO, "herder", c->name,
+                                "Task %u is no longer assigned to this "
+                                "worker",
+                                i);
                         if (s->task) {
                                 away[away_cnt++] = i;
                         } else {
