@@ -66,6 +66,9 @@ static void event_clear(rdc_event_t *ev) {
                 break; /* the job was handled (and freed) */
         case RDC_EV_CLUSTER:
                 break;
+        case RDC_EV_RESTART:
+                free(ev->u.restart.connector);
+                break;
         }
 }
 
@@ -169,6 +172,22 @@ static void on_config_changed(void *opaque, const char *connector) {
         rdc_herder_post(h, cmd);
 }
 
+/* The config store's restart listener (any thread): only enqueues. */
+static void on_restart(void *opaque, const char *connector, int include_tasks,
+                       int only_failed) {
+        rdc_herder_t *h = opaque;
+        rdc_cmd_t *cmd = rdc_herder_event_new(RDC_EV_RESTART);
+        if (!cmd)
+                return;
+        if (!(cmd->u.event.u.restart.connector = strdup(connector))) {
+                free(cmd);
+                return;
+        }
+        cmd->u.event.u.restart.include_tasks = include_tasks;
+        cmd->u.event.u.restart.only_failed = only_failed;
+        rdc_herder_post(h, cmd);
+}
+
 /* ============================================================ loop */
 
 static void handle_event(rdc_herder_t *h, rdc_event_t *ev) {
@@ -198,6 +217,13 @@ static void handle_event(rdc_herder_t *h, rdc_event_t *ev) {
                 break;
         case RDC_EV_CLUSTER:
                 break; /* the loop's rdc_cluster_tick() reads it all */
+        case RDC_EV_RESTART:
+                if (!h->shutting_down)
+                        rdc_herder_handle_restart(
+                                h, ev->u.restart.connector,
+                                ev->u.restart.include_tasks,
+                                ev->u.restart.only_failed);
+                break;
         }
 }
 
@@ -387,9 +413,14 @@ rdc_herder_t *rdc_herder_start_cluster(rdc_worker_t *worker,
                 return NULL;
         }
         configs->ops->set_listener(configs, on_config_changed, h);
+        if (configs->ops->set_restart_listener)
+                configs->ops->set_restart_listener(configs, on_restart, h);
         int err = pthread_create(&h->thread, NULL, herder_main, h);
         if (err) {
                 configs->ops->set_listener(configs, NULL, NULL);
+                if (configs->ops->set_restart_listener)
+                        configs->ops->set_restart_listener(configs, NULL,
+                                                           NULL);
                 rdc_cluster_stop(h);
                 snprintf(errstr, errstr_size, "cannot start herder thread: %s",
                          strerror(err));
@@ -419,6 +450,8 @@ size_t rdc_herder_stop(rdc_herder_t *h) {
         rdc_herder_begin_shutdown(h);
         pthread_join(h->thread, NULL);
         h->configs->ops->set_listener(h->configs, NULL, NULL);
+        if (h->configs->ops->set_restart_listener)
+                h->configs->ops->set_restart_listener(h->configs, NULL, NULL);
         /* Events that arrived after the last loop. */
         while (h->head) {
                 rdc_cmd_t *cmd = h->head;

@@ -149,6 +149,10 @@ static int is_leader(const rdc_herder_t *h) {
         return cl->in_group && leader && !strcmp(leader, self_id(h));
 }
 
+int rdc_cluster_is_leader(const rdc_herder_t *h) {
+        return h->cluster && is_leader(h);
+}
+
 /* ------------------------------------------------------- ownership */
 
 int rdc_cluster_owns(const rdc_herder_t *h, const rdc_conn_t *c, int32_t task) {
@@ -458,6 +462,11 @@ const char *rdc_cluster_forward_url(rdc_herder_t *h, const rdc_request_t *req) {
         case RDC_REQ_GET_OFFSETS:
                 return NULL; /* the offsets topic is read here too */
         case RDC_REQ_RESTART:
+                /* A plan is the leader's: it writes a restart request
+                 * every worker carries out (as Kafka). */
+                if (req->include_tasks || req->only_failed)
+                        break;
+                /* FALLTHRU */
         case RDC_REQ_RESTART_TASK: {
                 /* Done by the worker that runs it (as Kafka). */
                 int32_t task = req->type == RDC_REQ_RESTART ? -1 : req->task;

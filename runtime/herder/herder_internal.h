@@ -77,6 +77,9 @@ typedef struct rdc_conn {
         int restored;    /* read from the store at start, not yet created */
         int task_write;  /* a put_task_configs is in flight */
         int remote;      /* distributed: the instance runs elsewhere */
+        /* Distributed: a restart request read from the config topic,
+         * carried out once no job runs. */
+        int restart_req, restart_include_tasks, restart_only_failed;
 } rdc_conn_t;
 
 /* A task instance that did not stop when asked (stuck in plugin code).
@@ -103,6 +106,7 @@ typedef enum rdc_event_type {
         RDC_EV_CONFIG_CHANGED, /* the config store applied a change */
         RDC_EV_STORE_DONE,     /* a config store write completed */
         RDC_EV_CLUSTER,        /* membership, claims or assignment */
+        RDC_EV_RESTART,        /* a restart request (config topic) */
 } rdc_event_type_t;
 
 typedef struct rdc_cmd_request {
@@ -136,6 +140,10 @@ typedef struct rdc_event {
                 struct {
                         char *connector;
                 } reconfigure, config;
+                struct {
+                        char *connector;
+                        int include_tasks, only_failed;
+                } restart;
                 struct {
                         rdc_job_t *job;
                 } job;
@@ -344,7 +352,22 @@ const char *rdc_cluster_forward_url(rdc_herder_t *h, const rdc_request_t *req);
 /* The generation statuses are written with. */
 uint32_t rdc_cluster_generation(const rdc_herder_t *h);
 
+int rdc_cluster_is_leader(const rdc_herder_t *h);
+
 /* herder_restart.c */
+/* The restart plan of c: whether the instance restarts, and the tasks
+ * (ids, room for the task count). mine_only: what this worker runs, by
+ * its own states (a worker carrying out a request); else every task,
+ * by the status store in distributed mode. @returns the task count. */
+size_t rdc_restart_plan(rdc_herder_t *h, const rdc_conn_t *c,
+                        int include_tasks, int only_failed, int mine_only,
+                        int *restart_conn, uint32_t *ids);
+/* A restart request was read: c restarts what this worker runs of it. */
+void rdc_herder_handle_restart(rdc_herder_t *h, const char *name,
+                               int include_tasks, int only_failed);
+/* Reconcile: carries out c's restart request if one waits. @returns 1
+ * when a job started. */
+int rdc_restart_requested(rdc_herder_t *h, rdc_conn_t *c);
 /* Schedules the automatic restart of a failed task (backoff). */
 void rdc_restart_schedule(rdc_herder_t *h, rdc_conn_t *c, uint32_t i);
 /* Starts the restarts whose backoff has passed. @returns the time of the

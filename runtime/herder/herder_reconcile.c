@@ -363,6 +363,8 @@ static int stop_all(rdc_herder_t *h, rdc_conn_t *c) {
 int rdc_conn_reconcile(rdc_herder_t *h, rdc_conn_t *c) {
         if (c->job || c->task_write)
                 return 0;
+        if (rdc_restart_requested(h, c))
+                return 0;
         const rdc_config_entry_t *e = c->desired;
         if (!e) {
                 if (rdc_conn_running(c))

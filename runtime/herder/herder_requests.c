@@ -245,6 +245,11 @@ static int op_write(rdc_herder_t *h, rdc_op_t *op) {
         } else if (req->type == RDC_REQ_DELETE) {
                 err = st->ops->remove(st, op->name, rdc_store_done_post, ctx,
                                       errstr, sizeof(errstr));
+        } else if (req->type == RDC_REQ_RESTART) {
+                err = st->ops->put_restart(st, op->name, req->include_tasks,
+                                           req->only_failed,
+                                           rdc_store_done_post, ctx, errstr,
+                                           sizeof(errstr));
         } else {
                 rdc_target_t target =
                         req->type == RDC_REQ_STOP    ? RDC_TARGET_STOPPED
@@ -321,7 +326,9 @@ static void op_start_put(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
  * includeTasks. */
 static void op_start_restart(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
         const rdc_request_t *req = op_req(op);
-        uint32_t *ids = calloc(c->task_cnt ? c->task_cnt : 1, sizeof(*ids));
+        uint32_t n = c->task_cnt > c->desired->task_cnt ? c->task_cnt
+                                                        : c->desired->task_cnt;
+        uint32_t *ids = calloc(n ? n : 1, sizeof(*ids));
         size_t cnt = 0;
         if (!ids) {
                 rdc_reply_error(op_reply(op), 500, "out of memory");
@@ -332,17 +339,28 @@ static void op_start_restart(rdc_herder_t *h, rdc_op_t *op, rdc_conn_t *c) {
                 ids[cnt++] = (uint32_t)req->task;
                 rdc_crash_task_forget(c->name, req->task);
         } else {
-                op->restart_conn =
-                        !req->only_failed || c->state == RDC_STATE_FAILED;
-                for (uint32_t i = 0; req->include_tasks && i < c->task_cnt;
-                     i++) {
-                        rdc_state_t st = c->slots[i].state;
-                        if (req->only_failed && st != RDC_STATE_FAILED &&
-                            st != RDC_STATE_RESTARTING)
-                                continue;
-                        rdc_crash_task_forget(c->name, (int32_t)i);
-                        ids[cnt++] = i;
+                cnt = rdc_restart_plan(h, c, req->include_tasks,
+                                       req->only_failed, 0, &op->restart_conn,
+                                       ids);
+                for (size_t k = 0; k < cnt; k++)
+                        rdc_crash_task_forget(c->name, (int32_t)ids[k]);
+        }
+        /* Distributed: as Kafka's leader, a restart request every worker
+         * carries out for what it runs, answered with the plan once it is
+         * in the topic. */
+        if (h->cluster && req->type == RDC_REQ_RESTART &&
+            (req->include_tasks || req->only_failed)) {
+                op->restart_ids = ids;
+                op->restart_cnt = cnt;
+                if (!h->configs->ops->put_restart) {
+                        rdc_reply_error(op_reply(op), 500,
+                                        "The config store keeps no restart "
+                                        "requests");
+                        op_finish(h, op);
+                } else if (op_write(h, op)) {
+                        op_finish(h, op);
                 }
+                return;
         }
         int steps = cnt ? RDC_JOB_STOP_TASKS : 0;
         if (op->restart_conn) {

@@ -128,3 +128,89 @@ void rdc_stuck_reap(rdc_herder_t *h, int64_t deadline, int start_waiting) {
                 free(st);
         }
 }
+
+/* The state a restart plan looks at: this worker's own for what it runs
+ * (and in standalone), else the status store's (the worker that runs it
+ * wrote it). */
+static int plan_state_failed(rdc_herder_t *h, const rdc_conn_t *c,
+                             int32_t task, int mine_only) {
+        if (!h->cluster || mine_only) {
+                rdc_state_t st = task < 0 ? c->state : c->slots[task].state;
+                return st == RDC_STATE_FAILED ||
+                       (task >= 0 && st == RDC_STATE_RESTARTING);
+        }
+        rdc_status_t status;
+        if (h->statuses->ops->get(h->statuses, c->name, task, &status))
+                return 0;
+        int failed = !strcmp(status.state, "FAILED") ||
+                     (task >= 0 && !strcmp(status.state, "RESTARTING"));
+        rdc_status_clear(&status);
+        return failed;
+}
+
+size_t rdc_restart_plan(rdc_herder_t *h, const rdc_conn_t *c,
+                        int include_tasks, int only_failed, int mine_only,
+                        int *restart_conn, uint32_t *ids) {
+        size_t cnt = 0;
+        int conn_here = !mine_only || rdc_cluster_owns(h, c, -1);
+        *restart_conn = conn_here &&
+                        (!only_failed || plan_state_failed(h, c, -1, mine_only));
+        uint32_t tasks = mine_only || !h->cluster ? c->task_cnt
+                                                  : c->desired->task_cnt;
+        for (uint32_t i = 0; include_tasks && i < tasks; i++) {
+                if (mine_only && (i >= c->task_cnt || c->slots[i].remote))
+                        continue;
+                if (only_failed &&
+                    !plan_state_failed(h, c, (int32_t)i, mine_only))
+                        continue;
+                ids[cnt++] = i;
+        }
+        return cnt;
+}
+
+void rdc_herder_handle_restart(rdc_herder_t *h, const char *name,
+                               int include_tasks, int only_failed) {
+        rdc_conn_t *c = rdc_conn_find(h, name);
+        if (!c || !rdc_conn_visible(c))
+                return;
+        /* Requests that meet before they are carried out: the widest. */
+        if (c->restart_req) {
+                include_tasks |= c->restart_include_tasks;
+                only_failed &= c->restart_only_failed;
+        }
+        c->restart_req = 1;
+        c->restart_include_tasks = include_tasks;
+        c->restart_only_failed = only_failed;
+        rdc_herder_progress(h, name);
+}
+
+int rdc_restart_requested(rdc_herder_t *h, rdc_conn_t *c) {
+        if (!c->restart_req || c->job)
+                return 0;
+        c->restart_req = 0;
+        if (!c->desired || c->desired->target == RDC_TARGET_STOPPED)
+                return 0;
+        uint32_t *ids = calloc(c->task_cnt ? c->task_cnt : 1, sizeof(*ids));
+        int restart_conn = 0;
+        if (!ids)
+                return 0;
+        size_t cnt = rdc_restart_plan(h, c, c->restart_include_tasks,
+                                      c->restart_only_failed, 1, &restart_conn,
+                                      ids);
+        int steps = cnt ? RDC_JOB_STOP_TASKS : 0;
+        if (restart_conn && c->ctx_live) {
+                c->start_failed = 0;
+                steps |= RDC_JOB_DESTROY | RDC_JOB_CREATE;
+                if (c->desired->target == RDC_TARGET_STARTED)
+                        steps |= RDC_JOB_TASK_CONFIGS;
+        }
+        for (size_t k = 0; k < cnt; k++)
+                c->slots[ids[k]].state = RDC_STATE_RESTARTING;
+        int started = steps && !rdc_job_conn(h, c, steps, ids, cnt, NULL);
+        free(ids);
+        if (started)
+                rdc_log(RDC_LOG_INFO, "herder", c->name,
+                        "Restarting what this worker runs of the connector "
+                        "(a restart request)");
+        return started;
+}

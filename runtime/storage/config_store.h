@@ -72,6 +72,10 @@ void rdc_config_entry_free(rdc_config_entry_t *entry);
 typedef void(rdc_store_done_cb_t)(void *opaque, int err, const char *errstr);
 /** connector's entry changed (or was removed): read it with get(). */
 typedef void(rdc_config_listener_t)(void *opaque, const char *connector);
+/** A restart request was read (distributed: Kafka's restart-connector-<c>
+ *  records, which every worker acts on for what it runs). */
+typedef void(rdc_restart_listener_t)(void *opaque, const char *connector,
+                                     int include_tasks, int only_failed);
 
 typedef struct rdc_config_store rdc_config_store_t;
 
@@ -102,6 +106,16 @@ typedef struct rdc_config_store_ops {
         void (*set_listener)(rdc_config_store_t *store,
                              rdc_config_listener_t *cb, void *opaque);
         void (*destroy)(rdc_config_store_t *store);
+        /** Optional (NULL: the store keeps no restart requests, as the
+         *  standalone one). Writes a restart request of name. */
+        int (*put_restart)(rdc_config_store_t *store, const char *name,
+                           int include_tasks, int only_failed,
+                           rdc_store_done_cb_t *done, void *opaque,
+                           char *errstr, size_t errstr_size);
+        /** Optional, with put_restart: the restart listener (one), told
+         *  of the requests read after the store opened. */
+        void (*set_restart_listener)(rdc_config_store_t *store,
+                                     rdc_restart_listener_t *cb, void *opaque);
 } rdc_config_store_ops_t;
 
 /** The base every back end starts with. */

@@ -17,8 +17,11 @@
  *  - task-<c>-<n>: deferred until commit-<c> {"tasks":N}, which applies
  *    tasks 0..N-1 if all of them were read, else leaves the task configs
  *    as they were (an inconsistent set, as after compaction);
- *  - restart, fencing, session-key and logger records are read and
- *    ignored here; records Kafka would discard are logged and skipped.
+ *  - restart-connector-<c>: a restart request, passed to the restart
+ *    listener when read after the store opened (older ones were acted on
+ *    by the workers of their time);
+ *  - fencing, session-key and logger records are read and ignored here;
+ *    records Kafka would discard are logged and skipped.
  * The topic is read and written through a topic log (topic_log.c): done()
  * of a write is called once every record it produced was acknowledged by
  * Kafka and read back here, so "done" means durable and applied on this
@@ -52,6 +55,9 @@ typedef struct kafka_store {
         rdc_topic_log_owner_t tl;   /* tl.what is base.origin */
         rdc_config_snapshot_t snap; /* snap.lock guards deferred too */
         ks_deferred_t *deferred;
+        int opened; /* read to its end once (atomic) */
+        rdc_restart_listener_t *restart_cb; /* snap.lock */
+        void *restart_opaque;
 } kafka_store_t;
 
 /* ---------------------------------------------------------- applying */
@@ -219,11 +225,31 @@ static int apply(kafka_store_t *ks, rdc_config_record_t *rec) {
 
 /* --------------------------------------------------------- the reader */
 
-/* A change to tell the listener about, collected under the lock. */
+/* A change to tell the listener about, collected under the lock; a
+ * restart request (flags: 1 include tasks, 2 only failed) keeps every
+ * one, in order. */
 typedef struct ks_changed {
         char **names;
         size_t cnt, cap;
+        char **restarts;
+        int *flags;
+        size_t restart_cnt;
 } ks_changed_t;
+
+static void restart_add(ks_changed_t *ch, const rdc_config_record_t *rec) {
+        char **names = realloc(ch->restarts,
+                               (ch->restart_cnt + 1) * sizeof(*names));
+        if (names)
+                ch->restarts = names;
+        int *flags = realloc(ch->flags, (ch->restart_cnt + 1) * sizeof(*flags));
+        if (flags)
+                ch->flags = flags;
+        if (!names || !flags ||
+            !(ch->restarts[ch->restart_cnt] = strdup(rec->name)))
+                return;
+        ch->flags[ch->restart_cnt++] =
+                (rec->include_tasks ? 1 : 0) | (rec->only_failed ? 2 : 0);
+}
 
 static void changed_add(ks_changed_t *ch, const char *name) {
         for (size_t i = 0; i < ch->cnt; i++)
@@ -262,7 +288,10 @@ static void read_one(kafka_store_t *ks, const rd_kafka_message_t *msg,
                         msg->offset, ks->tl.topic, errstr);
                 return;
         }
-        if (apply(ks, &rec))
+        if (rec.kind == RDC_CONFIG_REC_RESTART && !rec.tombstone &&
+            __atomic_load_n(&ks->opened, __ATOMIC_ACQUIRE))
+                restart_add(changed, &rec);
+        else if (apply(ks, &rec))
                 changed_add(changed, rec.name);
         rdc_config_record_clear(&rec);
 }
@@ -277,6 +306,8 @@ static void ks_consume(void *opaque, rd_kafka_message_t *const *msgs,
                 read_one(ks, msgs[i], &changed);
         rdc_config_listener_t *listener = ks->snap.listener;
         void *listener_opaque = ks->snap.listener_opaque;
+        rdc_restart_listener_t *restart = ks->restart_cb;
+        void *restart_opaque = ks->restart_opaque;
         pthread_mutex_unlock(&ks->snap.lock);
         for (size_t i = 0; i < changed.cnt; i++) {
                 if (listener)
@@ -284,6 +315,14 @@ static void ks_consume(void *opaque, rd_kafka_message_t *const *msgs,
                 free(changed.names[i]);
         }
         free(changed.names);
+        for (size_t i = 0; i < changed.restart_cnt; i++) {
+                if (restart)
+                        restart(restart_opaque, changed.restarts[i],
+                                changed.flags[i] & 1, !!(changed.flags[i] & 2));
+                free(changed.restarts[i]);
+        }
+        free(changed.restarts);
+        free(changed.flags);
 }
 
 /* Encodes records[0..n-1] and sends them as one write. */
@@ -416,6 +455,29 @@ static void ks_set_listener(rdc_config_store_t *store,
                                          opaque);
 }
 
+static int ks_put_restart(rdc_config_store_t *store, const char *name,
+                          int include_tasks, int only_failed,
+                          rdc_store_done_cb_t *done, void *opaque,
+                          char *errstr, size_t errstr_size) {
+        kafka_store_t *ks = (kafka_store_t *)store;
+        if (ks_known(ks, name, errstr, errstr_size))
+                return -1;
+        rdc_config_record_t rec = {.kind = RDC_CONFIG_REC_RESTART,
+                                   .name = (char *)name,
+                                   .include_tasks = include_tasks,
+                                   .only_failed = only_failed};
+        return ks_write(ks, &rec, 1, done, opaque, errstr, errstr_size);
+}
+
+static void ks_set_restart_listener(rdc_config_store_t *store,
+                                    rdc_restart_listener_t *cb, void *opaque) {
+        kafka_store_t *ks = (kafka_store_t *)store;
+        pthread_mutex_lock(&ks->snap.lock);
+        ks->restart_cb = cb;
+        ks->restart_opaque = opaque;
+        pthread_mutex_unlock(&ks->snap.lock);
+}
+
 static void ks_destroy(rdc_config_store_t *store) {
         kafka_store_t *ks = (kafka_store_t *)store;
         if (!ks)
@@ -436,6 +498,8 @@ static const rdc_config_store_ops_t kafka_store_ops = {
         .names = ks_names,
         .set_listener = ks_set_listener,
         .destroy = ks_destroy,
+        .put_restart = ks_put_restart,
+        .set_restart_listener = ks_set_restart_listener,
 };
 
 /* ------------------------------------------------------------ opening */
@@ -457,5 +521,6 @@ rdc_config_store_t *rdc_config_store_kafka_open(rd_kafka_conf_t *producer_conf,
                 return NULL;
         }
         ks->base.origin = ks->tl.what;
+        __atomic_store_n(&ks->opened, 1, __ATOMIC_RELEASE);
         return &ks->base;
 }

@@ -10,6 +10,7 @@ import json
 
 from confluent_kafka import Producer
 
+import harness
 from distributed_helpers import CONFIG_TOPIC, OFFSET_TOPIC, timed, values
 from harness import (STRING_CONVERTER, file_source, numbered_lines,
                      topic_record_count, wait_until, write_lines)
@@ -242,3 +243,102 @@ def test_topics_written_by_apache_kafka_connect_are_taken_over(cluster,
     assert sorted(values(c.bootstrap, "java-topic")) == lines[20:]
     got = c.workers[0].rest("GET", "/connectors/java-src/config").json()
     assert got == conf
+
+
+def test_writes_on_any_worker(cluster, tmp_path):
+    """Every write may go to any worker: a follower forwards it to the
+    leader (Kafka's forwarding) and answers with the leader's answer;
+    create, pause, resume, stop, the offsets API and delete on a follower,
+    then the same reads on every worker."""
+    c = cluster()
+    c.start(3)
+    follower = c.followers()[0]
+    path = tmp_path / "in.txt"
+    write_lines(path, numbered_lines(0, 20))
+    r = follower.rest("POST", "/connectors", json={
+        "name": "fwd", "config": file_source("fwd", path, "fwd-topic")})
+    assert r.status_code == 201, r.text
+    assert r.json()["name"] == "fwd"
+    assert r.headers["Location"] == f"{follower.url}/connectors/fwd"
+    assert c.wait_running("fwd", 1)
+    assert wait_until(lambda: topic_record_count(c.bootstrap,
+                                                 "fwd-topic") == 20)
+    r = follower.rest("POST", "/connectors", json={
+        "name": "fwd", "config": file_source("fwd", path, "fwd-topic")})
+    assert r.status_code == 409, r.text
+    assert r.json() == {"error_code": 409,
+                        "message": "Connector fwd already exists"}
+    assert follower.rest("PUT", "/connectors/fwd/pause").status_code == 202
+    for w in c.workers:
+        assert wait_until(lambda: w.rest("GET", "/connectors/fwd/status")
+                          .json()["connector"]["state"] == "PAUSED")
+    assert follower.rest("PUT", "/connectors/fwd/stop").status_code == 204
+    assert wait_until(lambda: c.status("fwd")["connector"]["state"] ==
+                      "STOPPED")
+    # Offsets: read on any worker, altered through a follower.
+    key = {"filename": str(path)}
+    got = follower.rest("GET", "/connectors/fwd/offsets").json()
+    assert got == {"offsets": [{"partition": key, "offset": {
+        "position": sum(len(x.encode()) + 1 for x in
+                        numbered_lines(0, 20))}}]}, got
+    r = follower.rest("PATCH", "/connectors/fwd/offsets", json={
+        "offsets": [{"partition": key, "offset": {"position": 0}}]})
+    assert r.status_code == 200, r.text
+    for w in c.workers:
+        assert wait_until(lambda: w.rest("GET", "/connectors/fwd/offsets")
+                          .json()["offsets"][0]["offset"] == {"position": 0})
+    assert follower.rest("PUT", "/connectors/fwd/resume").status_code == 202
+    assert c.wait_running("fwd", 1)
+    # Read from position 0 again: every line a second time.
+    assert wait_until(lambda: topic_record_count(c.bootstrap,
+                                                 "fwd-topic") == 40)
+    assert follower.rest("DELETE", "/connectors/fwd").status_code == 204
+    for w in c.workers:
+        assert wait_until(lambda: w.rest("GET", "/connectors").json() == [])
+
+
+def test_restart_plan_across_workers(cluster, tmp_path):
+    """POST .../restart?includeTasks=true&onlyFailed=true on any worker:
+    the leader answers with the plan (the failed task RESTARTING) and the
+    worker that runs the failed task restarts it; the others keep
+    running."""
+    fail = tmp_path / "fail-now"
+    fail.write_text("")
+    c = cluster(props={
+        "plugin.path": f"{harness.PLUGINS_DIR},{harness.TEST_PLUGINS_GOOD_DIR}",
+        "task.restart.enable": "false"})
+    c.start(3)
+    r = c.followers()[0].rest("POST", "/connectors", json={
+        "name": "ts", "config": {
+            "connector.class": "TestSource", "tasks.max": "3",
+            "topic": "ts-topic", "test.records": "5",
+            "test.fail.while.file": str(fail), "test.fail.task": "1"}})
+    assert r.status_code == 201, r.text
+
+    def states():
+        st = c.status("ts")
+        return st and [t["state"] for t in sorted(st["tasks"],
+                                                   key=lambda t: t["id"])]
+    assert wait_until(lambda: states() == ["RUNNING", "FAILED", "RUNNING"],
+                      timeout=60), c.status("ts")
+    owners = {t["id"]: t["worker_id"] for t in c.status("ts")["tasks"]}
+    assert len(set(owners.values())) == 3, owners
+    fail.unlink()
+    asker = next(w for w in c.workers if w.worker_id != owners[1])
+    r = asker.rest("POST",
+                   "/connectors/ts/restart?includeTasks=true&onlyFailed=true")
+    assert r.status_code == 202, r.text
+    body = r.json()
+    assert body["connector"]["state"] == "RUNNING"
+    assert [(t["id"], t["state"], t["worker_id"]) for t in
+            sorted(body["tasks"], key=lambda t: t["id"])] == [
+        (0, "RUNNING", owners[0]), (1, "RESTARTING", owners[1]),
+        (2, "RUNNING", owners[2])]
+    assert wait_until(lambda: states() == ["RUNNING"] * 3, timeout=60), \
+        c.status("ts")
+    assert {t["id"]: t["worker_id"] for t in c.status("ts")["tasks"]} == \
+        owners
+    runner = next(w for w in c.workers if w.worker_id == owners[1])
+    assert runner.log_lines_matching(r"\[ts\] Restarting what this worker")
+    assert wait_until(lambda: topic_record_count(c.bootstrap,
+                                                 "ts-topic") >= 15)
