@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   librdkafka-dev libmicrohttpd-dev libjson-c-dev libinih-dev libcmocka-dev
+  libcurl4-openssl-dev
   python3 python3-pytest python3-requests python3-confluent-kafka
   kcat curl valgrind
   clang libclang-rt-14-dev

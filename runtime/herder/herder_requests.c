@@ -684,6 +684,16 @@ static void answer_read(rdc_herder_t *h, const rdc_request_t *req,
 void rdc_herder_handle_request(rdc_herder_t *h, rdc_cmd_t *cmd) {
         const rdc_request_t *req = &cmd->u.request.req;
         rdc_reply_t *reply = &cmd->u.request.reply;
+        if (req->type == RDC_REQ_PUT_TASK_CONFIGS) {
+                /* As Kafka's StandaloneHerder, whose exception the REST
+                 * layer answers as 500, whatever the connector. */
+                rdc_reply_error(reply, 500,
+                                "Kafka Connect in standalone mode does not "
+                                "support externally setting task "
+                                "configurations.");
+                rdc_herder_request_done(h, cmd);
+                return;
+        }
         if (is_read(req->type) || !req->connector) {
                 if (!is_read(req->type))
                         rdc_reply_error(reply, 404, "Connector  not found");
