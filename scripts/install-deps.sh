@@ -6,11 +6,16 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config git
   librdkafka-dev libmicrohttpd-dev libjson-c-dev libinih-dev libcmocka-dev
-  libcurl4-openssl-dev
   python3 python3-pytest python3-requests python3-confluent-kafka
   kcat curl valgrind
   clang libclang-rt-14-dev
 )
+
+# libcurl's headers: either flavour (the two conflict); OpenSSL's if none.
+if ! dpkg-query -W -f='${Status}' libcurl4-gnutls-dev 2>/dev/null |
+    grep -q "ok installed"; then
+  packages+=(libcurl4-openssl-dev)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -380,7 +380,7 @@ static const char *rest_check_escapes(const char *json, size_t len,
  * NUL (raw or escaped), bounded depth, nothing but whitespace after it.
  * @returns the value, or NULL after setting a 400 reply.
  */
-static json_object *rest_parse_body(rdc_rest_call_t *call) {
+static json_object *rest_parse_body(rdc_rest_call_t *call, const char *what) {
         struct json_tokener *tok = NULL;
         json_object *value = NULL;
         enum json_tokener_error jerr;
@@ -389,8 +389,8 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
 
         if (call->body_len == 0) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                     "Request body is empty: a JSON object is "
-                                     "required");
+                                     "Request body is empty: %s is required",
+                                     what);
                 return NULL;
         }
         /* json-c's own UTF-8 check lets overlong forms, surrogates and
@@ -444,21 +444,26 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
         return value;
 }
 
-/** Parses the body, which must be a JSON object, into call->json.
+/** Parses the body, which must be JSON of the given type (what names
+ *  it: "a JSON object"), into call->json.
  *  @returns 0, or -1 after setting a 400 reply. */
-int rdc_rest_parse_body_object(rdc_rest_call_t *call) {
-        call->json = rest_parse_body(call);
+static int rest_parse_body_as(rdc_rest_call_t *call, json_type type,
+                              const char *what) {
+        call->json = rest_parse_body(call, what);
         if (!call->json)
                 return -1;
-        if (!json_object_is_type(call->json, json_type_object)) {
+        if (!json_object_is_type(call->json, type)) {
                 rdc_rest_reply_error(
                         call, MHD_HTTP_BAD_REQUEST,
-                        "Request body must be a JSON object, not "
-                        "%s",
+                        "Request body must be %s, not %s", what,
                         json_type_to_name(json_object_get_type(call->json)));
                 return -1;
         }
         return 0;
+}
+
+int rdc_rest_parse_body_object(rdc_rest_call_t *call) {
+        return rest_parse_body_as(call, json_type_object, "a JSON object");
 }
 
 rdc_map_t *rdc_rest_json_to_map(json_object *obj, const char *what,
@@ -825,23 +830,9 @@ static int rest_prepare_put_task_configs(rdc_rest_call_t *call,
         char errstr[512], what[64];
         size_t i, cnt;
 
-        if (call->body_len == 0) {
-                rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                     "Request body is empty: a JSON array of "
-                                     "task configs is required");
+        if (rest_parse_body_as(call, json_type_array,
+                               "a JSON array of task configs") == -1)
                 return -1;
-        }
-        call->json = rest_parse_body(call);
-        if (!call->json)
-                return -1;
-        if (!json_object_is_type(call->json, json_type_array)) {
-                rdc_rest_reply_error(
-                        call, MHD_HTTP_BAD_REQUEST,
-                        "Request body must be a JSON array of task configs, "
-                        "not %s",
-                        json_type_to_name(json_object_get_type(call->json)));
-                return -1;
-        }
         cnt = json_object_array_length(call->json);
         for (i = 0; i < cnt; i++) {
                 rdc_map_t *map;

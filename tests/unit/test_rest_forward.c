@@ -221,12 +221,14 @@ static int group_teardown(void **state) {
         return 0;
 }
 
-/** Forwards one request as a client's (no forward parameter of its own)
- *  or as a worker's; @returns the status, the body as plain JSON text
- *  (or "" for none) in text, the error message in errstr. */
+/* The last forward(): the body as plain JSON text ("" for none) and
+ * the error message. */
+static char g_text[4096], g_errstr[1024];
+
+/** Forwards one request with the given forward flag of its own (UNSET:
+ *  a client's) and @returns the status (g_text, g_errstr: the rest). */
 static int forward(const char *leader_url, const char *method, const char *uri,
-                   rdc_rest_forward_flag_t flag, const char *body, char *text,
-                   size_t text_size, char *errstr, size_t errstr_size) {
+                   rdc_rest_forward_flag_t flag, const char *body) {
         rdc_rest_forward_req_t req = {
                 .leader_url = leader_url,
                 .method = method,
@@ -240,9 +242,9 @@ static int forward(const char *leader_url, const char *method, const char *uri,
         json_object *json = NULL;
         int status;
 
-        errstr[0] = '\0';
-        status = rdc_rest_forward(&req, &json, errstr, errstr_size);
-        snprintf(text, text_size, "%s",
+        g_errstr[0] = '\0';
+        status = rdc_rest_forward(&req, &json, g_errstr, sizeof(g_errstr));
+        snprintf(g_text, sizeof(g_text), "%s",
                  json ? json_object_to_json_string_ext(
                                 json, JSON_C_TO_STRING_PLAIN |
                                               JSON_C_TO_STRING_NOSLASHESCAPE)
@@ -357,15 +359,12 @@ static void test_http_request(void **state) {
 /* Kafka's HerderRequestHandler: the first worker adds forward=true, the
  * second forward=false, a third hop is refused. */
 static void test_forward_hops(void **state) {
-        char text[256], errstr[512];
-
         (void)state;
         leader_script(201, "{\"name\":\"a\",\"config\":{},\"tasks\":[]}", NULL);
         assert_int_equal(forward(g_leader.url, "POST", "/connectors",
-                                 RDC_REST_FORWARD_UNSET, "{\"name\":\"a\"}",
-                                 text, sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, "{\"name\":\"a\"}"),
                          201);
-        assert_string_equal(text,
+        assert_string_equal(g_text,
                             "{\"name\":\"a\",\"config\":{},\"tasks\":[]}");
         assert_string_equal(g_leader.uri, "/connectors?forward=true");
         assert_string_equal(g_leader.body_in, "{\"name\":\"a\"}");
@@ -375,8 +374,7 @@ static void test_forward_hops(void **state) {
         assert_int_equal(forward(g_leader.url, "POST",
                                  "/connectors/c/restart?forward=true&"
                                  "includeTasks=true",
-                                 RDC_REST_FORWARD_TRUE, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_TRUE, NULL),
                          202);
         assert_string_equal(g_leader.uri, "/connectors/c/restart?forward=false&"
                                           "includeTasks=true");
@@ -384,30 +382,27 @@ static void test_forward_hops(void **state) {
 
         leader_script(204, NULL, NULL);
         assert_int_equal(forward(g_leader.url, "PUT", "/connectors/c/stop",
-                                 RDC_REST_FORWARD_FALSE, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_FALSE, NULL),
                          409);
-        assert_string_equal(text, "");
-        assert_string_equal(errstr, "Cannot complete request because of a "
-                                    "conflicting operation (e.g. worker "
-                                    "rebalance)");
+        assert_string_equal(g_text, "");
+        assert_string_equal(g_errstr, "Cannot complete request because of a "
+                                      "conflicting operation (e.g. worker "
+                                      "rebalance)");
         /* forward=false wins over an unknown leader, as in Kafka. */
         assert_int_equal(forward("", "PUT", "/connectors/c/stop",
-                                 RDC_REST_FORWARD_FALSE, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_FALSE, NULL),
                          409);
-        assert_string_equal(errstr, "Cannot complete request because of a "
-                                    "conflicting operation (e.g. worker "
-                                    "rebalance)");
+        assert_string_equal(g_errstr, "Cannot complete request because of a "
+                                      "conflicting operation (e.g. worker "
+                                      "rebalance)");
         assert_int_equal(g_leader.hits, 0);
 
         assert_int_equal(forward("", "PUT", "/connectors/c/stop",
-                                 RDC_REST_FORWARD_UNSET, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, NULL),
                          409);
-        assert_string_equal(errstr, "Cannot complete request momentarily due "
-                                    "to no known leader URL, likely because "
-                                    "a rebalance was underway.");
+        assert_string_equal(g_errstr, "Cannot complete request momentarily due "
+                                      "to no known leader URL, likely because "
+                                      "a rebalance was underway.");
         assert_int_equal(g_leader.hits, 0);
 }
 
@@ -416,95 +411,91 @@ static void test_forward_answers(void **state) {
         static const char *const conflict =
                 "{\"error_code\":409,\"message\":\"Connector a already "
                 "exists\"}";
-        char text[256], errstr[512];
+        char want[256];
 
         (void)state;
         leader_script(409, conflict, NULL);
         assert_int_equal(forward(g_leader.url, "POST", "/connectors",
-                                 RDC_REST_FORWARD_UNSET, "{}", text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, "{}"),
                          409);
-        assert_string_equal(text, conflict);
+        assert_string_equal(g_text, conflict);
 
         leader_script(204, NULL, NULL);
         assert_int_equal(forward(g_leader.url, "DELETE", "/connectors/a",
-                                 RDC_REST_FORWARD_UNSET, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, NULL),
                          204);
-        assert_string_equal(text, "");
+        assert_string_equal(g_text, "");
         assert_string_equal(g_leader.method, "DELETE");
         assert_string_equal(g_leader.uri, "/connectors/a?forward=true");
 
         leader_script(202, NULL, NULL);
         assert_int_equal(forward(g_leader.url, "PUT", "/connectors/a/pause",
-                                 RDC_REST_FORWARD_UNSET, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, NULL),
                          202);
-        assert_string_equal(text, "");
+        assert_string_equal(g_text, "");
 
         /* What Kafka's RestClient refuses: a status outside 2xx/4xx/5xx,
          * a body that is not JSON (or not an error body for an error). */
         leader_script(302, NULL, "http://elsewhere/");
         assert_int_equal(forward(g_leader.url, "DELETE", "/connectors/a",
-                                 RDC_REST_FORWARD_UNSET, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, NULL),
                          500);
-        assert_string_equal(text, "");
-        assert_string_equal(errstr, "Unexpected status code when handling "
-                                    "forwarded request: 302");
+        assert_string_equal(g_text, "");
+        assert_string_equal(g_errstr, "Unexpected status code when handling "
+                                      "forwarded request: 302");
         leader_script(200, "<html>", NULL);
         assert_int_equal(forward(g_leader.url, "DELETE", "/connectors/a",
-                                 RDC_REST_FORWARD_UNSET, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, NULL),
                          500);
-        assert_non_null(strstr(errstr, "IO Error trying to forward REST "
-                                       "request: the 200 answer of "));
-        assert_non_null(strstr(errstr, " is not JSON"));
+        snprintf(want, sizeof(want),
+                 "IO Error trying to forward REST request: the 200 answer "
+                 "of %sconnectors/a?forward=true is not JSON",
+                 g_leader.url);
+        assert_string_equal(g_errstr, want);
         leader_script(500, "[1]", NULL);
         assert_int_equal(forward(g_leader.url, "DELETE", "/connectors/a",
-                                 RDC_REST_FORWARD_UNSET, NULL, text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, NULL),
                          500);
-        assert_string_equal(text, "");
-        assert_non_null(strstr(errstr, "is not a JSON error body"));
+        assert_string_equal(g_text, "");
+        snprintf(want, sizeof(want),
+                 "IO Error trying to forward REST request: the 500 answer "
+                 "of %sconnectors/a?forward=true is not a JSON error body",
+                 g_leader.url);
+        assert_string_equal(g_errstr, want);
 }
 
 static void test_forward_unreachable(void **state) {
-        char text[256], errstr[512];
         const char *prefix = "IO Error trying to forward REST request: ";
 
         (void)state;
         /* Port 1 on loopback: nobody listens there. */
         assert_int_equal(forward("http://127.0.0.1:1/", "POST", "/connectors",
-                                 RDC_REST_FORWARD_UNSET, "{}", text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 RDC_REST_FORWARD_UNSET, "{}"),
                          500);
-        assert_string_equal(text, "");
-        assert_int_equal(strncmp(errstr, prefix, strlen(prefix)), 0);
-        assert_non_null(strstr(errstr, "127.0.0.1 port 1"));
+        assert_string_equal(g_text, "");
+        assert_int_equal(strncmp(g_errstr, prefix, strlen(prefix)), 0);
+        assert_non_null(strstr(g_errstr, "127.0.0.1 port 1"));
 }
 
 /* A real rdconnect server as the leader (it has no herder: connector
  * writes answer 503 there, the logger endpoints work). */
 static void test_forward_to_rdconnect(void **state) {
-        char text[4096], errstr[512], big[3000];
+        char big[3000];
 
         (void)state;
         assert_int_equal(
                 forward(g_rdc.worker.rest_url, "PUT", "/admin/loggers/rdc.fwd",
-                        RDC_REST_FORWARD_UNSET, "{\"level\":\"DEBUG\"}", text,
-                        sizeof(text), errstr, sizeof(errstr)),
+                        RDC_REST_FORWARD_UNSET, "{\"level\":\"DEBUG\"}"),
                 200);
-        assert_string_equal(text, "[\"rdc.fwd\"]");
+        assert_string_equal(g_text, "[\"rdc.fwd\"]");
 
         assert_int_equal(forward(g_rdc.worker.rest_url, "POST", "/connectors",
                                  RDC_REST_FORWARD_UNSET,
-                                 "{\"name\":\"a\",\"config\":{}}", text,
-                                 sizeof(text), errstr, sizeof(errstr)),
+                                 "{\"name\":\"a\",\"config\":{}}"),
                          503);
-        assert_string_equal(text, "{\"error_code\":503,\"message\":\"Request "
-                                  "cannot be completed because the worker "
-                                  "is still starting up\"}");
+        assert_string_equal(g_text, "{\"error_code\":503,\"message\":\"Request "
+                                    "cannot be completed because the worker "
+                                    "is still starting up\"}");
 
         /* Its own limits hold for forwarded requests. */
         memset(big, 'x', sizeof(big) - 1);
@@ -513,12 +504,11 @@ static void test_forward_to_rdconnect(void **state) {
         memcpy(big + sizeof(big) - 3, "\"}", 2);
         assert_int_equal(forward(g_rdc.worker.rest_url, "PUT",
                                  "/connectors/a/config", RDC_REST_FORWARD_TRUE,
-                                 big, text, sizeof(text), errstr,
-                                 sizeof(errstr)),
+                                 big),
                          413);
-        assert_string_equal(text, "{\"error_code\":413,\"message\":\"Request "
-                                  "body is larger than "
-                                  "rest.max.request.bytes (2048 bytes)\"}");
+        assert_string_equal(g_text, "{\"error_code\":413,\"message\":\"Request "
+                                    "body is larger than "
+                                    "rest.max.request.bytes (2048 bytes)\"}");
 }
 
 int main(void) {
