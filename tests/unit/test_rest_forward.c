@@ -1,12 +1,14 @@
 /*
- * Unit tests of request forwarding (runtime/rest/forward.c), the part
- * of distributed mode's REST layer that needs no herder: the forwarded
- * URL, the HTTP client against a scripted leader (a bare libmicrohttpd
- * server that records what it got and answers what the test says), and
- * Kafka's answers on top (the two-hop guard, no leader, an unreachable
- * leader, answers passed back verbatim). A real rdconnect REST server
- * (without a herder) is the leader too, so the forwarded requests are
- * ones our own server reads as the client's.
+ * Unit tests of request forwarding (runtime/rest/forward.c and its use
+ * in routes.c), the part of distributed mode's REST layer that needs no
+ * real herder: the forwarded URL, the HTTP client against a scripted
+ * leader (a bare libmicrohttpd server that records what it got and
+ * answers what the test says), Kafka's answers on top (the two-hop
+ * guard, no leader, an unreachable leader, answers passed back
+ * verbatim), and end to end: a client asks an rdconnect REST server
+ * whose herder (scripted, through the linker's --wrap) says "forward",
+ * and the request reaches the scripted leader or a second rdconnect
+ * server.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -28,6 +30,7 @@
 #include <microhttpd.h>
 
 #include "core/map.h"
+#include "herder/herder.h"
 #include "rest/forward.h"
 #include "rest/rest.h"
 #include "worker/worker.h"
@@ -181,43 +184,86 @@ static void leader_script(int status, const char *body, const char *location) {
         g_leader.uri[0] = g_leader.method[0] = '\0';
 }
 
-/* ---------------------------------------------- a real rdconnect leader */
+/* ------------------------------------- rdconnect's own REST servers */
 
-typedef struct rdc_leader {
+typedef struct rdc_server {
         rdc_worker_t worker;
         rdc_rest_t *rest;
-} rdc_leader_t;
+} rdc_server_t;
 
-static rdc_leader_t g_rdc;
+/* g_rdc has no herder (connector writes answer 503 there); g_follower's
+ * herder is the scripted one below. */
+static rdc_server_t g_rdc, g_follower;
 
-static int group_setup(void **state) {
+/* The herder of g_follower: the test's build links the REST layer's
+ * calls of rdc_herder_request() to __wrap_rdc_herder_request()
+ * (tests/unit/CMakeLists.txt). It answers "forward to g_herder_url" and
+ * records the request. */
+static const char *g_herder_url;
+static rdc_req_type_t g_herder_req_type;
+static char g_herder_req_json[1024];
+static int g_herder_calls;
+static int g_herder_dummy; /* what worker.herder points to */
+
+void __wrap_rdc_herder_request(rdc_herder_t *herder, const rdc_request_t *req,
+                               rdc_reply_t *reply, int timeout_ms);
+void __wrap_rdc_herder_request(rdc_herder_t *herder, const rdc_request_t *req,
+                               rdc_reply_t *reply, int timeout_ms) {
+        (void)timeout_ms;
+        assert_ptr_equal(herder, (rdc_herder_t *)&g_herder_dummy);
+        g_herder_calls++;
+        g_herder_req_type = req->type;
+        snprintf(g_herder_req_json, sizeof(g_herder_req_json), "%s",
+                 req->json ? json_object_to_json_string_ext(
+                                     req->json, JSON_C_TO_STRING_PLAIN)
+                           : "");
+        memset(reply, 0, sizeof(*reply));
+        reply->status = RDC_REPLY_FORWARD;
+        snprintf(reply->message, sizeof(reply->message), "%s", g_herder_url);
+}
+
+static int rdc_server_start(rdc_server_t *srv, rdc_herder_t *herder) {
         char errstr[512];
 
+        srv->worker.config = rdc_map_new();
+        if (!srv->worker.config ||
+            rdc_map_set(srv->worker.config, "listeners",
+                        "http://127.0.0.1:0") == -1 ||
+            rdc_map_set(srv->worker.config, "rest.max.request.bytes", "2048") ==
+                    -1)
+                return -1;
+        srv->rest = rdc_rest_start(&srv->worker, errstr, sizeof(errstr));
+        if (!srv->rest) {
+                fprintf(stderr, "rdconnect REST server: %s\n", errstr);
+                return -1;
+        }
+        srv->worker.herder = herder;
+        return 0;
+}
+
+static void rdc_server_stop(rdc_server_t *srv) {
+        rdc_rest_stop(srv->rest);
+        rdc_map_destroy(srv->worker.config);
+}
+
+static int group_setup(void **state) {
         (void)state;
         if (leader_start(&g_leader) == -1) {
                 fprintf(stderr, "scripted leader did not start\n");
                 return -1;
         }
-        g_rdc.worker.config = rdc_map_new();
-        if (!g_rdc.worker.config ||
-            rdc_map_set(g_rdc.worker.config, "listeners",
-                        "http://127.0.0.1:0") == -1 ||
-            rdc_map_set(g_rdc.worker.config, "rest.max.request.bytes",
-                        "2048") == -1)
-                return -1;
-        g_rdc.rest = rdc_rest_start(&g_rdc.worker, errstr, sizeof(errstr));
-        if (!g_rdc.rest) {
-                fprintf(stderr, "rdconnect leader: %s\n", errstr);
-                return -1;
-        }
-        return 0;
+        return rdc_server_start(&g_rdc, NULL) == -1 ||
+                               rdc_server_start(&g_follower,
+                                                (rdc_herder_t *)&g_herder_dummy)
+                       ? -1
+                       : 0;
 }
 
 static int group_teardown(void **state) {
         (void)state;
         MHD_stop_daemon(g_leader.daemon);
-        rdc_rest_stop(g_rdc.rest);
-        rdc_map_destroy(g_rdc.worker.config);
+        rdc_server_stop(&g_follower);
+        rdc_server_stop(&g_rdc);
         return 0;
 }
 
@@ -511,6 +557,169 @@ static void test_forward_to_rdconnect(void **state) {
                                     "rest.max.request.bytes (2048 bytes)\"}");
 }
 
+/* ------------------------------------ end to end: client, follower,
+ * leader */
+
+/** Sends a client's request to g_follower (the scripted herder says
+ *  "forward to g_herder_url") and reads its answer. */
+static void client(const char *method, const char *path, const char *body,
+                   rdc_rest_http_response_t *resp) {
+        char url[1200];
+
+        /* rest_url ends with '/', path starts with one. */
+        snprintf(url, sizeof(url), "%s%s", g_follower.worker.rest_url,
+                 path + 1);
+        assert_int_equal(rdc_rest_http_request(
+                                 url, method, body, body ? strlen(body) : 0,
+                                 "Basic YTpi", TIMEOUT_MS, 65536, resp),
+                         0);
+}
+
+static void test_follower_forwards(void **state) {
+        static const char *const info =
+                "{\"name\":\"a\",\"config\":{\"connector.class\":\"X\","
+                "\"name\":\"a\"},\"tasks\":[],\"type\":\"source\"}";
+        static const char *const create =
+                "{\"name\": \"a\", \"config\": {\"connector.class\": \"X\"}}";
+        rdc_rest_http_response_t resp;
+        char want[512];
+
+        (void)state;
+        g_herder_url = g_leader.url;
+        leader_script(201, info, "http://leader:8083/connectors/a");
+        client("POST", "/connectors", create, &resp);
+        /* The leader got the client's request, as sent, plus forward. */
+        assert_int_equal(g_herder_req_type, RDC_REQ_CREATE);
+        assert_int_equal(g_leader.hits, 1);
+        assert_string_equal(g_leader.method, "POST");
+        assert_string_equal(g_leader.uri, "/connectors?forward=true");
+        assert_string_equal(g_leader.body_in, create);
+        assert_string_equal(g_leader.content_type, "application/json");
+        assert_string_equal(g_leader.authorization, "Basic YTpi");
+        /* The client got the leader's answer; Location names the worker
+         * it asked, as in Kafka. */
+        assert_int_equal(resp.status, 201);
+        assert_string_equal(resp.body, info);
+        snprintf(want, sizeof(want), "%sconnectors/a",
+                 g_follower.worker.rest_url);
+        assert_string_equal(resp.location, want);
+        rdc_rest_http_response_clear(&resp);
+
+        /* From another worker (forward=true): on with forward=false, the
+         * raw path and the other parameters kept; no body sent for a
+         * route that reads none. */
+        leader_script(202, "{\"name\":\"a/b\"}", NULL);
+        client("POST",
+               "/connectors/a%2Fb/restart?includeTasks=true&forward=true&"
+               "onlyFailed=false",
+               "{\"ignored\": 1}", &resp);
+        assert_int_equal(g_herder_req_type, RDC_REQ_RESTART);
+        assert_string_equal(g_leader.uri, "/connectors/a%2Fb/restart?"
+                                          "forward=false&includeTasks=true&"
+                                          "onlyFailed=false");
+        assert_string_equal(g_leader.body_in, "");
+        assert_string_equal(g_leader.content_length, "0");
+        assert_int_equal(resp.status, 202);
+        assert_string_equal(resp.body, "{\"name\":\"a/b\"}");
+        assert_null(resp.location);
+        rdc_rest_http_response_clear(&resp);
+
+        leader_script(204, NULL, NULL);
+        client("DELETE", "/connectors/a", NULL, &resp);
+        assert_string_equal(g_leader.method, "DELETE");
+        assert_int_equal(resp.status, 204);
+        assert_null(resp.body);
+        rdc_rest_http_response_clear(&resp);
+
+        leader_script(404,
+                      "{\"error_code\":404,\"message\":\"Connector "
+                      "b not found\"}",
+                      NULL);
+        client("PUT", "/connectors/b/stop", NULL, &resp);
+        assert_int_equal(resp.status, 404);
+        assert_string_equal(resp.body, "{\"error_code\":404,\"message\":"
+                                       "\"Connector b not found\"}");
+        rdc_rest_http_response_clear(&resp);
+
+        /* The internal task-configs request: the list reaches the herder
+         * and the leader as sent. */
+        leader_script(204, NULL, NULL);
+        client("POST", "/connectors/a/tasks", "[{\"k\": \"v\"}, {}]", &resp);
+        assert_int_equal(g_herder_req_type, RDC_REQ_PUT_TASK_CONFIGS);
+        assert_string_equal(g_herder_req_json, "[{\"k\":\"v\"},{}]");
+        assert_string_equal(g_leader.uri, "/connectors/a/tasks?forward=true");
+        assert_string_equal(g_leader.body_in, "[{\"k\": \"v\"}, {}]");
+        assert_int_equal(resp.status, 204);
+        rdc_rest_http_response_clear(&resp);
+}
+
+static void test_follower_refuses(void **state) {
+        static const char *const two_hops =
+                "{\"error_code\":409,\"message\":\"Cannot complete request "
+                "because of a conflicting operation (e.g. worker "
+                "rebalance)\"}";
+        rdc_rest_http_response_t resp;
+        const char *prefix = "{\"error_code\":500,\"message\":\"IO Error "
+                             "trying to forward REST request: Failed to "
+                             "connect to 127.0.0.1 port 1 ";
+
+        (void)state;
+        g_herder_url = g_leader.url;
+        leader_script(204, NULL, NULL);
+        client("PUT", "/connectors/a/stop?forward=false", NULL, &resp);
+        assert_int_equal(resp.status, 409);
+        assert_string_equal(resp.body, two_hops);
+        rdc_rest_http_response_clear(&resp);
+        /* Jersey's Boolean: anything but "true" is false. */
+        client("PUT", "/connectors/a/stop?forward=yes", NULL, &resp);
+        assert_int_equal(resp.status, 409);
+        assert_string_equal(resp.body, two_hops);
+        rdc_rest_http_response_clear(&resp);
+        assert_int_equal(g_leader.hits, 0);
+
+        g_herder_url = "";
+        client("PUT", "/connectors/a/stop", NULL, &resp);
+        assert_int_equal(resp.status, 409);
+        assert_string_equal(resp.body,
+                            "{\"error_code\":409,\"message\":\"Cannot "
+                            "complete request momentarily due to no known "
+                            "leader URL, likely because a rebalance was "
+                            "underway.\"}");
+        rdc_rest_http_response_clear(&resp);
+
+        g_herder_url = "http://127.0.0.1:1/";
+        client("DELETE", "/connectors/a", NULL, &resp);
+        assert_int_equal(resp.status, 500);
+        assert_int_equal(strncmp(resp.body, prefix, strlen(prefix)), 0);
+        rdc_rest_http_response_clear(&resp);
+
+        /* A bad body is refused before the herder is asked. */
+        g_herder_calls = 0;
+        client("POST", "/connectors/a/tasks", "[1]", &resp);
+        assert_int_equal(resp.status, 400);
+        assert_string_equal(resp.body,
+                            "{\"error_code\":400,\"message\":\"task config 0 "
+                            "must be a JSON object of strings, not int\"}");
+        rdc_rest_http_response_clear(&resp);
+        assert_int_equal(g_herder_calls, 0);
+}
+
+/* Two rdconnect servers: the follower's forwarded request is read by the
+ * leader as a client's (here: refused, it has no herder). */
+static void test_follower_to_rdconnect(void **state) {
+        rdc_rest_http_response_t resp;
+
+        (void)state;
+        g_herder_url = g_rdc.worker.rest_url;
+        client("PUT", "/connectors/a/config",
+               "{\"connector.class\": \"X\", \"name\": \"a\"}", &resp);
+        assert_int_equal(resp.status, 503);
+        assert_string_equal(resp.body, "{\"error_code\":503,\"message\":"
+                                       "\"Request cannot be completed because "
+                                       "the worker is still starting up\"}");
+        rdc_rest_http_response_clear(&resp);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_forward_url),
@@ -519,6 +728,9 @@ int main(void) {
                 cmocka_unit_test(test_forward_answers),
                 cmocka_unit_test(test_forward_unreachable),
                 cmocka_unit_test(test_forward_to_rdconnect),
+                cmocka_unit_test(test_follower_forwards),
+                cmocka_unit_test(test_follower_refuses),
+                cmocka_unit_test(test_follower_to_rdconnect),
         };
 
         return cmocka_run_group_tests(tests, group_setup, group_teardown);
