@@ -11,6 +11,12 @@ packages=(
   clang libclang-rt-14-dev
 )
 
+# libcurl's headers: either flavour (the two conflict); OpenSSL's if none.
+if ! dpkg-query -W -f='${Status}' libcurl4-gnutls-dev 2>/dev/null |
+    grep -q "ok installed"; then
+  packages+=(libcurl4-openssl-dev)
+fi
+
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" ||

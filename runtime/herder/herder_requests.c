@@ -43,6 +43,8 @@ struct rdc_op {
         int restart_conn;      /* RESTART: the instance restarted */
         uint32_t *restart_ids; /* RESTART: the tasks restarted */
         size_t restart_cnt;
+        rdc_map_t **task_cfgs; /* PUT_TASK_CONFIGS: what it writes */
+        uint32_t task_cfg_cnt;
 };
 
 static const rdc_request_t *op_req(const rdc_op_t *op) {
@@ -103,6 +105,9 @@ static void op_finish(rdc_herder_t *h, rdc_op_t *op) {
         rdc_herder_request_done(h, op->cmd);
         free(op->name);
         free(op->restart_ids);
+        for (uint32_t i = 0; i < op->task_cfg_cnt; i++)
+                rdc_map_destroy(op->task_cfgs[i]);
+        free(op->task_cfgs);
         rdc_map_destroy(op->config);
         rdc_map_destroy(op->resolved);
         free(op);
@@ -245,6 +250,10 @@ static int op_write(rdc_herder_t *h, rdc_op_t *op) {
         } else if (req->type == RDC_REQ_DELETE) {
                 err = st->ops->remove(st, op->name, rdc_store_done_post, ctx,
                                       errstr, sizeof(errstr));
+        } else if (req->type == RDC_REQ_PUT_TASK_CONFIGS) {
+                err = st->ops->put_task_configs(
+                        st, op->name, op->task_cfgs, op->task_cfg_cnt,
+                        rdc_store_done_post, ctx, errstr, sizeof(errstr));
         } else if (req->type == RDC_REQ_RESTART) {
                 err = st->ops->put_restart(st, op->name, req->include_tasks,
                                            req->only_failed,
@@ -265,6 +274,31 @@ static int op_write(rdc_herder_t *h, rdc_op_t *op) {
                 return -1;
         }
         op->phase = RDC_OP_WRITING;
+        return 0;
+}
+
+/* The task configs of a PUT_TASK_CONFIGS body: a list of objects of
+ * scalars. @returns 0, or -1 with the reply set. */
+static int op_take_task_configs(rdc_op_t *op) {
+        json_object *list = op_req(op)->json;
+        size_t n = list ? json_object_array_length(list) : 0;
+        op->task_cfgs = calloc(n ? n : 1, sizeof(*op->task_cfgs));
+        for (size_t i = 0; op->task_cfgs && i < n; i++) {
+                json_object *obj = json_object_array_get_idx(list, i);
+                rdc_map_t *cfg = rdc_map_new();
+                if (!cfg)
+                        break;
+                op->task_cfgs[op->task_cfg_cnt++] = cfg;
+                json_object_object_foreach(obj, key, val) {
+                        if (val && rdc_map_set(cfg, key,
+                                               json_object_get_string(val)))
+                                break;
+                }
+        }
+        if (!op->task_cfgs || op->task_cfg_cnt != n) {
+                rdc_reply_error(op_reply(op), 500, "out of memory");
+                return -1;
+        }
         return 0;
 }
 
@@ -480,6 +514,13 @@ static void op_start(rdc_herder_t *h, rdc_op_t *op) {
         case RDC_REQ_ALTER_OFFSETS:
         case RDC_REQ_RESET_OFFSETS:
                 op_start_offsets(h, op, c);
+                return;
+        case RDC_REQ_PUT_TASK_CONFIGS:
+                /* Distributed, on the leader: a connector's worker hands
+                 * over its task configs (the REST layer checked the
+                 * list's shape). */
+                if (op_take_task_configs(op) || op_write(h, op))
+                        op_finish(h, op);
                 return;
         default:
                 rdc_reply_error(reply, 500, "unknown request %d",
@@ -702,6 +743,16 @@ static void answer_read(rdc_herder_t *h, const rdc_request_t *req,
 void rdc_herder_handle_request(rdc_herder_t *h, rdc_cmd_t *cmd) {
         const rdc_request_t *req = &cmd->u.request.req;
         rdc_reply_t *reply = &cmd->u.request.reply;
+        if (req->type == RDC_REQ_PUT_TASK_CONFIGS && !h->cluster) {
+                /* As Kafka's StandaloneHerder, whose exception the REST
+                 * layer answers as 500, whatever the connector. */
+                rdc_reply_error(reply, 500,
+                                "Kafka Connect in standalone mode does not "
+                                "support externally setting task "
+                                "configurations.");
+                rdc_herder_request_done(h, cmd);
+                return;
+        }
         if (is_read(req->type) || !req->connector) {
                 if (!is_read(req->type))
                         rdc_reply_error(reply, 404, "Connector  not found");

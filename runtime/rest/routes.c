@@ -22,6 +22,7 @@
 #include "core/utf8.h"
 #include "herder/herder.h"
 #include "kafka/clients.h"
+#include "rest/forward.h"
 #include "rest/rest_internal.h"
 
 static void rest_on_root(rdc_rest_call_t *call);
@@ -42,6 +43,10 @@ static int rest_prepare_task(rdc_rest_call_t *call, rdc_request_t *req);
 static int rest_prepare_offsets(rdc_rest_call_t *call, rdc_request_t *req);
 static int rest_prepare_topics(rdc_rest_call_t *call, rdc_request_t *req);
 static int rest_prepare_tasks_config(rdc_rest_call_t *call, rdc_request_t *req);
+static int rest_prepare_put_task_configs(rdc_rest_call_t *call,
+                                         rdc_request_t *req);
+static void rest_reply_rendered(rdc_rest_call_t *call, int status,
+                                json_object *body, const char *errstr);
 
 #define RDC_REST_HERDER(m, p, t, prep)                                         \
         { m, p, rest_on_herder, t, prep }
@@ -71,6 +76,10 @@ static const rdc_rest_route_t rdc_rest_routes[] = {
         RDC_REST_HERDER("PUT", "/connectors/{}/resume", RDC_REQ_RESUME, NULL),
         RDC_REST_HERDER("PUT", "/connectors/{}/stop", RDC_REQ_STOP, NULL),
         RDC_REST_HERDER("GET", "/connectors/{}/tasks", RDC_REQ_GET_TASKS, NULL),
+        /* Internal (between workers), as Kafka's InternalConnectResource. */
+        RDC_REST_HERDER("POST", "/connectors/{}/tasks",
+                        RDC_REQ_PUT_TASK_CONFIGS,
+                        rest_prepare_put_task_configs),
         RDC_REST_HERDER("GET", "/connectors/{}/tasks-config",
                         RDC_REQ_GET_TASKS_CONFIG, rest_prepare_tasks_config),
         RDC_REST_HERDER("GET", "/connectors/{}/tasks/{}/status",
@@ -371,7 +380,7 @@ static const char *rest_check_escapes(const char *json, size_t len,
  * NUL (raw or escaped), bounded depth, nothing but whitespace after it.
  * @returns the value, or NULL after setting a 400 reply.
  */
-static json_object *rest_parse_body(rdc_rest_call_t *call) {
+static json_object *rest_parse_body(rdc_rest_call_t *call, const char *what) {
         struct json_tokener *tok = NULL;
         json_object *value = NULL;
         enum json_tokener_error jerr;
@@ -380,8 +389,8 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
 
         if (call->body_len == 0) {
                 rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST,
-                                     "Request body is empty: a JSON object is "
-                                     "required");
+                                     "Request body is empty: %s is required",
+                                     what);
                 return NULL;
         }
         /* json-c's own UTF-8 check lets overlong forms, surrogates and
@@ -435,21 +444,26 @@ static json_object *rest_parse_body(rdc_rest_call_t *call) {
         return value;
 }
 
-/** Parses the body, which must be a JSON object, into call->json.
+/** Parses the body, which must be JSON of the given type (what names
+ *  it: "a JSON object"), into call->json.
  *  @returns 0, or -1 after setting a 400 reply. */
-int rdc_rest_parse_body_object(rdc_rest_call_t *call) {
-        call->json = rest_parse_body(call);
+static int rest_parse_body_as(rdc_rest_call_t *call, json_type type,
+                              const char *what) {
+        call->json = rest_parse_body(call, what);
         if (!call->json)
                 return -1;
-        if (!json_object_is_type(call->json, json_type_object)) {
+        if (!json_object_is_type(call->json, type)) {
                 rdc_rest_reply_error(
                         call, MHD_HTTP_BAD_REQUEST,
-                        "Request body must be a JSON object, not "
-                        "%s",
+                        "Request body must be %s, not %s", what,
                         json_type_to_name(json_object_get_type(call->json)));
                 return -1;
         }
         return 0;
+}
+
+int rdc_rest_parse_body_object(rdc_rest_call_t *call) {
+        return rest_parse_body_as(call, json_type_object, "a JSON object");
 }
 
 rdc_map_t *rdc_rest_json_to_map(json_object *obj, const char *what,
@@ -807,6 +821,37 @@ static int rest_prepare_tasks_config(rdc_rest_call_t *call,
         return 0;
 }
 
+/** The body of the internal POST /connectors/{c}/tasks, which Kafka
+ *  reads as a List<Map<String, String>>: a list of objects whose values
+ *  are scalars. Any other body is 400 (Kafka: 500 from its JSON
+ *  mapping). */
+static int rest_prepare_put_task_configs(rdc_rest_call_t *call,
+                                         rdc_request_t *req) {
+        char errstr[512], what[64];
+        size_t i, cnt;
+
+        if (rest_parse_body_as(call, json_type_array,
+                               "a JSON array of task configs") == -1)
+                return -1;
+        cnt = json_object_array_length(call->json);
+        for (i = 0; i < cnt; i++) {
+                rdc_map_t *map;
+
+                snprintf(what, sizeof(what), "task config %zu", i);
+                map = rdc_rest_json_to_map(
+                        json_object_array_get_idx(call->json, i), what, errstr,
+                        sizeof(errstr));
+                if (!map) {
+                        rdc_rest_reply_error(call, MHD_HTTP_BAD_REQUEST, "%s",
+                                             errstr);
+                        return -1;
+                }
+                rdc_map_destroy(map);
+        }
+        req->json = call->json;
+        return 0;
+}
+
 /** Percent-encodes a path segment (RFC 3986 unreserved kept). */
 static char *rest_encode_segment(const char *s) {
         static const char hex[] = "0123456789ABCDEF";
@@ -835,6 +880,31 @@ static rdc_herder_t *rest_herder(rdc_rest_call_t *call) {
         return __atomic_load_n(&call->rest->worker->herder, __ATOMIC_ACQUIRE);
 }
 
+/** Answers a request the herder said another worker answers (its base
+ *  URL, "" when none is known): forward.c does what Kafka does. The
+ *  body goes on as received, if the route read one. */
+static void rest_forward(rdc_rest_call_t *call, const char *leader_url) {
+        rdc_rest_forward_req_t fwd = {
+                .leader_url = leader_url,
+                .method = strcmp(call->method, "HEAD") ? call->method : "GET",
+                .raw_uri = call->uri,
+                .forward = rest_query_bool(call, "forward",
+                                           RDC_REST_FORWARD_UNSET),
+                .body = call->json ? call->body : NULL,
+                .body_len = call->json ? call->body_len : 0,
+                .authorization = MHD_lookup_connection_value(
+                        call->conn, MHD_HEADER_KIND,
+                        MHD_HTTP_HEADER_AUTHORIZATION),
+                .timeout_ms = RDC_REST_HERDER_TIMEOUT_MS,
+        };
+        char errstr[1024] = "";
+        json_object *body = NULL;
+        int status;
+
+        status = rdc_rest_forward(&fwd, &body, errstr, sizeof(errstr));
+        rest_reply_rendered(call, status, body, errstr);
+}
+
 static void rest_on_herder(rdc_rest_call_t *call) {
         const rdc_rest_route_t *route = call->route;
         rdc_request_t req = {.type = route->req_type,
@@ -856,7 +926,10 @@ static void rest_on_herder(rdc_rest_call_t *call) {
 
         memset(&reply, 0, sizeof(reply));
         rdc_herder_request(herder, &req, &reply, RDC_REST_HERDER_TIMEOUT_MS);
-        if (reply.status < 100 || reply.status > 599) {
+        if (reply.status == RDC_REPLY_FORWARD) {
+                reply.message[sizeof(reply.message) - 1] = '\0';
+                rest_forward(call, reply.message);
+        } else if (reply.status < 100 || reply.status > 599) {
                 rdc_rest_reply_error(call, MHD_HTTP_INTERNAL_SERVER_ERROR,
                                      "Invalid reply status %d from the herder",
                                      reply.status);
@@ -928,10 +1001,12 @@ static void rest_on_root(rdc_rest_call_t *call) {
         rdc_rest_reply(call, MHD_HTTP_OK, body);
 }
 
-/** Answers with what a rest/plugins.c function produced. */
+/** Answers with what a rest/plugins.c or rest/forward.c function
+ *  produced: a body as it is (a forwarded error body too), else the
+ *  error message for a status >= 400. */
 static void rest_reply_rendered(rdc_rest_call_t *call, int status,
                                 json_object *body, const char *errstr) {
-        if (status >= 400)
+        if (status >= 400 && !body)
                 rdc_rest_reply_error(call, status, "%s", errstr);
         else
                 rdc_rest_reply(call, status, body);

@@ -422,7 +422,6 @@ def test_duplicate_unknown_and_bodies(tmp_path, worker):
                          ("POST", "/connectors/dup/pause"),
                          ("GET", "/connectors/dup/resume"),
                          ("DELETE", "/connectors/dup/stop"),
-                         ("POST", "/connectors/dup/tasks"),
                          ("GET", "/connectors/dup/tasks/0/restart"),
                          ("PUT", "/connectors/dup/tasks/0/status"),
                          ("POST", "/connectors/dup/topics"),

@@ -3,12 +3,14 @@ ConnectorsResource, AbstractHerder, StandaloneHerder, Worker): task
 configs as the connector gave them plus task.class (GET .../tasks and the
 deprecated .../tasks-config), ?expand with an unknown value, the restart
 plan's RESTARTING states, no tasks for a PAUSED connector until resumed,
-and topic tracking (unknown connectors, the worker switches)."""
+topic tracking (unknown connectors, the worker switches), and the
+internal POST .../tasks (InternalConnectResource) refused as
+StandaloneHerder does."""
 
 from harness import (PLUGINS_DIR, TEST_PLUGINS_GOOD_DIR, file_sink,
                      file_source, numbered_lines, write_lines)
-from rest_helpers import (assert_error, create, rest_worker, wait_state,
-                          wait_values)
+from rest_helpers import (assert_error, create, dumps, rest_worker,
+                          wait_state, wait_values)
 
 PLUGIN_PATH = f"{PLUGINS_DIR},{TEST_PLUGINS_GOOD_DIR}"
 SOURCE_TASK = "org.apache.kafka.connect.file.FileStreamSourceTask"
@@ -223,3 +225,53 @@ def test_topic_tracking_reset_disabled(tmp_path, worker):
                  "Topic tracking reset is disabled.")
     # Both keys are worker keys: no "unknown config" warning.
     assert not w.log_lines_matching(r"topic\.tracking.*isn't a known config")
+
+
+# ---------------------------------------------------- internal endpoints
+
+
+def test_put_task_configs_is_refused_in_standalone(tmp_path, worker):
+    """POST /connectors/{c}/tasks is how a cluster's workers hand task
+    configs to the leader. Kafka's StandaloneHerder.putTaskConfigs throws
+    UnsupportedOperationException, which its REST layer answers 500, for
+    any connector and any forward flag. A body that is not a list of
+    string maps is 400 first (Kafka: 500 from its JSON mapping)."""
+    _, rest = rest_worker(worker)
+    rest.wait_healthy()
+    src = file_source("it", tmp_path / "in.txt", "it-topic")
+    create(rest, "it", src)
+    wait_state(rest, "it", "RUNNING", ["RUNNING"])
+    before = tasks(rest, "it")
+    refused = ("Kafka Connect in standalone mode does not support "
+               "externally setting task configurations.")
+    json = {"Content-Type": "application/json"}
+
+    for name in ("it", "ghost"):
+        for query in ("", "?forward=true", "?forward=false"):
+            assert_error(rest.post(f"/connectors/{name}/tasks{query}",
+                                   data=dumps([{"a": "b"}]), headers=json),
+                         500, refused)
+    # Jackson's Map<String, String> takes numbers and booleans as text.
+    for body in ([], [{}], [{"a": 1, "b": True}, {"c": "d"}]):
+        assert_error(rest.post("/connectors/it/tasks", data=dumps(body),
+                               headers=json), 500, refused)
+
+    for body, message in (
+            (b"", "Request body is empty: a JSON array of task configs is "
+                  "required"),
+            (b'{"a": "b"}', "Request body must be a JSON array of task "
+                            "configs, not object"),
+            (b'[{"a": "b"}, "x"]', "task config 1 must be a JSON object of "
+                                   "strings, not string"),
+            (b'[{"a": {"b": "c"}}]', "Value of task config 0 key 'a' must "
+                                     "be a string, not object"),
+            (b'[{"a": null}]', "Value of task config 0 key 'a' must be a "
+                               "string, not null"),
+            (b'[{"a": "b"}', None)):
+        assert_error(rest.post("/connectors/it/tasks", data=body,
+                               headers=json), 400, message)
+
+    # Nothing changed.
+    assert tasks(rest, "it") == before
+    assert rest.get("/connectors/it/status").json()["tasks"][0]["state"] \
+        == "RUNNING"
