@@ -219,10 +219,9 @@ static void handle_event(rdc_herder_t *h, rdc_event_t *ev) {
                 break; /* the loop's rdc_cluster_tick() reads it all */
         case RDC_EV_RESTART:
                 if (!h->shutting_down)
-                        rdc_herder_handle_restart(
-                                h, ev->u.restart.connector,
-                                ev->u.restart.include_tasks,
-                                ev->u.restart.only_failed);
+                        rdc_herder_handle_restart(h, ev->u.restart.connector,
+                                                  ev->u.restart.include_tasks,
+                                                  ev->u.restart.only_failed);
                 break;
         }
 }
@@ -419,8 +418,7 @@ rdc_herder_t *rdc_herder_start_cluster(rdc_worker_t *worker,
         if (err) {
                 configs->ops->set_listener(configs, NULL, NULL);
                 if (configs->ops->set_restart_listener)
-                        configs->ops->set_restart_listener(configs, NULL,
-                                                           NULL);
+                        configs->ops->set_restart_listener(configs, NULL, NULL);
                 rdc_cluster_stop(h);
                 snprintf(errstr, errstr_size, "cannot start herder thread: %s",
                          strerror(err));

@@ -397,6 +397,15 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
             rdc_members_compute(r.claims, r.cnt, st.partition_cnt,
                                 st.generation, st.joined_ms - RDC_CLAIM_SKEW_MS,
                                 &m) == 1) {
+                const char *was = rdc_members_leader(&cl->view);
+                const char *now = rdc_members_leader(&m);
+                if (m.generation != cl->view.generation ||
+                    m.cnt != cl->view.cnt || !was != !now ||
+                    (was && strcmp(was, now)))
+                        rdc_log(RDC_LOG_INFO, "cluster", NULL,
+                                "Group generation %d: %zu worker(s), leader "
+                                "%s",
+                                (int)m.generation, m.cnt, now ? now : "none");
                 rdc_members_clear(&cl->view);
                 cl->view = m;
         }

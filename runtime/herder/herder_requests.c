@@ -255,10 +255,9 @@ static int op_write(rdc_herder_t *h, rdc_op_t *op) {
                         st, op->name, op->task_cfgs, op->task_cfg_cnt,
                         rdc_store_done_post, ctx, errstr, sizeof(errstr));
         } else if (req->type == RDC_REQ_RESTART) {
-                err = st->ops->put_restart(st, op->name, req->include_tasks,
-                                           req->only_failed,
-                                           rdc_store_done_post, ctx, errstr,
-                                           sizeof(errstr));
+                err = st->ops->put_restart(
+                        st, op->name, req->include_tasks, req->only_failed,
+                        rdc_store_done_post, ctx, errstr, sizeof(errstr));
         } else {
                 rdc_target_t target =
                         req->type == RDC_REQ_STOP    ? RDC_TARGET_STOPPED
@@ -290,8 +289,8 @@ static int op_take_task_configs(rdc_op_t *op) {
                         break;
                 op->task_cfgs[op->task_cfg_cnt++] = cfg;
                 json_object_object_foreach(obj, key, val) {
-                        if (val && rdc_map_set(cfg, key,
-                                               json_object_get_string(val)))
+                        if (val &&
+                            rdc_map_set(cfg, key, json_object_get_string(val)))
                                 break;
                 }
         }

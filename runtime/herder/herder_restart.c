@@ -132,8 +132,8 @@ void rdc_stuck_reap(rdc_herder_t *h, int64_t deadline, int start_waiting) {
 /* The state a restart plan looks at: this worker's own for what it runs
  * (and in standalone), else the status store's (the worker that runs it
  * wrote it). */
-static int plan_state_failed(rdc_herder_t *h, const rdc_conn_t *c,
-                             int32_t task, int mine_only) {
+static int plan_state_failed(rdc_herder_t *h, const rdc_conn_t *c, int32_t task,
+                             int mine_only) {
         if (!h->cluster || mine_only) {
                 rdc_state_t st = task < 0 ? c->state : c->slots[task].state;
                 return st == RDC_STATE_FAILED ||
@@ -148,15 +148,15 @@ static int plan_state_failed(rdc_herder_t *h, const rdc_conn_t *c,
         return failed;
 }
 
-size_t rdc_restart_plan(rdc_herder_t *h, const rdc_conn_t *c,
-                        int include_tasks, int only_failed, int mine_only,
-                        int *restart_conn, uint32_t *ids) {
+size_t rdc_restart_plan(rdc_herder_t *h, const rdc_conn_t *c, int include_tasks,
+                        int only_failed, int mine_only, int *restart_conn,
+                        uint32_t *ids) {
         size_t cnt = 0;
         int conn_here = !mine_only || rdc_cluster_owns(h, c, -1);
-        *restart_conn = conn_here &&
-                        (!only_failed || plan_state_failed(h, c, -1, mine_only));
-        uint32_t tasks = mine_only || !h->cluster ? c->task_cnt
-                                                  : c->desired->task_cnt;
+        *restart_conn = conn_here && (!only_failed ||
+                                      plan_state_failed(h, c, -1, mine_only));
+        uint32_t tasks =
+                mine_only || !h->cluster ? c->task_cnt : c->desired->task_cnt;
         for (uint32_t i = 0; include_tasks && i < tasks; i++) {
                 if (mine_only && (i >= c->task_cnt || c->slots[i].remote))
                         continue;
@@ -194,9 +194,9 @@ int rdc_restart_requested(rdc_herder_t *h, rdc_conn_t *c) {
         int restart_conn = 0;
         if (!ids)
                 return 0;
-        size_t cnt = rdc_restart_plan(h, c, c->restart_include_tasks,
-                                      c->restart_only_failed, 1, &restart_conn,
-                                      ids);
+        size_t cnt =
+                rdc_restart_plan(h, c, c->restart_include_tasks,
+                                 c->restart_only_failed, 1, &restart_conn, ids);
         int steps = cnt ? RDC_JOB_STOP_TASKS : 0;
         if (restart_conn && c->ctx_live) {
                 c->start_failed = 0;

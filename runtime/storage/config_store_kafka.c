@@ -55,7 +55,7 @@ typedef struct kafka_store {
         rdc_topic_log_owner_t tl;   /* tl.what is base.origin */
         rdc_config_snapshot_t snap; /* snap.lock guards deferred too */
         ks_deferred_t *deferred;
-        int opened; /* read to its end once (atomic) */
+        int opened;                         /* read to its end once (atomic) */
         rdc_restart_listener_t *restart_cb; /* snap.lock */
         void *restart_opaque;
 } kafka_store_t;
@@ -237,8 +237,8 @@ typedef struct ks_changed {
 } ks_changed_t;
 
 static void restart_add(ks_changed_t *ch, const rdc_config_record_t *rec) {
-        char **names = realloc(ch->restarts,
-                               (ch->restart_cnt + 1) * sizeof(*names));
+        char **names =
+                realloc(ch->restarts, (ch->restart_cnt + 1) * sizeof(*names));
         if (names)
                 ch->restarts = names;
         int *flags = realloc(ch->flags, (ch->restart_cnt + 1) * sizeof(*flags));
@@ -457,10 +457,10 @@ static void ks_set_listener(rdc_config_store_t *store,
 
 static int ks_put_restart(rdc_config_store_t *store, const char *name,
                           int include_tasks, int only_failed,
-                          rdc_store_done_cb_t *done, void *opaque,
-                          char *errstr, size_t errstr_size) {
+                          rdc_store_done_cb_t *done, void *opaque, char *errstr,
+                          size_t errstr_size) {
         kafka_store_t *ks = (kafka_store_t *)store;
-        if (ks_known(ks, name, errstr, errstr_size))
+        if (!ks_known(ks, name, errstr, errstr_size))
                 return -1;
         rdc_config_record_t rec = {.kind = RDC_CONFIG_REC_RESTART,
                                    .name = (char *)name,

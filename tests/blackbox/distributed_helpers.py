@@ -6,6 +6,7 @@ would give the config topic 4 partitions), and N connect-distributed
 workers of one group, each in its own process with its own REST port.
 """
 
+import re
 import time
 
 import requests
@@ -93,12 +94,16 @@ class Cluster:
         return ws
 
     def settled(self, timeout=60):
-        """Waits until the leader published an assignment over every live
-        worker (so each knows the leader)."""
-        n = len(self.live())
+        """Waits until every live worker knows all of them and the leader,
+        and the leader published an assignment over them."""
+        live = self.live()
+        lead = self.leader().worker_id
+        for w in live:
+            w.wait_for_log(rf"Group generation \d+: {len(live)} worker\(s\), "
+                           rf"leader {re.escape(lead)}", timeout)
         self.leader().wait_for_log(
-            rf"published assignment version \d+ over {n} worker", timeout)
-        time.sleep(0.5)  # the followers read it
+            rf"published assignment version \d+ over {len(live)} worker",
+            timeout)
 
     def live(self):
         return [w for w in self.workers if w.running()]
