@@ -67,7 +67,14 @@ static const char *topic_name(rdc_worker_t *worker, const char *key,
 static rd_kafka_conf_t *client(rdc_worker_t *worker, const char *role,
                                const char *client_id, char *errstr,
                                size_t errstr_size) {
-        const char *const defaults[] = {"client.id", client_id, NULL};
+        /* A store's reader waits for what it wrote: a broker answers a
+         * fetch as soon as records arrive, but one that holds the fetch
+         * for all of fetch.wait.max.ms (librdkafka's mock) would make
+         * every REST write wait for it (500 ms by default). */
+        const char *const defaults[] = {
+                "client.id", client_id,
+                !strcmp(role, "consumer") ? "fetch.wait.max.ms" : NULL, "50",
+                NULL};
         return rdc_kafka_client_conf(worker, role, NULL, defaults, errstr,
                                      errstr_size);
 }
