@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/cli.h"
 #include "core/log.h"
 #include "core/props.h"
 #include "herder/herder.h"
@@ -77,6 +78,24 @@ static rd_kafka_conf_t *client(rdc_worker_t *worker, const char *role,
                 NULL};
         return rdc_kafka_client_conf(worker, role, NULL, defaults, errstr,
                                      errstr_size);
+}
+
+/* The writer's and the reader's configs of a store (client ids
+ * "connect-<worker>-<what>"). @returns 0, or -1 with errstr. */
+static int store_clients(rdc_worker_t *worker, const char *what,
+                         rd_kafka_conf_t **producer, rd_kafka_conf_t **consumer,
+                         char *errstr, size_t errstr_size) {
+        char id[300];
+        snprintf(id, sizeof(id), "connect-%s-%s", worker->worker_id, what);
+        *producer = client(worker, "producer", id, errstr, errstr_size);
+        *consumer =
+                *producer ? client(worker, "consumer", id, errstr, errstr_size)
+                          : NULL;
+        if (*consumer)
+                return 0;
+        if (*producer)
+                rd_kafka_conf_destroy(*producer);
+        return -1;
 }
 
 /* One internal topic's check (each on its own thread: on a cluster
@@ -153,22 +172,11 @@ static int internal_topics(rdc_worker_t *worker, const char *const *topics,
 
 int main(int argc, char **argv) {
         char errstr[2048];
-        int argi = 1;
-        for (; argi < argc && argv[argi][0] == '-'; argi++) {
-                if (!strcmp(argv[argi], "--help") ||
-                    !strcmp(argv[argi], "-h")) {
-                        usage(stdout);
-                        return 0;
-                }
-                if (!strcmp(argv[argi], "--version")) {
-                        printf("rdconnect %s\n", RDC_VERSION);
-                        return 0;
-                }
-                fprintf(stderr, "connect-distributed: unknown option %s\n",
-                        argv[argi]);
-                usage(stderr);
-                return 2;
-        }
+        int argi;
+        int done = rdc_cli_options(argc, argv, "connect-distributed",
+                                   RDC_VERSION, usage, &argi);
+        if (done >= 0)
+                return done;
         if (argi + 1 != argc) {
                 usage(stderr);
                 return 2;
@@ -230,50 +238,27 @@ int main(int argc, char **argv) {
                 goto fail;
         if (!(rest = rdc_rest_start(worker, errstr, sizeof(errstr))))
                 goto fail;
-        char id[300];
-        snprintf(id, sizeof(id), "connect-%s-configs", worker->worker_id);
-        rd_kafka_conf_t *p =
-                client(worker, "producer", id, errstr, sizeof(errstr));
-        rd_kafka_conf_t *c =
-                p ? client(worker, "consumer", id, errstr, sizeof(errstr))
-                  : NULL;
-        if (!c) {
-                if (p)
-                        rd_kafka_conf_destroy(p);
-                goto fail;
-        }
-        if (!(configs = rdc_config_store_kafka_open(p, c, config_topic,
+        rd_kafka_conf_t *p, *c;
+        if (store_clients(worker, "configs", &p, &c, errstr, sizeof(errstr)) ||
+            !(configs = rdc_config_store_kafka_open(p, c, config_topic,
                                                     RDC_STORE_READ_TIMEOUT_MS,
                                                     errstr, sizeof(errstr))))
                 goto fail;
-        snprintf(id, sizeof(id), "connect-%s-statuses", worker->worker_id);
-        p = client(worker, "producer", id, errstr, sizeof(errstr));
-        c = p ? client(worker, "consumer", id, errstr, sizeof(errstr)) : NULL;
-        if (!c) {
-                if (p)
-                        rd_kafka_conf_destroy(p);
-                goto fail;
-        }
-        if (!(statuses = rdc_status_store_kafka_open(p, c, status_topic,
+        if (store_clients(worker, "statuses", &p, &c, errstr, sizeof(errstr)) ||
+            !(statuses = rdc_status_store_kafka_open(p, c, status_topic,
                                                      RDC_STORE_READ_TIMEOUT_MS,
                                                      errstr, sizeof(errstr))))
                 goto fail;
-        snprintf(id, sizeof(id), "connect-%s-offsets", worker->worker_id);
-        p = client(worker, "producer", id, errstr, sizeof(errstr));
-        c = p ? client(worker, "consumer", id, errstr, sizeof(errstr)) : NULL;
-        if (!c) {
-                if (p)
-                        rd_kafka_conf_destroy(p);
-                goto fail;
-        }
-        rdc_offset_store_t *offsets = rdc_offset_store_kafka_open(
-                p, c, offset_topic, RDC_STORE_READ_TIMEOUT_MS, errstr,
-                sizeof(errstr));
-        if (!offsets)
+        rdc_offset_store_t *offsets = NULL;
+        if (store_clients(worker, "offsets", &p, &c, errstr, sizeof(errstr)) ||
+            !(offsets = rdc_offset_store_kafka_open(p, c, offset_topic,
+                                                    RDC_STORE_READ_TIMEOUT_MS,
+                                                    errstr, sizeof(errstr))))
                 goto fail;
         rdc_offset_store_destroy(worker->offsets);
         worker->offsets = offsets;
 
+        char id[300];
         snprintf(id, sizeof(id), "connect-%s", worker->worker_id);
         rdc_cluster_conf_t cluster = {
                 .consumer_conf =

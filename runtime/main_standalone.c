@@ -19,6 +19,7 @@
 
 #include "plugins/crash.h"
 #include "herder/herder.h"
+#include "core/cli.h"
 #include "core/log.h"
 #include "core/props.h"
 #include "rest/rest.h"
@@ -85,22 +86,11 @@ static void start_connector_file(rdc_herder_t *herder, const char *path) {
 
 int main(int argc, char **argv) {
         char errstr[2048];
-        int argi = 1;
-        for (; argi < argc && argv[argi][0] == '-'; argi++) {
-                if (!strcmp(argv[argi], "--help") ||
-                    !strcmp(argv[argi], "-h")) {
-                        usage(stdout);
-                        return 0;
-                }
-                if (!strcmp(argv[argi], "--version")) {
-                        printf("rdconnect %s\n", RDC_VERSION);
-                        return 0;
-                }
-                fprintf(stderr, "connect-standalone: unknown option %s\n",
-                        argv[argi]);
-                usage(stderr);
-                return 2;
-        }
+        int argi;
+        int done = rdc_cli_options(argc, argv, "connect-standalone",
+                                   RDC_VERSION, usage, &argi);
+        if (done >= 0)
+                return done;
         if (argi >= argc) {
                 usage(stderr);
                 return 2;
