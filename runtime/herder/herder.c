@@ -110,6 +110,11 @@ void rdc_herder_request_done(rdc_herder_t *h, rdc_cmd_t *cmd) {
 int64_t rdc_herder_stop_deadline(rdc_herder_t *h) {
         if (h->shutting_down)
                 return h->shutdown_deadline;
+        /* Cut off from the group: others take the work over soon, so what
+         * runs here stops at once (as Kafka cancels a task: its buffered
+         * records are dropped, their offsets not committed). */
+        if (rdc_cluster_cut_off(h))
+                return rdc_clock_now_ms() + RDC_CUT_OFF_STOP_MS;
         return rdc_clock_now_ms() + h->worker->graceful_timeout_ms;
 }
 

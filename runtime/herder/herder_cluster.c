@@ -153,6 +153,10 @@ int rdc_cluster_is_leader(const rdc_herder_t *h) {
         return h->cluster && is_leader(h);
 }
 
+int rdc_cluster_cut_off(const rdc_herder_t *h) {
+        return h->cluster && !h->cluster->in_group;
+}
+
 /* ------------------------------------------------------- ownership */
 
 int rdc_cluster_owns(const rdc_herder_t *h, const rdc_conn_t *c, int32_t task) {

@@ -353,15 +353,20 @@ const char *rdc_cluster_forward_url(rdc_herder_t *h, const rdc_request_t *req);
 uint32_t rdc_cluster_generation(const rdc_herder_t *h);
 
 int rdc_cluster_is_leader(const rdc_herder_t *h);
+/* The worker is not in the group (its session lapsed, or it has not
+ * joined yet): it runs nothing. */
+int rdc_cluster_cut_off(const rdc_herder_t *h);
+/* How long what runs gets to stop when the worker is cut off. */
+#define RDC_CUT_OFF_STOP_MS 1000
 
 /* herder_restart.c */
 /* The restart plan of c: whether the instance restarts, and the tasks
  * (ids, room for the task count). mine_only: what this worker runs, by
  * its own states (a worker carrying out a request); else every task,
  * by the status store in distributed mode. @returns the task count. */
-size_t rdc_restart_plan(rdc_herder_t *h, const rdc_conn_t *c,
-                        int include_tasks, int only_failed, int mine_only,
-                        int *restart_conn, uint32_t *ids);
+size_t rdc_restart_plan(rdc_herder_t *h, const rdc_conn_t *c, int include_tasks,
+                        int only_failed, int mine_only, int *restart_conn,
+                        uint32_t *ids);
 /* A restart request was read: c restarts what this worker runs of it. */
 void rdc_herder_handle_restart(rdc_herder_t *h, const char *name,
                                int include_tasks, int only_failed);

@@ -157,7 +157,7 @@ static void set_trace(rdc_job_t *job, const char *stage, const char *text) {
 static void step_stop_tasks(rdc_job_t *job) {
         for (size_t i = 0; i < job->task_cnt; i++)
                 if (job->tasks[i])
-                        rdc_task_stop(job->tasks[i]);
+                        rdc_task_stop_by(job->tasks[i], job->deadline_ms);
         for (size_t i = 0; i < job->task_cnt; i++)
                 if (job->tasks[i] &&
                     !rdc_task_join_until(job->tasks[i], job->deadline_ms))

@@ -139,8 +139,9 @@ void rdc_status_publish(rdc_herder_t *h, const rdc_conn_t *c, int32_t task_id) {
                 trace = c->slots[task_id].trace;
                 remote = c->slots[task_id].remote;
         }
-        /* Distributed: what another worker runs is its to report. */
-        if (remote)
+        /* Distributed: what another worker runs (or may run now: this
+         * worker does not own it) is its to report. */
+        if (remote || !rdc_cluster_owns(h, c, task_id))
                 return;
         h->statuses->ops->put(
                 h->statuses, c->name, task_id, rdc_state_name(state), trace,

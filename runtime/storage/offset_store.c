@@ -6,8 +6,11 @@
 #define _GNU_SOURCE
 #include "storage/offsets.h"
 
+#include <errno.h>
+#include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/clock.h"
@@ -55,9 +58,21 @@ typedef struct flush_wait {
         pthread_mutex_t lock;
         pthread_cond_t cond;
         int done;
+        int refs; /* the waiter and the store's callback */
         int err;
         char errstr[1024];
 } flush_wait_t;
+
+static void flush_wait_unref(flush_wait_t *fw) {
+        pthread_mutex_lock(&fw->lock);
+        int last = --fw->refs == 0;
+        pthread_mutex_unlock(&fw->lock);
+        if (!last)
+                return;
+        pthread_cond_destroy(&fw->cond);
+        pthread_mutex_destroy(&fw->lock);
+        free(fw);
+}
 
 static void flush_done(void *opaque, int err, const char *errstr) {
         flush_wait_t *fw = opaque;
@@ -67,21 +82,48 @@ static void flush_done(void *opaque, int err, const char *errstr) {
         fw->done = 1;
         pthread_cond_signal(&fw->cond);
         pthread_mutex_unlock(&fw->lock);
+        flush_wait_unref(fw);
+}
+
+int rdc_offset_store_flush_timed(rdc_offset_store_t *store, int64_t timeout_ms,
+                                 char *errstr, size_t errstr_size) {
+        /* On the heap: a wait that times out leaves before the store's
+         * callback, which frees it then. */
+        flush_wait_t *fw = calloc(1, sizeof(*fw));
+        if (!fw) {
+                if (errstr && errstr_size)
+                        snprintf(errstr, errstr_size, "out of memory");
+                return -1;
+        }
+        fw->refs = 2;
+        pthread_mutex_init(&fw->lock, NULL);
+        rdc_clock_cond_init(&fw->cond);
+        store->ops->flush(store, flush_done, fw);
+        struct timespec until =
+                rdc_clock_deadline(timeout_ms > 0 ? timeout_ms : 0);
+        pthread_mutex_lock(&fw->lock);
+        while (!fw->done) {
+                if (timeout_ms < 0)
+                        pthread_cond_wait(&fw->cond, &fw->lock);
+                else if (pthread_cond_timedwait(&fw->cond, &fw->lock, &until) ==
+                         ETIMEDOUT)
+                        break;
+        }
+        int done = fw->done, err = fw->err;
+        if (!done && errstr && errstr_size)
+                snprintf(errstr, errstr_size,
+                         "the offsets were not written within %" PRId64
+                         " ms (offset.flush.timeout.ms); they stay staged "
+                         "and the next commit writes them",
+                         timeout_ms);
+        else if (err && errstr && errstr_size)
+                snprintf(errstr, errstr_size, "%s", fw->errstr);
+        pthread_mutex_unlock(&fw->lock);
+        flush_wait_unref(fw);
+        return done && !err ? 0 : -1;
 }
 
 int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
                            size_t errstr_size) {
-        flush_wait_t fw = {.done = 0};
-        pthread_mutex_init(&fw.lock, NULL);
-        rdc_clock_cond_init(&fw.cond);
-        store->ops->flush(store, flush_done, &fw);
-        pthread_mutex_lock(&fw.lock);
-        while (!fw.done)
-                pthread_cond_wait(&fw.cond, &fw.lock);
-        pthread_mutex_unlock(&fw.lock);
-        pthread_cond_destroy(&fw.cond);
-        pthread_mutex_destroy(&fw.lock);
-        if (fw.err && errstr && errstr_size)
-                snprintf(errstr, errstr_size, "%s", fw.errstr);
-        return fw.err ? -1 : 0;
+        return rdc_offset_store_flush_timed(store, -1, errstr, errstr_size);
 }

@@ -110,6 +110,12 @@ void rdc_offset_store_flush_async(rdc_offset_store_t *store,
  *  kept). @locality a thread that may block (a task's, a job's). */
 int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
                            size_t errstr_size);
+/** rdc_offset_store_flush() waiting timeout_ms at most (-1: no limit).
+ *  @returns -1 when the write did not complete in time (it may still,
+ *  later; the staged data is kept until it does). */
+int rdc_offset_store_flush_timed(rdc_offset_store_t *store, int64_t timeout_ms,
+                                 char *errstr,
+                           size_t errstr_size);
 void rdc_offset_store_set_listener(rdc_offset_store_t *store,
                                    rdc_offsets_listener_t *cb, void *opaque);
 

@@ -378,10 +378,14 @@ int64_t rdc_task_finish_by(rdc_task_t *t) {
 }
 
 void rdc_task_stop(rdc_task_t *task) {
+        rdc_task_stop_by(task, rdc_clock_now_ms() +
+                                       task->worker->graceful_timeout_ms);
+}
+
+void rdc_task_stop_by(rdc_task_t *task, int64_t deadline_ms) {
         int64_t none = 0;
-        atomic_compare_exchange_strong(
-                &task->stop_deadline_ms, &none,
-                rdc_clock_now_ms() + task->worker->graceful_timeout_ms);
+        atomic_compare_exchange_strong(&task->stop_deadline_ms, &none,
+                                       deadline_ms);
         /* Wakes host->wait(); a sink blocked in its consumer poll is
          * woken through its queue. */
         rdc_ctx_stop(&task->ctx);

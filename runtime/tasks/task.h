@@ -69,6 +69,10 @@ void rdc_task_set_paused(rdc_task_t *task, int paused);
 void rdc_task_reset_topics(rdc_task_t *task);
 /** Asks the task to stop (graceful: flush and commit). Any thread. */
 void rdc_task_stop(rdc_task_t *task);
+/** rdc_task_stop() with its own deadline (the task finishes its commit
+ *  and drains by then) instead of task.shutdown.graceful.timeout.ms from
+ *  now. */
+void rdc_task_stop_by(rdc_task_t *task, int64_t deadline_ms);
 /**
  * @brief Waits until deadline_ms (monotonic, see rdc_clock_now_ms) for the
  *        thread to end, and frees the task if it did. One deadline serves

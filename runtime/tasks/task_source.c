@@ -208,8 +208,15 @@ static void source_commit(rdc_task_t *t, int force) {
         t->ctx.wake_at_ms = 0;
         t->next_commit_ms = now + t->worker->offset_flush_interval_ms;
         char errstr[512];
-        if (rdc_offset_store_flush(t->worker->offsets, errstr,
-                                   sizeof(errstr))) {
+        /* As Kafka's commitOffsets: bounded by offset.flush.timeout.ms
+         * (and, stopping, by the stop deadline), so a task cut off from
+         * Kafka still sees its stop. */
+        int64_t wait_ms = t->worker->offset_flush_timeout_ms;
+        int64_t left = rdc_task_finish_by(t) - rdc_clock_now_ms();
+        if (force && wait_ms > left)
+                wait_ms = left > 0 ? left : 0;
+        if (rdc_offset_store_flush_timed(t->worker->offsets, wait_ms, errstr,
+                                         sizeof(errstr))) {
                 rdc_log(RDC_LOG_ERROR, "task", t->ctx.scope,
                         "Failed to flush offsets: %s", errstr);
                 return;
