@@ -100,6 +100,7 @@ class Cutoff:
     target: int  # the one fed lines across the cut
     cut: float = 0.0
     lost: str = None  # the victim's "membership lost" line
+    rest_while_cut: int = 0  # GET / on the victim, cut off
     stopped: dict = field(default_factory=dict)  # source -> stop line
     took_over: str = None  # the survivor's assignment over itself alone
     running_on_survivor: bool = False
@@ -162,6 +163,7 @@ def run_scenario(c, tmp_path, victim_role):
     write_lines(path, numbered_lines(100, 100), mode="a")
     s.lost = first_line(victim, s.cut, r"Group membership lost",
                         timeout=30)
+    s.rest_while_cut = victim.rest("GET", "/", timeout=5).status_code
     s.running_on_survivor = all(
         c.wait_running(f"src{i}", 1, timeout=60, via=survivor,
                        on=[survivor.worker_id]) for i in range(SOURCES))
@@ -236,6 +238,8 @@ def test_victim_loses_its_membership(cutoff):
     """librdkafka's session timeout revokes the assignment as lost."""
     s = cutoff
     assert s.lost, s.c.logs()
+    # The cut is Kafka's only: the victim's REST server still answers.
+    assert s.rest_while_cut == 200
 
 
 # The runtime bug behind the three marks below (found by this file):
