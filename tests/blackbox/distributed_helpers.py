@@ -26,8 +26,9 @@ TIMEOUT = 30
 class DWorker(Worker):
     """One connect-distributed worker; url and worker_id are fixed."""
 
-    def __init__(self, workdir, props, name):
-        super().__init__(workdir, props, [], name, binary=DISTRIBUTED_BIN)
+    def __init__(self, workdir, props, name, env=None):
+        super().__init__(workdir, props, [], name, binary=DISTRIBUTED_BIN,
+                         env=env)
         self.port = int(props["listeners"].rsplit(":", 1)[1])
         self.url = f"http://127.0.0.1:{self.port}"
         self.worker_id = f"127.0.0.1:{self.port}"
@@ -59,7 +60,7 @@ class Cluster:
     def bootstrap(self):
         return self.kafka.bootstrap
 
-    def add_worker(self, props=None, start=True):
+    def add_worker(self, props=None, start=True, env=None):
         name = f"w{len(self.workers)}"
         merged = {
             "bootstrap.servers": self.bootstrap,
@@ -80,7 +81,7 @@ class Cluster:
         merged.update(self.props)
         merged.update(props or {})
         w = DWorker(self.tmp_path, {k: v for k, v in merged.items()
-                                    if v is not None}, name)
+                                    if v is not None}, name, env)
         self.workers.append(w)
         if start:
             w.start()

@@ -28,6 +28,7 @@ BUILD_DIR = Path(os.environ.get("RDC_BUILD_DIR", SOURCE_DIR / "build"))
 STANDALONE_BIN = BUILD_DIR / "bin" / "connect-standalone"
 DISTRIBUTED_BIN = BUILD_DIR / "bin" / "connect-distributed"
 MOCK_CLUSTER_BIN = BUILD_DIR / "tests" / "rdc-mock-cluster"
+NETCUT_LIB = BUILD_DIR / "tests" / "librdc-netcut.so"  # tests/fixture/netcut.c
 PLUGINS_DIR = BUILD_DIR / "plugins"
 TEST_PLUGINS_DIR = BUILD_DIR / "test-plugins"
 TEST_PLUGINS_GOOD_DIR = BUILD_DIR / "test-plugins-good"
@@ -69,10 +70,13 @@ def _die_with_parent():
     libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
 
 
-def spawn(argv, cwd, stdin=subprocess.DEVNULL, stdout=None, stderr=None):
-    """Starts a child process that cannot outlive the test run."""
+def spawn(argv, cwd, stdin=subprocess.DEVNULL, stdout=None, stderr=None,
+          env=None):
+    """Starts a child process that cannot outlive the test run; env: the
+    variables to set over the test's own environment."""
     return subprocess.Popen([str(a) for a in argv], cwd=str(cwd),
                             stdin=stdin, stdout=stdout, stderr=stderr,
+                            env={**os.environ, **env} if env else None,
                             preexec_fn=_die_with_parent)
 
 
@@ -235,10 +239,11 @@ class Worker:
     """
 
     def __init__(self, workdir, props, connector_files, name="worker",
-                 binary=STANDALONE_BIN):
+                 binary=STANDALONE_BIN, env=None):
         self.workdir = Path(workdir)
         self.name = name
         self.binary = binary
+        self.env = dict(env or {})
         self.props = dict(props)
         self.props_path = write_properties(
             self.workdir / f"{name}.properties", props)
@@ -259,7 +264,8 @@ class Worker:
                 open(self.stdout_path, "wb") as out:
             self.proc = spawn([self.binary, self.props_path,
                                *self.connector_files],
-                              self.workdir, stdout=out, stderr=err)
+                              self.workdir, stdout=out, stderr=err,
+                              env=self.env)
         return self
 
     restart = start
