@@ -29,10 +29,16 @@ typedef struct mirror_owner {
         const rdcp_host_t *host;
 } mirror_owner_t;
 
+/* The heartbeats topic (Kafka's ReplicationPolicy.heartbeatsTopic). */
+#define MIRROR_HEARTBEATS_TOPIC "heartbeats"
+
 /** Replication policy (replication.policy.class). */
 typedef struct mirror_policy {
         int identity; /**< IdentityReplicationPolicy: names kept */
         char separator[16];
+        char internal_sep[16]; /**< of internal topic names: separator,
+                                    or "." (internal.topic.separator
+                                    .enabled=false) */
         char source_alias[128];
         char target_alias[128];
 } mirror_policy_t;
@@ -58,6 +64,67 @@ int mirror_policy_target(const mirror_policy_t *p, const char *topic, char *out,
 /** @returns 1 if topic came from the target cluster (replicating it back
  *  would loop: Kafka's isCycle), else 0. Identity names carry no source. */
 int mirror_policy_cycle(const mirror_policy_t *p, const char *topic);
+
+/** @returns 1 if topic is a heartbeats topic ("heartbeats" once its
+ *  source prefixes are taken off: isHeartbeatsTopic), else 0. */
+int mirror_policy_is_heartbeats(const mirror_policy_t *p, const char *topic);
+/** @returns 1 for Kafka's internal topics, never mirrored whatever the
+ *  filter says (ReplicationPolicy.isInternalTopic). */
+int mirror_policy_is_internal(const char *topic);
+/** The name on the target of a source topic that a consumer group's
+ *  checkpoint names (MirrorCheckpointTask.renameTopicPartition): a topic
+ *  that came from the target gets its original name back, any other the
+ *  target name. @returns -1 if it does not fit. */
+int mirror_policy_checkpoint_topic(const mirror_policy_t *p, const char *topic,
+                                   char *out, size_t size);
+/** mm2-offset-syncs<sep><alias><sep>internal. */
+int mirror_policy_offset_syncs_topic(const mirror_policy_t *p,
+                                     const char *alias, char *out, size_t size);
+/** <source alias><sep>checkpoints<sep>internal. */
+int mirror_policy_checkpoints_topic(const mirror_policy_t *p, char *out,
+                                    size_t size);
+
+/* --------------------------------------------------- record formats */
+
+/** Kafka's protocol types as its Schema.write lays them out (big-endian
+ *  INT16/INT32/INT64; STRING: INT16 length and UTF-8 bytes), into a fixed
+ *  buffer; over marks an overflow. The key and value formats of
+ *  Heartbeat, OffsetSync and Checkpoint (connect/mirror-client) are built
+ *  from them. */
+typedef struct mirror_enc {
+        uint8_t *buf;
+        size_t size, len;
+        int over;
+} mirror_enc_t;
+
+void mirror_enc_i16(mirror_enc_t *e, int16_t v);
+void mirror_enc_i32(mirror_enc_t *e, int32_t v);
+void mirror_enc_i64(mirror_enc_t *e, int64_t v);
+void mirror_enc_str(mirror_enc_t *e, const char *s);
+
+/** Reading them back: over marks a short or bad buffer. */
+typedef struct mirror_dec {
+        const uint8_t *buf;
+        size_t size, pos;
+        int over;
+} mirror_dec_t;
+
+int64_t mirror_dec_int(mirror_dec_t *d, int bytes);
+/** Copies a STRING into out (NUL-ended); over if it does not fit. */
+void mirror_dec_str(mirror_dec_t *d, char *out, size_t size);
+
+/** OffsetSync: key {topic STRING, partition INT32}, value
+ *  {upstreamOffset INT64, offset INT64} (no version header). */
+typedef struct mirror_offset_sync {
+        char topic[256];
+        int32_t partition;
+        int64_t upstream, downstream;
+} mirror_offset_sync_t;
+
+/** @returns 0, or -1 if the record is not an OffsetSync. */
+int mirror_offset_sync_decode(const void *key, size_t key_len,
+                              const void *value, size_t value_len,
+                              mirror_offset_sync_t *out);
 
 rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
                               mirror_filter_t *f, char *errstr,
@@ -115,6 +182,36 @@ rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
                                 const char *const *names, const int32_t *want,
                                 int32_t *have, size_t cnt, char *errstr,
                                 size_t errstr_size);
+
+/**
+ * @brief Creates the single-partition compacted internal topic name on rk's
+ *        cluster if missing (MirrorUtils.createSinglePartitionCompactedTopic),
+ *        with the replication factor of rf_key (unset: the broker's).
+ */
+rdcp_err_t mirror_ensure_internal_topic(const rdcp_host_t *host,
+                                        const rdcp_ctx_t *ctx,
+                                        const rdcp_config_t *cfg,
+                                        rd_kafka_t *rk, const char *name,
+                                        const char *rf_key, char *errstr,
+                                        size_t errstr_size);
+
+/** A producer of the "source" or "target" cluster (for the internal
+ *  topics a connector writes itself: offset syncs), acks=all. */
+rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
+                                const rdcp_config_t *cfg, const char *side,
+                                char *errstr, size_t errstr_size);
+
+/** Boolean key with a default; @returns -1 (errstr names it) if invalid. */
+int mirror_cfg_bool(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                    const char *key, int def, char *errstr, size_t errstr_size);
+/** Integer key with a default; @returns -1 (errstr names it) if invalid. */
+int mirror_cfg_int64(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                     const char *key, int64_t def, int64_t *out, char *errstr,
+                     size_t errstr_size);
+
+/** JSON string body of s into out (quotes, backslashes and controls
+ *  escaped; cut to fit). */
+void mirror_json_escape(const char *s, char *out, size_t size);
 
 /** strdup with host->malloc. */
 char *mirror_strdup(const rdcp_host_t *host, const char *s);

@@ -98,8 +98,12 @@ static rdcp_err_t list_topics(const rdcp_host_t *host, rd_kafka_t *src,
                 goto nomem;
         for (size_t i = 0; i < n; i++) {
                 const struct rd_kafka_metadata_topic *t = &md->topics[i];
+                /* Kafka's shouldReplicateTopic: heartbeats whatever the
+                 * filter says, never internal topics nor cycles. */
                 if (t->err || t->partition_cnt <= 0 ||
-                    !mirror_filter_match(f, t->topic) ||
+                    !(mirror_filter_match(f, t->topic) ||
+                      mirror_policy_is_heartbeats(p, t->topic)) ||
+                    mirror_policy_is_internal(t->topic) ||
                     mirror_policy_cycle(p, t->topic))
                         continue;
                 if (!(out->topics[out->cnt] = mirror_strdup(host, t->topic)))
@@ -539,23 +543,6 @@ static msrc_topic_t *topic_add(msrc_task_t *t, const char *name) {
         return tp;
 }
 
-/* JSON string body of s (topic names and aliases are plain, but quotes
- * and backslashes must not break the document). */
-static void json_escape(const char *s, char *out, size_t size) {
-        size_t o = 0;
-        for (; *s && o + 7 < size; s++) {
-                unsigned char ch = (unsigned char)*s;
-                if (ch == '"' || ch == '\\') {
-                        out[o++] = '\\';
-                        out[o++] = (char)ch;
-                } else if (ch < 0x20)
-                        o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
-                else
-                        out[o++] = (char)ch;
-        }
-        out[o] = '\0';
-}
-
 static msrc_part_t *part_get(msrc_task_t *t, msrc_topic_t *tp,
                              int32_t partition) {
         if (partition < 0)
@@ -588,8 +575,8 @@ static msrc_part_t *part_get(msrc_task_t *t, msrc_topic_t *tp,
                 return NULL;
         memset(p, 0, sizeof(*p));
         char alias[300], topic[600];
-        json_escape(t->policy.source_alias, alias, sizeof(alias));
-        json_escape(tp->name, topic, sizeof(topic));
+        mirror_json_escape(t->policy.source_alias, alias, sizeof(alias));
+        mirror_json_escape(tp->name, topic, sizeof(topic));
         size_t len = strlen(alias) + strlen(topic) + 64;
         p->src_json = h->malloc(len);
         if (!p->src_json) {
