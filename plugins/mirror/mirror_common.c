@@ -704,7 +704,8 @@ rdcp_err_t mirror_ensure_internal_topic(const rdcp_host_t *host,
 
 rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
                                 const rdcp_config_t *cfg, const char *side,
-                                char *errstr, size_t errstr_size) {
+                                mirror_dr_cb_t *dr, char *errstr,
+                                size_t errstr_size) {
         char p1[64], p2[64];
         snprintf(p1, sizeof(p1), "%s.cluster.", side);
         snprintf(p2, sizeof(p2), "%s.producer.", side);
@@ -714,6 +715,8 @@ rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
                 owner, cfg, prefixes, defaults, errstr, errstr_size);
         if (!conf)
                 return NULL;
+        if (dr)
+                rd_kafka_conf_set_dr_msg_cb(conf, dr);
         char kerr[512];
         rd_kafka_t *rk =
                 rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));

@@ -196,10 +196,14 @@ rdcp_err_t mirror_ensure_internal_topic(const rdcp_host_t *host,
                                         size_t errstr_size);
 
 /** A producer of the "source" or "target" cluster (for the internal
- *  topics a connector writes itself: offset syncs), acks=all. */
+ *  topics a connector writes itself: offset syncs), acks=all; dr (may
+ *  be NULL) gets the delivery reports, on rd_kafka_poll(). */
+typedef void(mirror_dr_cb_t)(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                             void *opaque);
 rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
                                 const rdcp_config_t *cfg, const char *side,
-                                char *errstr, size_t errstr_size);
+                                mirror_dr_cb_t *dr, char *errstr,
+                                size_t errstr_size);
 
 /** Boolean key with a default; @returns -1 (errstr names it) if invalid. */
 int mirror_cfg_bool(const rdcp_host_t *host, const rdcp_config_t *cfg,
