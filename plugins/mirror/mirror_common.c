@@ -234,35 +234,46 @@ static int filter_compile(const char *list, regex_t *re) {
         return rc ? -1 : 0;
 }
 
-rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
-                              mirror_filter_t *f, char *errstr,
-                              size_t errstr_size) {
-        const char *inc = host->config_get(cfg, "topics");
-        const char *exc = host->config_get(cfg, "topics.exclude");
+rdcp_err_t mirror_filter_init_keys(const rdcp_host_t *host,
+                                   const rdcp_config_t *cfg,
+                                   const char *inc_key, const char *inc_def,
+                                   const char *exc_key, const char *exc_def,
+                                   mirror_filter_t *f, char *errstr,
+                                   size_t errstr_size) {
+        const char *inc = host->config_get(cfg, inc_key);
+        const char *exc = host->config_get(cfg, exc_key);
         memset(f, 0, sizeof(*f));
         if (!inc)
-                inc = MIRROR_TOPICS_DEFAULT;
+                inc = inc_def;
         if (!exc)
-                exc = MIRROR_TOPICS_EXCLUDE_DEFAULT;
+                exc = exc_def;
+        const char *bad_key = NULL, *bad = NULL;
         if (filter_compile(inc, &f->include)) {
+                bad_key = inc_key;
+                bad = inc;
+        } else if (filter_compile(exc, &f->exclude)) {
+                regfree(&f->include);
+                bad_key = exc_key;
+                bad = exc;
+        }
+        if (bad) {
                 snprintf(errstr, errstr_size,
-                         "Invalid value %s for configuration topics: not a "
+                         "Invalid value %s for configuration %s: not a "
                          "list of regular expressions rdconnect understands "
                          "(POSIX extended)",
-                         inc);
-                return RDCP_ERR_CONFIG;
-        }
-        if (filter_compile(exc, &f->exclude)) {
-                regfree(&f->include);
-                snprintf(errstr, errstr_size,
-                         "Invalid value %s for configuration topics.exclude: "
-                         "not a list of regular expressions rdconnect "
-                         "understands (POSIX extended)",
-                         exc);
+                         bad, bad_key);
                 return RDCP_ERR_CONFIG;
         }
         f->has_exclude = 1;
         return RDCP_OK;
+}
+
+rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                              mirror_filter_t *f, char *errstr,
+                              size_t errstr_size) {
+        return mirror_filter_init_keys(
+                host, cfg, "topics", MIRROR_TOPICS_DEFAULT, "topics.exclude",
+                MIRROR_TOPICS_EXCLUDE_DEFAULT, f, errstr, errstr_size);
 }
 
 int mirror_filter_match(const mirror_filter_t *f, const char *topic) {
@@ -482,6 +493,16 @@ rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
 static int owner_stopping(rd_kafka_t *rk) {
         const mirror_owner_t *o = rd_kafka_opaque(rk);
         return o && o->ctx && o->host->should_stop(o->ctx);
+}
+
+rd_kafka_event_t *mirror_admin_wait(rd_kafka_t *rk, rd_kafka_queue_t *q,
+                                    int timeout_ms) {
+        for (int waited = 0; waited < timeout_ms; waited += MIRROR_STEP_MS) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, MIRROR_STEP_MS);
+                if (ev || owner_stopping(rk))
+                        return ev;
+        }
+        return NULL;
 }
 
 rd_kafka_resp_err_t mirror_metadata(rd_kafka_t *rk,

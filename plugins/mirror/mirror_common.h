@@ -16,6 +16,9 @@
 /* Kafka's DefaultTopicFilter defaults. */
 #define MIRROR_TOPICS_DEFAULT         ".*"
 #define MIRROR_TOPICS_EXCLUDE_DEFAULT ".*[\\-\\.]internal, .*\\.replica, __.*"
+/* Kafka's DefaultGroupFilter defaults. */
+#define MIRROR_GROUPS_DEFAULT         ".*"
+#define MIRROR_GROUPS_EXCLUDE_DEFAULT "console-consumer-.*, connect-.*, __.*"
 /* Time given to one metadata or admin request. */
 #define MIRROR_ADMIN_TIMEOUT_MS 30000
 /* CreateTopics: short, as brokers without it never answer. */
@@ -129,6 +132,13 @@ int mirror_offset_sync_decode(const void *key, size_t key_len,
 rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
                               mirror_filter_t *f, char *errstr,
                               size_t errstr_size);
+/** The same filter from other keys (groups, groups.exclude). */
+rdcp_err_t mirror_filter_init_keys(const rdcp_host_t *host,
+                                   const rdcp_config_t *cfg,
+                                   const char *inc_key, const char *inc_def,
+                                   const char *exc_key, const char *exc_def,
+                                   mirror_filter_t *f, char *errstr,
+                                   size_t errstr_size);
 int mirror_filter_match(const mirror_filter_t *f, const char *topic);
 void mirror_filter_free(mirror_filter_t *f);
 
@@ -165,6 +175,11 @@ rdcp_err_t mirror_check_distinct(rd_kafka_t *source, rd_kafka_t *target,
  *  rk's owner is asked to stop. */
 rd_kafka_resp_err_t mirror_metadata(rd_kafka_t *rk,
                                     const struct rd_kafka_metadata **md);
+
+/** The answer to an admin request on q, waiting up to timeout_ms unless
+ *  rk's owner is asked to stop. NULL: none. */
+rd_kafka_event_t *mirror_admin_wait(rd_kafka_t *rk, rd_kafka_queue_t *q,
+                                    int timeout_ms);
 
 /** Partition count of each of names (0: no such topic), from one metadata
  *  request for all topics. */

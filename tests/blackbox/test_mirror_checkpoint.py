@@ -95,3 +95,107 @@ def test_offset_syncs_on_target(mock_cluster_factory, worker):
         lambda: record_count(clusters.b, topic) and
         offset_syncs(clusters.b, topic)[-1] == ("orders", 0, 4, 4), 60)
     assert record_count(clusters.a, "mm2-offset-syncs.B.internal") == 0
+
+
+def kafka_translate(syncs, upstream):
+    """OffsetSyncStore.translateDownstream over the syncs of one partition
+    as written (the newest sync at or before upstream; +1 past it)."""
+    best = None
+    for up, down in syncs:
+        if up <= upstream:
+            best = (up, down)
+    if best is None:
+        return None
+    return best[1] + (0 if best[0] == upstream else 1)
+
+
+def checkpoints(bootstrap):
+    topic = "A.checkpoints.internal"
+    if not record_count(bootstrap, topic):
+        return []
+    return [decode_checkpoint(r.key, r.value)
+            for r in read_mirrored(bootstrap, topic)]
+
+
+def test_checkpoints_and_group_offset_sync(mock_cluster_factory, worker):
+    clusters = two_clusters(mock_cluster_factory)
+    clusters.create_topic("A", "orders", 2)
+    clusters.create_topic("B", "A.orders", 2)
+    recs = [(0, b"k", b"v%d" % i, [], 1_600_000_000_000 + i)
+            for i in range(250)]
+    recs += [(1, b"k", b"w%d" % i, [], 1_600_000_000_000 + i)
+             for i in range(10)]
+    produce_records(clusters.a, "orders", recs)
+    # Groups on the source: app mid-way on 0 and at the end of 1; busy is
+    # also consuming on the target; skip-me is excluded.
+    for group in ("app", "busy", "skip-me"):
+        commit(clusters.a, group, "orders", {0: 150, 1: 10})
+    active = Consumer({"bootstrap.servers": clusters.b, "group.id": "busy",
+                       "enable.auto.commit": False,
+                       "session.timeout.ms": 60000})
+    active.subscribe(["A.orders"])
+    assert wait_until(lambda: active.poll(0.2) is None and
+                      active.assignment(), 30)
+    w = worker([mirror_connector("mirror", clusters),
+                internal_connector(CHECKPOINT, "cp", clusters, extra={
+                    "groups": "app, busy, skip-me",
+                    "groups.exclude": "skip-.*",
+                    "emit.checkpoints.interval.seconds": "1",
+                    "sync.group.offsets.enabled": "true",
+                    "sync.group.offsets.interval.seconds": "1"})],
+               {"bootstrap.servers": clusters.b})
+    assert wait_until(lambda: record_count(clusters.b, "A.orders") >= 260,
+                      60), w.log_text()
+
+    def both(group):
+        last = {}
+        for g, topic, p, up, down, meta in checkpoints(clusters.b):
+            if g == group:
+                last[(topic, p)] = (up, down, meta)
+        return last if len(last) == 2 else None
+    got = wait_until(lambda: both("app"), 60)
+    assert got, w.log_text()
+    syncs = [(up, down) for t, p, up, down in
+             offset_syncs(clusters.a, "mm2-offset-syncs.B.internal")
+             if p == 0]
+    want0 = kafka_translate(syncs, 150)
+    # Never ahead of what was mirrored (upstream 150 is downstream 150
+    # here), at most offset.lag.max behind.
+    assert 150 - 100 < want0 <= 150
+    assert got[("A.orders", 0)] == (150, want0, "")
+    assert got[("A.orders", 1)] == (10, 10, "")  # at the end: exact
+    print(f"failed-over consumer re-reads {150 - want0} record(s) of "
+          f"partition 0 (offset.lag.max=100) and 0 of partition 1")
+    groups = {c[0] for c in checkpoints(clusters.b)}
+    assert groups == {"app", "busy"}, groups
+
+    # The translated offsets are committed into app on the target; busy is
+    # active there, so its offsets are left alone.
+    assert wait_until(lambda: committed(clusters.b, "app", "A.orders",
+                                        [0, 1]) == {0: want0, 1: 10}, 30)
+    assert wait_until(lambda: both("busy"), 30)
+    assert committed(clusters.b, "busy", "A.orders", [0, 1]) == \
+        {0: -1001, 1: -1001}
+    active.close()
+
+    # A group that moves on upstream gets a new checkpoint; the group on
+    # the target moves forwards with it.
+    commit(clusters.a, "app", "orders", {0: 250})
+    assert wait_until(lambda: both("app") and
+                      both("app")[("A.orders", 0)] == (250, 250, ""), 30)
+    assert wait_until(lambda: committed(clusters.b, "app", "A.orders",
+                                        [0, 1]) == {0: 250, 1: 10}, 30)
+    assert w.stop() == 0
+
+
+def test_checkpoint_refusals(mock_cluster_factory, worker):
+    clusters = two_clusters(mock_cluster_factory)
+    w, rest = rest_worker(worker, props={"bootstrap.servers": clusters.b})
+    conf = internal_connector(CHECKPOINT, "cp", clusters, extra={
+        "offset-syncs.topic.location": "elsewhere"})
+    msg = assert_error(rest.put("/connectors/cp/config", json=conf), 400)
+    assert "offset-syncs.topic.location" in msg, msg
+    conf = internal_connector(CHECKPOINT, "cp", clusters, extra={
+        "emit.checkpoints.interval.seconds": "0"})
+    msg = assert_error(rest.put("/connectors/cp/config", json=conf), 400)
+    assert "emit.checkpoints.interval.seconds" in msg, msg
