@@ -41,11 +41,10 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define MCP_CLASS       MIRROR_PKG "MirrorCheckpointConnector"
-#define MCP_SYNCS       64 /* kept per partition */
-#define MCP_BATCH       1024
-#define MCP_COUNT_KEY   "rdconnect.task.count"
-#define MCP_DESCRIBE_MS 5000
+#define MCP_CLASS     MIRROR_PKG "MirrorCheckpointConnector"
+#define MCP_SYNCS     64 /* kept per partition */
+#define MCP_BATCH     1024
+#define MCP_COUNT_KEY "rdconnect.task.count"
 
 typedef struct mcp_settings {
         int emit, sync, refresh;
@@ -303,7 +302,7 @@ typedef struct mcp_task {
         size_t tp_cnt, tp_cap;
         char **groups;
         size_t group_cnt;
-        int listed_once, no_list, no_describe;
+        int listed_once, no_list;
         int64_t next_refresh, next_emit, next_sync;
         mcp_cp_t *cps;
         size_t cp_cnt, cp_cap;
@@ -454,10 +453,38 @@ static void group_add(mcp_task_t *t, const char *name, size_t len) {
                 t->group_cnt++;
 }
 
-/* The groups of the source this task checkpoints. */
+/* Calls fn for each entry of groups that is a name, not a pattern.
+ * @returns the number of entries that are patterns. */
+static size_t groups_literal(mcp_task_t *t,
+                             void (*fn)(mcp_task_t *, const char *, size_t)) {
+        const char *list = t->host->config_get(t->cfg, "groups");
+        size_t patterns = 0;
+        if (!list)
+                return 1; /* the default, .* */
+        for (const char *s = list; *s;) {
+                while (*s == ' ' || *s == ',')
+                        s++;
+                size_t len = strcspn(s, ",");
+                size_t end = len;
+                while (end && s[end - 1] == ' ')
+                        end--;
+                if (strcspn(s, ".*+?[](){}|^$\\") < end)
+                        patterns++;
+                else if (end && fn)
+                        fn(t, s, end);
+                s += len;
+        }
+        return patterns;
+}
+
+/* The groups of the source this task checkpoints: with only names in
+ * groups, those (a group without offsets gives no checkpoint); else the
+ * source's groups that match. */
 static void groups_refresh(mcp_task_t *t) {
         groups_clear(t);
-        if (!t->no_list) {
+        if (!t->no_list && !groups_literal(t, NULL))
+                t->no_list = 1;
+        else if (!t->no_list) {
                 rd_kafka_queue_t *q = rd_kafka_queue_new(t->src);
                 rd_kafka_ListConsumerGroups(t->src, NULL, q);
                 rd_kafka_event_t *ev =
@@ -493,20 +520,8 @@ static void groups_refresh(mcp_task_t *t) {
                         rd_kafka_event_destroy(ev);
                 rd_kafka_queue_destroy(q);
         }
-        if (t->no_list) {
-                const char *list = t->host->config_get(t->cfg, "groups");
-                for (const char *s = list ? list : ""; *s;) {
-                        while (*s == ' ' || *s == ',')
-                                s++;
-                        size_t len = strcspn(s, ",");
-                        size_t end = len;
-                        while (end && s[end - 1] == ' ')
-                                end--;
-                        if (strcspn(s, ".*+?[](){}|^$\\") >= end)
-                                group_add(t, s, end);
-                        s += len;
-                }
-        }
+        if (t->no_list)
+                groups_literal(t, group_add);
         t->listed_once = 1;
 }
 
@@ -706,53 +721,13 @@ static void checkpoints_for_group(mcp_task_t *t, const char *group,
 
 /* ---------------------------------------------- group offsets sync */
 
-/* @returns 1 if group has members on the target (DescribeConsumerGroups);
- * 0 if not or if the broker cannot say (then it refuses the commit of an
- * active group itself). */
-static int group_active_on_target(mcp_task_t *t, const char *group) {
-        if (t->no_describe)
-                return 0;
-        rd_kafka_queue_t *q = rd_kafka_queue_new(t->tgt);
-        rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(
-                t->tgt, RD_KAFKA_ADMIN_OP_DESCRIBECONSUMERGROUPS);
-        char kerr[256];
-        rd_kafka_AdminOptions_set_request_timeout(opts, MCP_DESCRIBE_MS, kerr,
-                                                  sizeof(kerr));
-        const char *groups[] = {group};
-        rd_kafka_DescribeConsumerGroups(t->tgt, groups, 1, opts, q);
-        rd_kafka_event_t *ev =
-                mirror_admin_wait(t->tgt, q, 2 * MCP_DESCRIBE_MS);
-        const rd_kafka_DescribeConsumerGroups_result_t *res =
-                ev ? rd_kafka_event_DescribeConsumerGroups_result(ev) : NULL;
-        size_t cnt = 0;
-        const rd_kafka_ConsumerGroupDescription_t **d =
-                res ? rd_kafka_DescribeConsumerGroups_result_groups(res, &cnt)
-                    : NULL;
-        int active = 0;
-        if (!d || cnt != 1 || rd_kafka_event_error(ev) ||
-            rd_kafka_ConsumerGroupDescription_error(d[0])) {
-                t->no_describe = 1;
-                t->host->log(t->ctx, RDCP_LOG_WARN,
-                             "Cannot describe consumer groups on the target "
-                             "cluster: group offsets are committed there "
-                             "and the broker refuses those of active "
-                             "groups");
-        } else {
-                rd_kafka_consumer_group_state_t st =
-                        rd_kafka_ConsumerGroupDescription_state(d[0]);
-                active = st != RD_KAFKA_CONSUMER_GROUP_STATE_EMPTY &&
-                         st != RD_KAFKA_CONSUMER_GROUP_STATE_DEAD &&
-                         st != RD_KAFKA_CONSUMER_GROUP_STATE_UNKNOWN;
-        }
-        if (ev)
-                rd_kafka_event_destroy(ev);
-        rd_kafka_AdminOptions_destroy(opts);
-        rd_kafka_queue_destroy(q);
-        return active;
-}
-
 /* Kafka's syncGroupOffset: the checkpoints of group committed into its
- * group on the target where that moves the group forwards. */
+ * group on the target where that moves the group forwards. The commit is
+ * made as a client outside the group (generation -1, no member id), which
+ * a broker refuses for a group with members (UNKNOWN_MEMBER_ID), so a
+ * group active on the target keeps its own offsets; Kafka asks
+ * DescribeConsumerGroups first, whose failure on a broker without it
+ * (librdkafka 2.0.2 against its mock) trips an assertion in librdkafka. */
 static void sync_group(mcp_task_t *t, const char *group) {
         rd_kafka_topic_partition_list_t *want =
                 rd_kafka_topic_partition_list_new(16);
@@ -773,7 +748,7 @@ static void sync_group(mcp_task_t *t, const char *group) {
                                 p->metadata ? strlen(cp->metadata) : 0;
                 }
         }
-        if (!want->cnt || group_active_on_target(t, group)) {
+        if (!want->cnt) {
                 rd_kafka_topic_partition_list_destroy(want);
                 return;
         }
