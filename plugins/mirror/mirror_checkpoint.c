@@ -629,25 +629,16 @@ static void checkpoint_record(mcp_task_t *t, const mcp_cp_t *cp,
  * commits offsets, as Kafka's admin client does). */
 static rd_kafka_t *group_client(mcp_task_t *t, const char *side,
                                 const char *group) {
-        char p1[64], p2[64], errstr[512];
-        snprintf(p1, sizeof(p1), "%s.cluster.", side);
-        snprintf(p2, sizeof(p2), "%s.admin.", side);
-        const char *const prefixes[] = {p1, "admin.", p2, NULL};
+        char errstr[512];
         const char *const defaults[] = {"enable.auto.commit", "false",
                                         "group.id", group, NULL};
-        rd_kafka_conf_t *conf =
-                mirror_client_conf((const mirror_owner_t *)t, t->cfg, prefixes,
-                                   defaults, errstr, sizeof(errstr));
-        rd_kafka_t *rk = conf ? rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr,
-                                             sizeof(errstr))
-                              : NULL;
-        if (!rk) {
-                if (conf)
-                        rd_kafka_conf_destroy(conf);
+        rd_kafka_t *rk = mirror_side_client(
+                (const mirror_owner_t *)t, t->cfg, side, "admin",
+                RD_KAFKA_CONSUMER, defaults, NULL, errstr, sizeof(errstr));
+        if (!rk)
                 t->host->log(t->ctx, RDCP_LOG_WARN,
                              "Cannot make a client of consumer group %s: %s",
                              group, errstr);
-        }
         return rk;
 }
 
@@ -898,35 +889,25 @@ static rdcp_err_t mcp_task_create(const rdcp_ctx_t *ctx,
                         : NULL;
         if (!t->tgt)
                 goto fail;
-        char p1[64], p2[64];
-        snprintf(p1, sizeof(p1), "%s.cluster.", side);
-        snprintf(p2, sizeof(p2), "%s.consumer.", side);
-        const char *const prefixes[] = {p1, "consumer.", p2, NULL};
+        char group[400];
+        /* librdkafka assigns only with a group.id; never joined nor
+         * committed. */
+        snprintf(group, sizeof(group), "rdconnect-mirror-checkpoint-%s",
+                 host->ctx_connector(ctx));
         const char *const defaults[] = {"enable.auto.commit",
                                         "false",
                                         "enable.partition.eof",
                                         "true",
                                         "allow.auto.create.topics",
                                         "false",
+                                        "group.id",
+                                        group,
                                         NULL};
-        rd_kafka_conf_t *conf =
-                mirror_client_conf((const mirror_owner_t *)t, cfg, prefixes,
-                                   defaults, errstr, errstr_size);
-        if (!conf)
+        t->syncs_rk = mirror_side_client((const mirror_owner_t *)t, cfg, side,
+                                         "consumer", RD_KAFKA_CONSUMER,
+                                         defaults, NULL, errstr, errstr_size);
+        if (!t->syncs_rk)
                 goto fail;
-        char kerr[512], group[400];
-        /* librdkafka assigns only with a group.id; never joined nor
-         * committed. */
-        snprintf(group, sizeof(group), "rdconnect-mirror-checkpoint-%s",
-                 host->ctx_connector(ctx));
-        rd_kafka_conf_set(conf, "group.id", group, kerr, sizeof(kerr));
-        t->syncs_rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
-        if (!t->syncs_rk) {
-                rd_kafka_conf_destroy(conf);
-                snprintf(errstr, errstr_size, "offset syncs consumer: %s",
-                         kerr);
-                goto fail;
-        }
         rd_kafka_poll_set_consumer(t->syncs_rk);
         t->queue = rd_kafka_queue_get_consumer(t->syncs_rk);
         t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -1025,19 +1006,7 @@ static rdcp_err_t mcp_task_poll(void *opaque,
         }
 
 static const rdcp_config_def_t mcp_config_defs[] = {
-        {.name = "source.cluster.alias",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = "source",
-         .order = 1,
-         .documentation = "Alias of source cluster"},
-        {.name = "target.cluster.alias",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = "target",
-         .order = 2,
-         .documentation = "Alias of target cluster. Used in metrics "
-                          "reporting."},
+        MIRROR_DEF_ALIASES,
         {.name = "source.cluster.bootstrap.servers",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,

@@ -462,26 +462,37 @@ rd_kafka_conf_t *mirror_client_conf(const mirror_owner_t *owner,
         return conf;
 }
 
-rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
-                             const rdcp_config_t *cfg, const char *side,
-                             char *errstr, size_t errstr_size) {
-        char p1[64], p2[64];
+rd_kafka_t *mirror_side_client(const mirror_owner_t *owner,
+                               const rdcp_config_t *cfg, const char *side,
+                               const char *role, rd_kafka_type_t type,
+                               const char *const *defaults, mirror_dr_cb_t *dr,
+                               char *errstr, size_t errstr_size) {
+        char p1[64], p2[64], p3[64];
         snprintf(p1, sizeof(p1), "%s.cluster.", side);
-        snprintf(p2, sizeof(p2), "%s.admin.", side);
-        const char *const prefixes[] = {p1, "admin.", p2, NULL};
-        rd_kafka_conf_t *conf = mirror_client_conf(owner, cfg, prefixes, NULL,
-                                                   errstr, errstr_size);
+        snprintf(p2, sizeof(p2), "%s.", role);
+        snprintf(p3, sizeof(p3), "%s.%s.", side, role);
+        const char *const prefixes[] = {p1, p2, p3, NULL};
+        rd_kafka_conf_t *conf = mirror_client_conf(
+                owner, cfg, prefixes, defaults, errstr, errstr_size);
         if (!conf)
                 return NULL;
+        if (dr)
+                rd_kafka_conf_set_dr_msg_cb(conf, dr);
         char kerr[512];
-        rd_kafka_t *rk =
-                rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
+        rd_kafka_t *rk = rd_kafka_new(type, conf, kerr, sizeof(kerr));
         if (!rk) {
-                snprintf(errstr, errstr_size, "%s cluster client: %s", side,
+                snprintf(errstr, errstr_size, "%s cluster %s: %s", side, role,
                          kerr);
                 rd_kafka_conf_destroy(conf);
         }
         return rk;
+}
+
+rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
+                             const rdcp_config_t *cfg, const char *side,
+                             char *errstr, size_t errstr_size) {
+        return mirror_side_client(owner, cfg, side, "admin", RD_KAFKA_CONSUMER,
+                                  NULL, NULL, errstr, errstr_size);
 }
 
 /* Stop-aware waits: Kafka is asked in steps of a second, for up to
@@ -727,26 +738,11 @@ rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
                                 const rdcp_config_t *cfg, const char *side,
                                 mirror_dr_cb_t *dr, char *errstr,
                                 size_t errstr_size) {
-        char p1[64], p2[64];
-        snprintf(p1, sizeof(p1), "%s.cluster.", side);
-        snprintf(p2, sizeof(p2), "%s.producer.", side);
-        const char *const prefixes[] = {p1, "producer.", p2, NULL};
-        const char *const defaults[] = {"acks", "all", "linger.ms", "5", NULL};
-        rd_kafka_conf_t *conf = mirror_client_conf(
-                owner, cfg, prefixes, defaults, errstr, errstr_size);
-        if (!conf)
-                return NULL;
-        if (dr)
-                rd_kafka_conf_set_dr_msg_cb(conf, dr);
-        char kerr[512];
-        rd_kafka_t *rk =
-                rd_kafka_new(RD_KAFKA_PRODUCER, conf, kerr, sizeof(kerr));
-        if (!rk) {
-                snprintf(errstr, errstr_size, "%s cluster producer: %s", side,
-                         kerr);
-                rd_kafka_conf_destroy(conf);
-        }
-        return rk;
+        static const char *const defaults[] = {"acks", "all", "linger.ms", "5",
+                                               NULL};
+        return mirror_side_client(owner, cfg, side, "producer",
+                                  RD_KAFKA_PRODUCER, defaults, dr, errstr,
+                                  errstr_size);
 }
 
 int mirror_cfg_bool(const rdcp_host_t *host, const rdcp_config_t *cfg,

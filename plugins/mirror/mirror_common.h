@@ -158,6 +158,22 @@ rd_kafka_conf_t *mirror_client_conf(const mirror_owner_t *owner,
                                     const char *const *defaults, char *errstr,
                                     size_t errstr_size);
 
+typedef void(mirror_dr_cb_t)(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                             void *opaque);
+
+/**
+ * @brief A client of the "source" or "target" cluster in role ("admin",
+ *        "producer", "consumer"), configured from <side>.cluster.*,
+ *        <role>.* and <side>.<role>.* (later wins) over defaults, as
+ *        Kafka's MirrorConnectorConfig; dr (may be NULL) gets a producer's
+ *        delivery reports.
+ */
+rd_kafka_t *mirror_side_client(const mirror_owner_t *owner,
+                               const rdcp_config_t *cfg, const char *side,
+                               const char *role, rd_kafka_type_t type,
+                               const char *const *defaults, mirror_dr_cb_t *dr,
+                               char *errstr, size_t errstr_size);
+
 /** A metadata/admin handle (consumer type: its metadata requests never
  *  auto-create topics) of the "source" or "target" cluster. */
 rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
@@ -213,8 +229,6 @@ rdcp_err_t mirror_ensure_internal_topic(const rdcp_host_t *host,
 /** A producer of the "source" or "target" cluster (for the internal
  *  topics a connector writes itself: offset syncs), acks=all; dr (may
  *  be NULL) gets the delivery reports, on rd_kafka_poll(). */
-typedef void(mirror_dr_cb_t)(rd_kafka_t *rk, const rd_kafka_message_t *m,
-                             void *opaque);
 rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
                                 const rdcp_config_t *cfg, const char *side,
                                 mirror_dr_cb_t *dr, char *errstr,
@@ -231,6 +245,23 @@ int mirror_cfg_int64(const rdcp_host_t *host, const rdcp_config_t *cfg,
 /** JSON string body of s into out (quotes, backslashes and controls
  *  escaped; cut to fit). */
 void mirror_json_escape(const char *s, char *out, size_t size);
+
+/** The config definitions every mirror connector shares (Kafka's
+ *  MirrorConnectorConfig texts). */
+#define MIRROR_DEF_ALIASES                                                     \
+        {.name = "source.cluster.alias",                                       \
+         .type = RDCP_CFG_STRING,                                              \
+         .importance = RDCP_IMPORTANCE_HIGH,                                   \
+         .default_value = "source",                                            \
+         .order = 1,                                                           \
+         .documentation = "Alias of source cluster"},                          \
+        {                                                                      \
+                .name = "target.cluster.alias", .type = RDCP_CFG_STRING,       \
+                .importance = RDCP_IMPORTANCE_HIGH, .default_value = "target", \
+                .order = 2,                                                    \
+                .documentation = "Alias of target cluster. Used in metrics "   \
+                                 "reporting."                                  \
+        }
 
 /** strdup with host->malloc. */
 char *mirror_strdup(const rdcp_host_t *host, const char *s);

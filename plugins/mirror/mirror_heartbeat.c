@@ -235,19 +235,7 @@ static rdcp_err_t mhb_task_poll(void *opaque,
 /* ========================================================= descriptor */
 
 static const rdcp_config_def_t mhb_config_defs[] = {
-        {.name = "source.cluster.alias",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = "source",
-         .order = 1,
-         .documentation = "Alias of source cluster"},
-        {.name = "target.cluster.alias",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = "target",
-         .order = 2,
-         .documentation = "Alias of target cluster. Used in metrics "
-                          "reporting."},
+        MIRROR_DEF_ALIASES,
         {.name = "target.cluster.bootstrap.servers",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,

@@ -230,3 +230,15 @@ def decode_checkpoint(key, value):
     metadata, end = read_kstr(value, 18)
     assert end == len(value)
     return group, topic, partition, upstream, downstream, metadata
+
+
+def commit(bootstrap, group, topic, offsets):
+    """Commits {partition: offset} for group (no member: as a tool)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                  "enable.auto.commit": False})
+    try:
+        c.commit(offsets=[TopicPartition(topic, p, o)
+                          for p, o in offsets.items()], asynchronous=False)
+    finally:
+        c.close()
+

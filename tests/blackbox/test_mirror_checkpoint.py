@@ -8,10 +8,11 @@ at an offset commit); MirrorCheckpointConnector's Checkpoint records in
 (never ahead of what was mirrored), and sync.group.offsets.enabled
 committing the translated offsets into the target's group."""
 
-from confluent_kafka import Consumer, TopicPartition
+from confluent_kafka import Consumer, KafkaException
 
-from harness import wait_until
-from mirror_helpers import (decode_checkpoint, decode_offset_sync,
+from harness import committed_offsets, wait_until
+from mirror_helpers import (commit, decode_checkpoint,
+                            decode_offset_sync,
                             internal_connector, mirror_connector,
                             produce_records, read_mirrored, record_count,
                             sample_records, two_clusters)
@@ -25,37 +26,26 @@ def offset_syncs(bootstrap, topic):
             for r in read_mirrored(bootstrap, topic)]
 
 
-def commit(bootstrap, group, topic, offsets):
-    """Commits {partition: offset} for group (no member: as a tool)."""
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                  "enable.auto.commit": False})
+def offset_syncs_now(bootstrap, topic):
+    """The syncs so far; [] while the topic is not there to read yet."""
     try:
-        c.commit(offsets=[TopicPartition(topic, p, o)
-                          for p, o in offsets.items()], asynchronous=False)
-    finally:
-        c.close()
+        return offset_syncs(bootstrap, topic) \
+            if record_count(bootstrap, topic) else []
+    except (AssertionError, KafkaException):
+        return []
 
 
-def committed(bootstrap, group, topic, partitions):
-    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
-                  "enable.auto.commit": False})
-    try:
-        got = c.committed([TopicPartition(topic, p) for p in partitions],
-                          timeout=10)
-        return {tp.partition: tp.offset for tp in got}
-    finally:
-        c.close()
+# 250 records on partition 0, 10 on partition 1.
+RECORDS_250_10 = [(0, b"k", b"v%d" % i, [], 1_600_000_000_000 + i)
+                  for i in range(250)] + \
+    [(1, b"k", b"w%d" % i, [], 1_600_000_000_000 + i) for i in range(10)]
 
 
 def test_offset_syncs_format_and_lag(mock_cluster_factory, worker):
     clusters = two_clusters(mock_cluster_factory)
     clusters.create_topic("A", "orders", 2)
     clusters.create_topic("B", "A.orders", 2)
-    recs = [(0, b"k", b"v%d" % i, [], 1_600_000_000_000 + i)
-            for i in range(250)]
-    recs += [(1, b"k", b"w%d" % i, [], 1_600_000_000_000 + i)
-             for i in range(10)]
-    produce_records(clusters.a, "orders", recs)
+    produce_records(clusters.a, "orders", RECORDS_250_10)
     w = worker([mirror_connector("mirror", clusters)],
                {"bootstrap.servers": clusters.b})
     assert wait_until(lambda: record_count(clusters.b, "A.orders") >= 260,
@@ -63,8 +53,7 @@ def test_offset_syncs_format_and_lag(mock_cluster_factory, worker):
     topic = "mm2-offset-syncs.B.internal"
 
     def last_syncs():
-        got = offset_syncs(clusters.a, topic) \
-            if record_count(clusters.a, topic) else []
+        got = offset_syncs_now(clusters.a, topic)
         last = {}
         for t, p, up, down in got:
             last[(t, p)] = (up, down)
@@ -91,9 +80,8 @@ def test_offset_syncs_on_target(mock_cluster_factory, worker):
                              {"offset-syncs.topic.location": "target"})],
            {"bootstrap.servers": clusters.b})
     topic = "mm2-offset-syncs.A.internal"
-    assert wait_until(
-        lambda: record_count(clusters.b, topic) and
-        offset_syncs(clusters.b, topic)[-1] == ("orders", 0, 4, 4), 60)
+    assert wait_until(lambda: offset_syncs_now(clusters.b, topic)[-1:] ==
+                      [("orders", 0, 4, 4)], 60)
     assert record_count(clusters.a, "mm2-offset-syncs.B.internal") == 0
 
 
@@ -121,11 +109,7 @@ def test_checkpoints_and_group_offset_sync(mock_cluster_factory, worker):
     clusters = two_clusters(mock_cluster_factory)
     clusters.create_topic("A", "orders", 2)
     clusters.create_topic("B", "A.orders", 2)
-    recs = [(0, b"k", b"v%d" % i, [], 1_600_000_000_000 + i)
-            for i in range(250)]
-    recs += [(1, b"k", b"w%d" % i, [], 1_600_000_000_000 + i)
-             for i in range(10)]
-    produce_records(clusters.a, "orders", recs)
+    produce_records(clusters.a, "orders", RECORDS_250_10)
     # Groups on the source: app mid-way on 0 and at the end of 1; busy is
     # also consuming on the target; skip-me is excluded.
     for group in ("app", "busy", "skip-me"):
@@ -171,11 +155,11 @@ def test_checkpoints_and_group_offset_sync(mock_cluster_factory, worker):
 
     # The translated offsets are committed into app on the target; busy is
     # active there, so its offsets are left alone.
-    assert wait_until(lambda: committed(clusters.b, "app", "A.orders",
-                                        [0, 1]) == {0: want0, 1: 10}, 30)
+    assert wait_until(lambda: committed_offsets(
+        clusters.b, "app", "A.orders") == {0: want0, 1: 10}, 30)
     assert wait_until(lambda: both("busy"), 30)
-    assert committed(clusters.b, "busy", "A.orders", [0, 1]) == \
-        {0: -1001, 1: -1001}
+    assert committed_offsets(clusters.b, "busy", "A.orders") == \
+        {}
     active.close()
 
     # A group that moves on upstream gets a new checkpoint; the group on
@@ -183,8 +167,8 @@ def test_checkpoints_and_group_offset_sync(mock_cluster_factory, worker):
     commit(clusters.a, "app", "orders", {0: 250})
     assert wait_until(lambda: both("app") and
                       both("app")[("A.orders", 0)] == (250, 250, ""), 30)
-    assert wait_until(lambda: committed(clusters.b, "app", "A.orders",
-                                        [0, 1]) == {0: 250, 1: 10}, 30)
+    assert wait_until(lambda: committed_offsets(
+        clusters.b, "app", "A.orders") == {0: 250, 1: 10}, 30)
     assert w.stop() == 0
 
 

@@ -7,10 +7,9 @@ checkpoints, group offset sync and heartbeats, including the heartbeats
 into A of the pair B->A that carries no records, copied to B as
 A.heartbeats."""
 
-from confluent_kafka import Consumer, TopicPartition
-
-from harness import wait_until, write_properties
-from mirror_helpers import (as_produced, decode_checkpoint, heartbeat_key,
+from harness import committed_offsets, wait_until, write_properties
+from mirror_helpers import (as_produced, commit,
+                            decode_checkpoint, heartbeat_key,
                             produce_records, read_mirrored, record_count,
                             run_mm, sample_records, two_clusters,
                             without_offsets)
@@ -121,10 +120,7 @@ def test_mm2_defaults_checkpoints_sync_and_heartbeats(tmp_path,
     clusters.create_topic("A", "orders", 1)
     clusters.create_topic("B", "A.orders", 1)
     produce_records(clusters.a, "orders", sample_records(20, 1))
-    c = Consumer({"bootstrap.servers": clusters.a, "group.id": "app",
-                  "enable.auto.commit": False})
-    c.commit(offsets=[TopicPartition("orders", 0, 20)], asynchronous=False)
-    c.close()
+    commit(clusters.a, "app", "orders", {0: 20})
     # emit.checkpoints.enabled and emit.heartbeats.enabled left to Kafka's
     # default (true); sync.group.offsets.enabled asked for.
     path = mm2_file(tmp_path, clusters, {
@@ -148,15 +144,8 @@ def test_mm2_defaults_checkpoints_sync_and_heartbeats(tmp_path,
     assert wait_until(lambda: checkpoint() == ("app", "A.orders", 0, 20, 20,
                                                ""), 60), to_b.log_text()
 
-    def synced():
-        c = Consumer({"bootstrap.servers": clusters.b, "group.id": "app",
-                      "enable.auto.commit": False})
-        try:
-            return c.committed([TopicPartition("A.orders", 0)],
-                               timeout=10)[0].offset
-        finally:
-            c.close()
-    assert wait_until(lambda: synced() == 20, 30)
+    assert wait_until(lambda: committed_offsets(
+        clusters.b, "app", "A.orders") == {0: 20}, 30)
     # Heartbeats of A->B into B, of B->A into A, and A's copied to B.
     assert wait_until(lambda: record_count(clusters.b, "heartbeats") >= 2,
                       30), to_b.log_text()
