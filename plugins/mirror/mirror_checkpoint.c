@@ -1036,18 +1036,7 @@ static const rdcp_config_def_t mcp_config_defs[] = {
          .documentation = "Exclude groups. Supports comma-separated group "
                           "IDs and regexes. Excludes take precedence over "
                           "includes."},
-        {.name = "topics",
-         .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = MIRROR_TOPICS_DEFAULT,
-         .order = 7,
-         .documentation = "Topics whose group offsets are checkpointed."},
-        {.name = "topics.exclude",
-         .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = MIRROR_TOPICS_EXCLUDE_DEFAULT,
-         .order = 8,
-         .documentation = "Excluded topics."},
+        MIRROR_DEF_TOPICS(7),
         MCP_BOOL("emit.checkpoints.enabled", "true", 9,
                  "Whether to replicate consumer offsets to target cluster."),
         MCP_SECS("emit.checkpoints.interval.seconds", "60", 10,
@@ -1076,20 +1065,7 @@ static const rdcp_config_def_t mcp_config_defs[] = {
          .order = 16,
          .documentation = "Replication factor for checkpoints topic (unset: "
                           "the target broker's default; Kafka's is 3)"},
-        {.name = "replication.policy.class",
-         .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .default_value = MIRROR_PKG "DefaultReplicationPolicy",
-         .order = 17,
-         .documentation = "DefaultReplicationPolicy or "
-                          "IdentityReplicationPolicy"},
-        {.name = "replication.policy.separator",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .default_value = ".",
-         .order = 18,
-         .documentation = "Separator used in remote topic naming "
-                          "convention."},
+        MIRROR_DEF_POLICY(17),
 };
 
 static const char *const mcp_aliases[] = {"MirrorCheckpointConnector",

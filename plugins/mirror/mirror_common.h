@@ -263,6 +263,45 @@ void mirror_json_escape(const char *s, char *out, size_t size);
                                  "reporting."                                  \
         }
 
+/** topics, topics.exclude at orders o, o + 1. */
+#define MIRROR_DEF_TOPICS(o)                                                   \
+        {.name = "topics",                                                     \
+         .type = RDCP_CFG_LIST,                                                \
+         .importance = RDCP_IMPORTANCE_HIGH,                                   \
+         .default_value = MIRROR_TOPICS_DEFAULT,                               \
+         .order = (o),                                                         \
+         .documentation = "Topics to replicate. Supports comma-separated "     \
+                          "topic names and regexes."},                         \
+        {                                                                      \
+                .name = "topics.exclude", .type = RDCP_CFG_LIST,               \
+                .importance = RDCP_IMPORTANCE_HIGH,                            \
+                .default_value = MIRROR_TOPICS_EXCLUDE_DEFAULT,                \
+                .order = (o) + 1,                                              \
+                .documentation =                                               \
+                        "Excluded topics. Supports comma-separated topic "     \
+                        "names and regexes. Excludes take precedence "         \
+                        "over includes."                                       \
+        }
+
+/** replication.policy.class and .separator at orders o, o + 1. */
+#define MIRROR_DEF_POLICY(o)                                                   \
+        {.name = "replication.policy.class",                                   \
+         .type = RDCP_CFG_CLASS,                                               \
+         .importance = RDCP_IMPORTANCE_LOW,                                    \
+         .default_value = MIRROR_PKG "DefaultReplicationPolicy",               \
+         .order = (o),                                                         \
+         .documentation = "Class which defines the remote topic naming "       \
+                          "convention: DefaultReplicationPolicy "              \
+                          "(<source alias><separator><topic>) or "             \
+                          "IdentityReplicationPolicy (names kept)"},           \
+        {                                                                      \
+                .name = "replication.policy.separator",                        \
+                .type = RDCP_CFG_STRING, .importance = RDCP_IMPORTANCE_LOW,    \
+                .default_value = ".", .order = (o) + 1,                        \
+                .documentation = "Separator used in remote topic naming "      \
+                                 "convention."                                 \
+        }
+
 /** strdup with host->malloc. */
 char *mirror_strdup(const rdcp_host_t *host, const char *s);
 

@@ -1465,37 +1465,8 @@ static const rdcp_config_def_t msrc_config_defs[] = {
          .documentation = "The target cluster's bootstrap servers (for "
                           "topic creation; records go through the worker's "
                           "producer, whose cluster must be this one)"},
-        {.name = "topics",
-         .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = MIRROR_TOPICS_DEFAULT,
-         .order = 5,
-         .documentation = "Topics to replicate. Supports comma-separated "
-                          "topic names and regexes."},
-        {.name = "topics.exclude",
-         .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = MIRROR_TOPICS_EXCLUDE_DEFAULT,
-         .order = 6,
-         .documentation = "Excluded topics. Supports comma-separated topic "
-                          "names and regexes. Excludes take precedence "
-                          "over includes."},
-        {.name = "replication.policy.class",
-         .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .default_value = MIRROR_PKG "DefaultReplicationPolicy",
-         .order = 7,
-         .documentation = "Class which defines the remote topic naming "
-                          "convention: DefaultReplicationPolicy "
-                          "(<source alias><separator><topic>) or "
-                          "IdentityReplicationPolicy (names kept)"},
-        {.name = "replication.policy.separator",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .default_value = ".",
-         .order = 8,
-         .documentation = "Separator used in remote topic naming "
-                          "convention."},
+        MIRROR_DEF_TOPICS(5),
+        MIRROR_DEF_POLICY(7),
         {.name = "refresh.topics.enabled",
          .type = RDCP_CFG_BOOLEAN,
          .importance = RDCP_IMPORTANCE_LOW,
