@@ -75,7 +75,7 @@ def test_source_copies_heartbeats_as_alias_heartbeats(mock_cluster_factory,
                {"bootstrap.servers": clusters.b}, name="on-b")
     assert wait_until(lambda: record_count(clusters.b, "A.heartbeats") >= 2,
                       60), w.log_text()
-    assert record_count(clusters.b, "A.orders") == 3
+    assert wait_until(lambda: record_count(clusters.b, "A.orders") == 3, 30)
     copied = read_mirrored(clusters.b, "A.heartbeats")
     origin = {r.value: r for r in read_mirrored(clusters.a, "heartbeats")}
     for r in copied:
