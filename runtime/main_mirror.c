@@ -18,11 +18,15 @@
  * with false, records Kafka refuses one by one are skipped
  * (errors.tolerance=all) and failed tasks are restarted.
  *
- * connect-mirror-maker mm2.properties [--clusters B]: the enabled flows of a
- * MirrorMaker 2 file into one target cluster, one MirrorSourceConnector
- * each, configured as Kafka's MirrorMakerConfig derives them (per-cluster
- * and per-flow keys); source offsets in a file. Checkpoints, heartbeats
- * and several processes sharing one file's work are not built yet.
+ * connect-mirror-maker mm2.properties [--clusters B]: the flows of a
+ * MirrorMaker 2 file into one target cluster, configured as Kafka's
+ * MirrorMakerConfig derives them (per-cluster and per-flow keys): for each
+ * enabled flow a MirrorSourceConnector and a MirrorCheckpointConnector
+ * (emit.checkpoints.enabled, default true), and for each pair into the
+ * target with heartbeats on (emit.heartbeats.enabled, default true, even
+ * where the flow itself is off, as Kafka's clusterPairs) a
+ * MirrorHeartbeatConnector; source offsets in a file. Several processes
+ * sharing one file's work are not built yet.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -81,8 +85,9 @@ static void usage(FILE *out) {
                 "Runs the enabled flows (A->B.enabled = true) of a "
                 "MirrorMaker 2 file whose target\n"
                 "is one cluster (pick it with --clusters): one "
-                "MirrorSourceConnector per flow.\n"
-                "Checkpoints and heartbeats are not built yet.\n");
+                "MirrorSourceConnector and MirrorCheckpointConnector per "
+                "flow,\n"
+                "and a MirrorHeartbeatConnector per pair with heartbeats.\n");
 }
 
 typedef struct mm_args {
@@ -97,7 +102,7 @@ typedef struct mm_args {
 #define MM_MAX_FLOWS 16
 typedef struct mm_plan {
         rdc_map_t *worker;
-        rdc_map_t *conns[MM_MAX_FLOWS];
+        rdc_map_t *conns[3 * MM_MAX_FLOWS]; /**< 3 connectors a flow */
         size_t conn_cnt;
         int abort_on_task_failure;
         char offsets_path[4096];
@@ -264,10 +269,11 @@ static int worker_common(rdc_map_t *worker) {
         return rc;
 }
 
-static int conn_common(rdc_map_t *conn, const char *name) {
+static int conn_common(rdc_map_t *conn, const char *name, const char *cls) {
+        char full[128];
+        snprintf(full, sizeof(full), "org.apache.kafka.connect.mirror.%s", cls);
         int rc = set(conn, "name", name);
-        rc |= set(conn, "connector.class",
-                  "org.apache.kafka.connect.mirror.MirrorSourceConnector");
+        rc |= set(conn, "connector.class", full);
         rc |= set(conn, "key.converter", BYTEARRAY);
         rc |= set(conn, "value.converter", BYTEARRAY);
         return rc;
@@ -320,7 +326,7 @@ static int plan_mm1(const mm_args_t *a, mm_plan_t *plan) {
         plan->remove_offsets = 1;
         rc |= set(worker, "offset.storage.file.filename", plan->offsets_path);
 
-        rc |= conn_common(conn, MM_NAME);
+        rc |= conn_common(conn, MM_NAME, "MirrorSourceConnector");
         rc |= set(conn, "tasks.max", a->num_streams ? a->num_streams : "1");
         rc |= set(conn, "source.cluster.alias", "source");
         rc |= set(conn, "target.cluster.alias", "target");
@@ -406,11 +412,12 @@ static const char *cluster_of(const rdc_strlist_t *cl, const char *key,
  * top-level keys, <A>.x as source.cluster.x (<A>.consumer.x as
  * source.consumer.x), <B>.x as target.cluster.x, then <A>-><B>.x. */
 static int mm2_flow(const rdc_map_t *props, const rdc_strlist_t *cl,
-                    const char *src, const char *tgt, rdc_map_t *conn) {
+                    const char *src, const char *tgt, const char *cls,
+                    rdc_map_t *conn) {
         char flow[1100], name[1200];
         snprintf(flow, sizeof(flow), "%s->%s.", src, tgt);
-        snprintf(name, sizeof(name), "%s->%s.MirrorSourceConnector", src, tgt);
-        int rc = conn_common(conn, name);
+        snprintf(name, sizeof(name), "%s->%s.%s", src, tgt, cls);
+        int rc = conn_common(conn, name, cls);
         rc |= set(conn, "source.cluster.alias", src);
         rc |= set(conn, "target.cluster.alias", tgt);
         for (size_t i = 0; i < rdc_map_count(props); i++) {
@@ -450,7 +457,36 @@ static int mm2_flow(const rdc_map_t *props, const rdc_strlist_t *cl,
         return rc;
 }
 
-/* MirrorMaker 2: the enabled flows of the file into one target cluster.
+/* A boolean of flow src->tgt: <src>-><tgt>.key, else the top-level key,
+ * else def (Kafka's MirrorMakerConfig precedence). */
+static int flow_bool(const rdc_map_t *props, const char *src, const char *tgt,
+                     const char *key, int def) {
+        char k[1200];
+        snprintf(k, sizeof(k), "%s->%s.%s", src, tgt, key);
+        const char *v = rdc_map_get(props, k);
+        if (!v)
+                v = rdc_map_get(props, key);
+        return v ? !strcasecmp(v, "true") : def;
+}
+
+/* Adds the connector cls of flow src->tgt to the plan. @returns 0, or -1
+ * after logging why. */
+static int plan_add(mm_plan_t *plan, const rdc_map_t *props,
+                    const rdc_strlist_t *cl, const char *src, const char *tgt,
+                    const char *cls, const char *file) {
+        if (plan->conn_cnt == 3 * MM_MAX_FLOWS) {
+                rdc_log(RDC_LOG_ERROR, "mirror-maker", NULL,
+                        "%s: more than %d flows", file, MM_MAX_FLOWS);
+                return -1;
+        }
+        rdc_map_t *conn = rdc_map_new();
+        if (!conn)
+                return -1;
+        plan->conns[plan->conn_cnt++] = conn;
+        return mm2_flow(props, cl, src, tgt, cls, conn) ? -1 : 0;
+}
+
+/* MirrorMaker 2: the flows of the file into one target cluster.
  * @returns 0, or -1 after logging why. */
 static int plan_mm2(const mm_args_t *a, mm_plan_t *plan) {
         rdc_map_t *props = rdc_map_new();
@@ -508,51 +544,45 @@ static int plan_mm2(const mm_args_t *a, mm_plan_t *plan) {
                                 a->mm2_file, target, tgt);
                         goto out;
                 }
-                if (plan->conn_cnt == MM_MAX_FLOWS) {
-                        rdc_log(RDC_LOG_ERROR, "mirror-maker", NULL,
-                                "%s: more than %d enabled flows", a->mm2_file,
-                                MM_MAX_FLOWS);
-                        goto out;
-                }
-                rdc_map_t *conn = rdc_map_new();
-                if (!conn)
-                        goto out;
-                plan->conns[plan->conn_cnt++] = conn;
-                if (mm2_flow(props, &cl, src, tgt, conn))
-                        goto out;
                 target = strcpy(target_buf, tgt);
         }
-        if (!plan->conn_cnt) {
+        /* --clusters X with no enabled flow into X still runs the
+         * heartbeats into X of the pairs that have them. */
+        if (!target && a->clusters && only.cnt == 1 &&
+            listed(&cl, only.items[0], strlen(only.items[0])))
+                target = strcpy(target_buf, only.items[0]);
+        for (size_t i = 0; target && i < cl.cnt; i++) {
+                const char *src = cl.items[i];
+                char key[600];
+                snprintf(key, sizeof(key), "%s->%s.enabled", src, target);
+                const char *en = rdc_map_get(props, key);
+                int enabled = en && !strcasecmp(en, "true");
+                if (!strcmp(src, target))
+                        continue;
+                if (enabled &&
+                    (plan_add(plan, props, &cl, src, target,
+                              "MirrorSourceConnector", a->mm2_file) ||
+                     (flow_bool(props, src, target, "emit.checkpoints.enabled",
+                                1) &&
+                      plan_add(plan, props, &cl, src, target,
+                               "MirrorCheckpointConnector", a->mm2_file))))
+                        goto out;
+                if (flow_bool(props, src, target, "emit.heartbeats.enabled",
+                              1) &&
+                    plan_add(plan, props, &cl, src, target,
+                             "MirrorHeartbeatConnector", a->mm2_file))
+                        goto out;
+        }
+        int flows = 0;
+        for (size_t i = 0; i < plan->conn_cnt; i++)
+                flows += strstr(rdc_map_get(plan->conns[i], "connector.class"),
+                                "MirrorHeartbeat") == NULL;
+        if (!plan->conn_cnt || (!flows && !a->clusters)) {
                 rdc_log(RDC_LOG_ERROR, "mirror-maker", NULL,
                         "%s: no enabled flow%s (set <source>-><target>."
                         "enabled = true)",
                         a->mm2_file, a->clusters ? " into --clusters" : "");
                 goto out;
-        }
-        /* Checkpoints and heartbeats (on by default in Kafka) are not
-         * built: refused when asked for, else said once. */
-        static const char *const unbuilt[] = {"emit.heartbeats.enabled",
-                                              "emit.checkpoints.enabled", NULL};
-        for (const char *const *k = unbuilt; *k; k++) {
-                const char *v = rdc_map_get(plan->conns[0], *k);
-                if (v && strcasecmp(v, "false")) {
-                        rdc_log(RDC_LOG_ERROR, "mirror-maker", NULL,
-                                "%s: %s = %s: MirrorHeartbeatConnector and "
-                                "MirrorCheckpointConnector are not built in "
-                                "rdconnect yet (set it to false)",
-                                a->mm2_file, *k, v);
-                        goto out;
-                }
-                if (!v) {
-                        rdc_log(RDC_LOG_WARN, "mirror-maker", NULL,
-                                "%s is unset (Kafka's default: true); "
-                                "rdconnect does not build it yet, so "
-                                "nothing is emitted",
-                                *k);
-                        for (size_t i = 0; i < plan->conn_cnt; i++)
-                                if (set(plan->conns[i], *k, "false"))
-                                        goto out;
-                }
         }
         char key[300];
         snprintf(key, sizeof(key), "%s.bootstrap.servers", target);
@@ -690,6 +720,12 @@ int main(int argc, char **argv) {
                         goto out;
                 }
                 rdc_reply_clear(&reply);
+                if (!strstr(rdc_map_get(plan.conns[i], "connector.class"),
+                            "MirrorSource")) {
+                        rdc_log(RDC_LOG_INFO, "mirror-maker", NULL,
+                                "Running %s", name);
+                        continue;
+                }
                 rdc_log(RDC_LOG_INFO, "mirror-maker", NULL,
                         "Mirroring '%s' from %s to %s with %s task(s) (%s)",
                         rdc_map_get(plan.conns[i], "topics")

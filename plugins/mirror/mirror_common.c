@@ -5,9 +5,11 @@
 #define _GNU_SOURCE
 #include "mirror_common.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 char *mirror_strdup(const rdcp_host_t *host, const char *s) {
@@ -16,6 +18,21 @@ char *mirror_strdup(const rdcp_host_t *host, const char *s) {
         if (copy)
                 memcpy(copy, s, len);
         return copy;
+}
+
+void mirror_json_escape(const char *s, char *out, size_t size) {
+        size_t o = 0;
+        for (; *s && o + 7 < size; s++) {
+                unsigned char ch = (unsigned char)*s;
+                if (ch == '"' || ch == '\\') {
+                        out[o++] = '\\';
+                        out[o++] = (char)ch;
+                } else if (ch < 0x20)
+                        o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
+                else
+                        out[o++] = (char)ch;
+        }
+        out[o] = '\0';
 }
 
 /* ------------------------------------------------------------ policy */
@@ -68,21 +85,96 @@ rdcp_err_t mirror_policy_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
                 return RDCP_ERR_CONFIG;
         }
         strcpy(p->separator, sep);
+        /* replication.policy.internal.topic.separator.enabled (default
+         * true): internal topic names use the separator too. */
+        const char *isep = host->config_get(
+                cfg, "replication.policy.internal.topic.separator.enabled");
+        strcpy(p->internal_sep, isep && !strcasecmp(isep, "false") ? "." : sep);
         strcpy(p->source_alias, src);
         strcpy(p->target_alias, tgt);
         return RDCP_OK;
 }
 
+static int default_names(const mirror_policy_t *p, const char *topic);
+
 int mirror_policy_target(const mirror_policy_t *p, const char *topic, char *out,
                          size_t size) {
-        int n = p->identity ? snprintf(out, size, "%s", topic)
-                            : snprintf(out, size, "%s%s%s", p->source_alias,
-                                       p->separator, topic);
+        int n = !default_names(p, topic)
+                        ? snprintf(out, size, "%s", topic)
+                        : snprintf(out, size, "%s%s%s", p->source_alias,
+                                   p->separator, topic);
+        return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+/* IdentityReplicationPolicy keeps names, except for heartbeats topics,
+ * which it names as DefaultReplicationPolicy does (looksLikeHeartbeat). */
+static int looks_like_heartbeat(const char *topic) {
+        size_t n = strlen(topic), h = strlen(MIRROR_HEARTBEATS_TOPIC);
+        return n >= h && !strcmp(topic + n - h, MIRROR_HEARTBEATS_TOPIC);
+}
+
+static int default_names(const mirror_policy_t *p, const char *topic) {
+        return !p->identity || looks_like_heartbeat(topic);
+}
+
+/* DefaultReplicationPolicy.upstreamTopic: after the first separator; NULL
+ * when the topic has no source. */
+static const char *upstream_of(const mirror_policy_t *p, const char *topic) {
+        const char *sep = strstr(topic, p->separator);
+        return sep ? sep + strlen(p->separator) : NULL;
+}
+
+int mirror_policy_is_heartbeats(const mirror_policy_t *p, const char *topic) {
+        const char *t = topic;
+        while (default_names(p, t)) {
+                const char *up = upstream_of(p, t);
+                if (!up)
+                        break;
+                t = up;
+        }
+        return !strcmp(t, MIRROR_HEARTBEATS_TOPIC);
+}
+
+int mirror_policy_is_internal(const char *topic) {
+        size_t n = strlen(topic);
+        return !strncmp(topic, "__", 2) || topic[0] == '.' ||
+               (n >= 9 && (!strcmp(topic + n - 9, "-internal") ||
+                           !strcmp(topic + n - 9, ".internal")));
+}
+
+int mirror_policy_checkpoint_topic(const mirror_policy_t *p, const char *topic,
+                                   char *out, size_t size) {
+        size_t alen = strlen(p->target_alias);
+        int n;
+        if (default_names(p, topic) && !strncmp(topic, p->target_alias, alen) &&
+            !strncmp(topic + alen, p->separator, strlen(p->separator))) {
+                /* Came from the target: its original name there. */
+                const char *t = topic;
+                for (const char *up; (up = upstream_of(p, t));)
+                        t = up;
+                n = snprintf(out, size, "%s", t);
+        } else
+                return mirror_policy_target(p, topic, out, size);
+        return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int mirror_policy_offset_syncs_topic(const mirror_policy_t *p,
+                                     const char *alias, char *out,
+                                     size_t size) {
+        int n = snprintf(out, size, "mm2-offset-syncs%s%s%sinternal",
+                         p->internal_sep, alias, p->internal_sep);
+        return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+int mirror_policy_checkpoints_topic(const mirror_policy_t *p, char *out,
+                                    size_t size) {
+        int n = snprintf(out, size, "%s%scheckpoints%sinternal",
+                         p->source_alias, p->internal_sep, p->internal_sep);
         return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
 int mirror_policy_cycle(const mirror_policy_t *p, const char *topic) {
-        if (p->identity)
+        if (!default_names(p, topic))
                 return 0;
         size_t alen = strlen(p->target_alias), slen = strlen(p->separator);
         /* As DefaultReplicationPolicy.topicSource/upstreamTopic, walked up:
@@ -142,35 +234,46 @@ static int filter_compile(const char *list, regex_t *re) {
         return rc ? -1 : 0;
 }
 
-rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
-                              mirror_filter_t *f, char *errstr,
-                              size_t errstr_size) {
-        const char *inc = host->config_get(cfg, "topics");
-        const char *exc = host->config_get(cfg, "topics.exclude");
+rdcp_err_t mirror_filter_init_keys(const rdcp_host_t *host,
+                                   const rdcp_config_t *cfg,
+                                   const char *inc_key, const char *inc_def,
+                                   const char *exc_key, const char *exc_def,
+                                   mirror_filter_t *f, char *errstr,
+                                   size_t errstr_size) {
+        const char *inc = host->config_get(cfg, inc_key);
+        const char *exc = host->config_get(cfg, exc_key);
         memset(f, 0, sizeof(*f));
         if (!inc)
-                inc = MIRROR_TOPICS_DEFAULT;
+                inc = inc_def;
         if (!exc)
-                exc = MIRROR_TOPICS_EXCLUDE_DEFAULT;
+                exc = exc_def;
+        const char *bad_key = NULL, *bad = NULL;
         if (filter_compile(inc, &f->include)) {
+                bad_key = inc_key;
+                bad = inc;
+        } else if (filter_compile(exc, &f->exclude)) {
+                regfree(&f->include);
+                bad_key = exc_key;
+                bad = exc;
+        }
+        if (bad) {
                 snprintf(errstr, errstr_size,
-                         "Invalid value %s for configuration topics: not a "
+                         "Invalid value %s for configuration %s: not a "
                          "list of regular expressions rdconnect understands "
                          "(POSIX extended)",
-                         inc);
-                return RDCP_ERR_CONFIG;
-        }
-        if (filter_compile(exc, &f->exclude)) {
-                regfree(&f->include);
-                snprintf(errstr, errstr_size,
-                         "Invalid value %s for configuration topics.exclude: "
-                         "not a list of regular expressions rdconnect "
-                         "understands (POSIX extended)",
-                         exc);
+                         bad, bad_key);
                 return RDCP_ERR_CONFIG;
         }
         f->has_exclude = 1;
         return RDCP_OK;
+}
+
+rdcp_err_t mirror_filter_init(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                              mirror_filter_t *f, char *errstr,
+                              size_t errstr_size) {
+        return mirror_filter_init_keys(
+                host, cfg, "topics", MIRROR_TOPICS_DEFAULT, "topics.exclude",
+                MIRROR_TOPICS_EXCLUDE_DEFAULT, f, errstr, errstr_size);
 }
 
 int mirror_filter_match(const mirror_filter_t *f, const char *topic) {
@@ -359,26 +462,37 @@ rd_kafka_conf_t *mirror_client_conf(const mirror_owner_t *owner,
         return conf;
 }
 
-rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
-                             const rdcp_config_t *cfg, const char *side,
-                             char *errstr, size_t errstr_size) {
-        char p1[64], p2[64];
+rd_kafka_t *mirror_side_client(const mirror_owner_t *owner,
+                               const rdcp_config_t *cfg, const char *side,
+                               const char *role, rd_kafka_type_t type,
+                               const char *const *defaults, mirror_dr_cb_t *dr,
+                               char *errstr, size_t errstr_size) {
+        char p1[64], p2[64], p3[64];
         snprintf(p1, sizeof(p1), "%s.cluster.", side);
-        snprintf(p2, sizeof(p2), "%s.admin.", side);
-        const char *const prefixes[] = {p1, "admin.", p2, NULL};
-        rd_kafka_conf_t *conf = mirror_client_conf(owner, cfg, prefixes, NULL,
-                                                   errstr, errstr_size);
+        snprintf(p2, sizeof(p2), "%s.", role);
+        snprintf(p3, sizeof(p3), "%s.%s.", side, role);
+        const char *const prefixes[] = {p1, p2, p3, NULL};
+        rd_kafka_conf_t *conf = mirror_client_conf(
+                owner, cfg, prefixes, defaults, errstr, errstr_size);
         if (!conf)
                 return NULL;
+        if (dr)
+                rd_kafka_conf_set_dr_msg_cb(conf, dr);
         char kerr[512];
-        rd_kafka_t *rk =
-                rd_kafka_new(RD_KAFKA_CONSUMER, conf, kerr, sizeof(kerr));
+        rd_kafka_t *rk = rd_kafka_new(type, conf, kerr, sizeof(kerr));
         if (!rk) {
-                snprintf(errstr, errstr_size, "%s cluster client: %s", side,
+                snprintf(errstr, errstr_size, "%s cluster %s: %s", side, role,
                          kerr);
                 rd_kafka_conf_destroy(conf);
         }
         return rk;
+}
+
+rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
+                             const rdcp_config_t *cfg, const char *side,
+                             char *errstr, size_t errstr_size) {
+        return mirror_side_client(owner, cfg, side, "admin", RD_KAFKA_CONSUMER,
+                                  NULL, NULL, errstr, errstr_size);
 }
 
 /* Stop-aware waits: Kafka is asked in steps of a second, for up to
@@ -390,6 +504,16 @@ rd_kafka_t *mirror_admin_new(const mirror_owner_t *owner,
 static int owner_stopping(rd_kafka_t *rk) {
         const mirror_owner_t *o = rd_kafka_opaque(rk);
         return o && o->ctx && o->host->should_stop(o->ctx);
+}
+
+rd_kafka_event_t *mirror_admin_wait(rd_kafka_t *rk, rd_kafka_queue_t *q,
+                                    int timeout_ms) {
+        for (int waited = 0; waited < timeout_ms; waited += MIRROR_STEP_MS) {
+                rd_kafka_event_t *ev = rd_kafka_queue_poll(q, MIRROR_STEP_MS);
+                if (ev || owner_stopping(rk))
+                        return ev;
+        }
+        return NULL;
 }
 
 rd_kafka_resp_err_t mirror_metadata(rd_kafka_t *rk,
@@ -459,20 +583,22 @@ rdcp_err_t mirror_partition_counts(rd_kafka_t *rk, const char *const *names,
         return RDCP_OK;
 }
 
-rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
+/* Creates the missing topics of names; rf_key names their replication
+ * factor; compact: cleanup.policy=compact (the internal topics). */
+static rdcp_err_t ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
                                 const rdcp_config_t *cfg, rd_kafka_t *target,
                                 const char *const *names, const int32_t *want,
-                                int32_t *have, size_t cnt, char *errstr,
-                                size_t errstr_size) {
+                                int32_t *have, size_t cnt, const char *rf_key,
+                                int compact, char *errstr, size_t errstr_size) {
         rdcp_err_t err = mirror_partition_counts(target, names, cnt, have,
                                                  errstr, errstr_size);
         if (err)
                 return err;
         int64_t rf = -1;
-        if (host->config_get(cfg, "replication.factor") &&
-            host->config_get_int64(cfg, "replication.factor", &rf)) {
+        if (host->config_get(cfg, rf_key) &&
+            host->config_get_int64(cfg, rf_key, &rf)) {
                 snprintf(errstr, errstr_size,
-                         "Invalid value for configuration replication.factor");
+                         "Invalid value for configuration %s", rf_key);
                 return RDCP_ERR_CONFIG;
         }
         size_t missing = 0;
@@ -485,10 +611,18 @@ rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
                 return RDCP_ERR_NOMEM;
         size_t n = 0;
         char kerr[512];
-        for (size_t i = 0; i < cnt; i++)
-                if (have[i] == 0 && want[i] > 0)
-                        nts[n++] = rd_kafka_NewTopic_new(
-                                names[i], want[i], (int)rf, kerr, sizeof(kerr));
+        for (size_t i = 0; i < cnt; i++) {
+                if (have[i] != 0 || want[i] <= 0)
+                        continue;
+                nts[n] = rd_kafka_NewTopic_new(names[i], want[i], (int)rf, kerr,
+                                               sizeof(kerr));
+                if (!nts[n])
+                        continue;
+                if (compact)
+                        rd_kafka_NewTopic_set_config(nts[n], "cleanup.policy",
+                                                     "compact");
+                n++;
+        }
         rd_kafka_queue_t *q = rd_kafka_queue_new(target);
         rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(
                 target, RD_KAFKA_ADMIN_OP_CREATETOPICS);
@@ -577,4 +711,155 @@ rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
                         err = RDCP_ERR_RETRIABLE;
                 }
         return err;
+}
+
+rdcp_err_t mirror_ensure_topics(const rdcp_host_t *host, const rdcp_ctx_t *ctx,
+                                const rdcp_config_t *cfg, rd_kafka_t *target,
+                                const char *const *names, const int32_t *want,
+                                int32_t *have, size_t cnt, char *errstr,
+                                size_t errstr_size) {
+        return ensure_topics(host, ctx, cfg, target, names, want, have, cnt,
+                             "replication.factor", 0, errstr, errstr_size);
+}
+
+rdcp_err_t mirror_ensure_internal_topic(const rdcp_host_t *host,
+                                        const rdcp_ctx_t *ctx,
+                                        const rdcp_config_t *cfg,
+                                        rd_kafka_t *rk, const char *name,
+                                        const char *rf_key, char *errstr,
+                                        size_t errstr_size) {
+        const int32_t want = 1;
+        int32_t have = 0;
+        return ensure_topics(host, ctx, cfg, rk, &name, &want, &have, 1, rf_key,
+                             1, errstr, errstr_size);
+}
+
+rd_kafka_t *mirror_producer_new(const mirror_owner_t *owner,
+                                const rdcp_config_t *cfg, const char *side,
+                                mirror_dr_cb_t *dr, char *errstr,
+                                size_t errstr_size) {
+        static const char *const defaults[] = {"acks", "all", "linger.ms", "5",
+                                               NULL};
+        return mirror_side_client(owner, cfg, side, "producer",
+                                  RD_KAFKA_PRODUCER, defaults, dr, errstr,
+                                  errstr_size);
+}
+
+int mirror_cfg_bool(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                    const char *key, int def, char *errstr,
+                    size_t errstr_size) {
+        const char *v = host->config_get(cfg, key);
+        if (!v)
+                return def;
+        if (!strcasecmp(v, "true"))
+                return 1;
+        if (!strcasecmp(v, "false"))
+                return 0;
+        snprintf(errstr, errstr_size,
+                 "Invalid value %s for configuration %s: Expected value to "
+                 "be either true or false",
+                 v, key);
+        return -1;
+}
+
+int mirror_cfg_int64(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                     const char *key, int64_t def, int64_t *out, char *errstr,
+                     size_t errstr_size) {
+        const char *v = host->config_get(cfg, key);
+        *out = def;
+        if (!v)
+                return 0;
+        char *end;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (end == v || *end || errno) {
+                snprintf(errstr, errstr_size,
+                         "Invalid value %s for configuration %s: Not a "
+                         "number of type LONG",
+                         v, key);
+                return -1;
+        }
+        *out = (int64_t)n;
+        return 0;
+}
+
+/* ---------------------------------------------------- record formats */
+
+static void enc_put(mirror_enc_t *e, uint64_t v, int bytes) {
+        if (e->over || e->len + (size_t)bytes > e->size) {
+                e->over = 1;
+                return;
+        }
+        for (int i = bytes - 1; i >= 0; i--)
+                e->buf[e->len++] = (uint8_t)(v >> (8 * i));
+}
+
+void mirror_enc_i16(mirror_enc_t *e, int16_t v) {
+        enc_put(e, (uint16_t)v, 2);
+}
+
+void mirror_enc_i32(mirror_enc_t *e, int32_t v) {
+        enc_put(e, (uint32_t)v, 4);
+}
+
+void mirror_enc_i64(mirror_enc_t *e, int64_t v) {
+        enc_put(e, (uint64_t)v, 8);
+}
+
+void mirror_enc_str(mirror_enc_t *e, const char *s) {
+        size_t n = strlen(s);
+        if (n > 32767) {
+                e->over = 1;
+                return;
+        }
+        enc_put(e, (uint16_t)n, 2);
+        if (e->over || e->len + n > e->size) {
+                e->over = 1;
+                return;
+        }
+        memcpy(e->buf + e->len, s, n);
+        e->len += n;
+}
+
+int64_t mirror_dec_int(mirror_dec_t *d, int bytes) {
+        if (d->over || d->pos + (size_t)bytes > d->size) {
+                d->over = 1;
+                return 0;
+        }
+        uint64_t v = 0;
+        for (int i = 0; i < bytes; i++)
+                v = (v << 8) | d->buf[d->pos++];
+        if (bytes == 2)
+                return (int16_t)v;
+        if (bytes == 4)
+                return (int32_t)v;
+        return (int64_t)v;
+}
+
+void mirror_dec_str(mirror_dec_t *d, char *out, size_t size) {
+        int64_t n = mirror_dec_int(d, 2);
+        if (d->over || n < 0 || (size_t)n >= size ||
+            d->pos + (size_t)n > d->size) {
+                d->over = 1;
+                if (size)
+                        out[0] = '\0';
+                return;
+        }
+        memcpy(out, d->buf + d->pos, (size_t)n);
+        out[n] = '\0';
+        d->pos += (size_t)n;
+}
+
+int mirror_offset_sync_decode(const void *key, size_t key_len,
+                              const void *value, size_t value_len,
+                              mirror_offset_sync_t *out) {
+        if (!key || !value)
+                return -1;
+        mirror_dec_t k = {.buf = key, .size = key_len};
+        mirror_dec_str(&k, out->topic, sizeof(out->topic));
+        out->partition = (int32_t)mirror_dec_int(&k, 4);
+        mirror_dec_t v = {.buf = value, .size = value_len};
+        out->upstream = mirror_dec_int(&v, 8);
+        out->downstream = mirror_dec_int(&v, 8);
+        return k.over || v.over ? -1 : 0;
 }

@@ -49,13 +49,54 @@
 
 /* Source connector keys of Kafka's that turn on something rdconnect does
  * not build yet: refused unless they say "off". */
-static const char *const unbuilt_flags[] = {"emit.offset-syncs.enabled",
-                                            "sync.topic.configs.enabled",
-                                            "sync.topic.acls.enabled",
-                                            "emit.heartbeats.enabled",
-                                            "emit.checkpoints.enabled",
-                                            "sync.group.offsets.enabled",
-                                            NULL};
+static const char *const unbuilt_flags[] = {"sync.topic.configs.enabled",
+                                            "sync.topic.acls.enabled", NULL};
+/* At most this many offset syncs in flight (Kafka's OffsetSyncWriter). */
+#define MSRC_SYNCS_OUTSTANDING 10
+
+/* Where the offset syncs go: emit.offset-syncs.enabled (default true),
+ * offset-syncs.topic.location (source or target) and the topic's name
+ * there, as Kafka's MirrorConnectorConfig.offsetSyncsTopic. */
+typedef struct msrc_syncs_cfg {
+        int enabled;
+        const char *side; /**< "source" or "target" */
+        char topic[512];
+        int64_t lag_max;
+} msrc_syncs_cfg_t;
+
+static rdcp_err_t syncs_cfg(const rdcp_host_t *host, const rdcp_config_t *cfg,
+                            const mirror_policy_t *p, int group_mode,
+                            msrc_syncs_cfg_t *out, char *errstr,
+                            size_t errstr_size) {
+        memset(out, 0, sizeof(*out));
+        out->enabled = mirror_cfg_bool(host, cfg, "emit.offset-syncs.enabled",
+                                       !group_mode, errstr, errstr_size);
+        if (out->enabled < 0 ||
+            mirror_cfg_int64(host, cfg, "offset.lag.max", 100, &out->lag_max,
+                             errstr, errstr_size))
+                return RDCP_ERR_CONFIG;
+        const char *loc = host->config_get(cfg, "offset-syncs.topic.location");
+        if (!loc || !strcmp(loc, "source"))
+                out->side = "source";
+        else if (!strcmp(loc, "target"))
+                out->side = "target";
+        else {
+                snprintf(errstr, errstr_size,
+                         "Invalid value %s for configuration "
+                         "offset-syncs.topic.location: String must be one "
+                         "of: source, target",
+                         loc);
+                return RDCP_ERR_CONFIG;
+        }
+        /* On the source, the topic names the target, and the reverse. */
+        if (mirror_policy_offset_syncs_topic(
+                    p, out->side[0] == 's' ? p->target_alias : p->source_alias,
+                    out->topic, sizeof(out->topic))) {
+                snprintf(errstr, errstr_size, "cluster alias too long");
+                return RDCP_ERR_CONFIG;
+        }
+        return RDCP_OK;
+}
 
 /* ============================================================ listing */
 
@@ -98,8 +139,12 @@ static rdcp_err_t list_topics(const rdcp_host_t *host, rd_kafka_t *src,
                 goto nomem;
         for (size_t i = 0; i < n; i++) {
                 const struct rd_kafka_metadata_topic *t = &md->topics[i];
+                /* Kafka's shouldReplicateTopic: heartbeats whatever the
+                 * filter says, never internal topics nor cycles. */
                 if (t->err || t->partition_cnt <= 0 ||
-                    !mirror_filter_match(f, t->topic) ||
+                    !(mirror_filter_match(f, t->topic) ||
+                      mirror_policy_is_heartbeats(p, t->topic)) ||
+                    mirror_policy_is_internal(t->topic) ||
                     mirror_policy_cycle(p, t->topic))
                         continue;
                 if (!(out->topics[out->cnt] = mirror_strdup(host, t->topic)))
@@ -251,6 +296,15 @@ static rdcp_err_t msrc_conn_create(const rdcp_ctx_t *ctx,
                 return RDCP_ERR_CONFIG;
         }
         err = mirror_check_distinct(c->src, tgt, errstr, errstr_size);
+        msrc_syncs_cfg_t sc;
+        if (!err)
+                err = syncs_cfg(host, cfg, &c->policy, c->group_mode, &sc,
+                                errstr, errstr_size);
+        if (!err && sc.enabled)
+                err = mirror_ensure_internal_topic(
+                        host, ctx, cfg, sc.side[0] == 's' ? c->src : tgt,
+                        sc.topic, "offset-syncs.topic.replication.factor",
+                        errstr, errstr_size);
         rd_kafka_destroy(tgt);
         if (!err)
                 err = list_topics(host, c->src, &c->filter, &c->policy,
@@ -408,6 +462,16 @@ static uint32_t msrc_conn_validate(const rdcp_host_t *host,
                 cnt++;
         } else
                 mirror_filter_free(&f);
+        msrc_syncs_cfg_t sc;
+        if (syncs_cfg(host, cfg, &p, 0, &sc, errstr, sizeof(errstr))) {
+                report(opaque,
+                       strstr(errstr, "location") ? "offset-syncs.topic."
+                                                    "location"
+                       : strstr(errstr, "lag")    ? "offset.lag.max"
+                                                  : "emit.offset-syncs.enabled",
+                       errstr);
+                cnt++;
+        }
         for (const char *const *k = unbuilt_flags; *k; k++) {
                 const char *v = host->config_get(cfg, *k);
                 if (v && strcasecmp(v, "false")) {
@@ -449,16 +513,24 @@ static uint32_t msrc_conn_validate(const rdcp_host_t *host,
  * offset is one past the longest acknowledged prefix. */
 typedef struct msrc_part {
         int32_t partition;
-        uint32_t idx;      /**< in task->parts */
-        uint32_t stamp;    /**< last poll that gave it an offset */
-        char *src_json;    /**< the source partition */
-        char off_json[48]; /**< this poll's last offset */
+        uint32_t idx;           /**< in task->parts */
+        uint32_t stamp;         /**< last poll that gave it an offset */
+        char *src_json;         /**< the source partition */
+        const char *topic_name; /**< the source topic's */
+        char off_json[48];      /**< this poll's last offset */
         int assigned;
         int64_t *ring;
         uint8_t *done;
         uint64_t cap, head, tail; /**< sequence numbers */
         int64_t acked_next;       /**< -1: nothing acknowledged */
         int64_t committed;        /**< what we last committed */
+        /* Offset syncs (Kafka's OffsetSyncWriter.PartitionState). */
+        int keyed; /**< target partition by key */
+        int64_t prev_up, prev_down, last_sync_down;
+        int should_sync;
+        int pending, delayed;         /**< a sync waits in */
+        int64_t pend_up, pend_down;   /**< ... pending (sent next) */
+        int64_t delay_up, delay_down; /**< ... delayed (at commit) */
 } msrc_part_t;
 
 typedef struct msrc_topic {
@@ -497,6 +569,11 @@ typedef struct msrc_task {
         rdcp_header_t *hdrs;
         size_t hdr_cap;
         char fatal[512];
+        /* Offset syncs: their own producer to syncs.side's cluster. */
+        msrc_syncs_cfg_t syncs;
+        rd_kafka_t *sync_rk;
+        int sync_outstanding;
+        size_t sync_pending; /**< partitions with a pending sync */
 } msrc_task_t;
 
 static int64_t now_ms(const msrc_task_t *t) {
@@ -539,23 +616,6 @@ static msrc_topic_t *topic_add(msrc_task_t *t, const char *name) {
         return tp;
 }
 
-/* JSON string body of s (topic names and aliases are plain, but quotes
- * and backslashes must not break the document). */
-static void json_escape(const char *s, char *out, size_t size) {
-        size_t o = 0;
-        for (; *s && o + 7 < size; s++) {
-                unsigned char ch = (unsigned char)*s;
-                if (ch == '"' || ch == '\\') {
-                        out[o++] = '\\';
-                        out[o++] = (char)ch;
-                } else if (ch < 0x20)
-                        o += (size_t)snprintf(out + o, size - o, "\\u%04x", ch);
-                else
-                        out[o++] = (char)ch;
-        }
-        out[o] = '\0';
-}
-
 static msrc_part_t *part_get(msrc_task_t *t, msrc_topic_t *tp,
                              int32_t partition) {
         if (partition < 0)
@@ -588,8 +648,8 @@ static msrc_part_t *part_get(msrc_task_t *t, msrc_topic_t *tp,
                 return NULL;
         memset(p, 0, sizeof(*p));
         char alias[300], topic[600];
-        json_escape(t->policy.source_alias, alias, sizeof(alias));
-        json_escape(tp->name, topic, sizeof(topic));
+        mirror_json_escape(t->policy.source_alias, alias, sizeof(alias));
+        mirror_json_escape(tp->name, topic, sizeof(topic));
         size_t len = strlen(alias) + strlen(topic) + 64;
         p->src_json = h->malloc(len);
         if (!p->src_json) {
@@ -600,9 +660,12 @@ static msrc_part_t *part_get(msrc_task_t *t, msrc_topic_t *tp,
                  "{\"cluster\":\"%s\",\"partition\":%d,\"topic\":\"%s\"}",
                  alias, partition, topic);
         p->partition = partition;
+        p->topic_name = tp->name;
         p->idx = (uint32_t)t->part_cnt;
         p->acked_next = -1;
         p->committed = -1;
+        p->prev_up = p->prev_down = p->last_sync_down = -1;
+        p->keyed = tp->keyed;
         t->parts[t->part_cnt++] = p;
         tp->parts[partition] = p;
         return p;
@@ -638,6 +701,9 @@ static rdcp_err_t topics_prepare(msrc_task_t *t, msrc_topic_t **tps, size_t cnt,
                 tp->src_parts = want[i];
                 tp->tgt_parts = have[i];
                 tp->keyed = have[i] < want[i];
+                for (int32_t k = 0; k < tp->part_cap; k++)
+                        if (tp->parts[k])
+                                tp->parts[k]->keyed = tp->keyed;
                 if (tp->keyed)
                         h->log(t->ctx, RDCP_LOG_WARN,
                                "Target topic %s has %d partition(s), fewer "
@@ -795,11 +861,115 @@ static void *ack_encode(uint32_t idx, uint64_t seq) {
                                    (seq & ((1ull << ACK_SEQ_BITS) - 1)));
 }
 
+/* ------------------------------------------------------ offset syncs */
+
+/* Kafka's OffsetSyncWriter.maybeQueueOffsetSyncs: a sync is sent at once
+ * when the partition has none yet this task's life, when the translated
+ * offset would lag by offset.lag.max or more, when upstream offsets skip
+ * (compaction, transactions) or the target was truncated; else it waits
+ * for the next offset commit (delayed). */
+static void sync_send(msrc_task_t *t, msrc_part_t *p);
+
+static void sync_queue(msrc_task_t *t, msrc_part_t *p, int64_t up,
+                       int64_t down) {
+        if (p->last_sync_down == -1 ||
+            down - (p->last_sync_down + 1) >= t->syncs.lag_max ||
+            up - p->prev_up != 1 || down < p->prev_down) {
+                p->last_sync_down = down;
+                p->should_sync = 1;
+        }
+        p->prev_up = up;
+        p->prev_down = down;
+        if (p->should_sync) {
+                p->delayed = 0;
+                if (!p->pending)
+                        t->sync_pending++;
+                p->pending = 1;
+                p->pend_up = up;
+                p->pend_down = down;
+                p->should_sync = 0;
+                sync_send(t, p);
+        } else {
+                p->delayed = 1;
+                p->delay_up = up;
+                p->delay_down = down;
+        }
+}
+
+static void sync_delivered(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                           void *opaque) {
+        msrc_task_t *t = opaque;
+        (void)rk;
+        t->sync_outstanding--;
+        if (m->err)
+                t->host->log(t->ctx, RDCP_LOG_ERROR,
+                             "Failure sending offset sync: %s",
+                             rd_kafka_err2str(m->err));
+}
+
+/* Sends p's pending sync unless MSRC_SYNCS_OUTSTANDING are in flight. */
+static void sync_send(msrc_task_t *t, msrc_part_t *p) {
+        if (!p->pending || t->sync_outstanding >= MSRC_SYNCS_OUTSTANDING)
+                return;
+        uint8_t key[600], value[16];
+        mirror_enc_t k = {.buf = key, .size = sizeof(key)};
+        mirror_enc_t v = {.buf = value, .size = sizeof(value)};
+        mirror_enc_str(&k, p->topic_name);
+        mirror_enc_i32(&k, p->partition);
+        mirror_enc_i64(&v, p->pend_up);
+        mirror_enc_i64(&v, p->pend_down);
+        p->pending = 0;
+        t->sync_pending--;
+        if (k.over)
+                return;
+        rd_kafka_resp_err_t err = rd_kafka_producev(
+                t->sync_rk, RD_KAFKA_V_TOPIC(t->syncs.topic),
+                RD_KAFKA_V_PARTITION(0),
+                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                RD_KAFKA_V_KEY(key, k.len), RD_KAFKA_V_VALUE(value, v.len),
+                RD_KAFKA_V_END);
+        if (err)
+                t->host->log(t->ctx, RDCP_LOG_ERROR,
+                             "Failure sending offset sync: %s",
+                             rd_kafka_err2str(err));
+        else
+                t->sync_outstanding++;
+}
+
+/* Sends the pending syncs that room allows (Kafka's
+ * firePendingOffsetSyncs), after serving the delivery reports. */
+static void sync_fire(msrc_task_t *t) {
+        if (!t->sync_rk)
+                return;
+        rd_kafka_poll(t->sync_rk, 0);
+        for (size_t i = 0; i < t->part_cnt && t->sync_pending &&
+                           t->sync_outstanding < MSRC_SYNCS_OUTSTANDING;
+             i++)
+                sync_send(t, t->parts[i]);
+}
+
+/* Kafka's MirrorSourceTask.commit(): the delayed syncs are sent now. */
+static void msrc_task_commit(void *opaque) {
+        msrc_task_t *t = opaque;
+        for (size_t i = 0; t->syncs.enabled && i < t->part_cnt; i++) {
+                msrc_part_t *p = t->parts[i];
+                if (!p->delayed)
+                        continue;
+                p->delayed = 0;
+                if (!p->pending)
+                        t->sync_pending++;
+                p->pending = 1;
+                p->pend_up = p->delay_up;
+                p->pend_down = p->delay_down;
+        }
+        sync_fire(t);
+}
+
 static void msrc_task_commit_record(void *opaque, void *ack_opaque,
                                     const rdcp_record_metadata_t *md) {
         msrc_task_t *t = opaque;
-        (void)md; /* skipped records count as done, as in Kafka */
-        if (!t->group_mode)
+        /* Skipped records (md NULL) count as done, as in Kafka. */
+        if (!t->group_mode && !t->syncs.enabled)
                 return;
         uint64_t v = (uint64_t)(uintptr_t)ack_opaque;
         uint32_t idx = (uint32_t)(v >> ACK_SEQ_BITS);
@@ -814,6 +984,8 @@ static void msrc_task_commit_record(void *opaque, void *ack_opaque,
         if (seq >= p->tail)
                 return;
         p->done[seq & (p->cap - 1)] = 1;
+        if (t->syncs.enabled && md && md->offset >= 0 && !p->keyed)
+                sync_queue(t, p, p->ring[seq & (p->cap - 1)], md->offset);
         while (p->head < p->tail && p->done[p->head & (p->cap - 1)]) {
                 p->acked_next = p->ring[p->head & (p->cap - 1)] + 1;
                 p->head++;
@@ -832,6 +1004,11 @@ static void msrc_task_destroy(void *opaque) {
         if (t->rk && t->group_mode) {
                 group_commit(t, 1);
                 rd_kafka_consumer_close(t->rk);
+        }
+        if (t->sync_rk) {
+                msrc_task_commit(t);
+                rd_kafka_flush(t->sync_rk, 5000);
+                rd_kafka_destroy(t->sync_rk);
         }
         if (t->queue) {
                 rd_kafka_queue_io_event_enable(t->queue, -1, NULL, 0);
@@ -995,8 +1172,20 @@ static rdcp_err_t msrc_task_create(const rdcp_ctx_t *ctx,
                                        &t->commit_interval_ms);
         rdcp_err_t err =
                 mirror_policy_init(host, cfg, &t->policy, errstr, errstr_size);
+        if (!err)
+                err = syncs_cfg(host, cfg, &t->policy, t->group_mode, &t->syncs,
+                                errstr, errstr_size);
         if (err)
                 goto fail;
+        if (t->syncs.enabled) {
+                t->sync_rk = mirror_producer_new((const mirror_owner_t *)t, cfg,
+                                                 t->syncs.side, sync_delivered,
+                                                 errstr, errstr_size);
+                if (!t->sync_rk) {
+                        err = RDCP_ERR_CONFIG;
+                        goto fail;
+                }
+        }
         t->recs = host->malloc(MSRC_BATCH * sizeof(*t->recs));
         t->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
         if (!t->recs || t->efd < 0) {
@@ -1129,6 +1318,7 @@ static rdcp_err_t msrc_task_poll(void *opaque,
         for (size_t i = 0; i < t->msg_cnt; i++)
                 rd_kafka_message_destroy(t->msgs[i]);
         t->msg_cnt = 0;
+        sync_fire(t);
         if (t->group_mode && now_ms(t) >= t->next_commit_ms) {
                 group_commit(t, 0);
                 t->next_commit_ms = now_ms(t) + t->commit_interval_ms;
@@ -1230,7 +1420,7 @@ static rdcp_err_t msrc_task_poll(void *opaque,
                 t->rec_off[out - 1] = m->offset;
                 if (!t->group_mode)
                         r->source_partition = p->src_json;
-                else {
+                if (t->group_mode || t->syncs.enabled) {
                         uint64_t seq;
                         if (ring_push(h, p, m->offset, &seq)) {
                                 snprintf(errstr, errstr_size, "out of memory");
@@ -1258,19 +1448,7 @@ static rdcp_err_t msrc_task_poll(void *opaque,
 /* ========================================================= descriptor */
 
 static const rdcp_config_def_t msrc_config_defs[] = {
-        {.name = "source.cluster.alias",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = "source",
-         .order = 1,
-         .documentation = "Alias of source cluster"},
-        {.name = "target.cluster.alias",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = "target",
-         .order = 2,
-         .documentation = "Alias of target cluster. Used in metrics "
-                          "reporting."},
+        MIRROR_DEF_ALIASES,
         {.name = "source.cluster.bootstrap.servers",
          .type = RDCP_CFG_LIST,
          .importance = RDCP_IMPORTANCE_HIGH,
@@ -1287,37 +1465,8 @@ static const rdcp_config_def_t msrc_config_defs[] = {
          .documentation = "The target cluster's bootstrap servers (for "
                           "topic creation; records go through the worker's "
                           "producer, whose cluster must be this one)"},
-        {.name = "topics",
-         .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = MIRROR_TOPICS_DEFAULT,
-         .order = 5,
-         .documentation = "Topics to replicate. Supports comma-separated "
-                          "topic names and regexes."},
-        {.name = "topics.exclude",
-         .type = RDCP_CFG_LIST,
-         .importance = RDCP_IMPORTANCE_HIGH,
-         .default_value = MIRROR_TOPICS_EXCLUDE_DEFAULT,
-         .order = 6,
-         .documentation = "Excluded topics. Supports comma-separated topic "
-                          "names and regexes. Excludes take precedence "
-                          "over includes."},
-        {.name = "replication.policy.class",
-         .type = RDCP_CFG_CLASS,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .default_value = MIRROR_PKG "DefaultReplicationPolicy",
-         .order = 7,
-         .documentation = "Class which defines the remote topic naming "
-                          "convention: DefaultReplicationPolicy "
-                          "(<source alias><separator><topic>) or "
-                          "IdentityReplicationPolicy (names kept)"},
-        {.name = "replication.policy.separator",
-         .type = RDCP_CFG_STRING,
-         .importance = RDCP_IMPORTANCE_LOW,
-         .default_value = ".",
-         .order = 8,
-         .documentation = "Separator used in remote topic naming "
-                          "convention."},
+        MIRROR_DEF_TOPICS(5),
+        MIRROR_DEF_POLICY(7),
         {.name = "refresh.topics.enabled",
          .type = RDCP_CFG_BOOLEAN,
          .importance = RDCP_IMPORTANCE_LOW,
@@ -1379,6 +1528,7 @@ static const rdcp_source_task_vtable_t msrc_task_vtable = {
         .poll = msrc_task_poll,
         .destroy = msrc_task_destroy,
         .commit_record = msrc_task_commit_record,
+        .commit = msrc_task_commit,
 };
 
 static const rdcp_descriptor_t msrc_descriptor = {

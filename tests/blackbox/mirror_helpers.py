@@ -3,6 +3,7 @@ target cluster B (two librdkafka mock clusters in one rdc-mock-cluster),
 records produced with keys, headers, timestamps and chosen partitions, and
 records read back with everything that must survive a mirror."""
 
+import struct
 import time
 from collections import namedtuple
 
@@ -172,3 +173,72 @@ def run_mm(workdir, args, timeout=60):
                           stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                           timeout=timeout)
     return done.returncode, done.stdout.decode("utf-8", "replace")
+
+
+def internal_connector(cls, name, clusters, source="A", target="B",
+                       extra=None):
+    """A MirrorHeartbeatConnector or MirrorCheckpointConnector source ->
+    target (aliases "A"/"B" name clusters.a/clusters.b)."""
+    boot = {"A": clusters.a, "B": clusters.b}
+    conf = {"name": name, "connector.class": cls, "tasks.max": "1",
+            "source.cluster.alias": source, "target.cluster.alias": target,
+            "source.cluster.bootstrap.servers": boot[source],
+            "target.cluster.bootstrap.servers": boot[target],
+            "key.converter": BYTEARRAY, "value.converter": BYTEARRAY}
+    conf.update(extra or {})
+    return conf
+
+
+# Kafka's protocol types (Schema.write): big-endian, STRING = INT16 length
+# and UTF-8 bytes. Written here independently of the C code under test.
+def kstr(s):
+    b = s.encode()
+    return struct.pack(">h", len(b)) + b
+
+
+def read_kstr(buf, pos):
+    (n,) = struct.unpack_from(">h", buf, pos)
+    return buf[pos + 2:pos + 2 + n].decode(), pos + 2 + n
+
+
+def heartbeat_key(source, target):
+    return kstr(source) + kstr(target)
+
+
+def decode_heartbeat_value(value):
+    """(version, timestamp) of a Heartbeat value."""
+    return struct.unpack(">hq", value)
+
+
+def decode_offset_sync(key, value):
+    """(topic, partition, upstream, downstream) of an OffsetSync."""
+    topic, pos = read_kstr(key, 0)
+    (partition,) = struct.unpack_from(">i", key, pos)
+    assert pos + 4 == len(key)
+    upstream, downstream = struct.unpack(">qq", value)
+    return topic, partition, upstream, downstream
+
+
+def decode_checkpoint(key, value):
+    """(group, topic, partition, upstream, downstream, metadata)."""
+    group, pos = read_kstr(key, 0)
+    topic, pos = read_kstr(key, pos)
+    (partition,) = struct.unpack_from(">i", key, pos)
+    assert pos + 4 == len(key)
+    version, upstream, downstream = struct.unpack_from(">hqq", value, 0)
+    assert version == 0
+    metadata, end = read_kstr(value, 18)
+    assert end == len(value)
+    return group, topic, partition, upstream, downstream, metadata
+
+
+def commit(bootstrap, group, topic, offsets):
+    """Commits {partition: offset} for group (no member: as a tool)."""
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": group,
+                  "enable.auto.commit": False})
+    try:
+        c.commit(offsets=[TopicPartition(topic, p, o)
+                          for p, o in offsets.items()], asynchronous=False)
+    finally:
+        c.close()
+

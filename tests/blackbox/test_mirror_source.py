@@ -3,7 +3,7 @@ cluster B, mirroring from cluster A: records byte-exact (partition, key,
 value, headers, timestamp), Kafka's source offsets in the worker's offset
 store and a restart that resumes from them, both replication policies, a
 target with fewer partitions, new topics picked up, and the refusals
-(self-mirror, the connectors not built yet, a converter that re-encodes)."""
+(self-mirror, the features not built yet, a converter that re-encodes)."""
 
 import json
 
@@ -100,14 +100,6 @@ def test_refusals(mock_cluster_factory, worker):
     assert "Refusing to mirror Kafka cluster" in body["connector"]["trace"]
     assert "into itself" in body["connector"]["trace"]
 
-    # The connectors not built yet are refused by name, never accepted.
-    for cls in ("MirrorCheckpointConnector", "MirrorHeartbeatConnector"):
-        conf = mirror_connector("c-" + cls, clusters,
-                                {"connector.class": cls})
-        msg = assert_error(rest.put(f"/connectors/c-{cls}/config",
-                                    json=conf), 400)
-        assert f"{cls} is not built in rdconnect yet" in msg, msg
-
     # A converter that re-encodes would change every record.
     conf = mirror_connector(
         "json", clusters,
@@ -116,10 +108,15 @@ def test_refusals(mock_cluster_factory, worker):
     assert f"value.converter must be {BYTEARRAY}" in msg, msg
 
     # Features of MirrorSourceConnector not built: refused unless off.
-    conf = mirror_connector("syncs", clusters,
-                            {"emit.offset-syncs.enabled": "true"})
-    msg = assert_error(rest.put("/connectors/syncs/config", json=conf), 400)
-    assert "emit.offset-syncs.enabled=true is not supported by rdconnect " \
+    conf = mirror_connector("acls", clusters,
+                            {"sync.topic.acls.enabled": "true"})
+    msg = assert_error(rest.put("/connectors/acls/config", json=conf), 400)
+    assert "sync.topic.acls.enabled=true is not supported by rdconnect " \
         "yet" in msg, msg
-    conf["emit.offset-syncs.enabled"] = "false"
-    assert rest.put("/connectors/syncs/config", json=conf).status_code == 201
+    conf["sync.topic.acls.enabled"] = "false"
+    assert rest.put("/connectors/acls/config", json=conf).status_code == 201
+    # A location other than source or target is refused naming the key.
+    conf = mirror_connector("loc", clusters,
+                            {"offset-syncs.topic.location": "there"})
+    msg = assert_error(rest.put("/connectors/loc/config", json=conf), 400)
+    assert "offset-syncs.topic.location" in msg, msg

@@ -156,12 +156,130 @@ static void test_client_keys(void **state) {
         rdc_map_destroy(m);
 }
 
+static void test_internal_names_and_heartbeats(void **state) {
+        (void)state;
+        const char *kv[] = {"source.cluster.alias", "A", "target.cluster.alias",
+                            "B", NULL};
+        rdc_map_t *m = cfg_of(kv);
+        mirror_policy_t p;
+        char err[256], out[128];
+        assert_int_equal(mirror_policy_init(&rdc_host, rdc_map_as_cconfig(m),
+                                            &p, err, sizeof(err)),
+                         RDCP_OK);
+        /* Kafka's DefaultReplicationPolicy names. */
+        assert_int_equal(
+                mirror_policy_offset_syncs_topic(&p, "B", out, sizeof(out)), 0);
+        assert_string_equal(out, "mm2-offset-syncs.B.internal");
+        assert_int_equal(mirror_policy_checkpoints_topic(&p, out, sizeof(out)),
+                         0);
+        assert_string_equal(out, "A.checkpoints.internal");
+        assert_int_equal(mirror_policy_is_heartbeats(&p, "heartbeats"), 1);
+        assert_int_equal(mirror_policy_is_heartbeats(&p, "C.heartbeats"), 1);
+        assert_int_equal(mirror_policy_is_heartbeats(&p, "C.D.heartbeats"), 1);
+        assert_int_equal(mirror_policy_is_heartbeats(&p, "myheartbeats"), 0);
+        assert_int_equal(mirror_policy_is_internal("__consumer_offsets"), 1);
+        assert_int_equal(mirror_policy_is_internal("x.checkpoints.internal"),
+                         1);
+        assert_int_equal(mirror_policy_is_internal("connect-offsets-internal"),
+                         1);
+        assert_int_equal(mirror_policy_is_internal("orders"), 0);
+        /* A checkpoint names the target's topic; one that came from the
+         * target gets its original name back. */
+        assert_int_equal(
+                mirror_policy_checkpoint_topic(&p, "orders", out, sizeof(out)),
+                0);
+        assert_string_equal(out, "A.orders");
+        assert_int_equal(mirror_policy_checkpoint_topic(&p, "B.orders", out,
+                                                        sizeof(out)),
+                         0);
+        assert_string_equal(out, "orders");
+        rdc_map_destroy(m);
+
+        /* Identity keeps names, except heartbeats (looksLikeHeartbeat). */
+        const char *kv2[] = {"source.cluster.alias",
+                             "A",
+                             "target.cluster.alias",
+                             "B",
+                             "replication.policy.class",
+                             "IdentityReplicationPolicy",
+                             "replication.policy.separator",
+                             "_",
+                             NULL};
+        m = cfg_of(kv2);
+        assert_int_equal(mirror_policy_init(&rdc_host, rdc_map_as_cconfig(m),
+                                            &p, err, sizeof(err)),
+                         RDCP_OK);
+        assert_int_equal(
+                mirror_policy_target(&p, "heartbeats", out, sizeof(out)), 0);
+        assert_string_equal(out, "A_heartbeats");
+        assert_int_equal(mirror_policy_target(&p, "orders", out, sizeof(out)),
+                         0);
+        assert_string_equal(out, "orders");
+        assert_int_equal(mirror_policy_cycle(&p, "B_heartbeats"), 1);
+        assert_int_equal(mirror_policy_cycle(&p, "B_orders"), 0);
+        assert_int_equal(
+                mirror_policy_offset_syncs_topic(&p, "B", out, sizeof(out)), 0);
+        assert_string_equal(out, "mm2-offset-syncs_B_internal");
+        rdc_map_destroy(m);
+}
+
+static void test_record_formats(void **state) {
+        (void)state;
+        /* Heartbeat key {A, B}: Kafka's STRING is INT16 length + bytes. */
+        uint8_t buf[32];
+        mirror_enc_t e = {.buf = buf, .size = sizeof(buf)};
+        mirror_enc_str(&e, "A");
+        mirror_enc_str(&e, "Bc");
+        mirror_enc_i16(&e, 0);
+        mirror_enc_i32(&e, -2);
+        mirror_enc_i64(&e, 0x0102030405060708LL);
+        static const uint8_t want[] = {0, 1, 'A',  0,    2,    'B',  'c',
+                                       0, 0, 0xff, 0xff, 0xff, 0xfe, 1,
+                                       2, 3, 4,    5,    6,    7,    8};
+        assert_int_equal(e.over, 0);
+        assert_int_equal(e.len, sizeof(want));
+        assert_memory_equal(buf, want, sizeof(want));
+        /* Overflow is marked, never written past. */
+        mirror_enc_t small = {.buf = buf, .size = 3};
+        mirror_enc_str(&small, "AB");
+        assert_int_equal(small.over, 1);
+
+        /* OffsetSync: key {topic, partition}, value {upstream, offset}. */
+        uint8_t key[32], value[16];
+        mirror_enc_t k = {.buf = key, .size = sizeof(key)};
+        mirror_enc_t v = {.buf = value, .size = sizeof(value)};
+        mirror_enc_str(&k, "orders");
+        mirror_enc_i32(&k, 3);
+        mirror_enc_i64(&v, 150);
+        mirror_enc_i64(&v, 42);
+        mirror_offset_sync_t s;
+        assert_int_equal(
+                mirror_offset_sync_decode(key, k.len, value, v.len, &s), 0);
+        assert_string_equal(s.topic, "orders");
+        assert_int_equal(s.partition, 3);
+        assert_int_equal(s.upstream, 150);
+        assert_int_equal(s.downstream, 42);
+        /* Short or missing parts are not offset syncs. */
+        assert_int_equal(
+                mirror_offset_sync_decode(key, k.len - 1, value, v.len, &s),
+                -1);
+        assert_int_equal(mirror_offset_sync_decode(key, k.len, value, 15, &s),
+                         -1);
+        assert_int_equal(mirror_offset_sync_decode(NULL, 0, value, 16, &s), -1);
+        static const uint8_t huge[] = {0x7f, 0xff, 'x'};
+        assert_int_equal(
+                mirror_offset_sync_decode(huge, sizeof(huge), value, 16, &s),
+                -1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(test_default_policy),
                 cmocka_unit_test(test_identity_and_bad_policy),
                 cmocka_unit_test(test_filter),
                 cmocka_unit_test(test_client_keys),
+                cmocka_unit_test(test_internal_names_and_heartbeats),
+                cmocka_unit_test(test_record_formats),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
