@@ -54,9 +54,6 @@
 /* Stack of a handler thread (and of MHD's polling thread). Handlers are
  * shallow (routes, JSON, a wait for the herder). */
 #define RDC_REST_THREAD_STACK (512 * 1024)
-/* libmicrohttpd's polling threads per listener (epoll each): they accept,
- * read and answer; with one, accepts fell behind under 200 clients. */
-#define RDC_REST_POLL_THREADS 2
 /* How long the start waits for Kafka's cluster id (GET / shows it). */
 #define RDC_REST_CLUSTER_ID_WAIT_MS 5000
 #define RDC_REST_JSON_FLAGS                                                    \

@@ -9,12 +9,13 @@
  * and resumes it; the polling thread then sends the answer. Handler
  * threads are kept for the next requests (a new thread per connection
  * cost more CPU than the requests: creating, mapping and unmapping
- * stacks, and an accept loop that fell behind; bench/ REST load), and a
- * new one is made only when none is idle, so a slow handler never waits
- * for another. Connections are capped (per listener and per client
- * address), and a request must arrive whole within a deadline (a reaper
- * thread cuts slower ones), so that clients trickling bytes cannot hold
- * the server.
+ * stacks; bench/ REST load), and a new one is made only when none is
+ * idle, so a slow handler never waits for another. (A pool of two
+ * polling threads was tried: more CPU, slower writes, and MHD divides
+ * its connection limits among them.) Connections are capped (per
+ * listener and per client address), and a request must arrive whole
+ * within a deadline (a reaper thread cuts slower ones), so that clients
+ * trickling bytes cannot hold the server.
  *
  * A request's body is collected here, then rest/routes.c routes and
  * answers it; listeners are parsed and bound in rest/listeners.c. Every
@@ -495,16 +496,13 @@ static int rest_same_host(const struct sockaddr_storage *a,
 
 /**
  * rest.connections.max (per listener) and rest.connections.max.per.ip,
- * counted here rather than by MHD. MHD divides its limit among its
- * polling threads, so one thread's share could refuse while another had
- * room; and it counts a connection until its polling thread has cleaned
- * it up, which may be after the client saw the end of its answer and
- * connected again (through the other thread): a client that never had
- * more connections than the limit was refused. Here a connection whose
- * last answer is complete no longer counts (rest_on_completed). Two
- * threads accepting at once may both pass before either counts its
- * connection: at most RDC_REST_POLL_THREADS - 1 over a limit, for that
- * moment.
+ * counted here rather than by MHD. MHD counts a connection until it has
+ * cleaned it up, which may be after the client has read the end of its
+ * answer and connected again: a client that never held more connections
+ * than the limit was refused. Here a connection that closes after its
+ * answer no longer counts once that answer is complete
+ * (rest_on_completed). MHD calls this and then the STARTED notification
+ * on its one polling thread, so the count is exact.
  */
 static enum MHD_Result rest_on_accept(void *cls, const struct sockaddr *addr,
                                       socklen_t addrlen) {
@@ -868,16 +866,16 @@ static struct MHD_Daemon *rest_daemon_start(rdc_rest_t *rest,
                 MHD_OPTION_URI_LOG_CALLBACK, rest_on_uri, rest,
                 MHD_OPTION_NOTIFY_COMPLETED, rest_on_completed, rest,
                 MHD_OPTION_NOTIFY_CONNECTION, rest_on_connection, ctx,
-                /* A backstop: rest_on_accept keeps the limits. */
-                MHD_OPTION_CONNECTION_LIMIT,
-                rest->connections_max * RDC_REST_POLL_THREADS,
+                /* A backstop (MHD's count lags): rest_on_accept keeps
+                 * the limits. At its limit MHD stops accepting, and
+                 * connections would wait in the listen queue. */
+                MHD_OPTION_CONNECTION_LIMIT, rest->connections_max * 2,
                 MHD_OPTION_CONNECTION_TIMEOUT,
                 (unsigned int)RDC_REST_IDLE_TIMEOUT_S,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                 (size_t)RDC_REST_CONNECTION_MEMORY,
                 MHD_OPTION_THREAD_STACK_SIZE, (size_t)RDC_REST_THREAD_STACK,
-                MHD_OPTION_THREAD_POOL_SIZE,
-                (unsigned int)RDC_REST_POLL_THREADS, MHD_OPTION_END);
+                MHD_OPTION_END);
 }
 
 rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
