@@ -52,8 +52,9 @@
 /* Bounds the request line and headers (MHD answers 414/431 beyond).
  * libmicrohttpd 0.9.75 takes a connection's memory from malloc up to
  * 32 KiB and maps it (mmap/munmap) above: with 64 KiB every connection
- * mapped, faulted in and unmapped its memory, a third of the polling
- * thread's CPU under the bench/ REST load. Kafka's Jetty allows 8 KiB. */
+ * mapped, faulted in and unmapped its memory, about 30 % of the
+ * polling thread's CPU under the bench/ REST load. Kafka's Jetty allows 8 KiB.
+ */
 #define RDC_REST_CONNECTION_MEMORY (32 * 1024)
 /* Stack of a handler thread (and of MHD's polling thread). Handlers are
  * shallow (routes, JSON, a wait for the herder). */
