@@ -671,7 +671,9 @@ class Bench:
         if "drain" in parts:
             self.run_drain()
         if "rest" in parts:
-            self.results["rest"] = RestLoad(self).run()
+            runs = [RestLoad(self).run() for _ in range(a.runs)]
+            self.results["rest_runs"] = runs
+            self.results["rest"] = RestLoad.median(runs)
         if "latency" in parts:
             self.results["latency"] = self.latency()
             log(f"latency: {self.results['latency']}")
@@ -850,6 +852,23 @@ class RestLoad:
         log(f"rest: {res}")
         return res
 
+    @staticmethod
+    def median(runs):
+        """The median of each figure over the runs (each a fresh worker);
+        errors are summed, and each p99's range is kept."""
+        med = lambda xs: statistics.median(xs)  # noqa: E731
+        res = {"runs": len(runs), "clients": runs[0]["clients"],
+               "wall": med([r["wall"] for r in runs]),
+               "cpu": med([r["cpu"] for r in runs]),
+               "errors": sum(r["errors"] for r in runs)}
+        for kind in ("reads", "writes"):
+            res[kind] = {"count": runs[0][kind]["count"]}
+            for f in ("p50_ms", "p99_ms", "max_ms"):
+                res[kind][f] = med([r[kind][f] for r in runs])
+            p99 = [r[kind]["p99_ms"] for r in runs]
+            res[kind]["p99_range_ms"] = (min(p99), max(p99))
+        return res
+
 
 # ---------------------------------------------------------------- report
 
@@ -988,12 +1007,17 @@ def report(bench, elapsed):
             f"REST, {rr['clients']} concurrent clients, "
             f"{rr['writes']['count']} writes (create/delete/config/pause/"
             f"restart) and {rr['reads']['count']} reads (status/config/list) "
-            f"on {bench.args.rest_connectors} connectors in "
-            f"{rr['wall']:.1f} s: reads p50 {rr['reads']['p50_ms']:.1f} ms, "
-            f"p99 {rr['reads']['p99_ms']:.1f} ms, max "
+            f"on {bench.args.rest_connectors} connectors, medians of "
+            f"{rr['runs']} runs: "
+            f"{rr['wall']:.1f} s; reads p50 {rr['reads']['p50_ms']:.1f} ms, "
+            f"p99 {rr['reads']['p99_ms']:.1f} ms (runs "
+            f"{rr['reads']['p99_range_ms'][0]:.0f}–"
+            f"{rr['reads']['p99_range_ms'][1]:.0f}), max "
             f"{rr['reads']['max_ms']:.1f} ms; writes p50 "
             f"{rr['writes']['p50_ms']:.1f} ms, p99 "
-            f"{rr['writes']['p99_ms']:.1f} ms, max "
+            f"{rr['writes']['p99_ms']:.1f} ms (runs "
+            f"{rr['writes']['p99_range_ms'][0]:.0f}–"
+            f"{rr['writes']['p99_range_ms'][1]:.0f}), max "
             f"{rr['writes']['max_ms']:.1f} ms; {rr['errors']} 5xx or "
             f"dropped; worker CPU {rr['cpu']:.2f} s.")
     out += ["",

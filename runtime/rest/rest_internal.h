@@ -49,13 +49,15 @@
 #define RDC_REST_DEFAULT_REQUEST_TIMEOUT_MS     10000
 /* A response the client does not read is cut after this long idle. */
 #define RDC_REST_IDLE_TIMEOUT_S 30
-/* Bounds the request line and headers (MHD answers 414/431 beyond). */
-#define RDC_REST_CONNECTION_MEMORY (64 * 1024)
-/* Stack of a connection's thread. glibc keeps 40 MB of stacks of ended
- * threads for reuse: with the default 8 MB that is 5, so under 200
- * concurrent clients nearly every connection mapped a new stack and
- * unmapped it at its end (TLB shootdowns across CPUs; bench/ REST load).
- * Handlers are shallow (routes, JSON, a wait for the herder). */
+/* Bounds the request line and headers (MHD answers 414/431 beyond).
+ * libmicrohttpd 0.9.75 takes a connection's memory from malloc up to
+ * 32 KiB and maps it (mmap/munmap) above: with 64 KiB every connection
+ * mapped, faulted in and unmapped its memory, about 30 % of the
+ * polling thread's CPU under the bench/ REST load. Kafka's Jetty allows 8 KiB.
+ */
+#define RDC_REST_CONNECTION_MEMORY (32 * 1024)
+/* Stack of a handler thread (and of MHD's polling thread). Handlers are
+ * shallow (routes, JSON, a wait for the herder). */
 #define RDC_REST_THREAD_STACK (512 * 1024)
 /* How long the start waits for Kafka's cluster id (GET / shows it). */
 #define RDC_REST_CLUSTER_ID_WAIT_MS 5000
@@ -67,6 +69,7 @@ typedef enum rest_conn_state {
         RDC_REST_CONN_IDLE,      /* waiting for a request line */
         RDC_REST_CONN_RECEIVING, /* request line in, headers or body not */
         RDC_REST_CONN_BUSY,      /* whole request in: being answered */
+        RDC_REST_CONN_CLOSING,   /* answered, MHD closes it (set only) */
 } rest_conn_state_t;
 
 /** An open connection, tracked for the request deadline. */
@@ -77,11 +80,24 @@ typedef struct rest_conn {
         int cut;          /* the reaper has shut it down */
         int64_t deadline; /* rdc_clock_now_ms() by which a request must
                            * have arrived, unless busy */
+        /* Counted against the limits until its last answer is complete
+         * (MHD closes it later, on its own schedule). */
+        int counted;
+        const struct rest_daemon_ctx *ctx;
+        struct sockaddr_storage addr;
 } rest_conn_t;
+
+typedef struct rdc_rest_call rdc_rest_call_t;
+
+/** A listener's daemon, for the callbacks. */
+typedef struct rest_daemon_ctx {
+        struct rdc_rest *rest;
+} rest_daemon_ctx_t;
 
 struct rdc_rest {
         rdc_worker_t *worker;
         struct MHD_Daemon *daemons[RDC_REST_MAX_LISTENERS];
+        rest_daemon_ctx_t daemon_ctx[RDC_REST_MAX_LISTENERS];
         size_t daemon_cnt;
         size_t max_request_bytes;
         unsigned int connections_max;        /* per listener */
@@ -95,9 +111,21 @@ struct rdc_rest {
         int stopping;
         pthread_t reaper;
         int reaper_running;
-};
 
-typedef struct rdc_rest_call rdc_rest_call_t;
+        /* Handler threads: a request whose body is in is suspended and
+         * queued; a handler thread runs its route and resumes it. Threads
+         * are made when none is idle and kept for the next requests. */
+        pthread_mutex_t pool_lock; /* guards the fields below */
+        pthread_cond_t pool_work;  /* a call queued, or stopping */
+        pthread_cond_t pool_drained;
+        rdc_rest_call_t *queue_head, *queue_tail;
+        pthread_t *threads;
+        size_t thread_cnt, thread_size;
+        size_t idle;     /* threads waiting for a call */
+        size_t queued;   /* calls no thread has taken yet */
+        size_t inflight; /* calls queued or running */
+        int pool_stopping;
+};
 
 /** A route: handler is called once the whole body is in. */
 typedef struct rdc_rest_route {
@@ -137,6 +165,10 @@ struct rdc_rest_call {
         int status;
         json_object *reply;
         char *location;
+
+        rdc_rest_call_t *queue_next; /* in the handler queue */
+        int deferred; /* whole, once answered nothing (rest_on_request) */
+        int handled;  /* the route ran on a handler thread */
 };
 
 /** A listener of `listeners`, parsed and bound. */

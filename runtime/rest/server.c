@@ -1,13 +1,21 @@
 /*
  * REST server: Kafka Connect's REST API over libmicrohttpd, the transport.
  *
- * One MHD daemon per listener, a thread per connection: connector requests
- * block on the herder (up to RDC_REST_HERDER_TIMEOUT_MS), and a blocked
- * handler must not hold up other clients, which a shared polling thread or
- * a small pool would. Connections are capped (per listener and per
- * client address), and a request must arrive whole within a deadline
- * (a reaper thread cuts slower ones), so that clients trickling bytes
- * cannot hold every thread.
+ * One MHD daemon per listener, whose one polling thread (epoll) accepts,
+ * reads and answers every connection. Connector requests block on the
+ * herder (up to RDC_REST_HERDER_TIMEOUT_MS), and a blocked handler must
+ * not hold up other clients: once a request is in, its connection is
+ * suspended and the call queued to a handler thread, which runs the route
+ * and resumes it; the polling thread then sends the answer. Handler
+ * threads are kept for the next requests (a new thread per connection
+ * cost more CPU than the requests: creating, mapping and unmapping
+ * stacks; bench/ REST load), and a new one is made only when none is
+ * idle, so a slow handler never waits for another. (A pool of two
+ * polling threads was tried: more CPU, slower writes, and MHD divides
+ * its connection limits among them.) Connections are capped (per
+ * listener and per client address), and a request must arrive whole
+ * within a deadline (a reaper thread cuts slower ones), so that clients
+ * trickling bytes cannot hold the server.
  *
  * A request's body is collected here, then rest/routes.c routes and
  * answers it; listeners are parsed and bound in rest/listeners.c. Every
@@ -257,11 +265,24 @@ static void *rest_on_uri(void *cls, const char *uri,
         return call;
 }
 
+/** @returns 1 if MHD closes the connection after this request. */
+static int rest_conn_closes(struct MHD_Connection *conn,
+                            enum MHD_RequestTerminationCode toe) {
+        const char *value;
+
+        if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
+                return 1;
+        value = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+                                            MHD_HTTP_HEADER_CONNECTION);
+        return value && strcasestr(value, "close");
+}
+
 static void rest_on_completed(void *cls, struct MHD_Connection *conn,
                               void **con_cls,
                               enum MHD_RequestTerminationCode toe) {
-        (void)toe;
-        rest_conn_set_state(cls, conn, RDC_REST_CONN_IDLE);
+        rest_conn_set_state(cls, conn,
+                            rest_conn_closes(conn, toe) ? RDC_REST_CONN_CLOSING
+                                                        : RDC_REST_CONN_IDLE);
         rest_call_free(*con_cls);
         *con_cls = NULL;
 }
@@ -411,18 +432,29 @@ static int rest_on_headers(rdc_rest_call_t *call, const char *method) {
 static void rest_on_connection(void *cls, struct MHD_Connection *conn,
                                void **socket_context,
                                enum MHD_ConnectionNotificationCode code) {
-        rdc_rest_t *rest = cls;
+        rest_daemon_ctx_t *ctx = cls;
+        rdc_rest_t *rest = ctx->rest;
         rest_conn_t *c = *socket_context;
 
         if (code == MHD_CONNECTION_NOTIFY_STARTED) {
                 const union MHD_ConnectionInfo *info = MHD_get_connection_info(
                         conn, MHD_CONNECTION_INFO_CONNECTION_FD);
 
+                const union MHD_ConnectionInfo *addr = MHD_get_connection_info(
+                        conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+
                 c = info ? calloc(1, sizeof(*c)) : NULL;
                 *socket_context = c;
                 if (!c)
                         return; /* untracked: MHD's idle timeout only */
                 c->fd = info->connect_fd;
+                c->ctx = ctx;
+                c->counted = 1;
+                if (addr && addr->client_addr)
+                        memcpy(&c->addr, addr->client_addr,
+                               addr->client_addr->sa_family == AF_INET6
+                                       ? sizeof(struct sockaddr_in6)
+                                       : sizeof(struct sockaddr_in));
                 pthread_mutex_lock(&rest->conn_lock);
                 c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
                 c->next = rest->conns;
@@ -446,6 +478,64 @@ static void rest_on_connection(void *cls, struct MHD_Connection *conn,
         *socket_context = NULL;
 }
 
+/** @returns 1 if a and b are the same client address (port aside). */
+static int rest_same_host(const struct sockaddr_storage *a,
+                          const struct sockaddr *b) {
+        if (a->ss_family != b->sa_family)
+                return 0;
+        if (b->sa_family == AF_INET)
+                return !memcmp(&((const struct sockaddr_in *)a)->sin_addr,
+                               &((const struct sockaddr_in *)b)->sin_addr,
+                               sizeof(struct in_addr));
+        if (b->sa_family == AF_INET6)
+                return !memcmp(&((const struct sockaddr_in6 *)a)->sin6_addr,
+                               &((const struct sockaddr_in6 *)b)->sin6_addr,
+                               sizeof(struct in6_addr));
+        return 0;
+}
+
+/**
+ * rest.connections.max (per listener) and rest.connections.max.per.ip,
+ * counted here rather than by MHD. MHD counts a connection until it has
+ * cleaned it up, which may be after the client has read the end of its
+ * answer and connected again: a client that never held more connections
+ * than the limit was refused. Here a connection that closes after its
+ * answer no longer counts once that answer is complete
+ * (rest_on_completed). MHD calls this and then the STARTED notification
+ * on its one polling thread, so the count is exact.
+ */
+static enum MHD_Result rest_on_accept(void *cls, const struct sockaddr *addr,
+                                      socklen_t addrlen) {
+        const rest_daemon_ctx_t *ctx = cls;
+        rdc_rest_t *rest = ctx->rest;
+        unsigned int total = 0, same = 0;
+        const rest_conn_t *c;
+        const char *limit = NULL;
+
+        (void)addrlen;
+        pthread_mutex_lock(&rest->conn_lock);
+        for (c = rest->conns; c; c = c->next) {
+                if (!c->counted)
+                        continue;
+                if (c->ctx == ctx)
+                        total++;
+                if (addr && rest_same_host(&c->addr, addr))
+                        same++;
+        }
+        pthread_mutex_unlock(&rest->conn_lock);
+        if (total >= rest->connections_max)
+                limit = "rest.connections.max";
+        else if (rest->connections_max_per_ip &&
+                 same >= rest->connections_max_per_ip)
+                limit = "rest.connections.max.per.ip";
+        if (limit)
+                rdc_log_warn(RDC_REST_LOGGER,
+                             "Server reached connection limit (%s). Closing "
+                             "inbound connection.",
+                             limit);
+        return limit ? MHD_NO : MHD_YES;
+}
+
 /** Moves the connection's request on; once answered (idle again), the
  *  next request's deadline starts. */
 static void rest_conn_set_state(rdc_rest_t *rest, struct MHD_Connection *conn,
@@ -457,6 +547,11 @@ static void rest_conn_set_state(rdc_rest_t *rest, struct MHD_Connection *conn,
         if (!c)
                 return;
         pthread_mutex_lock(&rest->conn_lock);
+        /* A closing connection no longer counts; should a request come
+         * after all, it counts again. */
+        c->counted = state != RDC_REST_CONN_CLOSING;
+        if (state == RDC_REST_CONN_CLOSING)
+                state = RDC_REST_CONN_IDLE;
         c->state = state;
         if (state == RDC_REST_CONN_IDLE)
                 c->deadline = rdc_clock_now_ms() + rest->request_timeout_ms;
@@ -534,6 +629,123 @@ static int rest_target_has_nul(const rdc_rest_call_t *call, const char *url,
         return (size_t)(version - url) > seen + 1;
 }
 
+/*
+ * ---------------------------------------------------------------------
+ * Handler threads
+ * ---------------------------------------------------------------------
+ */
+
+static void *rest_handler_main(void *arg) {
+        rdc_rest_t *rest = arg;
+
+        pthread_mutex_lock(&rest->pool_lock);
+        for (;;) {
+                rdc_rest_call_t *call = rest->queue_head;
+                struct MHD_Connection *conn;
+
+                if (!call) {
+                        if (rest->pool_stopping)
+                                break;
+                        rest->idle++;
+                        pthread_cond_wait(&rest->pool_work, &rest->pool_lock);
+                        rest->idle--;
+                        continue;
+                }
+                rest->queue_head = call->queue_next;
+                if (!rest->queue_head)
+                        rest->queue_tail = NULL;
+                rest->queued--;
+                pthread_mutex_unlock(&rest->pool_lock);
+
+                call->route->handler(call);
+                call->handled = 1;
+                /* From here on the call is the polling thread's: it
+                 * answers and frees it. */
+                conn = call->conn;
+                MHD_resume_connection(conn);
+
+                pthread_mutex_lock(&rest->pool_lock);
+                if (--rest->inflight == 0)
+                        pthread_cond_broadcast(&rest->pool_drained);
+        }
+        pthread_mutex_unlock(&rest->pool_lock);
+        return NULL;
+}
+
+/** Starts one more handler thread. pool_lock held. @returns 0 or -1. */
+static int rest_pool_grow_locked(rdc_rest_t *rest) {
+        pthread_attr_t attr;
+        int err;
+
+        if (rest->thread_cnt == rest->thread_size) {
+                size_t size = rest->thread_size ? rest->thread_size * 2 : 16;
+                pthread_t *threads =
+                        realloc(rest->threads, size * sizeof(*threads));
+
+                if (!threads)
+                        return -1;
+                rest->threads = threads;
+                rest->thread_size = size;
+        }
+        pthread_attr_init(&attr);
+        pthread_attr_setstacksize(&attr, RDC_REST_THREAD_STACK);
+        err = pthread_create(&rest->threads[rest->thread_cnt], &attr,
+                             rest_handler_main, rest);
+        pthread_attr_destroy(&attr);
+        if (err)
+                return -1;
+        rest->thread_cnt++;
+        return 0;
+}
+
+/**
+ * Hands a call whose request is in to a handler thread and suspends its
+ * connection. @returns 1 if queued; 0 if the caller must run the handler
+ * itself (the server is stopping, or no thread could be made), as a
+ * thread per connection did.
+ */
+static int rest_pool_queue(rdc_rest_call_t *call) {
+        rdc_rest_t *rest = call->rest;
+        int queued = 0;
+
+        pthread_mutex_lock(&rest->pool_lock);
+        if (!rest->pool_stopping &&
+            (rest->idle > rest->queued || rest_pool_grow_locked(rest) == 0)) {
+                MHD_suspend_connection(call->conn);
+                call->queue_next = NULL;
+                if (rest->queue_tail)
+                        rest->queue_tail->queue_next = call;
+                else
+                        rest->queue_head = call;
+                rest->queue_tail = call;
+                rest->queued++;
+                rest->inflight++;
+                pthread_cond_signal(&rest->pool_work);
+                queued = 1;
+        }
+        pthread_mutex_unlock(&rest->pool_lock);
+        return queued;
+}
+
+/** Lets running handlers finish (their connections resumed, as
+ *  MHD_stop_daemon() requires: it must find no suspended connection),
+ *  then ends the handler threads. New calls run on the polling thread. */
+static void rest_pool_stop(rdc_rest_t *rest) {
+        size_t i;
+
+        pthread_mutex_lock(&rest->pool_lock);
+        rest->pool_stopping = 1;
+        pthread_cond_broadcast(&rest->pool_work);
+        while (rest->inflight > 0)
+                pthread_cond_wait(&rest->pool_drained, &rest->pool_lock);
+        pthread_mutex_unlock(&rest->pool_lock);
+        for (i = 0; i < rest->thread_cnt; i++)
+                pthread_join(rest->threads[i], NULL);
+        free(rest->threads);
+        rest->threads = NULL;
+        rest->thread_cnt = rest->thread_size = 0;
+}
+
 static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                                        const char *url, const char *method,
                                        const char *version,
@@ -572,11 +784,27 @@ static enum MHD_Result rest_on_request(void *cls, struct MHD_Connection *conn,
                 return MHD_YES;
         }
 
+        if (call->handled) /* resumed: the handler thread answered */
+                return rest_respond(call);
         rest_conn_set_state(call->rest, conn, RDC_REST_CONN_BUSY);
-        if (call->body_too_large)
+        if (call->body_too_large) {
                 rest_reply_too_large(call);
-        else if (call->route && call->status == 0)
+        } else if (call->route && call->status == 0) {
+                /* The first time the request is whole, MHD still waits to
+                 * read (its state is not updated while a connection is
+                 * suspended), and on resume it would read first: a
+                 * client that half-closed after its request (shutdown
+                 * SHUT_WR) would be closed without an answer. Answering
+                 * nothing now makes MHD stop reading and call again at
+                 * once; the connection is suspended then. */
+                if (!call->deferred) {
+                        call->deferred = 1;
+                        return MHD_YES;
+                }
+                if (rest_pool_queue(call))
+                        return MHD_YES; /* until the handler is done */
                 call->route->handler(call);
+        }
         return rest_respond(call);
 }
 
@@ -623,23 +851,26 @@ static int rest_read_limits(rdc_rest_t *rest, char *errstr,
 }
 
 static struct MHD_Daemon *rest_daemon_start(rdc_rest_t *rest,
+                                            rest_daemon_ctx_t *ctx,
                                             const rest_listener_t *l) {
-        unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD |
-                             MHD_USE_THREAD_PER_CONNECTION | MHD_USE_POLL |
-                             MHD_USE_ITC | MHD_USE_ERROR_LOG;
+        unsigned int flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL |
+                             MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ITC |
+                             MHD_USE_ERROR_LOG;
 
         if (l->family == AF_INET6)
                 flags |= MHD_USE_IPv6;
         return MHD_start_daemon(
-                flags, 0, NULL, NULL, rest_on_request, rest,
+                flags, 0, rest_on_accept, ctx, rest_on_request, rest,
                 MHD_OPTION_EXTERNAL_LOGGER, rest_on_mhd_log, rest,
                 MHD_OPTION_LISTEN_SOCKET, (MHD_socket)l->fd,
                 MHD_OPTION_URI_LOG_CALLBACK, rest_on_uri, rest,
                 MHD_OPTION_NOTIFY_COMPLETED, rest_on_completed, rest,
-                MHD_OPTION_NOTIFY_CONNECTION, rest_on_connection, rest,
-                MHD_OPTION_CONNECTION_LIMIT, rest->connections_max,
-                MHD_OPTION_PER_IP_CONNECTION_LIMIT,
-                rest->connections_max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+                MHD_OPTION_NOTIFY_CONNECTION, rest_on_connection, ctx,
+                /* A backstop (MHD's count lags): rest_on_accept keeps
+                 * the limits. At its limit MHD stops accepting, and
+                 * connections would wait in the listen queue. */
+                MHD_OPTION_CONNECTION_LIMIT, rest->connections_max * 2,
+                MHD_OPTION_CONNECTION_TIMEOUT,
                 (unsigned int)RDC_REST_IDLE_TIMEOUT_S,
                 MHD_OPTION_CONNECTION_MEMORY_LIMIT,
                 (size_t)RDC_REST_CONNECTION_MEMORY,
@@ -661,6 +892,9 @@ rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
         rest->worker = worker;
         pthread_mutex_init(&rest->conn_lock, NULL);
         rdc_clock_cond_init(&rest->conn_cond);
+        pthread_mutex_init(&rest->pool_lock, NULL);
+        pthread_cond_init(&rest->pool_work, NULL);
+        pthread_cond_init(&rest->pool_drained, NULL);
         if (rest_read_limits(rest, errstr, errstr_size) == -1)
                 goto fail;
         if (pthread_create(&rest->reaper, NULL, rest_reaper_main, rest)) {
@@ -682,7 +916,9 @@ rdc_rest_t *rdc_rest_start(rdc_worker_t *worker, char *errstr,
         }
 
         for (i = 0; i < cnt; i++) {
-                rest->daemons[i] = rest_daemon_start(rest, &listeners[i]);
+                rest->daemon_ctx[i].rest = rest;
+                rest->daemons[i] = rest_daemon_start(rest, &rest->daemon_ctx[i],
+                                                     &listeners[i]);
                 if (!rest->daemons[i]) {
                         snprintf(errstr, errstr_size,
                                  "listeners: cannot start the HTTP server "
@@ -725,10 +961,14 @@ void rdc_rest_stop(rdc_rest_t *rest) {
                 pthread_mutex_unlock(&rest->conn_lock);
                 pthread_join(rest->reaper, NULL);
         }
-        /* Waits for the connection threads, hence for requests still
-         * waiting on the herder: stop REST before the herder. */
+        /* Waits for the handlers, hence for requests still waiting on
+         * the herder: stop REST before the herder. */
+        rest_pool_stop(rest);
         for (i = 0; i < rest->daemon_cnt; i++)
                 MHD_stop_daemon(rest->daemons[i]);
+        pthread_cond_destroy(&rest->pool_drained);
+        pthread_cond_destroy(&rest->pool_work);
+        pthread_mutex_destroy(&rest->pool_lock);
         pthread_cond_destroy(&rest->conn_cond);
         pthread_mutex_destroy(&rest->conn_lock);
         free(rest);

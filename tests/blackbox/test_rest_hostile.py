@@ -6,6 +6,7 @@ error body, and the worker keeps serving everyone else."""
 
 import json
 import socket
+import threading
 import time
 from urllib.parse import urlsplit
 
@@ -278,6 +279,59 @@ def test_slowloris_from_many_hosts(worker, tricklers):
         assert attack.trickle() == ATTACKERS
         assert_serves(rest, "127.0.0.1")
         time.sleep(0.5)
+
+
+def test_clients_at_the_per_address_limit_are_served(worker):
+    """As many clients as rest.connections.max.per.ip, each opening a new
+    connection as soon as it has read its last answer: none is refused
+    (a connection whose answer is complete no longer counts, though the
+    server closes it a little later)."""
+    _, rest = rest_worker(worker,
+                          props={"rest.connections.max.per.ip": "8"})
+    rest.wait_healthy()
+    failures = []
+
+    def client():
+        for _ in range(100):
+            try:
+                got = fresh_get(rest, "/connectors", "127.0.0.1")
+            except (OSError, IndexError, ValueError) as e:
+                got = repr(e)
+            if got != (200, []):
+                failures.append(got)
+
+    threads = [threading.Thread(target=client) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not [t for t in threads if t.is_alive()]
+    assert failures == []
+
+
+def test_connection_limit_per_listener(worker, tricklers):
+    """rest.connections.max (counted by rdconnect, not libmicrohttpd):
+    trickling connections beyond it are closed, and once they are gone
+    the listener serves again."""
+    _, rest = rest_worker(worker, props={"rest.connections.max": "20",
+                                         "rest.connections.max.per.ip": "0"})
+    rest.wait_healthy()
+    attack = tricklers(urlsplit(rest.url).port)
+    attack.open(30, ["127.0.0.1"])
+    time.sleep(0.5)  # the refused ones are closed (reset) by now
+    attack.trickle()
+    held = attack.trickle()
+    assert held == 20, held
+    assert not _served(rest)
+    attack.close()
+    assert wait_until(lambda: _served(rest), timeout=10)
+
+
+def _served(rest):
+    try:
+        return fresh_get(rest, "/", "127.0.0.1")[0] == 200
+    except (OSError, IndexError, ValueError):
+        return False
 
 
 def test_request_deadline(worker, tricklers):
