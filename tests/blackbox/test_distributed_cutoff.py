@@ -11,8 +11,8 @@ would not do: the mock advertises its own broker address. The worker's
 REST server keeps answering during the cut.
 
 One scenario (the `cutoff` fixture, run once) records what happened; each
-test below asserts one property of it, so that a known runtime bug marks
-only its own property xfail.
+test below asserts one property of it, so that a failure names the property that
+broke.
 """
 
 import json
@@ -70,19 +70,13 @@ def first_line(w, since, *regexes, timeout):
 
 
 class Violated(Exception):
-    """A property of the scenario does not hold. The xfail marks below
-    expect this exception only, so a scenario that breaks down (an
-    AssertionError while it runs) is an error, never an expected
-    failure."""
+    """A property of the scenario does not hold (a scenario that breaks
+    down while it runs fails with an AssertionError instead)."""
 
 
 def expect(cond, message):
     if not cond:
         raise Violated(message)
-
-
-def known_bug(reason):
-    return pytest.mark.xfail(strict=True, raises=Violated, reason=reason)
 
 
 def task_stopped(i):
@@ -242,33 +236,16 @@ def test_victim_loses_its_membership(cutoff):
     assert s.rest_while_cut == 200
 
 
-# The runtime bug behind the three marks below (found by this file):
-# cut off Kafka, a source task's periodic offset commit blocks for good:
-# rdc_task_source_run -> source_commit -> rdc_offset_store_flush waits on
-# its condition variable without a deadline for the Kafka offset store's
-# delivery, so the task never sees its stop. The herder gives up after
-# task.shutdown.graceful.timeout.ms ("it is stuck"), the survivor starts
-# its own instance, and once the network is back the stale instance
-# delivers the lines it had read and commits its older position over
-# the survivor's. Kafka bounds that wait by offset.flush.timeout.ms
-# (WorkerSourceTask.commitOffsets: cancelFlush on timeout), and cancels a
-# task that does not stop in time (Worker.awaitStopTask -> cancel(),
-# AbstractWorkerSourceTask.cancel closes its producer with no wait).
-STUCK_COMMIT = ("runtime bug: a source task cut off Kafka blocks in "
-                "rdc_offset_store_flush (no deadline) and stops only once "
-                "the network is back")
+# These properties failed before the fix they came with: a source task
+# cut off from Kafka blocked in its offset commit (no deadline), so it
+# never saw its stop, the survivor started a second instance, and once
+# the network was back the stale one delivered what it had read,
+# committed its older position over the survivor's and wrote UNASSIGNED
+# over the survivor's RUNNING. Kafka bounds that wait by
+# offset.flush.timeout.ms (WorkerSourceTask.commitOffsets) and cancels a
+# task that does not stop in time (its producer closed with no wait).
 
 
-# A consequence: the stale instance ends once the network is back, after
-# the victim rejoined, and its stop writes UNASSIGNED (with its own
-# worker id) over the RUNNING of the survivor, which still runs the
-# task: GET /connectors/<name>/status shows the task UNASSIGNED for good.
-STALE_STATUS = ("runtime bug: the cut-off leader's stale task instance "
-                "ends after the rejoin and writes UNASSIGNED over the "
-                "survivor's RUNNING status")
-
-
-@known_bug(STUCK_COMMIT)
 def test_victim_stops_its_tasks_while_cut_off(cutoff):
     """(a) Every task the victim ran stopped while it was cut off."""
     s = cutoff
@@ -283,8 +260,6 @@ def test_survivor_runs_every_connector(cutoff):
     assert cutoff.took_over, cutoff.c.logs()
 
 
-@known_bug(STUCK_COMMIT + ": the survivor starts its instance while the "
-           "victim's still runs")
 def test_victim_stopped_before_survivor_started(cutoff):
     """(c) The victim's tasks stopped before the survivor was given them
     (the survivor starts tasks only after it published the assignment
@@ -307,8 +282,11 @@ def test_zero_lost(cutoff):
     assert set(cutoff.got) == set(numbered_lines(0, 400))
 
 
-@known_bug(STUCK_COMMIT + ": then the stale instance commits its older "
-           "position over the survivor's newer one")
+@pytest.mark.xfail(strict=True, raises=Violated, reason=(
+    "left (as in Kafka without exactly-once): an offset commit the victim "
+    "sent before the cut is queued in its offsets producer and lands "
+    "after the survivor's; it is a position Kafka acknowledged, so the "
+    "next owner only reads lines again (duplicates, never a loss)"))
 def test_committed_position_never_goes_back(cutoff):
     """An instance that no longer owns the task commits nothing: the
     positions committed for the source only grow (a stale commit makes
@@ -329,15 +307,10 @@ def test_rejoins_and_reads_each_line_once(cutoff):
     assert sorted(v for v in s.got if v in set(after)) == after
 
 
-def test_status_shows_each_task_running_once(cutoff, request):
+def test_status_shows_each_task_running_once(cutoff):
     """(e) After the cut, both workers report each connector RUNNING with
     one RUNNING task, on the same worker."""
     s = cutoff
-    if s.role == "leader":
-        # Not strict: it depends on which tasks the new assignment moves
-        # (seen in 6 runs of 8).
-        request.applymarker(pytest.mark.xfail(strict=False, raises=Violated,
-                                              reason=STALE_STATUS))
     expect(s.runs_once, "\n".join(
         [f"src{i} as {via} sees it: {st}"
          for (i, via), st in sorted(s.statuses.items())] + [s.c.logs()]))
