@@ -232,11 +232,11 @@ void rdc_member_state(rdc_member_t *m, rdc_member_state_t *state) {
         *state = m->state;
         state->parts = calloc(m->state.part_cnt ? m->state.part_cnt : 1,
                               sizeof(*state->parts));
-        if (state->parts)
+        if (!state->parts)
+                state->part_cnt = 0;
+        else if (m->state.part_cnt)
                 memcpy(state->parts, m->state.parts,
                        m->state.part_cnt * sizeof(*state->parts));
-        else
-                state->part_cnt = 0;
         pthread_mutex_unlock(&m->lock);
 }
 
