@@ -184,15 +184,9 @@ int main(int argc, char **argv) {
         sigset_t sigs;
         rdc_crash_process_setup("distributed", &sigs);
 
-        rdc_map_t *props = rdc_map_new();
-        if (!props ||
-            rdc_props_load_file(argv[argi], props, errstr, sizeof(errstr))) {
-                rdc_log(RDC_LOG_ERROR, "distributed", NULL,
-                        "Cannot read worker config: %s",
-                        props ? errstr : "out of memory");
-                rdc_map_destroy(props);
+        rdc_map_t *props = rdc_cli_load_worker_props(argv[argi], "distributed");
+        if (!props)
                 return 1;
-        }
         static const char *const standalone_only[] = {
                 "offset.storage.file.filename", "connector.configs.file", NULL};
         for (const char *const *k = standalone_only; *k; k++)

@@ -101,15 +101,9 @@ int main(int argc, char **argv) {
         sigset_t sigs;
         rdc_crash_process_setup("standalone", &sigs);
 
-        rdc_map_t *props = rdc_map_new();
-        if (!props ||
-            rdc_props_load_file(argv[argi], props, errstr, sizeof(errstr))) {
-                rdc_log(RDC_LOG_ERROR, "standalone", NULL,
-                        "Cannot read worker config: %s",
-                        props ? errstr : "out of memory");
-                rdc_map_destroy(props);
+        rdc_map_t *props = rdc_cli_load_worker_props(argv[argi], "standalone");
+        if (!props)
                 return 1;
-        }
         rdc_worker_t *worker = rdc_worker_new(props, 1, errstr, sizeof(errstr));
         rdc_map_destroy(props);
         if (!worker) {

@@ -6,6 +6,8 @@
 
 #include <stdio.h>
 
+#include "core/map.h"
+
 /**
  * @brief Reads the leading options of argv: --help / -h (usage on stdout),
  *        --version; anything else starting with '-' is an error (usage on
@@ -16,5 +18,12 @@
  */
 int rdc_cli_options(int argc, char **argv, const char *command,
                     const char *version, void (*usage)(FILE *out), int *argi);
+
+/**
+ * @brief Loads the worker's .properties file; logs the reason as logger
+ *        when it cannot.
+ * @returns the properties (caller destroys), or NULL.
+ */
+rdc_map_t *rdc_cli_load_worker_props(const char *path, const char *logger);
 
 #endif
