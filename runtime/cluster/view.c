@@ -266,6 +266,8 @@ char *rdc_assignment_encode(const rdc_assignment_t *a) {
                 json_object_array_add(item, string_or_null(a->pending[i]));
                 json_object_array_add(work, item);
         }
+        json_object_object_add(obj, "generation",
+                               json_object_new_int(a->generation));
         json_object_object_add(obj, "leader", string_or_null(a->leader));
         json_object_object_add(obj, "version",
                                json_object_new_int64((int64_t)a->version));
@@ -290,6 +292,10 @@ int rdc_assignment_decode(const char *offset_json, rdc_assignment_t *out) {
         size_t cnt = ok ? json_object_array_length(work) : 0;
         if (ok && !assignment_alloc(out, cnt)) {
                 out->version = (uint64_t)json_object_get_int64(version);
+                json_object *gen;
+                if (json_object_object_get_ex(v, "generation", &gen) &&
+                    json_object_is_type(gen, json_type_int))
+                        out->generation = json_object_get_int(gen);
                 out->leader = dup_or_null(get_string(v, "leader"));
                 for (size_t i = 0; ok && i < cnt; i++) {
                         json_object *item = json_object_array_get_idx(work, i);
@@ -338,6 +344,12 @@ int rdc_assignment_same(const rdc_assignment_t *a, const rdc_assignment_t *b) {
                         return 0;
         }
         return 1;
+}
+
+int rdc_assignment_accept(const rdc_assignment_t *cur,
+                          const rdc_assignment_t *read, int32_t generation) {
+        return !cur->version || cur->generation != generation ||
+               read->generation == generation;
 }
 
 /* The member index of id, or -1 (NULL, or not a member). */
@@ -397,6 +409,7 @@ int rdc_assignment_next(const rdc_assignment_t *cur, const rdc_members_t *m,
                         goto fail;
         }
         next->version = cur->version + 1;
+        next->generation = m->generation;
         if (leader && !(next->leader = strdup(leader)))
                 goto fail;
         free(previous);

@@ -11,7 +11,8 @@
  *    worker owns in group generation G, the newest assignment version
  *    whose revocations it has carried out, and when it wrote this.
  *  - The assignment: key ["",{"rdconnect":"assignment"}], value
- *    {"version":V,"leader":id,"work":[[connector,task,owner,pending],...]}
+ *    {"generation":G,"leader":id,"version":V,
+ *     "work":[[connector,task,owner,pending],...]}
  *    (task -1: the connector instance; owner null: not placed; pending:
  *    where an item revoked from a live worker goes once every member has
  *    applied V).
@@ -86,6 +87,10 @@ const char *rdc_members_leader(const rdc_members_t *m);
 
 typedef struct rdc_assignment {
         uint64_t version;
+        /** The group generation of the member set the leader used: a
+         *  worker ignores an assignment of another generation once it
+         *  holds one of its own (a deposed leader's late write). */
+        int32_t generation;
         char *leader;
         size_t cnt;
         rdc_work_t *work; /**< connector names owned */
@@ -101,6 +106,14 @@ long rdc_assignment_find(const rdc_assignment_t *a, const char *connector,
                          int32_t task);
 /** @returns 1 if a and b say the same (versions and leader aside). */
 int rdc_assignment_same(const rdc_assignment_t *a, const rdc_assignment_t *b);
+
+/**
+ * @brief Whether a worker of group generation `generation` that holds cur
+ *        takes read instead: always, unless cur is of its own generation
+ *        and read is not (a deposed leader's late write).
+ */
+int rdc_assignment_accept(const rdc_assignment_t *cur,
+                          const rdc_assignment_t *read, int32_t generation);
 
 /**
  * @brief The leader's next assignment: rdc_assign() over the members,

@@ -39,6 +39,8 @@ typedef struct rdc_cluster_state {
         int64_t *gone_since;
         size_t gone_cnt;
         uint64_t applied; /* the assignment version carried out */
+        int stale_read;   /* the offsets topic's newest assignment is an
+                             older one than in force (a deposed leader's) */
         /* The claim last written. */
         char *claim_written;
         int event_queued; /* an RDC_EV_CLUSTER is in the queue (atomic) */
@@ -358,9 +360,14 @@ static int64_t lead(rdc_herder_t *h) {
         }
         free(work);
         rdc_members_clear(&m);
+        /* Published again in each generation, so that the newest record
+         * carries the current one (a deposed leader's is ignored), and
+         * when the topic's newest record is not the one in force. */
         if (rdc_assignment_same(&next, &cl->assignment) &&
             cl->assignment.leader &&
-            !strcmp(cl->assignment.leader, self_id(h))) {
+            !strcmp(cl->assignment.leader, self_id(h)) &&
+            cl->assignment.generation == cl->view.generation &&
+            !cl->stale_read) {
                 rdc_assignment_clear(&next);
                 return again;
         }
@@ -378,6 +385,7 @@ static int64_t lead(rdc_herder_t *h) {
                 (unsigned long long)next.version, cl->view.cnt);
         rdc_assignment_clear(&cl->assignment);
         cl->assignment = next;
+        cl->stale_read = 0;
         return again;
 }
 
@@ -416,12 +424,16 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
         int changed = was_in != cl->in_group;
         rdc_assignment_t read;
         if (r.assignment && !rdc_assignment_decode(r.assignment, &read)) {
-                if (read.version != cl->assignment.version ||
-                    !rdc_assignment_same(&read, &cl->assignment)) {
+                if ((read.version != cl->assignment.version ||
+                     !rdc_assignment_same(&read, &cl->assignment)) &&
+                    rdc_assignment_accept(&cl->assignment, &read,
+                                          cl->view.generation)) {
                         rdc_assignment_clear(&cl->assignment);
                         cl->assignment = read;
                         changed = 1;
                 } else {
+                        /* The topic's newest is not the one in force. */
+                        cl->stale_read = read.version != cl->assignment.version;
                         rdc_assignment_clear(&read);
                 }
         }

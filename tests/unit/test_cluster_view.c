@@ -433,6 +433,24 @@ static void assert_text_or_null(const char *got, const char *want) {
                 assert_null(got);
 }
 
+/* A worker keeps an assignment of its own generation against a late
+ * write of a deposed leader (another generation), and takes anything
+ * while it holds none of its own (a group recreated counts from 1). */
+static void test_assignment_accept_fences_a_deposed_leader(void **state) {
+        rdc_assignment_t cur = {.version = 7, .generation = 5};
+        rdc_assignment_t old = {.version = 8, .generation = 4};
+        rdc_assignment_t now = {.version = 9, .generation = 5};
+        rdc_assignment_t none = {0};
+        (void)state;
+        assert_false(rdc_assignment_accept(&cur, &old, 5));
+        assert_true(rdc_assignment_accept(&cur, &now, 5));
+        assert_true(rdc_assignment_accept(&none, &old, 5));
+        /* The worker moved on to generation 1 (a new group): cur is of no
+         * generation of its own, so it takes the new leader's. */
+        rdc_assignment_t fresh = {.version = 10, .generation = 1};
+        assert_true(rdc_assignment_accept(&cur, &fresh, 1));
+}
+
 static void test_assignment_round_trip(void **state) {
         const item_t items[] = {{"a", -1, "w1", NULL},
                                 {"a", 0, NULL, "w2"},
@@ -442,8 +460,10 @@ static void test_assignment_round_trip(void **state) {
         rdc_assignment_t a, out;
         (void)state;
         make_assignment(&a, 9, "w1", items, 5);
+        a.generation = 4;
         char *text = rdc_assignment_encode(&a);
-        assert_string_equal(text, "{\"leader\":\"w1\",\"version\":9,\"work\":["
+        assert_string_equal(text, "{\"generation\":4,\"leader\":\"w1\","
+                                  "\"version\":9,\"work\":["
                                   "[\"a\",-1,\"w1\",null],"
                                   "[\"a\",0,null,\"w2\"],"
                                   "[\"a\",1,null,null],"
@@ -451,6 +471,7 @@ static void test_assignment_round_trip(void **state) {
                                   "[\"b \\\"x\\\"\",0,\"w1\",\"w2\"]]}");
         assert_int_equal(rdc_assignment_decode(text, &out), 0);
         assert_true(out.version == 9);
+        assert_int_equal(out.generation, 4);
         assert_string_equal(out.leader, "w1");
         assert_int_equal(out.cnt, 5);
         for (size_t i = 0; i < 5; i++) {
@@ -474,7 +495,8 @@ static void test_assignment_round_trip(void **state) {
         make_assignment(&a, 0, NULL, NULL, 0);
         text = rdc_assignment_encode(&a);
         assert_string_equal(text,
-                            "{\"leader\":null,\"version\":0,\"work\":[]}");
+                            "{\"generation\":0,\"leader\":null,\"version\":0,"
+                            "\"work\":[]}");
         assert_int_equal(rdc_assignment_decode(text, &out), 0);
         assert_true(out.version == 0);
         assert_null(out.leader);
@@ -1302,6 +1324,8 @@ int main(void) {
                 cmocka_unit_test(test_members_without_partitions),
                 cmocka_unit_test(test_members_dead_worker),
                 cmocka_unit_test(test_members_group_recreated),
+                cmocka_unit_test(
+                        test_assignment_accept_fences_a_deposed_leader),
                 cmocka_unit_test(test_assignment_round_trip),
                 cmocka_unit_test(test_assignment_decode_refuses),
                 cmocka_unit_test(test_assignment_same),
