@@ -445,6 +445,16 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
                 again = lead(h);
                 changed |= cl->assignment.version != before;
         }
+        /* Task configs handed to the leader that never came back (it
+         * wrote what was there already): go on. */
+        for (rdc_conn_t *c = h->conns; c; c = c->next)
+                if (c->handed_over_ms &&
+                    rdc_clock_now_ms() - c->handed_over_ms >
+                            RDC_HAND_OVER_TIMEOUT_MS) {
+                        c->handed_over_ms = 0;
+                        c->task_write = 0;
+                        changed = 1;
+                }
         if (changed) {
                 char **names = NULL;
                 size_t cnt = 0;
@@ -477,6 +487,13 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
 static const char *member_url(const rdc_cluster_state_t *cl, const char *id) {
         int i = id ? rdc_members_find(&cl->view, id) : -1;
         return i >= 0 ? cl->view.urls[i] : "";
+}
+
+const char *rdc_cluster_leader_url(rdc_herder_t *h) {
+        rdc_cluster_state_t *cl = h->cluster;
+        if (!cl || is_leader(h))
+                return NULL;
+        return member_url(cl, rdc_members_leader(&cl->view));
 }
 
 const char *rdc_cluster_forward_url(rdc_herder_t *h, const rdc_request_t *req) {

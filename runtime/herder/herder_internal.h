@@ -77,6 +77,9 @@ typedef struct rdc_conn {
         int restored;    /* read from the store at start, not yet created */
         int task_write;  /* a put_task_configs is in flight */
         int remote;      /* distributed: the instance runs elsewhere */
+        int64_t handed_over_ms; /* distributed: task configs the leader
+                                   wrote, not read back here yet (with
+                                   task_write); 0: none */
         /* Distributed: a restart request read from the config topic,
          * carried out once no job runs. */
         int restart_req, restart_include_tasks, restart_only_failed;
@@ -274,9 +277,13 @@ rdc_map_t *rdc_task_config_for_run(const rdc_map_t *stored,
                                    const rdc_map_t *resolved);
 int rdc_conn_running(const rdc_conn_t *c);
 /* Writes cfgs as c's task configs to the store (c->task_write until the
- * write completes). */
+ * write completes); in a cluster, a worker that is not the leader hands
+ * them to the leader (a job). */
 void rdc_conn_write_task_configs(rdc_herder_t *h, rdc_conn_t *c,
                                  rdc_map_t *const *cfgs, uint32_t cnt);
+/* The same, always to this worker's store. */
+void rdc_conn_write_task_configs_here(rdc_herder_t *h, rdc_conn_t *c,
+                                      rdc_map_t *const *cfgs, uint32_t cnt);
 void rdc_conn_free(rdc_herder_t *h, rdc_conn_t *c);
 void rdc_set_text(char **dst, const char *text);
 
@@ -295,6 +302,13 @@ void rdc_set_text(char **dst, const char *text);
  * whose tasks it stops. @returns 0, -1 (out of memory: nothing done). */
 int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
                  size_t cnt, rdc_op_t *op);
+/* Distributed: hands cfgs (store form) to the leader at leader_url; if
+ * it cannot take them, they are written here. @returns 0, -1 (nothing
+ * started). */
+int rdc_job_hand_over(rdc_herder_t *h, rdc_conn_t *c, rdc_map_t *const *cfgs,
+                      uint32_t cnt, const char *leader_url);
+/* How long the leader gets to take a connector's task configs. */
+#define RDC_HAND_OVER_TIMEOUT_MS 30000
 /* Validates config for name (c: reconcile of a stored entry; op: a REST
  * write). */
 int rdc_job_validate(rdc_herder_t *h, const char *name, const rdc_map_t *config,
@@ -353,6 +367,9 @@ const char *rdc_cluster_forward_url(rdc_herder_t *h, const rdc_request_t *req);
 uint32_t rdc_cluster_generation(const rdc_herder_t *h);
 
 int rdc_cluster_is_leader(const rdc_herder_t *h);
+/* The leader's base URL when it is another worker; "" when none is known;
+ * NULL when this worker is the leader, or standalone. */
+const char *rdc_cluster_leader_url(rdc_herder_t *h);
 /* The worker is not in the group (its session lapsed, or it has not
  * joined yet): it runs nothing. */
 int rdc_cluster_cut_off(const rdc_herder_t *h);

@@ -27,17 +27,21 @@
 #include <time.h>
 
 #include "core/clock.h"
+#include <curl/curl.h>
+
 #include "core/log.h"
 #include "core/providers.h"
 #include "core/strlist.h"
 #include "kafka/clients.h"
 #include "kafka/sink_offsets.h"
 #include "plugins/crash.h"
+#include "rest/forward.h"
 
 typedef enum rdc_job_kind {
         RDC_JOB_KIND_CONN = 1,
         RDC_JOB_KIND_VALIDATE,
-        RDC_JOB_KIND_OFFSETS
+        RDC_JOB_KIND_OFFSETS,
+        RDC_JOB_KIND_HAND_OVER /* task configs to the leader (distributed) */
 } rdc_job_kind_t;
 
 struct rdc_job {
@@ -79,6 +83,8 @@ struct rdc_job {
         json_object *body;
         char **topics;
         size_t topic_cnt;
+        /* RDC_JOB_KIND_HAND_OVER: the leader's base URL; cfgs above */
+        char *url;
 };
 
 void rdc_conn_enter(const rdc_conn_t *c) {
@@ -142,6 +148,7 @@ static void job_free(rdc_job_t *job) {
         for (size_t i = 0; i < job->topic_cnt; i++)
                 free(job->topics[i]);
         free(job->topics);
+        free(job->url);
         free(job);
 }
 
@@ -544,6 +551,45 @@ static void run_offsets(rdc_job_t *job) {
 
 /* ========================================================== threads */
 
+/* As Kafka's worker that runs a connector: its task configs go to the
+ * leader (POST /connectors/{c}/tasks), which writes them. */
+static void run_hand_over(rdc_job_t *job) {
+        json_object *list = json_object_new_array();
+        for (uint32_t i = 0; list && i < job->cfg_cnt; i++)
+                json_object_array_add(list, rdc_map_json(job->cfgs[i]));
+        const char *body = list ? json_object_to_json_string_ext(
+                                          list, JSON_C_TO_STRING_PLAIN)
+                                : NULL;
+        char *name = curl_easy_escape(NULL, job->name, 0);
+        char *url = NULL;
+        size_t base = strlen(job->url);
+        if (name &&
+            asprintf(&url, "%s%sconnectors/%s/tasks?forward=true", job->url,
+                     base && job->url[base - 1] == '/' ? "" : "/", name) < 0)
+                url = NULL;
+        rdc_rest_http_response_t resp;
+        memset(&resp, 0, sizeof(resp));
+        if (!body || !url) {
+                job->create_err = 1;
+                set_trace(job, "hand-over", "out of memory");
+        } else if (rdc_rest_http_request(url, "POST", body, strlen(body), NULL,
+                                         RDC_HAND_OVER_TIMEOUT_MS, 1 << 20,
+                                         &resp) ||
+                   resp.status < 200 || resp.status > 299) {
+                char why[1024];
+                snprintf(why, sizeof(why), "%s answered %d: %.900s", url,
+                         resp.status,
+                         resp.status ? (resp.body ? resp.body : "")
+                                     : resp.error);
+                job->create_err = 1;
+                set_trace(job, "hand-over", why);
+        }
+        rdc_rest_http_response_clear(&resp);
+        free(url);
+        curl_free(name);
+        json_object_put(list);
+}
+
 static void *job_main(void *arg) {
         rdc_job_t *job = arg;
         pthread_setname_np(pthread_self(), "rdc-herder-job");
@@ -556,6 +602,9 @@ static void *job_main(void *arg) {
                 break;
         case RDC_JOB_KIND_OFFSETS:
                 run_offsets(job);
+                break;
+        case RDC_JOB_KIND_HAND_OVER:
+                run_hand_over(job);
                 break;
         }
         /* Reported even when out of memory: the herder must learn that
@@ -666,6 +715,25 @@ int rdc_job_conn(rdc_herder_t *h, rdc_conn_t *c, int steps, const uint32_t *ids,
                 if (!h->cluster)
                         h->statuses->ops->remove(h->statuses, c->name, 0, NULL,
                                                  NULL);
+        }
+        return 0;
+}
+
+int rdc_job_hand_over(rdc_herder_t *h, rdc_conn_t *c, rdc_map_t *const *cfgs,
+                      uint32_t cnt, const char *leader_url) {
+        rdc_job_t *job = job_new(h, RDC_JOB_KIND_HAND_OVER, c->name, NULL);
+        if (!job)
+                return -1;
+        job->conn = c;
+        job->cfgs = calloc(cnt ? cnt : 1, sizeof(*job->cfgs));
+        int ok = job->cfgs && (job->url = strdup(leader_url));
+        for (uint32_t i = 0; ok && i < cnt; i++) {
+                ok = (job->cfgs[i] = rdc_map_dup(cfgs[i])) != NULL;
+                job->cfg_cnt = i + 1;
+        }
+        if (!ok || job_launch(h, job)) {
+                job_free(job);
+                return -1;
         }
         return 0;
 }
@@ -795,6 +863,16 @@ static void conn_job_done(rdc_herder_t *h, rdc_job_t *job) {
         }
 }
 
+/* The store's entry of c holds exactly cfgs as task configs. */
+static int task_configs_in(const rdc_conn_t *c, rdc_map_t *const *cfgs,
+                           uint32_t cnt) {
+        const rdc_config_entry_t *e = c->desired;
+        int same = e && e->task_cnt == cnt;
+        for (uint32_t i = 0; same && i < cnt; i++)
+                same = rdc_map_equal(cfgs[i], e->task_cfgs[i]);
+        return same;
+}
+
 /* Writes the task configs the connector gave if they differ from the
  * stored ones (Kafka restarts tasks only then). */
 static void conn_job_task_configs(rdc_herder_t *h, rdc_job_t *job) {
@@ -803,10 +881,7 @@ static void conn_job_task_configs(rdc_herder_t *h, rdc_job_t *job) {
         if (!(job->steps & RDC_JOB_TASK_CONFIGS) || job->create_err ||
             job->cfgs_err || !c->ctx_live || !e)
                 return;
-        int same = job->cfg_cnt == e->task_cnt;
-        for (uint32_t i = 0; same && i < job->cfg_cnt; i++)
-                same = rdc_map_equal(job->cfgs[i], e->task_cfgs[i]);
-        if (same) {
+        if (task_configs_in(c, job->cfgs, job->cfg_cnt)) {
                 rdc_log(RDC_LOG_DEBUG, "herder", c->name,
                         "Task configs unchanged");
                 return;
@@ -849,6 +924,25 @@ void rdc_herder_handle_job_done(rdc_herder_t *h, rdc_job_t *job) {
                         c->resolved_version = job->config_version;
                 break;
         case RDC_JOB_KIND_OFFSETS:
+                break;
+        case RDC_JOB_KIND_HAND_OVER:
+                /* Written by the leader, read back through the config
+                 * topic. A leader that cannot take them (a rebalance,
+                 * gone): written here, as before there was a leader. */
+                if (c && job->create_err && !h->shutting_down) {
+                        rdc_log(RDC_LOG_WARN, "herder", c->name,
+                                "The leader did not take the task configs "
+                                "(%s); writing them from this worker",
+                                job->trace ? job->trace : "unknown error");
+                        rdc_conn_write_task_configs_here(h, c, job->cfgs,
+                                                         job->cfg_cnt);
+                } else if (c && !h->shutting_down &&
+                           !task_configs_in(c, job->cfgs, job->cfg_cnt)) {
+                        /* Written: nothing goes on until this worker has
+                         * read them back (or a while has passed). */
+                        c->task_write = 1;
+                        c->handed_over_ms = rdc_clock_now_ms();
+                }
                 break;
         }
         if (op && !h->shutting_down)

@@ -272,6 +272,14 @@ static void apply_target(rdc_herder_t *h, rdc_conn_t *c, rdc_target_t target) {
 
 void rdc_conn_write_task_configs(rdc_herder_t *h, rdc_conn_t *c,
                                  rdc_map_t *const *cfgs, uint32_t cnt) {
+        const char *leader = rdc_cluster_leader_url(h);
+        if (leader && *leader && !rdc_job_hand_over(h, c, cfgs, cnt, leader))
+                return;
+        rdc_conn_write_task_configs_here(h, c, cfgs, cnt);
+}
+
+void rdc_conn_write_task_configs_here(rdc_herder_t *h, rdc_conn_t *c,
+                                      rdc_map_t *const *cfgs, uint32_t cnt) {
         char errstr[512];
         void *ctx = rdc_store_done_ctx(h, c->name, 0);
         if (!ctx || h->configs->ops->put_task_configs(
@@ -477,6 +485,13 @@ void rdc_herder_handle_config_changed(rdc_herder_t *h, const char *name) {
         if (is_new)
                 c->restored = !rdc_op_writing(h, name, e->config);
         if (c) {
+                /* Task configs the leader wrote for this worker are in. */
+                if (c->handed_over_ms &&
+                    (!e || !c->desired ||
+                     e->task_version != c->desired->task_version)) {
+                        c->handed_over_ms = 0;
+                        c->task_write = 0;
+                }
                 rdc_config_entry_free(c->desired);
                 c->desired = e;
         }
