@@ -216,6 +216,31 @@ int rdc_members_compute(const rdc_claim_t *claims, size_t cnt,
         return 1;
 }
 
+int rdc_members_add(rdc_members_t *m, const char *id, const char *url,
+                    uint64_t applied) {
+        size_t n = m->cnt + 1;
+        char **ids = realloc(m->ids, n * sizeof(*ids));
+        if (ids)
+                m->ids = ids;
+        char **urls = realloc(m->urls, n * sizeof(*urls));
+        if (urls)
+                m->urls = urls;
+        uint64_t *app = realloc(m->applied, n * sizeof(*app));
+        if (app)
+                m->applied = app;
+        char *id_copy = ids && urls && app ? strdup(id) : NULL;
+        char *url_copy = id_copy ? strdup(url ? url : "") : NULL;
+        if (!url_copy) {
+                free(id_copy);
+                return -1;
+        }
+        m->ids[m->cnt] = id_copy;
+        m->urls[m->cnt] = url_copy;
+        m->applied[m->cnt] = applied;
+        m->cnt = n;
+        return 0;
+}
+
 int rdc_members_find(const rdc_members_t *m, const char *id) {
         for (size_t i = 0; id && i < m->cnt; i++)
                 if (!strcmp(m->ids[i], id))

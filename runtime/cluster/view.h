@@ -79,6 +79,10 @@ void rdc_members_clear(rdc_members_t *m);
 int rdc_members_compute(const rdc_claim_t *claims, size_t cnt,
                         int32_t partition_cnt, int32_t generation,
                         int64_t min_time_ms, rdc_members_t *out);
+/** Appends a member (m stays as it was when out of memory).
+ *  @returns 0, or -1 when out of memory. */
+int rdc_members_add(rdc_members_t *m, const char *id, const char *url,
+                    uint64_t applied);
 /** @returns the index of id in m, or -1. */
 int rdc_members_find(const rdc_members_t *m, const char *id);
 /** The leader: the member with the smallest id (the same answer on every

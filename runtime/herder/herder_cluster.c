@@ -286,23 +286,7 @@ static int64_t keep_gone(rdc_cluster_state_t *cl, rdc_members_t *m) {
                 if (!next || until < next)
                         next = until;
                 /* Counted as a member that has applied everything. */
-                char **ids = realloc(m->ids, (m->cnt + 1) * sizeof(*m->ids));
-                if (ids)
-                        m->ids = ids;
-                char **urls = realloc(m->urls, (m->cnt + 1) * sizeof(*m->urls));
-                if (urls)
-                        m->urls = urls;
-                uint64_t *applied =
-                        realloc(m->applied, (m->cnt + 1) * sizeof(*m->applied));
-                if (applied)
-                        m->applied = applied;
-                if (!ids || !urls || !applied)
-                        continue;
-                m->ids[m->cnt] = strdup(id);
-                m->urls[m->cnt] = strdup("");
-                m->applied[m->cnt] = UINT64_MAX;
-                if (m->ids[m->cnt] && m->urls[m->cnt])
-                        m->cnt++;
+                rdc_members_add(m, id, "", UINT64_MAX);
         }
         /* Forget those that came back. */
         for (size_t g = 0; g < cl->gone_cnt;) {
@@ -321,19 +305,9 @@ static int64_t keep_gone(rdc_cluster_state_t *cl, rdc_members_t *m) {
 static int members_copy(const rdc_members_t *src, rdc_members_t *dst) {
         memset(dst, 0, sizeof(*dst));
         dst->generation = src->generation;
-        dst->ids = calloc(src->cnt + 1, sizeof(*dst->ids));
-        dst->urls = calloc(src->cnt + 1, sizeof(*dst->urls));
-        dst->applied = calloc(src->cnt + 1, sizeof(*dst->applied));
-        if (!dst->ids || !dst->urls || !dst->applied) {
-                rdc_members_clear(dst);
-                return -1;
-        }
         for (size_t i = 0; i < src->cnt; i++) {
-                dst->ids[i] = strdup(src->ids[i]);
-                dst->urls[i] = strdup(src->urls[i]);
-                dst->applied[i] = src->applied[i];
-                dst->cnt = i + 1;
-                if (!dst->ids[i] || !dst->urls[i]) {
+                if (rdc_members_add(dst, src->ids[i], src->urls[i],
+                                    src->applied[i])) {
                         rdc_members_clear(dst);
                         return -1;
                 }
