@@ -23,7 +23,10 @@ struct rdc_member {
         pthread_mutex_t lock;
         rdc_member_state_t state; /* guarded by lock */
         rdc_member_cb_t *cb;
+        rdc_member_sync_cb_t *sync;
         void *opaque;
+        /* Joined, but the sync failed: tried again (member thread only). */
+        int unsynced;
 };
 
 int rdc_member_parse_generation(const void *buf, size_t size, int32_t *gen) {
@@ -62,6 +65,18 @@ static void notify(rdc_member_t *m) {
                 cb(m->opaque);
 }
 
+/* @returns whether the member has read what the group wrote. */
+static int synced(rdc_member_t *m, int32_t gen) {
+        char errstr[512] = "";
+        if (!m->sync || !m->sync(m->opaque, errstr, sizeof(errstr)))
+                return 1;
+        rdc_log(RDC_LOG_WARN, "cluster", NULL,
+                "Joined group generation %d but cannot read %s to its end: "
+                "%s (taking no work until it has; trying again)",
+                (int)gen, m->topic, errstr);
+        return 0;
+}
+
 static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                          rd_kafka_topic_partition_list_t *parts, void *opaque) {
         rdc_member_t *m = opaque;
@@ -80,8 +95,6 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         owned[m->state.part_cnt++] = parts->elems[i].partition;
                 m->state.generation = gen;
                 m->state.joined_ms = rdc_clock_wall_ms();
-                m->state.in_group = owned && gen >= 0;
-                m->state.changes++;
                 pthread_mutex_unlock(&m->lock);
                 rdc_log(RDC_LOG_INFO, "cluster", NULL,
                         "Joined group generation %d with %d partition(s) of "
@@ -91,9 +104,16 @@ static void on_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rdc_log(RDC_LOG_ERROR, "cluster", NULL,
                                 "Cannot read the group generation from "
                                 "librdkafka: this worker takes no work");
+                int joined = owned && gen >= 0;
+                m->unsynced = joined && !synced(m, gen);
+                pthread_mutex_lock(&m->lock);
+                m->state.in_group = joined && !m->unsynced;
+                m->state.changes++;
+                pthread_mutex_unlock(&m->lock);
         } else {
                 int lost = rd_kafka_assignment_lost(rk);
                 rd_kafka_assign(rk, NULL);
+                m->unsynced = 0;
                 pthread_mutex_lock(&m->lock);
                 /* An ordinary revocation is a rebalance under way: the
                  * worker stays a member until the next assignment. A
@@ -122,6 +142,16 @@ static void *member_main(void *arg) {
                 pthread_mutex_unlock(&m->lock);
                 if (stop)
                         break;
+                if (m->unsynced && synced(m, m->state.generation)) {
+                        m->unsynced = 0;
+                        pthread_mutex_lock(&m->lock);
+                        m->state.in_group = 1;
+                        m->state.changes++;
+                        pthread_mutex_unlock(&m->lock);
+                        rdc_log(RDC_LOG_INFO, "cluster", NULL,
+                                "Read %s to its end: taking work", m->topic);
+                        notify(m);
+                }
                 rd_kafka_message_t *msg = rd_kafka_consumer_poll(m->rk, 100);
                 if (!msg)
                         continue;
@@ -160,7 +190,8 @@ rdc_member_t *rdc_member_start(rd_kafka_conf_t *conf, const char *group_id,
                                const char *topic, int session_timeout_ms,
                                int heartbeat_interval_ms,
                                int rebalance_timeout_ms, rdc_member_cb_t *cb,
-                               void *opaque, char *errstr, size_t errstr_size) {
+                               rdc_member_sync_cb_t *sync, void *opaque,
+                               char *errstr, size_t errstr_size) {
         char num[3][32];
         snprintf(num[0], sizeof(num[0]), "%d", session_timeout_ms);
         snprintf(num[1], sizeof(num[1]), "%d", heartbeat_interval_ms);
@@ -172,6 +203,7 @@ rdc_member_t *rdc_member_start(rd_kafka_conf_t *conf, const char *group_id,
         }
         pthread_mutex_init(&m->lock, NULL);
         m->cb = cb;
+        m->sync = sync;
         m->opaque = opaque;
         if (conf_set(conf, "group.id", group_id, errstr, errstr_size) ||
             conf_set(conf, "session.timeout.ms", num[0], errstr, errstr_size) ||

@@ -18,8 +18,17 @@ typedef struct rdc_member rdc_member_t;
  *  member's thread: it must only post. */
 typedef void(rdc_member_cb_t)(void *opaque);
 
+/** Reads what the group wrote before this member joined (the offsets
+ *  topic to its end), on the member's thread, before the member counts
+ *  as in the group: a worker back from a lapsed session, or a new
+ *  leader, must not act on an assignment older than the topic's.
+ *  @returns 0, or -1 with errstr (tried again until it succeeds). */
+typedef int(rdc_member_sync_cb_t)(void *opaque, char *errstr,
+                                  size_t errstr_size);
+
 typedef struct rdc_member_state {
-        int in_group;       /**< owns a current assignment, not lost */
+        int in_group;       /**< owns a current assignment, not lost, and
+                                 synced since it got it */
         int32_t generation; /**< of that assignment */
         int32_t *parts;     /**< the offsets-topic partitions it owns */
         size_t part_cnt;
@@ -39,7 +48,8 @@ rdc_member_t *rdc_member_start(rd_kafka_conf_t *conf, const char *group_id,
                                const char *topic, int session_timeout_ms,
                                int heartbeat_interval_ms,
                                int rebalance_timeout_ms, rdc_member_cb_t *cb,
-                               void *opaque, char *errstr, size_t errstr_size);
+                               rdc_member_sync_cb_t *sync, void *opaque,
+                               char *errstr, size_t errstr_size);
 /** A copy of the state (caller frees state->parts). */
 void rdc_member_state(rdc_member_t *m, rdc_member_state_t *state);
 /** Leaves the group (LeaveGroup) and stops the thread; frees. */

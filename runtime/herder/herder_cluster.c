@@ -62,6 +62,19 @@ static void on_member(void *opaque) {
         post_cluster_event(opaque);
 }
 
+/* How long a joining member waits for the offsets topic's end at most
+ * before it tries again. */
+#define RDC_CLUSTER_SYNC_TIMEOUT_MS 5000
+
+/* On the member's thread: the offsets topic read to its end, so that
+ * the first tick in the new generation sees the newest assignment. */
+static int sync_offsets(void *opaque, char *errstr, size_t errstr_size) {
+        const rdc_herder_t *h = opaque;
+        return rdc_offset_store_sync(h->worker->offsets,
+                                     RDC_CLUSTER_SYNC_TIMEOUT_MS, errstr,
+                                     errstr_size);
+}
+
 static void on_offsets(void *opaque, const char *connector,
                        const char *partition_json) {
         (void)partition_json;
@@ -94,7 +107,8 @@ int rdc_cluster_start(rdc_herder_t *h, rdc_cluster_conf_t *conf, char *errstr,
         cl->member = rdc_member_start(
                 conf->consumer_conf, conf->group_id, conf->offsets_topic,
                 conf->session_timeout_ms, conf->heartbeat_interval_ms,
-                conf->rebalance_timeout_ms, on_member, h, errstr, errstr_size);
+                conf->rebalance_timeout_ms, on_member, sync_offsets, h, errstr,
+                errstr_size);
         conf->consumer_conf = NULL;
         if (!cl->member) {
                 rdc_offset_store_set_listener(cl->offsets, NULL, NULL);
@@ -401,7 +415,7 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
                 if ((read.version != cl->assignment.version ||
                      !rdc_assignment_same(&read, &cl->assignment)) &&
                     rdc_assignment_accept(&cl->assignment, &read,
-                                          cl->view.generation)) {
+                                          cl->generation)) {
                         rdc_assignment_clear(&cl->assignment);
                         cl->assignment = read;
                         changed = 1;
@@ -414,7 +428,11 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
         records_clear(&r);
 
         int64_t again = 0;
-        if (is_leader(h) && rdc_members_find(&cl->view, self_id(h)) >= 0) {
+        /* Led from the member set of this worker's own generation only:
+         * one it had before its session lapsed may name it leader still,
+         * and the assignment it held then is not the newest. */
+        if (is_leader(h) && cl->view.generation == cl->generation &&
+            rdc_members_find(&cl->view, self_id(h)) >= 0) {
                 uint64_t before = cl->assignment.version;
                 again = lead(h);
                 changed |= cl->assignment.version != before;

@@ -53,6 +53,13 @@ void rdc_offset_store_set_listener(rdc_offset_store_t *store,
         store->ops->set_listener(store, cb, opaque);
 }
 
+int rdc_offset_store_sync(rdc_offset_store_t *store, int timeout_ms,
+                          char *errstr, size_t errstr_size) {
+        return store->ops->sync ? store->ops->sync(store, timeout_ms, errstr,
+                                                   errstr_size)
+                                : 0;
+}
+
 /* A flush waited for. */
 typedef struct flush_wait {
         pthread_mutex_t lock;

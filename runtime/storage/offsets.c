@@ -821,6 +821,13 @@ static void kafka_consume(void *opaque, rd_kafka_message_t *const *msgs,
         }
 }
 
+static int kafka_sync(rdc_offset_store_t *base, int timeout_ms, char *errstr,
+                      size_t errstr_size) {
+        file_offsets_t *store = (file_offsets_t *)base;
+        return rdc_topic_log_sync(store->tl.log, timeout_ms, errstr,
+                                  errstr_size);
+}
+
 static const rdc_offset_store_ops_t kafka_offsets_ops = {
         .get = fo_get,
         .put = fo_put,
@@ -828,6 +835,7 @@ static const rdc_offset_store_ops_t kafka_offsets_ops = {
         .foreach = fo_foreach,
         .flush = kafka_flush,
         .set_listener = fo_set_listener,
+        .sync = kafka_sync,
         .destroy = fo_destroy,
 };
 

@@ -58,6 +58,9 @@ typedef struct rdc_offset_store_ops {
                       void *opaque);
         void (*set_listener)(rdc_offset_store_t *store,
                              rdc_offsets_listener_t *cb, void *opaque);
+        /** Reads what others wrote up to now (NULL: nobody else writes). */
+        int (*sync)(rdc_offset_store_t *store, int timeout_ms, char *errstr,
+                    size_t errstr_size);
         void (*destroy)(rdc_offset_store_t *store);
 } rdc_offset_store_ops_t;
 
@@ -114,10 +117,15 @@ int rdc_offset_store_flush(rdc_offset_store_t *store, char *errstr,
  *  @returns -1 when the write did not complete in time (it may still,
  *  later; the staged data is kept until it does). */
 int rdc_offset_store_flush_timed(rdc_offset_store_t *store, int64_t timeout_ms,
-                                 char *errstr,
-                           size_t errstr_size);
+                                 char *errstr, size_t errstr_size);
 void rdc_offset_store_set_listener(rdc_offset_store_t *store,
                                    rdc_offsets_listener_t *cb, void *opaque);
+/** Waits until the store holds every offset written to it (by any
+ *  worker) before the call: a no-op for a file or memory; the offsets
+ *  topic read to its end. @returns 0, or -1 with errstr after
+ *  timeout_ms. @locality a thread that may block (never the herder's). */
+int rdc_offset_store_sync(rdc_offset_store_t *store, int timeout_ms,
+                          char *errstr, size_t errstr_size);
 
 /** Canonical form of a JSON object text (sorted keys, compact).
  *  @returns a malloc'd string, or NULL if text is not a JSON object. */

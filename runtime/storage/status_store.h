@@ -8,8 +8,9 @@
  *  - memory (standalone, rdc_status_store_memory_new): a write applies at
  *    once and then notifies.
  *  - Kafka topic (rdc_status_store_kafka_open, status_store_kafka.h; for
- *    distributed mode), Kafka Connect's status.storage.topic: records `status-connector-<name>` and
- *    `status-task-<name>-<n>` whose values are {"state": ..., "trace":
+ *    distributed mode), Kafka Connect's status.storage.topic: records
+ *    `status-connector-<name>` and `status-task-<name>-<n>` whose
+ *    values are {"state": ..., "trace":
  *    ..., "worker_id": ..., "generation": ...}; a removal writes
  *    tombstones. A reader thread applies what it reads back, so a
  *    worker sees the states of tasks other workers run, and announces

@@ -277,8 +277,8 @@ static int read_to_end(rdc_topic_log_t *log, int timeout_ms, char *errstr,
         rd_kafka_topic_partition_list_t *ends =
                 rd_kafka_topic_partition_list_new(log->partitions);
         for (int32_t p = 0; p < log->partitions; p++)
-                rd_kafka_topic_partition_list_add(ends, log->topic, p)
-                        ->offset = RD_KAFKA_OFFSET_END;
+                rd_kafka_topic_partition_list_add(ends, log->topic, p)->offset =
+                        RD_KAFKA_OFFSET_END;
         rd_kafka_resp_err_t err =
                 rd_kafka_offsets_for_times(log->consumer, ends, timeout_ms);
         for (int i = 0; !err && i < ends->cnt; i++)
@@ -318,6 +318,11 @@ static int read_to_end(rdc_topic_log_t *log, int timeout_ms, char *errstr,
         }
         rd_kafka_topic_partition_list_destroy(ends);
         return 0;
+}
+
+int rdc_topic_log_sync(rdc_topic_log_t *log, int timeout_ms, char *errstr,
+                       size_t errstr_size) {
+        return read_to_end(log, timeout_ms, errstr, errstr_size);
 }
 
 /* @returns the topic's partition count, or -1 with errstr. */

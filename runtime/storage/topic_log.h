@@ -87,6 +87,15 @@ int rdc_topic_log_send(rdc_topic_log_t *log, char *const *keys,
                        size_t errstr_size);
 
 /**
+ * @brief Waits until the reader has read every partition to its end as
+ *        it is now (Kafka's readToEnd).
+ * @returns 0, or -1 with errstr when that took longer than timeout_ms.
+ * @locality a thread that may block (never the herder's).
+ */
+int rdc_topic_log_sync(rdc_topic_log_t *log, int timeout_ms, char *errstr,
+                       size_t errstr_size);
+
+/**
  * @brief Stops the reader and frees the log. Writes not complete yet are
  *        answered with an error (they may still land).
  */

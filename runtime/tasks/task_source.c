@@ -20,6 +20,9 @@
 #include "tasks/pipeline.h"
 #include "tasks/task_internal.h"
 
+/* How long a starting task waits for the offsets others committed. */
+#define RDC_SOURCE_SYNC_TIMEOUT_MS 10000
+
 /* ============================================================ source */
 
 static void batch_free(rdc_src_batch_t *b) {
@@ -692,6 +695,16 @@ static int source_open(rdc_task_t *t) {
         t->main_queue = rd_kafka_queue_get_main(t->rk);
         rd_kafka_queue_io_event_enable(t->main_queue, t->ctx.wake_fd, &one,
                                        sizeof(one));
+        /* As Kafka's offset reader: the offsets the task starts from
+         * include those its previous owner (another worker) committed
+         * just before it stopped. Stale ones only send records again. */
+        if (rdc_offset_store_sync(t->worker->offsets,
+                                  RDC_SOURCE_SYNC_TIMEOUT_MS, errstr,
+                                  sizeof(errstr)))
+                rdc_log(RDC_LOG_WARN, "task", t->ctx.scope,
+                        "%s: starting from the offsets read so far (records "
+                        "after them are sent again)",
+                        errstr);
         errstr[0] = '\0';
         if (t->plugin->desc->source_task->create(
                     &t->ctx, &rdc_host, rdc_map_as_cconfig(t->task_cfg),
