@@ -7,7 +7,9 @@
  */
 #define _GNU_SOURCE
 #include <ctype.h>
+#include <pthread.h>
 #include <regex.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +30,58 @@ static void report_problem(void *opaque, const char *key, const char *message) {
         report_ctx_t *rc = opaque;
         rdc_config_errors_add(rc->errs, key, "%s", message);
         rc->cnt++;
+}
+
+/* Client configs librdkafka accepted already: making a client starts
+ * and joins its threads, which is most of the CPU a create or a config
+ * update costs over REST. librdkafka's verdict depends on the properties
+ * only, so one seen valid is valid again. Kept as two 64-bit hashes of
+ * the property dump (no secrets kept), the last RDC_VALID_CONFS. */
+#define RDC_VALID_CONFS 64
+
+static struct {
+        pthread_mutex_t lock;
+        uint64_t hash[RDC_VALID_CONFS][2];
+        size_t next, cnt;
+} valid_confs = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void conf_hash(rd_kafka_conf_t *conf, int type, uint64_t out[2]) {
+        size_t cnt = 0;
+        const char **kv = rd_kafka_conf_dump(conf, &cnt);
+        /* FNV-1a from two bases; each string ends with its NUL. */
+        uint64_t h[2] = {14695981039346656037ull ^ (uint64_t)type,
+                         0x9e3779b97f4a7c15ull ^ (uint64_t)type};
+        for (size_t i = 0; i < cnt; i++)
+                for (const char *c = kv[i] ? kv[i] : "";; c++) {
+                        h[0] = (h[0] ^ (unsigned char)*c) * 1099511628211ull;
+                        h[1] = (h[1] ^ (unsigned char)*c) * 0x100000001b3ull;
+                        h[1] ^= h[1] >> 29;
+                        if (!*c)
+                                break;
+                }
+        rd_kafka_conf_dump_free(kv, cnt);
+        out[0] = h[0];
+        out[1] = h[1];
+}
+
+static int conf_seen_valid(const uint64_t h[2]) {
+        int seen = 0;
+        pthread_mutex_lock(&valid_confs.lock);
+        for (size_t i = 0; !seen && i < valid_confs.cnt; i++)
+                seen = valid_confs.hash[i][0] == h[0] &&
+                       valid_confs.hash[i][1] == h[1];
+        pthread_mutex_unlock(&valid_confs.lock);
+        return seen;
+}
+
+static void conf_remember_valid(const uint64_t h[2]) {
+        pthread_mutex_lock(&valid_confs.lock);
+        valid_confs.hash[valid_confs.next][0] = h[0];
+        valid_confs.hash[valid_confs.next][1] = h[1];
+        valid_confs.next = (valid_confs.next + 1) % RDC_VALID_CONFS;
+        if (valid_confs.cnt < RDC_VALID_CONFS)
+                valid_confs.cnt++;
+        pthread_mutex_unlock(&valid_confs.lock);
 }
 
 /* The client a task would make with cfg (a source's producer, a sink's
@@ -54,12 +108,19 @@ static size_t validate_client(rdc_worker_t *worker, const rdc_map_t *cfg,
                 return 1;
         }
         rd_kafka_conf_set(conf, "bootstrap.servers", "", NULL, 0);
+        uint64_t hash[2];
+        conf_hash(conf, (int)type, hash);
+        if (conf_seen_valid(hash)) {
+                rd_kafka_conf_destroy(conf);
+                return 0;
+        }
         rd_kafka_t *rk =
                 rd_kafka_new(type == RDCP_PLUGIN_SOURCE ? RD_KAFKA_PRODUCER
                                                         : RD_KAFKA_CONSUMER,
                              conf, errstr, sizeof(errstr));
         if (rk) {
                 rd_kafka_destroy(rk);
+                conf_remember_valid(hash);
                 return 0;
         }
         rd_kafka_conf_destroy(conf);
