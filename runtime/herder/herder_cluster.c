@@ -43,7 +43,8 @@ typedef struct rdc_cluster_state {
                              older one than in force (a deposed leader's) */
         /* The claim last written. */
         char *claim_written;
-        int event_queued; /* an RDC_EV_CLUSTER is in the queue (atomic) */
+        char writer_id[300]; /* connect-cluster-<group.id> */
+        int event_queued;    /* an RDC_EV_CLUSTER is in the queue (atomic) */
 } rdc_cluster_state_t;
 
 static void post_cluster_event(rdc_herder_t *h) {
@@ -102,7 +103,22 @@ int rdc_cluster_start(rdc_herder_t *h, rdc_cluster_conf_t *conf, char *errstr,
         }
         cl->offsets = h->worker->offsets;
         cl->rebalance_delay_ms = conf->rebalance_delay_ms;
+        /* Kafka's DistributedConfig.transactionalProducerId(). */
+        snprintf(cl->writer_id, sizeof(cl->writer_id), "connect-cluster-%s",
+                 conf->group_id);
         h->cluster = cl;
+        /* Nothing is written to the config topic before this worker
+         * leads. */
+        if (h->configs->ops->set_writer &&
+            h->configs->ops->set_writer(h->configs, NULL, 0)) {
+                free(cl);
+                h->cluster = NULL;
+                rd_kafka_conf_destroy(conf->consumer_conf);
+                conf->consumer_conf = NULL;
+                snprintf(errstr, errstr_size,
+                         "Cannot start the config topic's writer");
+                return -1;
+        }
         rdc_offset_store_set_listener(cl->offsets, on_offsets, h);
         cl->member = rdc_member_start(
                 conf->consumer_conf, conf->group_id, conf->offsets_topic,
@@ -379,6 +395,51 @@ static int64_t lead(rdc_herder_t *h) {
 
 /* ------------------------------------------------------------ tick */
 
+/* Config-topic writes are the leader's, fenced as Kafka Connect fences
+ * them (a transactional producer of transactional.id
+ * connect-cluster-<group.id>; a new leader's claim fences the one
+ * before). A worker that another worker's leadership deposed writes
+ * nothing; one whose view is not of its own generation yet keeps what
+ * it had (a deposed leader that does not know it is fenced by Kafka). */
+static void claim_config_writes(rdc_herder_t *h, int leads) {
+        rdc_cluster_state_t *cl = h->cluster;
+        rdc_config_store_t *st = h->configs;
+        if (!st->ops->set_writer)
+                return;
+        const char *leader = rdc_members_leader(&cl->view);
+        int deposed = !cl->in_group || !leader || strcmp(leader, self_id(h));
+        if ((leads || deposed) &&
+            st->ops->set_writer(st, leads ? cl->writer_id : NULL,
+                                cl->generation))
+                rdc_log(RDC_LOG_ERROR, "cluster", NULL,
+                        "Cannot start the config topic's writer");
+}
+
+/* Task configs no leader took: handed over again when due, unless the
+ * connector's config changed meanwhile (its new tasks come from it). */
+static void retry_task_configs(rdc_herder_t *h) {
+        int64_t now = rdc_clock_now_ms();
+        for (rdc_conn_t *c = h->conns; c; c = c->next) {
+                if (!c->retry_cfgs || now < c->retry_ms)
+                        continue;
+                rdc_map_t **cfgs = c->retry_cfgs;
+                uint32_t cnt = c->retry_cnt;
+                int same = c->desired &&
+                           c->desired->config_version == c->retry_version;
+                c->retry_cfgs = NULL;
+                c->retry_cnt = 0;
+                c->retry_ms = 0;
+                c->task_write = 0;
+                if (same && c->ctx_live)
+                        rdc_conn_write_task_configs(h, c, cfgs, cnt);
+                else
+                        rdc_herder_progress(h, c->name);
+                for (uint32_t i = 0; i < cnt; i++)
+                        rdc_map_destroy(cfgs[i]);
+                free(cfgs);
+        }
+}
+
 int64_t rdc_cluster_tick(rdc_herder_t *h) {
         rdc_cluster_state_t *cl = h->cluster;
         if (!cl || h->shutting_down)
@@ -431,12 +492,14 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
         /* Led from the member set of this worker's own generation only:
          * one it had before its session lapsed may name it leader still,
          * and the assignment it held then is not the newest. */
-        if (is_leader(h) && cl->view.generation == cl->generation &&
-            rdc_members_find(&cl->view, self_id(h)) >= 0) {
+        int leads = is_leader(h) && cl->view.generation == cl->generation &&
+                    rdc_members_find(&cl->view, self_id(h)) >= 0;
+        if (leads) {
                 uint64_t before = cl->assignment.version;
                 again = lead(h);
                 changed |= cl->assignment.version != before;
         }
+        claim_config_writes(h, leads);
         /* Task configs handed to the leader that never came back (it
          * wrote what was there already): go on. */
         for (rdc_conn_t *c = h->conns; c; c = c->next)
@@ -447,6 +510,7 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
                         c->task_write = 0;
                         changed = 1;
                 }
+        retry_task_configs(h);
         if (changed) {
                 char **names = NULL;
                 size_t cnt = 0;

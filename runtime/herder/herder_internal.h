@@ -80,6 +80,13 @@ typedef struct rdc_conn {
         int64_t handed_over_ms; /* distributed: task configs the leader
                                    wrote, not read back here yet (with
                                    task_write); 0: none */
+        /* Distributed: task configs no leader took yet, handed over
+         * again at retry_ms (with task_write), while the config is
+         * retry_version still. */
+        rdc_map_t **retry_cfgs;
+        uint32_t retry_cnt;
+        int64_t retry_ms;
+        uint64_t retry_version;
         /* Distributed: a restart request read from the config topic,
          * carried out once no job runs. */
         int restart_req, restart_include_tasks, restart_only_failed;
@@ -282,6 +289,11 @@ int rdc_conn_running(const rdc_conn_t *c);
 void rdc_conn_write_task_configs(rdc_herder_t *h, rdc_conn_t *c,
                                  rdc_map_t *const *cfgs, uint32_t cnt);
 /* The same, always to this worker's store. */
+/* Keeps cfgs to hand them over again later (no leader took them). */
+void rdc_conn_retry_task_configs(rdc_herder_t *h, rdc_conn_t *c,
+                                 rdc_map_t *const *cfgs, uint32_t cnt);
+/* Forgets task configs kept for a retry. */
+void rdc_conn_retry_clear(rdc_conn_t *c);
 void rdc_conn_write_task_configs_here(rdc_herder_t *h, rdc_conn_t *c,
                                       rdc_map_t *const *cfgs, uint32_t cnt);
 void rdc_conn_free(rdc_herder_t *h, rdc_conn_t *c);
@@ -309,6 +321,8 @@ int rdc_job_hand_over(rdc_herder_t *h, rdc_conn_t *c, rdc_map_t *const *cfgs,
                       uint32_t cnt, const char *leader_url);
 /* How long the leader gets to take a connector's task configs. */
 #define RDC_HAND_OVER_TIMEOUT_MS 30000
+/* Task configs no leader took are handed over again this much later. */
+#define RDC_HAND_OVER_RETRY_MS 1000
 /* Validates config for name (c: reconcile of a stored entry; op: a REST
  * write). */
 int rdc_job_validate(rdc_herder_t *h, const char *name, const rdc_map_t *config,

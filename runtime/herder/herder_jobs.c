@@ -928,14 +928,16 @@ void rdc_herder_handle_job_done(rdc_herder_t *h, rdc_job_t *job) {
         case RDC_JOB_KIND_HAND_OVER:
                 /* Written by the leader, read back through the config
                  * topic. A leader that cannot take them (a rebalance,
-                 * gone): written here, as before there was a leader. */
+                 * gone, fenced): handed over again, to the leader then
+                 * (only the leader writes the config topic). */
                 if (c && job->create_err && !h->shutting_down) {
                         rdc_log(RDC_LOG_WARN, "herder", c->name,
                                 "The leader did not take the task configs "
-                                "(%s); writing them from this worker",
-                                job->trace ? job->trace : "unknown error");
-                        rdc_conn_write_task_configs_here(h, c, job->cfgs,
-                                                         job->cfg_cnt);
+                                "(%s); handing them over again in %d ms",
+                                job->trace ? job->trace : "unknown error",
+                                RDC_HAND_OVER_RETRY_MS);
+                        rdc_conn_retry_task_configs(h, c, job->cfgs,
+                                                    job->cfg_cnt);
                 } else if (c && !h->shutting_down &&
                            !task_configs_in(c, job->cfgs, job->cfg_cnt)) {
                         /* Written: nothing goes on until this worker has

@@ -61,6 +61,7 @@ void rdc_slot_set_state(rdc_herder_t *h, rdc_conn_t *c, uint32_t i,
 
 void rdc_conn_free(rdc_herder_t *h, rdc_conn_t *c) {
         (void)h;
+        rdc_conn_retry_clear(c);
         for (uint32_t i = 0; i < c->task_cnt; i++) {
                 free(c->slots[i].trace);
                 rdc_map_destroy(c->task_cfgs[i]);
@@ -273,9 +274,49 @@ static void apply_target(rdc_herder_t *h, rdc_conn_t *c, rdc_target_t target) {
 void rdc_conn_write_task_configs(rdc_herder_t *h, rdc_conn_t *c,
                                  rdc_map_t *const *cfgs, uint32_t cnt) {
         const char *leader = rdc_cluster_leader_url(h);
-        if (leader && *leader && !rdc_job_hand_over(h, c, cfgs, cnt, leader))
+        if (!leader) {
+                /* Standalone, or this worker leads. */
+                rdc_conn_write_task_configs_here(h, c, cfgs, cnt);
                 return;
-        rdc_conn_write_task_configs_here(h, c, cfgs, cnt);
+        }
+        /* Only the leader writes the config topic (fenced): no leader
+         * known, or the hand-over cannot start, is tried again. */
+        if (!*leader || rdc_job_hand_over(h, c, cfgs, cnt, leader))
+                rdc_conn_retry_task_configs(h, c, cfgs, cnt);
+}
+
+void rdc_conn_retry_clear(rdc_conn_t *c) {
+        for (uint32_t i = 0; i < c->retry_cnt; i++)
+                rdc_map_destroy(c->retry_cfgs[i]);
+        free(c->retry_cfgs);
+        c->retry_cfgs = NULL;
+        c->retry_cnt = 0;
+        c->retry_ms = 0;
+}
+
+void rdc_conn_retry_task_configs(rdc_herder_t *h, rdc_conn_t *c,
+                                 rdc_map_t *const *cfgs, uint32_t cnt) {
+        (void)h;
+        rdc_conn_retry_clear(c);
+        c->retry_cfgs = calloc(cnt ? cnt : 1, sizeof(*c->retry_cfgs));
+        for (uint32_t i = 0; c->retry_cfgs && i < cnt; i++) {
+                if (!(c->retry_cfgs[i] = rdc_map_dup(cfgs[i]))) {
+                        rdc_conn_retry_clear(c);
+                        break;
+                }
+                c->retry_cnt = i + 1;
+        }
+        if (!c->retry_cfgs) {
+                /* Out of memory: the connector regenerates them. */
+                c->tasks_failed = 1;
+                rdc_log(RDC_LOG_ERROR, "herder", c->name,
+                        "Cannot keep the task configs to hand them to the "
+                        "leader: out of memory");
+                return;
+        }
+        c->retry_ms = rdc_clock_now_ms() + RDC_HAND_OVER_RETRY_MS;
+        c->retry_version = c->desired ? c->desired->config_version : 0;
+        c->task_write = 1;
 }
 
 void rdc_conn_write_task_configs_here(rdc_herder_t *h, rdc_conn_t *c,

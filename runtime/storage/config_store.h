@@ -116,6 +116,13 @@ typedef struct rdc_config_store_ops {
          *  of the requests read after the store opened. */
         void (*set_restart_listener)(rdc_config_store_t *store,
                                      rdc_restart_listener_t *cb, void *opaque);
+        /** Optional (NULL: every writer may write, as the standalone
+         *  one). Makes the store fenced: only the writer that claimed
+         *  writer_id (the group's leader) writes, and a later claim of
+         *  the same id fences it; NULL: this worker writes nothing
+         *  (see rdc_topic_log_set_writer). Never blocks. */
+        int (*set_writer)(rdc_config_store_t *store, const char *writer_id,
+                          int64_t term);
 } rdc_config_store_ops_t;
 
 /** The base every back end starts with. */

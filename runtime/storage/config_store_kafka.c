@@ -489,6 +489,12 @@ static void ks_destroy(rdc_config_store_t *store) {
         free(ks);
 }
 
+static int ks_set_writer(rdc_config_store_t *base, const char *writer_id,
+                         int64_t term) {
+        kafka_store_t *ks = (kafka_store_t *)base;
+        return rdc_topic_log_set_writer(ks->tl.log, writer_id, term);
+}
+
 static const rdc_config_store_ops_t kafka_store_ops = {
         .put_connector = ks_put_connector,
         .put_target = ks_put_target,
@@ -500,6 +506,7 @@ static const rdc_config_store_ops_t kafka_store_ops = {
         .destroy = ks_destroy,
         .put_restart = ks_put_restart,
         .set_restart_listener = ks_set_restart_listener,
+        .set_writer = ks_set_writer,
 };
 
 /* ------------------------------------------------------------ opening */

@@ -87,6 +87,25 @@ int rdc_topic_log_send(rdc_topic_log_t *log, char *const *keys,
                        size_t errstr_size);
 
 /**
+ * @brief Makes the log a fenced one: from now on only a claimed writer
+ *        writes, in transactions of Kafka's transactional.id id, which
+ *        fence every earlier producer of id (a deposed leader's writes
+ *        then fail, and are never read as committed).
+ * @param id the transactional.id to claim (Kafka Connect's
+ *        "connect-cluster-<group.id>"), or NULL: this worker does not
+ *        write (its writes fail at once).
+ * @param term the caller's leadership term (its group generation): a
+ *        writer fenced in one term claims again only in a later one.
+ *        A cluster that refuses transactions (unsupported, not
+ *        authorized) is written without them, with a warning.
+ * @returns 0, or -1 (out of memory, no thread). Never blocks: the claim
+ *        and the writes run on the log's writer thread; writes wait for
+ *        the claim.
+ */
+int rdc_topic_log_set_writer(rdc_topic_log_t *log, const char *id,
+                             int64_t term);
+
+/**
  * @brief Waits until the reader has read every partition to its end as
  *        it is now (Kafka's readToEnd).
  * @returns 0, or -1 with errstr when that took longer than timeout_ms.

@@ -131,6 +131,7 @@ typedef struct seen {
         rdc_config_store_t *store;
         const char *expect_name;
         int visible_at_done;
+        char last_errstr[512];
 } seen_t;
 
 static void seen_init(seen_t *s, rdc_config_store_t *store) {
@@ -150,7 +151,6 @@ static void on_change(void *opaque, const char *connector) {
 
 static void on_done(void *opaque, int err, const char *errstr) {
         seen_t *s = opaque;
-        (void)errstr;
         rdc_config_entry_t *e =
                 s->expect_name ? s->store->ops->get(s->store, s->expect_name)
                                : NULL;
@@ -158,6 +158,8 @@ static void on_done(void *opaque, int err, const char *errstr) {
         s->visible_at_done = e != NULL;
         s->done_cnt++;
         s->last_err = err;
+        snprintf(s->last_errstr, sizeof(s->last_errstr), "%s",
+                 errstr ? errstr : "");
         tu_appendf(s->log, sizeof(s->log), "D:%d ", err);
         pthread_cond_broadcast(&s->cond);
         pthread_mutex_unlock(&s->lock);
@@ -347,6 +349,81 @@ static void test_two_workers(void **state) {
         rdc_config_store_t *c = open_store(TOPIC, 5000);
         assert_null(c->ops->get(c, "c1"));
         c->ops->destroy(c);
+        a->ops->destroy(a);
+        b->ops->destroy(b);
+}
+
+/* One put_connector of name on st, waited for. @returns its err. */
+static int put_and_wait(rdc_config_store_t *st, seen_t *s, const char *name) {
+        char errstr[256];
+        int before = s->done_cnt;
+        rdc_map_t *cfg = config(name, "t");
+        int rc = st->ops->put_connector(st, name, cfg, RDC_TARGET_STARTED,
+                                        on_done, s, errstr, sizeof(errstr));
+        rdc_map_destroy(cfg);
+        assert_int_equal(rc, 0);
+        assert_true(seen_done(s, before + 1));
+        return s->last_err;
+}
+
+static int has(rdc_config_store_t *st, const char *name) {
+        rdc_config_entry_t *e = st->ops->get(st, name);
+        rdc_config_entry_free(e);
+        return e != NULL;
+}
+
+/* Fenced writes (distributed mode's config topic): only the claimed
+ * writer writes; a fenced one's write fails and never lands, and it
+ * claims again only in a later term. The mock (librdkafka 2.0.2) gives
+ * each InitProducerId a new producer id instead of bumping the epoch of
+ * the transactional id's producer, so there a second claim does not
+ * fence the first as a broker does: the broker's answer to the fenced
+ * producer's next transaction is injected instead. */
+static void test_fenced_writes(void **state) {
+        (void)state;
+        const char *topic = "fenced-configs", *id = "connect-cluster-g";
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 1, 1), 0);
+        rdc_config_store_t *a = open_store(topic, 5000);
+        rdc_config_store_t *b = open_store(topic, 5000);
+        seen_t sa, sb;
+        seen_init(&sa, a);
+        seen_init(&sb, b);
+
+        /* Not the writer: refused, nothing written. */
+        assert_int_equal(a->ops->set_writer(a, NULL, 1), 0);
+        assert_int_not_equal(put_and_wait(a, &sa, "c0"), 0);
+        assert_non_null(strstr(sa.last_errstr, "Only the leader"));
+        assert_false(has(a, "c0"));
+
+        /* a claims and writes in a transaction; b reads it. */
+        assert_int_equal(a->ops->set_writer(a, id, 1), 0);
+        assert_int_equal(put_and_wait(a, &sa, "c1"), 0);
+        assert_true(has(a, "c1"));
+
+        /* Another leader claimed the id: a's next write is fenced. */
+        rd_kafka_mock_push_request_errors(fx.mock, 24 /* AddPartitionsToTxn */,
+                                          1, RD_KAFKA_RESP_ERR_PRODUCER_FENCED);
+        assert_int_not_equal(put_and_wait(a, &sa, "c3"), 0);
+        /* Asked again in the same term (a deposed leader that does not
+         * know it yet), a writes nothing and claims nothing. */
+        assert_int_equal(a->ops->set_writer(a, id, 1), 0);
+        assert_int_not_equal(put_and_wait(a, &sa, "c4"), 0);
+        assert_non_null(strstr(sa.last_errstr, "writes were fenced"));
+        assert_int_equal(b->ops->set_writer(b, id, 2), 0);
+        assert_int_equal(put_and_wait(b, &sb, "c5"), 0);
+        assert_true(has(b, "c1") && has(b, "c5"));
+        assert_false(has(b, "c3") || has(b, "c4"));
+        assert_false(has(a, "c3") || has(a, "c4"));
+
+        /* a leads again in a later term: it claims again and writes. */
+        assert_int_equal(a->ops->set_writer(a, id, 3), 0);
+        assert_int_equal(put_and_wait(a, &sa, "c6"), 0);
+        assert_true(has(a, "c5") && has(a, "c6"));
+        /* And when it no longer leads, it writes nothing. */
+        assert_int_equal(a->ops->set_writer(a, NULL, 4), 0);
+        assert_int_not_equal(put_and_wait(a, &sa, "c7"), 0);
+        assert_false(has(a, "c7"));
+
         a->ops->destroy(a);
         b->ops->destroy(b);
 }
@@ -687,6 +764,7 @@ int main(void) {
                 cmocka_unit_test(test_reads_java_records),
                 cmocka_unit_test(test_two_workers),
                 cmocka_unit_test(test_incomplete_commit),
+                cmocka_unit_test(test_fenced_writes),
                 cmocka_unit_test(test_unacknowledged_write_fails),
                 cmocka_unit_test(test_topic_log_partitions),
                 cmocka_unit_test(test_status_store),
