@@ -261,15 +261,23 @@ static rdc_map_t *config(const char *name, const char *topic) {
         return m;
 }
 
+/* Two workers' stores on a new one-partition topic, with what they
+ * saw. */
+static void two_stores(const char *topic, rdc_config_store_t **a,
+                       rdc_config_store_t **b, seen_t *sa, seen_t *sb) {
+        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 1, 1), 0);
+        *a = open_store(topic, 5000);
+        *b = open_store(topic, 5000);
+        seen_init(sa, *a);
+        seen_init(sb, *b);
+}
+
 static void test_two_workers(void **state) {
         char errstr[256];
         (void)state;
-        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, TOPIC, 1, 1), 0);
-        rdc_config_store_t *a = open_store(TOPIC, 5000);
-        rdc_config_store_t *b = open_store(TOPIC, 5000);
+        rdc_config_store_t *a, *b;
         seen_t sa, sb;
-        seen_init(&sa, a);
-        seen_init(&sb, b);
+        two_stores(TOPIC, &a, &b, &sa, &sb);
         a->ops->set_listener(a, on_change, &sa);
         b->ops->set_listener(b, on_change, &sb);
 
@@ -381,13 +389,10 @@ static int has(rdc_config_store_t *st, const char *name) {
  * producer's next transaction is injected instead. */
 static void test_fenced_writes(void **state) {
         (void)state;
-        const char *topic = "fenced-configs", *id = "connect-cluster-g";
-        assert_int_equal(rd_kafka_mock_topic_create(fx.mock, topic, 1, 1), 0);
-        rdc_config_store_t *a = open_store(topic, 5000);
-        rdc_config_store_t *b = open_store(topic, 5000);
+        const char *id = "connect-cluster-g";
+        rdc_config_store_t *a, *b;
         seen_t sa, sb;
-        seen_init(&sa, a);
-        seen_init(&sb, b);
+        two_stores("fenced-configs", &a, &b, &sa, &sb);
 
         /* Not the writer: refused, nothing written. */
         assert_int_equal(a->ops->set_writer(a, NULL, 1), 0);
