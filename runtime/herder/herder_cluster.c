@@ -41,6 +41,8 @@ typedef struct rdc_cluster_state {
         uint64_t applied; /* the assignment version carried out */
         int stale_read;   /* the offsets topic's newest assignment is an
                              older one than in force (a deposed leader's) */
+        int abandon;      /* membership lost: drop unwritten offsets once
+                             everything stopped */
         /* The claim last written. */
         char *claim_written;
         char writer_id[300]; /* connect-cluster-<group.id> */
@@ -471,6 +473,8 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
                 cl->view = m;
         }
         int changed = was_in != cl->in_group;
+        if (was_in && !cl->in_group)
+                cl->abandon = 1;
         rdc_assignment_t read;
         if (r.assignment && !rdc_assignment_decode(r.assignment, &read)) {
                 if ((read.version != cl->assignment.version ||
@@ -526,6 +530,15 @@ int64_t rdc_cluster_tick(rdc_herder_t *h) {
                         free(names[i]);
                 }
                 free(names);
+        }
+        /* Cut off, and its tasks stopped: a commit they could not write
+         * must not land after the next owner's (it would move the
+         * position back). Nothing claimed before is taken as written. */
+        if (cl->abandon && !cl->in_group && released_all(h)) {
+                cl->abandon = 0;
+                rdc_offset_store_abandon(cl->offsets);
+                free(cl->claim_written);
+                cl->claim_written = NULL;
         }
         /* The claim says which revocations this worker carried out. */
         if (cl->in_group) {

@@ -60,6 +60,11 @@ int rdc_offset_store_sync(rdc_offset_store_t *store, int timeout_ms,
                                 : 0;
 }
 
+void rdc_offset_store_abandon(rdc_offset_store_t *store) {
+        if (store->ops->abandon)
+                store->ops->abandon(store);
+}
+
 /* A flush waited for. */
 typedef struct flush_wait {
         pthread_mutex_t lock;

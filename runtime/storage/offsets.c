@@ -60,6 +60,8 @@ typedef struct file_offsets {
         rdc_topic_log_owner_t tl; /**< the Kafka back end's topic */
         rdc_map_t *staged;        /**< Kafka: changed since the last flush */
         rdc_map_t *inflight;      /**< Kafka: sent, not acknowledged yet */
+        uint64_t epoch; /**< Kafka: bumped by abandon: older sends that
+                             fail are not staged again */
         rdc_offsets_listener_t *listener;
         void *listener_opaque;
 } file_offsets_t;
@@ -703,6 +705,7 @@ rdc_offset_store_t *rdc_offset_store_file_open(const char *path, char *errstr,
 typedef struct kafka_flush {
         file_offsets_t *store;
         rdc_map_t *sent; /* key -> value sent ("" a tombstone) */
+        uint64_t epoch;  /* the store's when sent */
         rdc_store_done_cb_t *done;
         void *opaque;
 } kafka_flush_t;
@@ -720,7 +723,8 @@ static void kafka_flush_done(void *opaque, int err, const char *errstr) {
                         rdc_map_unset(store->inflight, key);
                 /* Not landed: send it again next time, unless a newer
                  * change is staged. */
-                if (err && !rdc_map_get(store->staged, key))
+                if (err && kf->epoch == store->epoch &&
+                    !rdc_map_get(store->staged, key))
                         rdc_map_set(store->staged, key, value);
         }
         pthread_mutex_unlock(&store->lock);
@@ -745,6 +749,7 @@ static void kafka_flush(rdc_offset_store_t *base, rdc_store_done_cb_t *done,
         }
         pthread_mutex_lock(&store->lock);
         kf->sent = store->staged;
+        kf->epoch = store->epoch;
         store->staged = fresh;
         size_t cnt = rdc_map_count(kf->sent);
         char **keys = calloc(cnt ? cnt : 1, sizeof(*keys));
@@ -821,6 +826,35 @@ static void kafka_consume(void *opaque, rd_kafka_message_t *const *msgs,
         }
 }
 
+static void kafka_abandon(rdc_offset_store_t *base) {
+        file_offsets_t *store = (file_offsets_t *)base;
+        rdc_map_t *staged = rdc_map_new(), *inflight = rdc_map_new();
+        if (!staged || !inflight) {
+                rdc_map_destroy(staged);
+                rdc_map_destroy(inflight);
+                return;
+        }
+        pthread_mutex_lock(&store->lock);
+        size_t cnt =
+                rdc_map_count(store->staged) + rdc_map_count(store->inflight);
+        rdc_map_destroy(store->staged);
+        rdc_map_destroy(store->inflight);
+        store->staged = staged;
+        store->inflight = inflight;
+        store->epoch++;
+        pthread_mutex_unlock(&store->lock);
+        /* Their failures come back to kafka_flush_done, which now drops
+         * them. */
+        rdc_topic_log_purge(store->tl.log);
+        if (cnt)
+                rdc_log(RDC_LOG_WARN, "offsets", NULL,
+                        "Dropped %zu record(s) not yet written to %s: this "
+                        "worker lost its group membership and runs nothing "
+                        "(the next owner of a task reads its records again "
+                        "from the offset written before)",
+                        cnt, store->tl.what);
+}
+
 static int kafka_sync(rdc_offset_store_t *base, int timeout_ms, char *errstr,
                       size_t errstr_size) {
         file_offsets_t *store = (file_offsets_t *)base;
@@ -836,6 +870,7 @@ static const rdc_offset_store_ops_t kafka_offsets_ops = {
         .flush = kafka_flush,
         .set_listener = fo_set_listener,
         .sync = kafka_sync,
+        .abandon = kafka_abandon,
         .destroy = fo_destroy,
 };
 

@@ -61,6 +61,8 @@ typedef struct rdc_offset_store_ops {
         /** Reads what others wrote up to now (NULL: nobody else writes). */
         int (*sync)(rdc_offset_store_t *store, int timeout_ms, char *errstr,
                     size_t errstr_size);
+        /** Optional: drops what is staged or in flight (NULL: no-op). */
+        void (*abandon)(rdc_offset_store_t *store);
         void (*destroy)(rdc_offset_store_t *store);
 } rdc_offset_store_ops_t;
 
@@ -126,6 +128,12 @@ void rdc_offset_store_set_listener(rdc_offset_store_t *store,
  *  timeout_ms. @locality a thread that may block (never the herder's). */
 int rdc_offset_store_sync(rdc_offset_store_t *store, int timeout_ms,
                           char *errstr, size_t errstr_size);
+/** Drops every offset staged or sent and not acknowledged yet, and the
+ *  sends still queued, so that none lands later (distributed: a worker
+ *  that lost its group membership, once its tasks stopped, so that a
+ *  commit stuck in its producer does not land after the new owner's and
+ *  move the position back). A no-op for a file or memory. */
+void rdc_offset_store_abandon(rdc_offset_store_t *store);
 
 /** Canonical form of a JSON object text (sorted keys, compact).
  *  @returns a malloc'd string, or NULL if text is not a JSON object. */

@@ -702,6 +702,12 @@ static int read_to_end(rdc_topic_log_t *log, int timeout_ms, char *errstr,
         return 0;
 }
 
+void rdc_topic_log_purge(rdc_topic_log_t *log) {
+        rd_kafka_purge(log->producer,
+                       RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        wake(log); /* the reader serves the failed reports */
+}
+
 int rdc_topic_log_sync(rdc_topic_log_t *log, int timeout_ms, char *errstr,
                        size_t errstr_size) {
         return read_to_end(log, timeout_ms, errstr, errstr_size);

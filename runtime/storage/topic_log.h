@@ -106,6 +106,12 @@ int rdc_topic_log_set_writer(rdc_topic_log_t *log, const char *id,
                              int64_t term);
 
 /**
+ * @brief Drops the records not acknowledged yet (queued or in flight):
+ *        their writes fail, and none is sent later. Unfenced writes.
+ */
+void rdc_topic_log_purge(rdc_topic_log_t *log);
+
+/**
  * @brief Waits until the reader has read every partition to its end as
  *        it is now (Kafka's readToEnd).
  * @returns 0, or -1 with errstr when that took longer than timeout_ms.
