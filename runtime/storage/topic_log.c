@@ -34,12 +34,15 @@
 /* A claim that failed (or was fenced) is tried again this much later. */
 #define TL_CLAIM_BACKOFF_MS 1000
 
+static int64_t mono_ms(void);
+
 /* A write the writer thread has not produced yet (fenced logs). */
 typedef struct tl_pending {
         struct tl_pending *next;
         struct tl_write *w;
         char **keys, **values; /* copies; a NULL value is a tombstone */
         size_t cnt;
+        int64_t queued_ms;
 } tl_pending_t;
 
 /* One write: its records' acknowledgements, then their read-back. */
@@ -298,6 +301,7 @@ static tl_pending_t *pending_new(tl_write_t *w, char *const *keys,
         if (!q)
                 return NULL;
         q->w = w;
+        q->queued_ms = mono_ms();
         q->keys = calloc(cnt ? cnt : 1, sizeof(*q->keys));
         q->values = calloc(cnt ? cnt : 1, sizeof(*q->values));
         int ok = q->keys && q->values;
@@ -463,16 +467,22 @@ static void txn_write(rdc_topic_log_t *log, tl_pending_t *q) {
         wake(log);
 }
 
-static int64_t mono_ms(void);
-
 /* Fails a queued write that cannot be written by this worker. */
-static void pending_refuse(rdc_topic_log_t *log, tl_pending_t *q, int fenced) {
-        write_give_up(log, q->w, (int)q->cnt,
-                      fenced ? "This worker's writes were fenced: another "
-                               "worker claimed the topic as the group's "
-                               "leader"
-                             : "Only the leader of the group writes to this "
-                               "topic, and this worker is not it");
+typedef enum { TL_NOT_WRITER, TL_FENCED, TL_UNCLAIMED } tl_refusal_t;
+
+static void pending_refuse(rdc_topic_log_t *log, tl_pending_t *q,
+                           tl_refusal_t why) {
+        static const char *const text[] = {
+                [TL_NOT_WRITER] = "Only the leader of the group writes to "
+                                  "this topic, and this worker is not it",
+                [TL_FENCED] = "This worker's writes were fenced: another "
+                              "worker claimed the topic as the group's "
+                              "leader",
+                [TL_UNCLAIMED] = "This worker leads the group but could not "
+                                 "claim the topic's transactional id in "
+                                 "time (see the log): the write is refused",
+        };
+        write_give_up(log, q->w, (int)q->cnt, text[why]);
 }
 
 static void *writer_main(void *arg) {
@@ -525,12 +535,18 @@ static void *writer_main(void *arg) {
                 }
                 tl_pending_t *q = log->pending;
                 int writable = id && (log->txn || log->txn_unsupported);
-                if (q && (writable || !id || log->txn_lost)) {
+                /* Waiting for a claim that keeps failing: not forever. */
+                int late = q && !writable && id &&
+                           mono_ms() - q->queued_ms > TL_TXN_TIMEOUT_MS;
+                if (q && (writable || !id || log->txn_lost || late)) {
                         log->pending = q->next;
                         if (!log->pending)
                                 log->pending_tail = &log->pending;
                         if (!writable)
-                                pending_refuse(log, q, id != NULL);
+                                pending_refuse(log, q,
+                                               !id             ? TL_NOT_WRITER
+                                               : log->txn_lost ? TL_FENCED
+                                                               : TL_UNCLAIMED);
                         pthread_mutex_unlock(&log->lock);
                         if (writable && log->txn)
                                 txn_write(log, q);
