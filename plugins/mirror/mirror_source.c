@@ -44,8 +44,11 @@
 #define MSRC_CLASS        MIRROR_PKG "MirrorSourceConnector"
 #define MSRC_BATCH        4096
 #define MSRC_IDLE_WAIT_MS 500
-#define MSRC_GROUP_KEY    "rdconnect.source.group.id"
-#define MSRC_COMMIT_KEY   "rdconnect.source.group.commit.interval.ms"
+/* Revoked partitions wait this long at most for their records in flight
+ * to be acknowledged before their offsets are committed. */
+#define MSRC_REVOKE_WAIT_MS 5000
+#define MSRC_GROUP_KEY      "rdconnect.source.group.id"
+#define MSRC_COMMIT_KEY     "rdconnect.source.group.commit.interval.ms"
 
 /* Source connector keys of Kafka's that turn on something rdconnect does
  * not build yet: refused unless they say "off". */
@@ -519,6 +522,7 @@ typedef struct msrc_part {
         const char *topic_name; /**< the source topic's */
         char off_json[48];      /**< this poll's last offset */
         int assigned;
+        int revoking; /**< revoked, unassigned once acknowledged */
         int64_t *ring;
         uint8_t *done;
         uint64_t cap, head, tail; /**< sequence numbers */
@@ -574,6 +578,9 @@ typedef struct msrc_task {
         rd_kafka_t *sync_rk;
         int sync_outstanding;
         size_t sync_pending; /**< partitions with a pending sync */
+        /* Group mode: a revocation waiting for its records in flight. */
+        rd_kafka_topic_partition_list_t *revoking;
+        int64_t revoke_deadline;
 } msrc_task_t;
 
 static int64_t now_ms(const msrc_task_t *t) {
@@ -770,6 +777,9 @@ static void group_commit(msrc_task_t *t, int sync) {
         rd_kafka_topic_partition_list_destroy(l);
 }
 
+static void unassign(msrc_task_t *t, rd_kafka_topic_partition_list_t *parts);
+static void revoke_finish(msrc_task_t *t, int force);
+
 static void group_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                             rd_kafka_topic_partition_list_t *parts,
                             void *opaque) {
@@ -809,21 +819,66 @@ static void group_rebalance(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         rd_kafka_assign(rk, parts);
                 return;
         }
-        /* Revoked (or lost): commit what the target acknowledged first. */
+        /* Revoked: as MirrorMaker 1's rebalance listener (the producer
+         * flushed, then the offsets committed), the partitions are
+         * given up once the target acknowledged their records in flight
+         * (from poll(): the host serves the acknowledgements between
+         * polls), so that the next owner starts after them. */
         if (err == RD_KAFKA_RESP_ERR__REVOKE_PARTITIONS &&
-            !rd_kafka_assignment_lost(rk))
+            !rd_kafka_assignment_lost(rk) && !t->revoking &&
+            (t->revoking = rd_kafka_topic_partition_list_copy(parts))) {
+                for (int i = 0; i < parts->cnt; i++) {
+                        msrc_topic_t *tp = topic_find(t, parts->elems[i].topic);
+                        int32_t k = parts->elems[i].partition;
+                        if (tp && k < tp->part_cap && tp->parts[k])
+                                tp->parts[k]->revoking = 1;
+                }
+                rd_kafka_pause_partitions(rk, t->revoking);
+                t->revoke_deadline = now_ms(t) + MSRC_REVOKE_WAIT_MS;
+                revoke_finish(t, 0);
+                return;
+        }
+        unassign(t, parts);
+}
+
+/* Gives up parts (their offsets committed first, unless lost). */
+static void unassign(msrc_task_t *t, rd_kafka_topic_partition_list_t *parts) {
+        rd_kafka_t *rk = t->rk;
+        if (!rd_kafka_assignment_lost(rk))
                 group_commit(t, 1);
         for (int i = 0; i < parts->cnt; i++) {
                 msrc_topic_t *tp = topic_find(t, parts->elems[i].topic);
                 int32_t k = parts->elems[i].partition;
-                if (tp && k < tp->part_cap && tp->parts[k])
+                if (tp && k < tp->part_cap && tp->parts[k]) {
                         tp->parts[k]->assigned = 0;
+                        tp->parts[k]->revoking = 0;
+                }
         }
         if (t->cooperative)
                 rd_kafka_error_destroy(
                         rd_kafka_incremental_unassign(rk, parts));
         else
                 rd_kafka_assign(rk, NULL);
+}
+
+/* Ends a revocation once nothing of it is in flight (or force, or its
+ * time is up). */
+static void revoke_finish(msrc_task_t *t, int force) {
+        rd_kafka_topic_partition_list_t *parts = t->revoking;
+        if (!parts)
+                return;
+        int in_flight = 0;
+        for (int i = 0; !in_flight && i < parts->cnt; i++) {
+                msrc_topic_t *tp = topic_find(t, parts->elems[i].topic);
+                int32_t k = parts->elems[i].partition;
+                msrc_part_t *p = tp && k < tp->part_cap ? tp->parts[k] : NULL;
+                in_flight = p && p->head != p->tail;
+        }
+        if (in_flight && !force && now_ms(t) < t->revoke_deadline)
+                return;
+        t->revoking = NULL;
+        unassign(t, parts);
+        rd_kafka_topic_partition_list_destroy(parts);
 }
 
 /* Room for one more sequence in p's ring. */
@@ -1002,6 +1057,7 @@ static void msrc_task_destroy(void *opaque) {
         for (size_t i = 0; i < t->msg_cnt; i++)
                 rd_kafka_message_destroy(t->msgs[i]);
         if (t->rk && t->group_mode) {
+                revoke_finish(t, 1);
                 group_commit(t, 1);
                 rd_kafka_consumer_close(t->rk);
         }
@@ -1319,6 +1375,7 @@ static rdcp_err_t msrc_task_poll(void *opaque,
                 rd_kafka_message_destroy(t->msgs[i]);
         t->msg_cnt = 0;
         sync_fire(t);
+        revoke_finish(t, 0);
         if (t->group_mode && now_ms(t) >= t->next_commit_ms) {
                 group_commit(t, 0);
                 t->next_commit_ms = now_ms(t) + t->commit_interval_ms;
@@ -1326,7 +1383,8 @@ static rdcp_err_t msrc_task_poll(void *opaque,
         ssize_t n =
                 rd_kafka_consume_batch_queue(t->queue, 0, t->msgs, MSRC_BATCH);
         if (n <= 0) {
-                int timeout = MSRC_IDLE_WAIT_MS;
+                /* A revocation waits for acknowledgements: soon back. */
+                int timeout = t->revoking ? 5 : MSRC_IDLE_WAIT_MS;
                 if (t->group_mode) {
                         int64_t left = t->next_commit_ms - now_ms(t);
                         if (left < timeout)
@@ -1392,6 +1450,8 @@ static rdcp_err_t msrc_task_poll(void *opaque,
                                  rd_kafka_topic_name(m->rkt));
                         return RDCP_ERR_FATAL;
                 }
+                if (p->revoking)
+                        continue; /* its next owner reads it */
                 rdcp_source_record_t *r = &t->recs[out++];
                 memset(r, 0, sizeof(*r));
                 r->topic = tp->target;
